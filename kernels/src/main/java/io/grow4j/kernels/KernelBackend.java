@@ -1,0 +1,62 @@
+package io.grow4j.kernels;
+
+import io.grow4j.model.RopeLayout;
+
+/**
+ * The operations of a forward pass, over flat row-major float arrays. Every backend (Java CPU, Aparapi, OpenCL)
+ * implements the same set and is tested against {@link ScalarKernels}, the plain double-accumulating reference.
+ *
+ * <p>Weights are passed as the same array objects on every call, so device backends may keep them resident and key
+ * their device buffers by array identity; activations change between calls and must be read fresh.
+ *
+ * <p>Kernels are written in TornadoVM's style (a flat loop whose outer index is the parallel one, or a kernel with
+ * global/local ids), so a TornadoVM backend stays a module away.
+ */
+public interface KernelBackend extends AutoCloseable {
+
+    /** Short backend id: cpu, aparapi, opencl, scalar. */
+    String name();
+
+    /** The device it runs on, in words (for bench output and logs). */
+    String device();
+
+    /** out[r] = Σ_c w[r·cols + c] · x[c] for r &lt; rows. w is [rows, cols]. */
+    void matvec(float[] w, float[] x, float[] out, int rows, int cols);
+
+    /** c[i, j] = Σ_t a[i·k + t] · b[j·k + t]: a is [m, k] activations, b is [n, k] weights ([out, in]), c is [m, n]. */
+    void matmul(float[] a, float[] b, float[] c, int m, int n, int k);
+
+    /** out = x / sqrt(mean(x²) + eps) · gain, over n entries. */
+    void rmsnorm(float[] out, float[] x, float[] gain, float eps, int n);
+
+    /**
+     * Rotates every head of vec (heads × headSize) in place at the given position, frequency theta^(-2i/headSize)
+     * for pair i, the pair's dims placed by layout.
+     */
+    void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout);
+
+    /**
+     * Causal attention of one query position over cached keys and values of positions 0..position.
+     * q: [queryHeads · keySize]; keys: [maxSeq, kvHeads · keySize]; values: [maxSeq, kvHeads · valueSize];
+     * out: [queryHeads · valueSize]. Query head h reads kv head h / (queryHeads / kvHeads). Scores are scaled by
+     * 1/sqrt(keySize).
+     */
+    void attention(float[] q, float[] keys, float[] values, float[] out, int position,
+                   int queryHeads, int kvHeads, int keySize, int valueSize);
+
+    /** gate[i] = silu(gate[i]) · up[i] for i &lt; n (SwiGLU). */
+    void swiglu(float[] gate, float[] up, int n);
+
+    /** x[i] = max(x[i], 0). */
+    void relu(float[] x, int n);
+
+    /** x[i] = x[i] · Φ(x[i]) (exact GELU). */
+    void gelu(float[] x, int n);
+
+    /** y[i] += x[i] (residual add). */
+    void add(float[] y, float[] x, int n);
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,71 @@
+package io.grow4j.kernels.pad;
+
+import java.util.Arrays;
+
+/**
+ * How one tensor grows: for every axis and every index of the new shape, the old index it takes, or -1 for a new
+ * entry. An entry whose indices all map to old ones is {@code scale × old}; every other entry comes from the fill.
+ * Old indices may repeat (duplication) and move (RoPE pair placement, GQA renumbering); this one form serves every
+ * transformation, in memory, streamed and on a device.
+ */
+public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double scale, Fill fill) {
+
+    public PadSpec {
+        if (oldShape.length != newShape.length || newToOld.length != newShape.length) {
+            throw new IllegalArgumentException("rank mismatch: old " + Arrays.toString(oldShape) + ", new "
+                    + Arrays.toString(newShape) + ", " + newToOld.length + " axis maps");
+        }
+        for (int a = 0; a < newShape.length; a++) {
+            if (newToOld[a].length != newShape[a]) {
+                throw new IllegalArgumentException("axis " + a + " map has " + newToOld[a].length + " entries for new size "
+                        + newShape[a]);
+            }
+            for (int old : newToOld[a]) {
+                if (old < -1 || old >= oldShape[a]) {
+                    throw new IllegalArgumentException("axis " + a + " maps to old index " + old + " outside 0.."
+                            + (oldShape[a] - 1));
+                }
+            }
+        }
+    }
+
+    /** Old indices 0..old-1 stay in place; new indices from old on are new entries. */
+    public static int[] prefix(int oldSize, int newSize) {
+        int[] map = new int[newSize];
+        for (int i = 0; i < newSize; i++) {
+            map[i] = i < oldSize ? i : -1;
+        }
+        return map;
+    }
+
+    public static int[] identity(int size) {
+        return prefix(size, size);
+    }
+
+    public int rank() {
+        return newShape.length;
+    }
+
+    public long newElementCount() {
+        long n = 1;
+        for (long d : newShape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** True when the tensor keeps shape and values: nothing to do but copy (and scale). */
+    public boolean isIdentity() {
+        if (!Arrays.equals(oldShape, newShape)) {
+            return false;
+        }
+        for (int[] map : newToOld) {
+            for (int i = 0; i < map.length; i++) {
+                if (map[i] != i) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,34 @@
+package io.grow4j.model;
+
+/** MLP nonlinearity. SWIGLU has a gate projection; the others a single first layer. */
+public enum Activation {
+    SWIGLU("silu", true),
+    RELU("relu", false),
+    /** Exact (erf) GELU. */
+    GELU("gelu", false);
+
+    private final String hfName;
+    private final boolean gated;
+
+    Activation(String hfName, boolean gated) {
+        this.hfName = hfName;
+        this.gated = gated;
+    }
+
+    public String hfName() {
+        return hfName;
+    }
+
+    public boolean gated() {
+        return gated;
+    }
+
+    public static Activation fromHf(String name) {
+        for (Activation a : values()) {
+            if (a.hfName.equals(name)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("unsupported hidden_act '" + name + "' (supported: silu, relu, gelu)");
+    }
+}

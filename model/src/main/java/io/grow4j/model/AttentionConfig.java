@@ -1,0 +1,33 @@
+package io.grow4j.model;
+
+/**
+ * Attention sizes. Query head j reads key/value group j / (queryHeads / kvHeads). keySize is the per-head size of
+ * queries and keys, valueSize that of values; both are stored, never derived from the hidden size.
+ */
+public record AttentionConfig(int queryHeads, int kvHeads, int keySize, int valueSize, boolean bias) {
+    public AttentionConfig {
+        if (queryHeads <= 0 || kvHeads <= 0 || keySize <= 0 || valueSize <= 0) {
+            throw new IllegalArgumentException("attention sizes must be positive: heads " + queryHeads + ", kv heads "
+                    + kvHeads + ", key size " + keySize + ", value size " + valueSize);
+        }
+        if (queryHeads % kvHeads != 0) {
+            throw new IllegalArgumentException("query heads " + queryHeads + " not a multiple of kv heads " + kvHeads);
+        }
+    }
+
+    public int queriesPerGroup() {
+        return queryHeads / kvHeads;
+    }
+
+    public AttentionConfig withHeads(int newQueryHeads, int newKvHeads) {
+        return new AttentionConfig(newQueryHeads, newKvHeads, keySize, valueSize, bias);
+    }
+
+    public AttentionConfig withKeySize(int newKeySize) {
+        return new AttentionConfig(queryHeads, kvHeads, newKeySize, valueSize, bias);
+    }
+
+    public AttentionConfig withValueSize(int newValueSize) {
+        return new AttentionConfig(queryHeads, kvHeads, keySize, newValueSize, bias);
+    }
+}

@@ -1,0 +1,32 @@
+package io.grow4j.model;
+
+import java.util.function.ToIntFunction;
+
+/**
+ * What an axis of a weight means. Growth steps say how each kind of axis maps old indices to new ones, and every
+ * tensor whose axes are of that kind follows, so no step has to know tensor names.
+ */
+public enum Dim {
+    VOCAB(c -> c.vocabSize()),
+    HIDDEN(c -> c.hidden()),
+    POSITIONS(c -> c.maxSeqLen()),
+    /** Query heads × key size: rows of Wq. */
+    Q_KEY(c -> c.attention().queryHeads() * c.attention().keySize()),
+    /** Key/value heads × key size: rows of Wk. */
+    KV_KEY(c -> c.attention().kvHeads() * c.attention().keySize()),
+    /** Key/value heads × value size: rows of Wv. */
+    KV_VALUE(c -> c.attention().kvHeads() * c.attention().valueSize()),
+    /** Query heads × value size: the attention output, columns of Wo. */
+    Q_VALUE(c -> c.attention().queryHeads() * c.attention().valueSize()),
+    MLP(c -> c.mlp().size());
+
+    private final ToIntFunction<TransformerConfig> size;
+
+    Dim(ToIntFunction<TransformerConfig> size) {
+        this.size = size;
+    }
+
+    public int size(TransformerConfig config) {
+        return size.applyAsInt(config);
+    }
+}

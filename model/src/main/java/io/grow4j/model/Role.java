@@ -1,0 +1,68 @@
+package io.grow4j.model;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The tensors of a decoder block and around it, with the meaning of each axis. Linear weights are stored
+ * [out, in] as in PyTorch. Formats map roles to their own names; growth steps map axes by {@link Dim}.
+ */
+public enum Role {
+    TOKEN_EMBEDDING(false, c -> true, Dim.VOCAB, Dim.HIDDEN),
+    POSITION_EMBEDDING(false, c -> c.positions() instanceof Positions.Learned, Dim.POSITIONS, Dim.HIDDEN),
+    ATTENTION_NORM(true, c -> true, Dim.HIDDEN),
+    WQ(true, c -> true, Dim.Q_KEY, Dim.HIDDEN),
+    BQ(true, c -> c.attention().bias(), Dim.Q_KEY),
+    WK(true, c -> true, Dim.KV_KEY, Dim.HIDDEN),
+    BK(true, c -> c.attention().bias(), Dim.KV_KEY),
+    WV(true, c -> true, Dim.KV_VALUE, Dim.HIDDEN),
+    BV(true, c -> c.attention().bias(), Dim.KV_VALUE),
+    WO(true, c -> true, Dim.HIDDEN, Dim.Q_VALUE),
+    BO(true, c -> c.attention().bias(), Dim.HIDDEN),
+    MLP_NORM(true, c -> true, Dim.HIDDEN),
+    /** SwiGLU gate (llama2.c w1). */
+    W_GATE(true, c -> c.mlp().activation().gated(), Dim.MLP, Dim.HIDDEN),
+    /** First MLP layer (llama2.c w3 for SwiGLU). */
+    W_UP(true, c -> true, Dim.MLP, Dim.HIDDEN),
+    B_UP(true, c -> c.mlp().bias(), Dim.MLP),
+    /** Second MLP layer (llama2.c w2). */
+    W_DOWN(true, c -> true, Dim.HIDDEN, Dim.MLP),
+    B_DOWN(true, c -> c.mlp().bias(), Dim.HIDDEN),
+    FINAL_NORM(false, c -> true, Dim.HIDDEN),
+    /** Output head; absent when tied to the token embedding. */
+    OUTPUT(false, c -> !c.tiedEmbeddings(), Dim.VOCAB, Dim.HIDDEN);
+
+    private final boolean perLayer;
+    private final Predicate<TransformerConfig> present;
+    private final List<Dim> axes;
+
+    Role(boolean perLayer, Predicate<TransformerConfig> present, Dim... axes) {
+        this.perLayer = perLayer;
+        this.present = present;
+        this.axes = List.of(axes);
+    }
+
+    public boolean perLayer() {
+        return perLayer;
+    }
+
+    public boolean presentIn(TransformerConfig config) {
+        return present.test(config);
+    }
+
+    public List<Dim> axes() {
+        return axes;
+    }
+
+    public long[] shape(TransformerConfig config) {
+        long[] shape = new long[axes.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = axes.get(i).size(config);
+        }
+        return shape;
+    }
+
+    public boolean isNorm() {
+        return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM;
+    }
+}

@@ -1,0 +1,70 @@
+package io.grow4j.model;
+
+/**
+ * Every size of a decoder-only transformer, explicitly. Growth steps map one config to another; formats read and
+ * write it. normEps is part of the function: hidden growth rescales it (DESIGN.md 2.1).
+ */
+public record TransformerConfig(
+        Architecture architecture,
+        int vocabSize,
+        int hidden,
+        int layers,
+        int maxSeqLen,
+        AttentionConfig attention,
+        MlpConfig mlp,
+        double normEps,
+        Positions positions,
+        boolean tiedEmbeddings) {
+
+    public TransformerConfig {
+        if (vocabSize <= 0 || hidden <= 0 || layers < 0 || maxSeqLen <= 0) {
+            throw new IllegalArgumentException("sizes must be positive: vocab " + vocabSize + ", hidden " + hidden
+                    + ", layers " + layers + ", max sequence " + maxSeqLen);
+        }
+        if (!(normEps >= 0)) {
+            throw new IllegalArgumentException("norm epsilon must be >= 0, got " + normEps);
+        }
+        if (!architecture.separateHeadSizes() && attention.keySize() != attention.valueSize()) {
+            throw new IllegalArgumentException(architecture.id() + " has one head size, but key size "
+                    + attention.keySize() + " != value size " + attention.valueSize());
+        }
+        if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
+            throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
+        }
+    }
+
+    public TransformerConfig withHidden(int newHidden, double newEps) {
+        return new TransformerConfig(architecture, vocabSize, newHidden, layers, maxSeqLen, attention, mlp, newEps,
+                positions, tiedEmbeddings);
+    }
+
+    public TransformerConfig withLayers(int newLayers) {
+        return new TransformerConfig(architecture, vocabSize, hidden, newLayers, maxSeqLen, attention, mlp, normEps,
+                positions, tiedEmbeddings);
+    }
+
+    public TransformerConfig withAttention(AttentionConfig newAttention) {
+        return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, newAttention, mlp, normEps,
+                positions, tiedEmbeddings);
+    }
+
+    public TransformerConfig withMlp(MlpConfig newMlp) {
+        return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp, normEps,
+                positions, tiedEmbeddings);
+    }
+
+    public boolean usesRope() {
+        return positions instanceof Positions.Rope;
+    }
+
+    /** Parameter count implied by the config (what {@link Role} shapes add up to). */
+    public long parameterCount() {
+        long total = 0;
+        for (Role role : Role.values()) {
+            if (role.presentIn(this)) {
+                total += Tensor.elementCount(role.shape(this)) * (role.perLayer() ? layers : 1);
+            }
+        }
+        return total;
+    }
+}
