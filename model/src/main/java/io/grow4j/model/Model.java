@@ -110,6 +110,12 @@ public final class Model {
         return seen;
     }
 
+    /** The common dtype, or F32 for an empty or mixed model (a fresh tensor with no neighbour to copy from). */
+    public DType dtypeOrDefault() {
+        DType d = dtype();
+        return d == null ? DType.F32 : d;
+    }
+
     public Model convertTo(DType dtype) {
         Map<TensorKey, Tensor> out = new TreeMap<>();
         tensors.forEach((k, t) -> out.put(k, t.dtype() == dtype ? t : t.convertTo(dtype)));

@@ -1,0 +1,50 @@
+package io.grow4j.transforms;
+
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.steps.GrowthStep;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A seed and an ordered list of steps. The seed fixes every "arbitrary" entry, whatever runs the plan. */
+public record GrowthPlan(long seed, List<GrowthStep> steps) {
+    public static final int FORMAT_VERSION = 1;
+
+    public GrowthPlan {
+        steps = List.copyOf(steps);
+    }
+
+    /**
+     * Every problem of the whole plan against a starting config, each prefixed with its step ("step 3 (hidden): ...").
+     * A step with problems is skipped so that the later steps are still checked against a config.
+     */
+    public List<String> problems(TransformerConfig start) {
+        List<String> problems = new ArrayList<>();
+        TransformerConfig config = start;
+        for (int i = 0; i < steps.size(); i++) {
+            GrowthStep step = steps.get(i);
+            List<String> stepProblems = step.problems(config);
+            for (String p : stepProblems) {
+                problems.add(label(i) + ": " + p);
+            }
+            if (stepProblems.isEmpty()) {
+                config = step.apply(config);
+            }
+        }
+        return problems;
+    }
+
+    /** The config after all steps; the plan must be valid for start. */
+    public TransformerConfig apply(TransformerConfig start) {
+        PlanException.throwIfAny(problems(start));
+        TransformerConfig config = start;
+        for (GrowthStep step : steps) {
+            config = step.apply(config);
+        }
+        return config;
+    }
+
+    public String label(int index) {
+        return "step " + (index + 1) + " (" + steps.get(index).kind() + ")";
+    }
+}

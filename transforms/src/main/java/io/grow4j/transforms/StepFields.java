@@ -1,0 +1,67 @@
+package io.grow4j.transforms;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A step's fields from a plan file, read with type checks. A wrong type is recorded as a problem (naming the step
+ * and field) and a neutral value returned, so parsing goes on and reports every problem at once.
+ */
+public final class StepFields {
+    private final String where;
+    private final JsonNode node;
+    private final List<String> problems;
+
+    StepFields(String where, JsonNode node, List<String> problems) {
+        this.where = where;
+        this.node = node;
+        this.problems = problems;
+    }
+
+    public int integer(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+            problems.add(where + ": " + field + " must be an integer, got " + describe(v));
+            return 0;
+        }
+        return v.intValue();
+    }
+
+    public boolean bool(String field, boolean absent) {
+        JsonNode v = node.get(field);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isBoolean()) {
+            problems.add(where + ": " + field + " must be true or false, got " + describe(v));
+            return absent;
+        }
+        return v.booleanValue();
+    }
+
+    public List<Integer> integers(String field) {
+        JsonNode v = node.get(field);
+        List<Integer> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (!v.isArray()) {
+            problems.add(where + ": " + field + " must be a list of integers, got " + describe(v));
+            return out;
+        }
+        for (JsonNode item : v) {
+            if (!item.isIntegralNumber() || !item.canConvertToInt()) {
+                problems.add(where + ": " + field + " must be a list of integers, found " + describe(item));
+            } else {
+                out.add(item.intValue());
+            }
+        }
+        return out;
+    }
+
+    private static String describe(JsonNode v) {
+        return v == null ? "nothing" : v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
+    }
+}

@@ -1,0 +1,47 @@
+package io.grow4j.transforms;
+
+import io.grow4j.transforms.steps.GrowthStep;
+import io.grow4j.transforms.steps.HeadAddition;
+import io.grow4j.transforms.steps.HeadDimExpansion;
+import io.grow4j.transforms.steps.HeadKeyExpansion;
+import io.grow4j.transforms.steps.HeadValueExpansion;
+import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.MlpExpansion;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** The plan-file vocabulary as a table: each step's name, its required and optional fields, and how to build it. */
+public record StepType(String name, Set<String> required, Set<String> optional,
+                       Function<StepFields, GrowthStep> factory) {
+
+    public static final List<StepType> ALL = List.of(
+            new StepType("mlp", Set.of("size"), Set.of(), f -> new MlpExpansion(f.integer("size"))),
+            new StepType("heads", Set.of("add"), Set.of("per_group"),
+                    f -> new HeadAddition(f.integer("add"), f.bool("per_group", false))),
+            new StepType("head_dim", Set.of("size"), Set.of(), f -> new HeadDimExpansion(f.integer("size"))),
+            new StepType("head_key", Set.of("size"), Set.of(), f -> new HeadKeyExpansion(f.integer("size"))),
+            new StepType("head_value", Set.of("size"), Set.of(), f -> new HeadValueExpansion(f.integer("size"))),
+            new StepType("hidden", Set.of("size"), Set.of(), f -> new HiddenExpansion(f.integer("size"))),
+            new StepType("layers", Set.of("add"), Set.of("at"),
+                    f -> new LayerAddition(f.integer("add"), f.integers("at"))));
+
+    private static final Map<String, StepType> BY_NAME =
+            ALL.stream().collect(Collectors.toMap(StepType::name, t -> t));
+
+    public static StepType named(String name) {
+        return BY_NAME.get(name);
+    }
+
+    public static String names() {
+        return ALL.stream().map(StepType::name).collect(Collectors.joining(", "));
+    }
+
+    public boolean allows(String field) {
+        return required.contains(field) || optional.contains(field);
+    }
+}

@@ -1,0 +1,32 @@
+package io.grow4j.transforms;
+
+import io.grow4j.kernels.pad.Fill;
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.TensorKey;
+
+import java.util.Arrays;
+
+/**
+ * How one tensor of the grown model is made. {@code source} is the old tensor it grows from, or null for a fresh
+ * tensor (a new layer); {@code statsFrom} is the tensor whose scale "arbitrary" entries follow (the source itself, or
+ * the same role in a neighbouring layer). The recipe holds no tensor data, so the same recipe serves in-memory
+ * models, streamed checkpoints and device kernels.
+ */
+public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
+                           int[][] newToOld, double scale, NewEntries fill) {
+
+    /** The source unchanged: same shape, every index in place, no scaling. */
+    public boolean isCopy() {
+        return source != null && scale == 1.0 && toPadSpec(Fill.ZERO).isIdentity();
+    }
+
+    public PadSpec toPadSpec(Fill resolvedFill) {
+        return new PadSpec(oldShape, newShape, newToOld, scale, resolvedFill);
+    }
+
+    @Override
+    public String toString() {
+        return target + " <- " + (source == null ? "new" : source) + " " + Arrays.toString(oldShape) + " -> "
+                + Arrays.toString(newShape) + " scale " + scale + " new entries " + fill;
+    }
+}

@@ -1,0 +1,60 @@
+package io.grow4j.transforms.steps;
+
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+
+import java.util.List;
+
+/** Checks and index maps shared by the steps. */
+final class Growth {
+    private Growth() {
+    }
+
+    /** A size must strictly grow: shrinking loses function, equal is a no-op that is almost surely a mistake. */
+    static void mustGrow(List<String> problems, String what, int current, int requested) {
+        if (requested < current) {
+            problems.add(what + " " + requested + " would shrink it from " + current + " (growth only)");
+        } else if (requested == current) {
+            problems.add(what + " is already " + current + ": the size must grow");
+        }
+    }
+
+    static void mustBePositive(List<String> problems, String field, int value) {
+        if (value <= 0) {
+            problems.add(field + " must be a positive number, got " + value);
+        }
+    }
+
+    /**
+     * RoPE keeps pair i at frequency theta^(-2i/d) only if it moves to pair r·i of the new head: the ratio must be an
+     * integer (DESIGN 2.3).
+     */
+    static void ropeRatio(List<String> problems, TransformerConfig config, int oldSize, int newSize) {
+        if (config.usesRope() && newSize > oldSize && newSize % oldSize != 0) {
+            problems.add("head size " + oldSize + " -> " + newSize + " on a RoPE model needs an integer ratio, so "
+                    + "that every rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
+        }
+    }
+
+    /**
+     * Map for one head of queries/keys: old dims placed so RoPE frequencies survive (pair i to pair r·i, in the
+     * model's pair layout), or kept as a prefix without RoPE.
+     */
+    static int[] keyHeadMap(TransformerConfig config, int oldSize, int newSize) {
+        if (!(config.positions() instanceof Positions.Rope rope)) {
+            return PadSpec.prefix(oldSize, newSize);
+        }
+        RopeLayout layout = rope.layout();
+        int ratio = newSize / oldSize;
+        int[] map = new int[newSize];
+        java.util.Arrays.fill(map, -1);
+        for (int d = 0; d < oldSize; d++) {
+            int pair = layout.pairOf(d, oldSize);
+            int member = layout.memberOf(d, oldSize);
+            map[layout.dimOf(ratio * pair, member, newSize)] = d;
+        }
+        return map;
+    }
+}

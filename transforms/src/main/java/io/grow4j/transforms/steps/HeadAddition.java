@@ -1,0 +1,102 @@
+package io.grow4j.transforms.steps;
+
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Dim;
+import io.grow4j.model.Role;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.AxisRecipes;
+import io.grow4j.transforms.EntryRule;
+import io.grow4j.transforms.TensorRecipe;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Paper transformation 2: add query heads. New heads' Q, K, V are arbitrary; the output projection's columns for
+ * them are zero. With grouped-query attention (DESIGN 2.4) query head j reads kv group j / (E/G), so either whole
+ * groups are appended (a new kv head and E/G query heads each; the default), or with {@code perGroup} every group
+ * gets more query heads, which renumbers heads: old head (g, j) moves to g·r' + j and Wo's columns move with it.
+ */
+public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
+
+    @Override
+    public String kind() {
+        return "heads";
+    }
+
+    @Override
+    public List<String> problems(TransformerConfig config) {
+        List<String> problems = new ArrayList<>();
+        Growth.mustBePositive(problems, "heads: add", add);
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        AttentionConfig a = config.attention();
+        int perGroupNow = a.queriesPerGroup();
+        if (perGroup && add % a.kvHeads() != 0) {
+            problems.add("heads: add " + add + " with per_group leaves GQA groups uneven: " + a.queryHeads()
+                    + " query heads over " + a.kvHeads() + " kv heads need an addition that is a multiple of "
+                    + a.kvHeads());
+        } else if (!perGroup && add % perGroupNow != 0) {
+            problems.add("heads: add " + add + " leaves GQA groups uneven: " + a.queryHeads() + " query heads over "
+                    + a.kvHeads() + " kv heads (" + perGroupNow + " per group) need an addition that is a multiple of "
+                    + perGroupNow + " (or per_group: true with a multiple of " + a.kvHeads() + ")");
+        }
+        return problems;
+    }
+
+    @Override
+    public TransformerConfig apply(TransformerConfig config) {
+        AttentionConfig a = config.attention();
+        int kvHeads = perGroup ? a.kvHeads() : a.kvHeads() + add / a.queriesPerGroup();
+        return config.withAttention(a.withHeads(a.queryHeads() + add, kvHeads));
+    }
+
+    @Override
+    public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
+        AttentionConfig a = before.attention();
+        AttentionConfig b = after.attention();
+        int[] oldHeadOf = queryHeadOrigins(a, b);
+        int[] oldKvOf = new int[b.kvHeads()];
+        for (int g = 0; g < oldKvOf.length; g++) {
+            oldKvOf[g] = g < a.kvHeads() ? g : -1;
+        }
+        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
+        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
+        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
+        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
+        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
+        for (Role role : List.of(Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV)) {
+            rules.put(role, EntryRule.ARBITRARY);
+        }
+        rules.put(Role.WO, EntryRule.ZERO);
+        return AxisRecipes.build(before, after, maps, rules);
+    }
+
+    /** For each new query head, the old head it is (or -1). New head h' = g·r' + j reads group g, as old g·r + j did. */
+    private static int[] queryHeadOrigins(AttentionConfig a, AttentionConfig b) {
+        int r = a.queriesPerGroup();
+        int rNew = b.queriesPerGroup();
+        int[] origin = new int[b.queryHeads()];
+        for (int h = 0; h < origin.length; h++) {
+            int g = h / rNew;
+            int j = h % rNew;
+            origin[h] = g < a.kvHeads() && j < r ? g * r + j : -1;
+        }
+        return origin;
+    }
+
+    @Override
+    public Map<String, Object> fields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("add", add);
+        if (perGroup) {
+            fields.put("per_group", true);
+        }
+        return fields;
+    }
+}

@@ -1,0 +1,141 @@
+package io.grow4j.transforms.steps;
+
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.Model;
+import io.grow4j.model.Role;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.NewEntries;
+import io.grow4j.transforms.TensorRecipe;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Paper transformation 6: insert whole pre-norm blocks at any depth. A new block's attention output projection and
+ * MLP second layer (and their biases) are zero, so it adds nothing to the residual stream: an identity. Everything
+ * else is arbitrary, at the scale of the same tensor in the nearest old layer. {@code at} lists the new layers'
+ * positions in the grown model; empty means "append at the end".
+ */
+public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
+    private static final Set<Role> ZERO_WRITERS = Set.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN);
+
+    public LayerAddition {
+        at = List.copyOf(at);
+    }
+
+    @Override
+    public String kind() {
+        return "layers";
+    }
+
+    @Override
+    public List<String> problems(TransformerConfig config) {
+        List<String> problems = new ArrayList<>();
+        Growth.mustBePositive(problems, "layers: add", add);
+        if (!problems.isEmpty() || at.isEmpty()) {
+            return problems;
+        }
+        int total = config.layers() + add;
+        if (at.size() != add) {
+            problems.add("layers: at lists " + at.size() + " positions for " + add + " new layers");
+        }
+        Set<Integer> seen = new TreeSet<>();
+        for (int position : at) {
+            if (position < 0 || position >= total) {
+                problems.add("layers: position " + position + " is outside the grown model's layers 0.." + (total - 1));
+            } else if (!seen.add(position)) {
+                problems.add("layers: position " + position + " is listed twice");
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public TransformerConfig apply(TransformerConfig config) {
+        return config.withLayers(config.layers() + add);
+    }
+
+    /** For each layer of the grown model, the old layer it is, or -1 for a new one. */
+    public int[] oldLayerOf(int oldLayers) {
+        int total = oldLayers + add;
+        Set<Integer> fresh = new TreeSet<>(at);
+        for (int p = total - 1; fresh.size() < add; p--) {
+            fresh.add(p);
+        }
+        int[] origin = new int[total];
+        int next = 0;
+        for (int layer = 0; layer < total; layer++) {
+            origin[layer] = fresh.contains(layer) ? -1 : next++;
+        }
+        return origin;
+    }
+
+    @Override
+    public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
+        int[] origin = oldLayerOf(before.layers());
+        List<TensorRecipe> recipes = new ArrayList<>();
+        for (TensorKey key : Model.expectedKeys(after)) {
+            long[] shape = key.role().shape(after);
+            if (!key.role().perLayer()) {
+                recipes.add(copy(key, key, shape));
+            } else if (origin[key.layer()] >= 0) {
+                recipes.add(copy(key, TensorKey.of(key.role(), origin[key.layer()]), shape));
+            } else {
+                recipes.add(fresh(key, nearestOldLayer(origin, key.layer()), shape));
+            }
+        }
+        return recipes;
+    }
+
+    private static TensorRecipe copy(TensorKey target, TensorKey source, long[] shape) {
+        return new TensorRecipe(target, source, source, shape, shape, identityMaps(shape), 1.0, NewEntries.ZERO);
+    }
+
+    private static TensorRecipe fresh(TensorKey target, int referenceLayer, long[] shape) {
+        Role role = target.role();
+        NewEntries fill = ZERO_WRITERS.contains(role) ? NewEntries.ZERO
+                : role.isNorm() ? NewEntries.MEAN : NewEntries.ARBITRARY;
+        TensorKey stats = referenceLayer < 0 ? null : TensorKey.of(role, referenceLayer);
+        int[][] maps = new int[shape.length][];
+        for (int a = 0; a < shape.length; a++) {
+            maps[a] = PadSpec.prefix(0, Math.toIntExact(shape[a]));
+        }
+        return new TensorRecipe(target, null, stats, shape, shape, maps, 1.0, fill);
+    }
+
+    private static int[][] identityMaps(long[] shape) {
+        int[][] maps = new int[shape.length][];
+        for (int a = 0; a < shape.length; a++) {
+            maps[a] = PadSpec.identity(Math.toIntExact(shape[a]));
+        }
+        return maps;
+    }
+
+    /** The old layer closest in depth to a new one (the one before it, else the one after), or -1 when none. */
+    private static int nearestOldLayer(int[] origin, int layer) {
+        for (int d = 1; d < origin.length; d++) {
+            if (layer - d >= 0 && origin[layer - d] >= 0) {
+                return origin[layer - d];
+            }
+            if (layer + d < origin.length && origin[layer + d] >= 0) {
+                return origin[layer + d];
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public Map<String, Object> fields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("add", add);
+        if (!at.isEmpty()) {
+            fields.put("at", at);
+        }
+        return fields;
+    }
+}
