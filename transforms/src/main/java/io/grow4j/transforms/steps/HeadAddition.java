@@ -30,7 +30,7 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
     @Override
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
-        Growth.mustBePositive(problems, "heads: add", add);
+        Growth.mustBePositive(problems, "add", add);
         if (!problems.isEmpty()) {
             return problems;
         }

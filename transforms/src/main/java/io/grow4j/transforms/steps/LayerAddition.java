@@ -36,20 +36,20 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
     @Override
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
-        Growth.mustBePositive(problems, "layers: add", add);
+        Growth.mustBePositive(problems, "add", add);
         if (!problems.isEmpty() || at.isEmpty()) {
             return problems;
         }
         int total = config.layers() + add;
         if (at.size() != add) {
-            problems.add("layers: at lists " + at.size() + " positions for " + add + " new layers");
+            problems.add("at lists " + at.size() + " positions for " + add + " new layers");
         }
         Set<Integer> seen = new TreeSet<>();
         for (int position : at) {
             if (position < 0 || position >= total) {
-                problems.add("layers: position " + position + " is outside the grown model's layers 0.." + (total - 1));
+                problems.add("position " + position + " is outside the grown model's layers 0.." + (total - 1));
             } else if (!seen.add(position)) {
-                problems.add("layers: position " + position + " is listed twice");
+                problems.add("position " + position + " is listed twice");
             }
         }
         return problems;
