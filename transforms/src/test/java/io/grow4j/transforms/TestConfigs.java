@@ -20,6 +20,13 @@ final class TestConfigs {
                 new Positions.Rope(10000, layout), tied);
     }
 
+    /** The paper's decoder with RoPE, so attention expansion must place rotary pairs (DESIGN 2.3). */
+    static TransformerConfig genericRope(RopeLayout layout) {
+        return new TransformerConfig(Architecture.GENERIC, 31, 16, 2, 16,
+                new AttentionConfig(4, 2, 4, 3, true), new MlpConfig(24, Activation.GELU, true), 1e-5,
+                new Positions.Rope(500, layout), true);
+    }
+
     /** The paper's decoder: learned positions, key size != value size, ReLU or GELU, biases. */
     static TransformerConfig generic(Activation activation, boolean bias) {
         return new TransformerConfig(Architecture.GENERIC, 29, 20, 2, 16,

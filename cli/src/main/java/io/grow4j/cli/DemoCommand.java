@@ -1,0 +1,191 @@
+package io.grow4j.cli;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.forward.ForwardPass;
+import io.grow4j.kernels.forward.Generator;
+import io.grow4j.kernels.forward.ReferenceForward;
+import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.format.ModelFormats;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.Grower;
+import io.grow4j.transforms.PlanFiles;
+import io.grow4j.transforms.StepReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+@Command(name = "demo", description = "Grow a model with every transformation, step by step, and show that its outputs"
+        + " do not change. Without MODEL: two seeded built-in models (Llama-style and the paper's decoder).")
+final class DemoCommand implements Callable<Integer> {
+    /** Double-precision checks cost about 50× the float path: skip them past this size. */
+    private static final long DOUBLE_CHECK_LIMIT = 20_000_000;
+    private static final int CONTINUATION = 32;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "a model to grow instead")
+    Path model;
+
+    @Option(names = "--plan", paramLabel = "PLAN.yaml", description = "a plan instead of the built-in one")
+    Path plan;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "also write the (last) grown model here")
+    Path out;
+
+    @Mixin
+    BackendOption backend;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        boolean ok = true;
+        Model grown = null;
+        try (KernelBackend kernels = backend.create()) {
+            if (model != null) {
+                Model m = ModelFiles.read(model);
+                grown = run(stdout, model.toString(), m, kernels);
+                ok = grown != null;
+            } else {
+                Model llama = RandomModels.create(DemoPlans.llamaStyle(), DType.F32, 2026);
+                grown = run(stdout, "built-in Llama-style model (seeded random weights)", llama, kernels);
+                ok = grown != null;
+                Model paper = RandomModels.create(DemoPlans.paperStyle(), DType.F32, 2023);
+                Model grownPaper = run(stdout, "built-in paper-style decoder (seeded random weights)", paper, kernels);
+                ok &= grownPaper != null;
+            }
+        }
+        if (out != null && grown != null) {
+            ModelFormats.forOutput(out).write(grown, out);
+            stdout.println("wrote the grown model to " + out);
+        }
+        stdout.println(ok ? "demo: every step preserved the function" : "demo: FAILED: a step changed the function");
+        stdout.flush();
+        return ok ? Grow4j.OK : Grow4j.CHECK_FAILED;
+    }
+
+    /** Grows one model step by step; returns the grown model, or null when any check failed. */
+    private Model run(PrintWriter out, String name, Model original, KernelBackend kernels) throws Exception {
+        GrowthPlan growthPlan = plan != null ? PlanFiles.read(plan) : DemoPlans.forConfig(original.config());
+        out.println();
+        out.println("== " + name);
+        out.printf("%s, hidden %d, %d layers, %d/%d heads, head size %d/%d, mlp %d: %,d parameters%n",
+                original.config().architecture().id(), original.config().hidden(), original.config().layers(),
+                original.config().attention().queryHeads(), original.config().attention().kvHeads(),
+                original.config().attention().keySize(), original.config().attention().valueSize(),
+                original.config().mlp().size(), original.parameterCount());
+        out.println("plan:");
+        PlanFiles.toYaml(growthPlan).lines().forEach(line -> out.println("  " + line));
+        StepChecks checks = new StepChecks(original, kernels, original.parameterCount() <= DOUBLE_CHECK_LIMIT);
+        Model grown = growStepByStep(out, original, growthPlan, checks);
+        return continuationsMatch(out, original, grown, kernels) && checks.allPassed() ? grown : null;
+    }
+
+    private Model growStepByStep(PrintWriter out, Model original, GrowthPlan growthPlan, StepChecks checks) {
+        Grower grower = new Grower(new CpuPadKernel());
+        growthPlan.apply(original.config()); // validates the whole plan before any step runs
+        out.printf("%-22s %13s %13s %9s %15s %15s%n", "step", "params before", "params after", "seconds",
+                "max|Δ| f32 rel", "max|Δ| f64");
+        Model current = original;
+        Model currentDouble = checks.doubles() ? original.convertTo(DType.F64) : null;
+        for (int i = 0; i < growthPlan.steps().size(); i++) {
+            long start = System.nanoTime();
+            Model next = grower.applyStep(current, growthPlan.steps().get(i), growthPlan.seed(), i);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (currentDouble != null) {
+                currentDouble = grower.applyStep(currentDouble, growthPlan.steps().get(i), growthPlan.seed(), i);
+            }
+            StepReport r = new StepReport(growthPlan.label(i), current.parameterCount(), next.parameterCount(), seconds);
+            out.printf("%-22s %,13d %,13d %9.4f %15s %15s%n", r.label(), r.parametersBefore(), r.parametersAfter(),
+                    r.seconds(), checks.floatDiff(next), checks.doubleDiff(currentDouble));
+            out.flush();
+            current = next;
+        }
+        return current;
+    }
+
+    private static boolean continuationsMatch(PrintWriter out, Model original, Model grown, KernelBackend kernels) {
+        int steps = Math.min(CONTINUATION, Math.min(original.config().maxSeqLen(), grown.config().maxSeqLen()));
+        int[] before = Generator.greedy(new ForwardPass(original, kernels).newSession(), steps);
+        int[] after = Generator.greedy(new ForwardPass(grown, kernels).newSession(), steps);
+        boolean same = Arrays.equals(before, after);
+        out.println("greedy from BOS, original: " + GenerateCommand.joinIds(before));
+        out.println("greedy from BOS, grown:    " + GenerateCommand.joinIds(after));
+        out.printf("grown model: %,d parameters (%.2f× the original); continuations identical: %s%n",
+                grown.parameterCount(), (double) grown.parameterCount() / original.parameterCount(),
+                same ? "yes" : "NO");
+        return same;
+    }
+
+    /** Logits of the original on fixed random sequences, compared with each grown model. */
+    private static final class StepChecks {
+        private static final double FLOAT_BOUND = 1e-5;
+        private static final double DOUBLE_BOUND = 1e-12;
+        private final int[] tokens;
+        private final KernelBackend kernels;
+        private final float[][] originalFloat;
+        private final double[][] originalDouble;
+        private boolean passed = true;
+
+        StepChecks(Model original, KernelBackend kernels, boolean doubles) {
+            this.kernels = kernels;
+            SplittableRandom random = new SplittableRandom(99);
+            tokens = new int[Math.min(24, original.config().maxSeqLen())];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = random.nextInt(original.config().vocabSize());
+            }
+            originalFloat = new ForwardPass(original, kernels).logits(tokens);
+            originalDouble = doubles ? new ReferenceForward(original.convertTo(DType.F64)).logits(tokens) : null;
+        }
+
+        boolean doubles() {
+            return originalDouble != null;
+        }
+
+        boolean allPassed() {
+            return passed;
+        }
+
+        String floatDiff(Model grown) {
+            float[][] logits = new ForwardPass(grown, kernels).logits(tokens);
+            double max = 0;
+            double scale = 0;
+            for (int t = 0; t < logits.length; t++) {
+                for (int i = 0; i < logits[t].length; i++) {
+                    max = Math.max(max, Math.abs((double) logits[t][i] - originalFloat[t][i]));
+                    scale = Math.max(scale, Math.abs(originalFloat[t][i]));
+                }
+            }
+            double relative = max / scale;
+            passed &= relative <= FLOAT_BOUND;
+            return String.format("%.2e", relative);
+        }
+
+        String doubleDiff(Model grownDouble) {
+            if (grownDouble == null) {
+                return "-";
+            }
+            double[][] logits = new ReferenceForward(grownDouble).logits(tokens);
+            double max = 0;
+            for (int t = 0; t < logits.length; t++) {
+                for (int i = 0; i < logits[t].length; i++) {
+                    max = Math.max(max, Math.abs(logits[t][i] - originalDouble[t][i]));
+                }
+            }
+            passed &= max <= DOUBLE_BOUND;
+            return String.format("%.2e", max);
+        }
+    }
+}

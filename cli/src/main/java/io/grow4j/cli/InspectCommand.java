@@ -1,0 +1,59 @@
+package io.grow4j.cli;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.TransformerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "inspect", description = "Print a model's family, sizes and parameter count.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory or a llama2.c .bin file")
+    Path model;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Model m = ModelFiles.read(model);
+        print(spec.commandLine().getOut(), model.toString(), m);
+        return Grow4j.OK;
+    }
+
+    static void print(PrintWriter out, String name, Model m) {
+        TransformerConfig c = m.config();
+        DType dtype = m.dtype();
+        out.println("model        " + name);
+        out.println("family       " + c.architecture().id());
+        out.println("parameters   " + String.format("%,d", m.parameterCount()));
+        out.println("dtype        " + (dtype == null ? "mixed" : dtype));
+        out.println("vocab        " + c.vocabSize());
+        out.println("hidden       " + c.hidden());
+        out.println("layers       " + c.layers());
+        out.println("heads        " + c.attention().queryHeads() + " query, " + c.attention().kvHeads() + " key/value");
+        out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
+        out.println("mlp          " + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")");
+        out.println("norm         RMSNorm, eps " + c.normEps());
+        out.println("positions    " + positions(c.positions()));
+        out.println("max sequence " + c.maxSeqLen());
+        out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
+        out.println("embeddings   " + (c.tiedEmbeddings() ? "tied" : "untied"));
+        out.flush();
+    }
+
+    private static String positions(Positions p) {
+        return switch (p) {
+            case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
+                    .replace('_', '-') + " pairs";
+            case Positions.Learned learned -> "learned";
+        };
+    }
+}

@@ -1,0 +1,119 @@
+package io.grow4j.cli;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.forward.DecodingSession;
+import io.grow4j.kernels.forward.ForwardPass;
+import io.grow4j.kernels.forward.ReferenceForward;
+import io.grow4j.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+@Command(name = "verify", description = "Check that two models compute the same logits on seeded random token sequences."
+        + " Exit 0 when the largest difference is within TOLERANCE × the largest logit, 1 when not, 2 on error.")
+final class VerifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "A")
+    Path first;
+
+    @Parameters(index = "1", paramLabel = "B")
+    Path second;
+
+    @Option(names = "--tolerance", defaultValue = "1e-4", description = "relative to the largest logit (default ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(names = "--sequences", defaultValue = "4", description = "random sequences (default ${DEFAULT-VALUE})")
+    int sequences;
+
+    @Option(names = "--length", defaultValue = "32", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+    int length;
+
+    @Option(names = "--seed", defaultValue = "1234", description = "token seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--precision", defaultValue = "float", description = "float (the backend) or double (reference)")
+    String precision;
+
+    @Mixin
+    BackendOption backend;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
+        Model a = ModelFiles.read(first);
+        Model b = ModelFiles.read(second);
+        checkCompatible(a, b);
+        LogitComparison comparison = new LogitComparison();
+        try (KernelBackend kernels = backend.create()) {
+            Supplier<DecodingSession> sessionsOfA = sessions(a, kernels);
+            Supplier<DecodingSession> sessionsOfB = sessions(b, kernels);
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int s = 0; s < sequences; s++) {
+                DecodingSession x = sessionsOfA.get();
+                DecodingSession y = sessionsOfB.get();
+                for (int t = 0; t < length; t++) {
+                    int token = random.nextInt(a.config().vocabSize());
+                    comparison.add(x.nextLogits(token), y.nextLogits(token));
+                }
+            }
+        }
+        boolean pass = comparison.within(tolerance);
+        report(spec.commandLine().getOut(), comparison, pass);
+        return pass ? Grow4j.OK : Grow4j.CHECK_FAILED;
+    }
+
+    private void checkOptions() {
+        if (!(tolerance >= 0) || sequences <= 0 || length <= 0) {
+            throw new IllegalArgumentException("--tolerance must be >= 0, --sequences and --length positive (got "
+                    + tolerance + ", " + sequences + ", " + length + ")");
+        }
+        if (!precision.equals("float") && !precision.equals("double")) {
+            throw new IllegalArgumentException("--precision must be float or double, got '" + precision + "'");
+        }
+    }
+
+    private void checkCompatible(Model a, Model b) {
+        if (a.config().vocabSize() != b.config().vocabSize()) {
+            throw new IllegalArgumentException("the models' vocabularies differ: " + first + " has "
+                    + a.config().vocabSize() + " tokens, " + second + " has " + b.config().vocabSize());
+        }
+        int maxLength = Math.min(a.config().maxSeqLen(), b.config().maxSeqLen());
+        if (length > maxLength) {
+            throw new IllegalArgumentException("--length " + length + " exceeds the models' maximum sequence length "
+                    + maxLength);
+        }
+    }
+
+    /** Weights are prepared once per model; each sequence gets a fresh KV cache. */
+    private Supplier<DecodingSession> sessions(Model m, KernelBackend kernels) {
+        if (precision.equals("double")) {
+            ReferenceForward reference = new ReferenceForward(m);
+            return reference::newSession;
+        }
+        ForwardPass forward = new ForwardPass(m, kernels);
+        return forward::newSession;
+    }
+
+    private void report(PrintWriter out, LogitComparison c, boolean pass) {
+        String engine = precision.equals("double") ? "reference (float64)" : backend.name + " (float32)";
+        out.printf("compared      %d sequences × %d tokens on %s%n", sequences, length, engine);
+        out.printf("max |Δlogit|  %.6e%n", c.maxAbsDiff());
+        out.printf("max |logit|   %.6e%n", c.maxAbsLogit());
+        out.printf("relative      %.6e (tolerance %.1e)%n", c.relativeDiff(), tolerance);
+        out.printf("greedy agree  %d/%d (%.2f%%)%n", c.sameArgmax(), c.positions(),
+                100.0 * c.sameArgmax() / c.positions());
+        out.println(pass ? "PASS" : "FAIL");
+        out.flush();
+    }
+}

@@ -1,0 +1,67 @@
+package io.grow4j.transforms;
+
+import io.grow4j.model.Model;
+import io.grow4j.model.Tensor;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Checks a grown model against the recipes that made it, entry by entry: every old entry is scale × its source, and
+ * every new entry whose rule is ZERO is exactly zero. The recipes are recomputed from the configs, independently of
+ * the padding kernel under test.
+ */
+final class RecipeChecks {
+    private RecipeChecks() {
+    }
+
+    static void check(Model before, Model after, List<TensorRecipe> recipes) {
+        assertEquals(recipes.size(), after.tensors().size(), "one recipe per tensor");
+        for (TensorRecipe r : recipes) {
+            Tensor out = after.tensor(r.target());
+            Tensor src = r.source() == null ? null : before.tensor(r.source());
+            long[] shape = r.newShape();
+            long n = out.size();
+            int[] index = new int[shape.length];
+            Tensor rounding = Tensor.allocate(out.dtype(), 1); // expected values rounded as the tensor stores them
+            for (long flat = 0; flat < n; flat++) {
+                unflatten(flat, shape, index);
+                long srcFlat = sourceIndex(r, index);
+                double v = out.get(flat);
+                if (srcFlat >= 0) {
+                    rounding.set(0, r.scale() * src.get(srcFlat));
+                    double expected = rounding.get(0);
+                    if (v != expected) {
+                        fail(r.target() + " entry " + flat + ": expected scaled old value " + expected + ", got " + v);
+                    }
+                } else if (r.fill() == NewEntries.ZERO && v != 0.0) {
+                    fail(r.target() + " entry " + flat + " must be exactly zero, got " + v);
+                }
+            }
+        }
+    }
+
+    private static void unflatten(long flat, long[] shape, int[] index) {
+        for (int a = shape.length - 1; a >= 0; a--) {
+            index[a] = (int) (flat % shape[a]);
+            flat /= shape[a];
+        }
+    }
+
+    private static long sourceIndex(TensorRecipe r, int[] index) {
+        if (r.source() == null) {
+            return -1;
+        }
+        long flat = 0;
+        for (int a = 0; a < index.length; a++) {
+            int old = r.newToOld()[a][index[a]];
+            if (old < 0) {
+                return -1;
+            }
+            flat = flat * r.oldShape()[a] + old;
+        }
+        return flat;
+    }
+}
