@@ -1,0 +1,140 @@
+package io.grow4j.model.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Typed reads from a config.json object that collect every problem instead of stopping at the first, so one error
+ * lists all bad fields. A failed read returns a harmless placeholder; {@link #check} then throws before anything is
+ * built from it.
+ */
+final class ConfigFields {
+    private final Path file;
+    private final JsonNode root;
+    private final List<String> problems = new ArrayList<>();
+    private final Set<String> read = new HashSet<>();
+
+    ConfigFields(Path file, JsonNode root) {
+        this.file = file;
+        this.root = root;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    boolean has(String field) {
+        read.add(field);
+        JsonNode node = root.get(field);
+        return node != null && !node.isNull();
+    }
+
+    /** A JSON object field, or a missing node when absent. */
+    JsonNode node(String field) {
+        read.add(field);
+        return root.path(field);
+    }
+
+    /** A required integer >= min. */
+    int integer(String field, int min) {
+        if (!has(field)) {
+            problems.add("missing " + field);
+            return Math.max(min, 1);
+        }
+        return integer(field, min, 1);
+    }
+
+    /** An optional integer >= min; {@code absent} when the field is missing or null. */
+    int integer(String field, int min, int absent) {
+        if (!has(field)) {
+            return absent;
+        }
+        JsonNode n = root.get(field);
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min) {
+            problems.add(field + " must be an integer >= " + min + ", got " + n);
+            return Math.max(min, 1);
+        }
+        return n.asInt();
+    }
+
+    /** An optional number >= 0 (or > 0 when {@code positive}); {@code absent} when missing or null. */
+    double number(String field, boolean positive, double absent) {
+        if (!has(field)) {
+            return absent;
+        }
+        JsonNode n = root.get(field);
+        if (!n.isNumber() || !(positive ? n.asDouble() > 0 : n.asDouble() >= 0) || Double.isInfinite(n.asDouble())) {
+            problems.add(field + " must be a " + (positive ? "positive" : "non-negative") + " number, got " + n);
+            return positive ? 1 : 0;
+        }
+        return n.asDouble();
+    }
+
+    double number(String field, boolean positive) {
+        if (!has(field)) {
+            problems.add("missing " + field);
+            return 1;
+        }
+        return number(field, positive, 1);
+    }
+
+    boolean bool(String field) {
+        if (!has(field)) {
+            problems.add("missing " + field);
+            return false;
+        }
+        return bool(field, false);
+    }
+
+    boolean bool(String field, boolean absent) {
+        if (!has(field)) {
+            return absent;
+        }
+        JsonNode n = root.get(field);
+        if (!n.isBoolean()) {
+            problems.add(field + " must be true or false, got " + n);
+            return absent;
+        }
+        return n.asBoolean();
+    }
+
+    /** An optional string that must be one of {@code allowed}; {@code absent} when missing. */
+    String choice(String field, String absent, Set<String> allowed) {
+        if (!has(field)) {
+            if (absent == null) {
+                problems.add("missing " + field + " (one of " + allowed + ")");
+            }
+            return absent;
+        }
+        JsonNode n = root.get(field);
+        if (!n.isTextual() || !allowed.contains(n.asText())) {
+            problems.add(field + " must be one of " + allowed + ", got " + n);
+            return absent;
+        }
+        return n.asText();
+    }
+
+    void problem(String message) {
+        problems.add(message);
+    }
+
+    /** For formats that own their schema: any field nobody read is a problem, not silently ignored. */
+    void rejectUnread() {
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
+            if (!read.contains(field.getKey())) {
+                problems.add("unknown field " + field.getKey());
+            }
+        }
+    }
+
+    void check() throws CheckpointException {
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(file, "bad config:\n  " + String.join("\n  ", problems));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.grow4j.model.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.TreeMap;
+
+/**
+ * A Hugging Face-style model directory: config.json plus model.safetensors (or shards with an index). The family
+ * (model_type) decides field and tensor names; see {@link HfFamily}. Llama stores Q and K rows half-split, so reading
+ * yields a {@link io.grow4j.model.RopeLayout#HALF_SPLIT} config and writing an interleaved model permutes those rows.
+ * Tensors keep their dtype both ways.
+ */
+public final class HfDirectoryFormat implements ModelFormat {
+    static final String CONFIG = "config.json";
+    private static final Map<DType, String> TORCH_DTYPES = new EnumMap<>(Map.of(
+            DType.F64, "float64", DType.F32, "float32", DType.F16, "float16", DType.BF16, "bfloat16"));
+    /** Fields every family's config.json may carry that say nothing about the function. */
+    private static final List<String> COMMON_FIELDS =
+            List.of("model_type", "architectures", "torch_dtype", "dtype", "transformers_version");
+
+    @Override
+    public String name() {
+        return "hf-directory";
+    }
+
+    @Override
+    public Model read(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no such model directory");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException(dir, "not a directory (expected config.json and model.safetensors inside)");
+        }
+        Path configFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) {
+            throw new CheckpointException(dir, "no " + CONFIG + ": not a Hugging Face model directory");
+        }
+        JsonNode root = readConfig(configFile);
+        HfFamily family = family(configFile, root);
+        ConfigFields fields = new ConfigFields(configFile, root);
+        COMMON_FIELDS.forEach(fields::node);
+        TransformerConfig config = family.codec().read(fields);
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
+            SequencedMap<String, TensorKey> names = family.tensorNames(config);
+            checkTensors(dir, family, config, names, weights);
+            Map<TensorKey, Tensor> tensors = new TreeMap<>();
+            names.forEach((name, key) -> tensors.put(key, weights.copy(name)));
+            return new Model(config, tensors);
+        }
+    }
+
+    private static JsonNode readConfig(Path configFile) throws CheckpointException {
+        try {
+            JsonNode root = SafetensorsFile.JSON.readTree(configFile.toFile());
+            if (root == null || !root.isObject()) {
+                throw new CheckpointException(configFile, "expected a JSON object");
+            }
+            return root;
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(configFile, "corrupt JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static HfFamily family(Path configFile, JsonNode root) throws CheckpointException {
+        JsonNode type = root.get("model_type");
+        HfFamily family = type == null || !type.isTextual() ? null : HfFamily.byModelType(type.asText());
+        if (family == null) {
+            throw new CheckpointException(configFile, (type == null ? "no model_type" : "unknown model_type " + type)
+                    + " (supported: " + HfFamily.supportedModelTypes() + ")");
+        }
+        return family;
+    }
+
+    /** Missing, unexpected and misshapen tensors, all in one error with names and shapes. */
+    private static void checkTensors(Path dir, HfFamily family, TransformerConfig config,
+            SequencedMap<String, TensorKey> names, SafetensorsCheckpoint weights) throws CheckpointException {
+        List<String> problems = new ArrayList<>();
+        names.forEach((name, key) -> {
+            long[] expected = key.role().shape(config);
+            SafetensorsCheckpoint.Located found = weights.tensors().get(name);
+            if (found == null) {
+                problems.add("missing " + name + " (" + key + "), expected shape " + Tensor.shapeString(expected));
+            } else if (!Arrays.equals(found.entry().shape(), expected)) {
+                problems.add(name + " in " + found.file().path().getFileName() + ": expected shape "
+                        + Tensor.shapeString(expected) + ", got " + Tensor.shapeString(found.entry().shape()));
+            }
+        });
+        weights.tensors().forEach((name, found) -> {
+            if (!names.containsKey(name)) {
+                problems.add("unexpected " + name + " " + Tensor.shapeString(found.entry().shape()) + " in "
+                        + found.file().path().getFileName());
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(dir, "tensors disagree with " + CONFIG + " (model_type " + family.modelType()
+                    + "):\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    @Override
+    public List<String> writeProblems(TransformerConfig config) {
+        return HfFamily.forArchitecture(config.architecture()).codec().problems(config);
+    }
+
+    @Override
+    public void write(Model model, Path out) throws IOException {
+        List<String> problems = writeProblems(model.config());
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot write " + out + " as a " + name() + ":\n  "
+                    + String.join("\n  ", problems));
+        }
+        HfFamily family = HfFamily.forArchitecture(model.config().architecture());
+        Model stored = family.codec().storedRopeLayout()
+                .filter(layout -> model.config().usesRope())
+                .map(layout -> RopePermutation.toLayout(model, layout))
+                .orElse(model);
+        AtomicOutput.writeDirectory(out, dir -> {
+            Files.createDirectory(dir);
+            writeConfig(dir.resolve(CONFIG), family, stored);
+            SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
+            family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+            SafetensorsWriter.write(dir.resolve(SafetensorsCheckpoint.SINGLE), tensors);
+        });
+    }
+
+    private static void writeConfig(Path file, HfFamily family, Model model) throws IOException {
+        ObjectNode json = SafetensorsFile.JSON.createObjectNode();
+        json.putArray("architectures").add(family.architectureClass());
+        json.put("model_type", family.modelType());
+        family.codec().write(model.config(), json);
+        json.put("torch_dtype", TORCH_DTYPES.get(torchDtype(model)));
+        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
+    }
+
+    /**
+     * torch_dtype is one value: the common dtype, or for mixed tensors one that holds them all without rounding
+     * (F16 and BF16 do not hold each other, F32 holds both).
+     */
+    private static DType torchDtype(Model model) {
+        if (model.dtype() != null) {
+            return model.dtype();
+        }
+        boolean anyF64 = model.tensors().values().stream().anyMatch(t -> t.dtype() == DType.F64);
+        return anyF64 ? DType.F64 : DType.F32;
+    }
+}

@@ -1,0 +1,39 @@
+package io.grow4j.model.format;
+
+import io.grow4j.model.Model;
+import io.grow4j.model.TransformerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A checkpoint format: reads a whole model into memory and writes one back. Writing is all or nothing: the output
+ * appears under its name only once complete, and a refused config leaves nothing on disk.
+ */
+public interface ModelFormat {
+    /** Short name for messages and options, e.g. "llama2.c". */
+    String name();
+
+    /**
+     * Reads the checkpoint at {@code path} into fresh memory (the file may be closed or replaced afterwards).
+     *
+     * @throws CheckpointException the file is truncated, corrupt or inconsistent; the message names file, offset and
+     *     tensor where they apply
+     * @throws IOException the file cannot be opened or read at all
+     */
+    Model read(Path path) throws IOException;
+
+    /**
+     * Every reason this format cannot hold a model of {@code config} exactly; empty when it can. Callers ask before
+     * doing any work, so a long growth run never ends in an unwritable result.
+     */
+    List<String> writeProblems(TransformerConfig config);
+
+    /**
+     * Writes {@code model} to {@code out}, first under a temporary sibling name, renamed into place at the end.
+     *
+     * @throws IllegalArgumentException {@link #writeProblems} is not empty for the model's config (nothing written)
+     * @throws IOException writing failed (the temporary output is removed, {@code out} is untouched)
+     */
+    void write(Model model, Path out) throws IOException;
+}
