@@ -14,19 +14,11 @@ final class StepTable {
     }
 
     void row(StepReport r) {
-        row(r, Double.NaN);
-    }
-
-    /** With the largest logit difference against the original model, when known. */
-    void row(StepReport r, double maxLogitDiff) {
         if (!headerDone) {
-            out.printf("%-24s %14s %14s %10s %14s%n", "step", "params before", "params after", "seconds",
-                    "max |Δlogit|");
+            out.printf("%-24s %14s %14s %10s%n", "step", "params before", "params after", "seconds");
             headerDone = true;
         }
-        String diff = Double.isNaN(maxLogitDiff) ? "-" : String.format("%.3e", maxLogitDiff);
-        out.printf("%-24s %,14d %,14d %10.4f %14s%n", r.label(), r.parametersBefore(), r.parametersAfter(),
-                r.seconds(), diff);
+        out.printf("%-24s %,14d %,14d %10.4f%n", r.label(), r.parametersBefore(), r.parametersAfter(), r.seconds());
         out.flush();
     }
 }

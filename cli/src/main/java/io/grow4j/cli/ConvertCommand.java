@@ -1,0 +1,46 @@
+package io.grow4j.cli;
+
+import io.grow4j.model.Model;
+import io.grow4j.model.format.ModelFormat;
+import io.grow4j.model.format.ModelFormats;
+import io.grow4j.transforms.PlanException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "convert", description = "Write a model in another format (exact: Q/K rows are permuted between RoPE layouts).")
+final class ConvertCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL")
+    Path model;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "a directory (default format) or a .bin file (llama2.c)")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Model m = ModelFiles.read(model);
+        ModelFormat format = ModelFormats.forOutput(out);
+        List<String> problems = new ArrayList<>();
+        for (String p : format.writeProblems(m.config())) {
+            problems.add("output " + out + " (" + format.name() + "): " + p);
+        }
+        if (Files.exists(out)) {
+            problems.add("output " + out + " already exists");
+        }
+        PlanException.throwIfAny(problems);
+        format.write(m, out);
+        spec.commandLine().getOut().printf("wrote %s (%s): %,d parameters%n", out, format.name(), m.parameterCount());
+        spec.commandLine().getOut().flush();
+        return Grow4j.OK;
+    }
+}

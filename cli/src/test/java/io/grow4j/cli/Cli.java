@@ -1,0 +1,39 @@
+package io.grow4j.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Runs the command line in-process and captures what it prints. */
+record Cli(int exitCode, String out, String err) {
+
+    static Cli run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Grow4j.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    String lastLine() {
+        String[] lines = out.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    /** The repository's shared data folder, found by walking up from the working directory. */
+    static Path sharedData(String file) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("shared/data").resolve(file);
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("shared/data/" + file + " not found above " + Path.of("").toAbsolutePath()
+                + ": the tests need the project's shared folder beside the checkout");
+    }
+}
