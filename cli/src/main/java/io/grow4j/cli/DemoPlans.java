@@ -27,11 +27,14 @@ final class DemoPlans {
     private DemoPlans() {
     }
 
-    /** A small Llama-style decoder shaped like stories260K: RoPE (interleaved), GQA 8/4, SwiGLU, tied head. */
+    /**
+     * A small Llama-style decoder shaped like stories260K (RoPE on interleaved pairs, GQA 8/4, SwiGLU) but with an
+     * untied head: a random tied head mostly predicts the token it was fed, which makes a dull continuation.
+     */
     static TransformerConfig llamaStyle() {
         return new TransformerConfig(Architecture.LLAMA, 512, 64, 4, 256, new AttentionConfig(8, 4, 8, 8, false),
                 new MlpConfig(172, Activation.SWIGLU, false), 1e-5, new Positions.Rope(10000, RopeLayout.INTERLEAVED),
-                true);
+                false);
     }
 
     /** The paper's decoder: learned positions, key size 8 != value size 12, GELU, biases, untied head. */
