@@ -19,8 +19,10 @@ import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -131,7 +133,7 @@ class Llama2cFormatTest {
     void trailingBytesAreReported() throws IOException {
         Path file = writeTiny(true);
         long size = Files.size(file);
-        Files.write(file, new byte[12], java.nio.file.StandardOpenOption.APPEND);
+        Files.write(file, new byte[12], StandardOpenOption.APPEND);
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(file));
         assertTrue(e.getMessage().contains("12 unexpected bytes after the last tensor at offset " + size),
                 e.getMessage());
@@ -231,7 +233,7 @@ class Llama2cFormatTest {
     }
 
     private static void truncate(Path file, long size) throws IOException {
-        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.truncate(size);
         }
     }
