@@ -45,7 +45,10 @@ final class SafetensorsCheckpoint {
         } else if (Files.isRegularFile(index)) {
             openShards(dir, index, arena, tensors);
         } else {
-            throw new CheckpointException(dir, "no " + SINGLE + " or " + INDEX + " in the model directory");
+            boolean pickle = Files.exists(dir.resolve("pytorch_model.bin"));
+            throw new CheckpointException(dir, "no " + SINGLE + " or " + INDEX + " in the model directory"
+                    + (pickle ? " (pytorch_model.bin is a pickle, which grow4j does not read: convert it to"
+                    + " safetensors first)" : ""));
         }
         return new SafetensorsCheckpoint(tensors);
     }
