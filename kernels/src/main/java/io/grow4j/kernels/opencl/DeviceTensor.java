@@ -69,6 +69,16 @@ public final class DeviceTensor implements AutoCloseable {
         transfer(host.data(), false);
     }
 
+    /** A copy in fresh device memory, made by the device (clEnqueueCopyBuffer): no host round trip. */
+    public DeviceTensor duplicate() {
+        DeviceTensor copy = new DeviceTensor(device, dtype, shape, "copy of");
+        if (byteSize() > 0) {
+            CL.clEnqueueCopyBuffer(device.queue(), buffer(), copy.buffer(), 0, 0, byteSize(), 0, null, null);
+            device.finish("copy of " + this);
+        }
+        return copy;
+    }
+
     /** A fresh host copy. */
     public Tensor download() {
         Tensor host = Tensor.allocate(dtype, shape);

@@ -1,0 +1,104 @@
+package io.grow4j.bench;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.device.Backends;
+import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.opencl.OpenClPadKernel;
+import io.grow4j.kernels.pad.CpuPadKernel;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the kernel benchmarks on each requested backend and the baselines beside them in the same process: OpenBLAS
+ * sgemm for matmul, a memory copy for pad (host memory, and the device's own buffer copy for device-resident pads).
+ * A backend that cannot start, or a baseline that cannot run, is reported with its reason and skipped.
+ */
+public final class BenchRunner {
+    private final BenchShapes shapes;
+    private final Timer timer;
+    private final DeviceProfile profile;
+    private final boolean forward;
+    private final PrintStream log;
+    private final List<BenchResult> results = new ArrayList<>();
+    private final List<String> skipped = new ArrayList<>();
+
+    public BenchRunner(boolean quick, DeviceProfile profile, boolean forward, PrintStream log) {
+        this.shapes = quick ? BenchShapes.QUICK : BenchShapes.FULL;
+        this.timer = quick ? Timer.QUICK : Timer.FULL;
+        this.profile = profile;
+        this.forward = forward;
+        this.log = log;
+    }
+
+    public List<BenchResult> results() {
+        return List.copyOf(results);
+    }
+
+    /** Why a backend or baseline did not run, one line each. */
+    public List<String> skipped() {
+        return List.copyOf(skipped);
+    }
+
+    public void run(List<String> backends) {
+        baselines();
+        for (String name : backends) {
+            backend(name);
+        }
+    }
+
+    private void baselines() {
+        log.println("baseline: OpenBLAS sgemm " + shapes.matmul() + "^3");
+        OpenBlasBaseline.Outcome blas = new OpenBlasBaseline().matmul(shapes.matmul(), timer.minRuns() * 4);
+        if (blas.result() != null) {
+            add(blas.result());
+        } else {
+            skip("openblas matmul baseline: " + blas.skipped());
+        }
+        log.println("baseline: memory copy of " + (shapes.padBytes() >> 20) + " MiB");
+        add(new PadBench(shapes, timer).copyBaseline());
+    }
+
+    private void backend(String name) {
+        log.println("backend " + name + ": starting");
+        try (KernelBackend backend = Backends.create(name, profile)) {
+            log.println("backend " + name + " on " + backend.device());
+            KernelBench kernels = new KernelBench(shapes, timer);
+            add(kernels.matmul(backend));
+            add(kernels.matvec(backend));
+            add(kernels.attention(backend));
+            pad(name, backend.device());
+            if (forward) {
+                new ForwardBench(shapes.forward()).run(backend).forEach(this::add);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            skip("backend " + name + ": " + e.getMessage());
+        }
+    }
+
+    private void pad(String name, String device) {
+        PadBench pad = new PadBench(shapes, timer);
+        switch (name) {
+            case "cpu" -> add(pad.host(new CpuPadKernel(), "Java threads (CpuPadKernel)"));
+            case "opencl" -> {
+                try (OpenClPadKernel kernel = OpenClPadKernel.open(profile)) {
+                    add(pad.host(kernel, device + ", host tensors in and out"));
+                    pad.resident(kernel).forEach(this::add);
+                }
+            }
+            default -> log.println("  (no pad kernel in backend " + name + ")");
+        }
+    }
+
+    private void add(BenchResult r) {
+        results.add(r);
+        log.printf("  %-16s %-52s %-12s %10.6f s  %10.2f %s%n", r.kernel(), r.shape(), r.backend(), r.seconds(),
+                r.throughput(), r.unit());
+    }
+
+    private void skip(String reason) {
+        skipped.add(reason);
+        log.println("  skipped: " + reason);
+    }
+}
