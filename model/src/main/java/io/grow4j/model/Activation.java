@@ -5,7 +5,9 @@ public enum Activation {
     SWIGLU("silu", true),
     RELU("relu", false),
     /** Exact (erf) GELU. */
-    GELU("gelu", false);
+    GELU("gelu", false),
+    /** GPT-2's tanh approximation of GELU ("gelu_new"). */
+    GELU_TANH("gelu_new", false);
 
     private final String hfName;
     private final boolean gated;
@@ -29,6 +31,6 @@ public enum Activation {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unsupported hidden_act '" + name + "' (supported: silu, relu, gelu)");
+        throw new IllegalArgumentException("unsupported hidden_act '" + name + "' (supported: silu, relu, gelu, gelu_new)");
     }
 }

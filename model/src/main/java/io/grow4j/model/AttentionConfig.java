@@ -2,9 +2,17 @@ package io.grow4j.model;
 
 /**
  * Attention sizes. Query head j reads key/value group j / (queryHeads / kvHeads). keySize is the per-head size of
- * queries and keys, valueSize that of values; both are stored, never derived from the hidden size.
+ * queries and keys, valueSize that of values; both are stored, never derived from the hidden size. bias puts biases on
+ * Q, K and V; outputBias on the output projection (Qwen2 has the first without the second).
  */
-public record AttentionConfig(int queryHeads, int kvHeads, int keySize, int valueSize, boolean bias) {
+public record AttentionConfig(int queryHeads, int kvHeads, int keySize, int valueSize, boolean bias,
+                              boolean outputBias) {
+
+    /** Biases on all four projections, or on none. */
+    public AttentionConfig(int queryHeads, int kvHeads, int keySize, int valueSize, boolean bias) {
+        this(queryHeads, kvHeads, keySize, valueSize, bias, bias);
+    }
+
     public AttentionConfig {
         if (queryHeads <= 0 || kvHeads <= 0 || keySize <= 0 || valueSize <= 0) {
             throw new IllegalArgumentException("attention sizes must be positive: heads " + queryHeads + ", kv heads "
@@ -20,14 +28,14 @@ public record AttentionConfig(int queryHeads, int kvHeads, int keySize, int valu
     }
 
     public AttentionConfig withHeads(int newQueryHeads, int newKvHeads) {
-        return new AttentionConfig(newQueryHeads, newKvHeads, keySize, valueSize, bias);
+        return new AttentionConfig(newQueryHeads, newKvHeads, keySize, valueSize, bias, outputBias);
     }
 
     public AttentionConfig withKeySize(int newKeySize) {
-        return new AttentionConfig(queryHeads, kvHeads, newKeySize, valueSize, bias);
+        return new AttentionConfig(queryHeads, kvHeads, newKeySize, valueSize, bias, outputBias);
     }
 
     public AttentionConfig withValueSize(int newValueSize) {
-        return new AttentionConfig(queryHeads, kvHeads, keySize, newValueSize, bias);
+        return new AttentionConfig(queryHeads, kvHeads, keySize, newValueSize, bias, outputBias);
     }
 }

@@ -10,6 +10,8 @@ public enum Dim {
     VOCAB(c -> c.vocabSize()),
     HIDDEN(c -> c.hidden()),
     POSITIONS(c -> c.maxSeqLen()),
+    /** BERT's token types (segment A/B). */
+    TOKEN_TYPES(c -> c.typeVocabSize()),
     /** Query heads × key size: rows of Wq. */
     Q_KEY(c -> c.attention().queryHeads() * c.attention().keySize()),
     /** Key/value heads × key size: rows of Wk. */

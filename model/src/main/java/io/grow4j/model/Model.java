@@ -86,6 +86,10 @@ public final class Model {
 
     /** The output head's weights: the token embedding when tied. */
     public Tensor outputHead() {
+        if (!config.architecture().languageModelHead()) {
+            throw new IllegalStateException(config.architecture().id() + " has no language-model head: it outputs hidden"
+                    + " states");
+        }
         return config.tiedEmbeddings() ? tensor(Role.TOKEN_EMBEDDING) : tensor(Role.OUTPUT);
     }
 

@@ -10,7 +10,14 @@ import java.util.function.Predicate;
 public enum Role {
     TOKEN_EMBEDDING(false, c -> true, Dim.VOCAB, Dim.HIDDEN),
     POSITION_EMBEDDING(false, c -> c.positions() instanceof Positions.Learned, Dim.POSITIONS, Dim.HIDDEN),
+    /** BERT's segment embeddings. */
+    TOKEN_TYPE_EMBEDDING(false, c -> c.typeVocabSize() > 0, Dim.TOKEN_TYPES, Dim.HIDDEN),
+    /** BERT's LayerNorm right after the embeddings. */
+    EMBEDDING_NORM(false, c -> c.architecture().embeddingNorm(), Dim.HIDDEN),
+    EMBEDDING_NORM_BIAS(false, c -> c.architecture().embeddingNorm(), Dim.HIDDEN),
+    /** Before attention (pre-norm), or after the attention residual add (post-norm). */
     ATTENTION_NORM(true, c -> true, Dim.HIDDEN),
+    ATTENTION_NORM_BIAS(true, Role::layerNorm, Dim.HIDDEN),
     WQ(true, c -> true, Dim.Q_KEY, Dim.HIDDEN),
     BQ(true, c -> c.attention().bias(), Dim.Q_KEY),
     WK(true, c -> true, Dim.KV_KEY, Dim.HIDDEN),
@@ -18,8 +25,10 @@ public enum Role {
     WV(true, c -> true, Dim.KV_VALUE, Dim.HIDDEN),
     BV(true, c -> c.attention().bias(), Dim.KV_VALUE),
     WO(true, c -> true, Dim.HIDDEN, Dim.Q_VALUE),
-    BO(true, c -> c.attention().bias(), Dim.HIDDEN),
+    BO(true, c -> c.attention().outputBias(), Dim.HIDDEN),
+    /** Before the MLP (pre-norm), or after the MLP residual add (post-norm). */
     MLP_NORM(true, c -> true, Dim.HIDDEN),
+    MLP_NORM_BIAS(true, Role::layerNorm, Dim.HIDDEN),
     /** SwiGLU gate (llama2.c w1). */
     W_GATE(true, c -> c.mlp().activation().gated(), Dim.MLP, Dim.HIDDEN),
     /** First MLP layer (llama2.c w3 for SwiGLU). */
@@ -28,9 +37,11 @@ public enum Role {
     /** Second MLP layer (llama2.c w2). */
     W_DOWN(true, c -> true, Dim.HIDDEN, Dim.MLP),
     B_DOWN(true, c -> c.mlp().bias(), Dim.HIDDEN),
-    FINAL_NORM(false, c -> true, Dim.HIDDEN),
-    /** Output head; absent when tied to the token embedding. */
-    OUTPUT(false, c -> !c.tiedEmbeddings(), Dim.VOCAB, Dim.HIDDEN);
+    /** Pre-norm models only: post-norm blocks end normalised already. */
+    FINAL_NORM(false, c -> !c.postNorm(), Dim.HIDDEN),
+    FINAL_NORM_BIAS(false, c -> !c.postNorm() && layerNorm(c), Dim.HIDDEN),
+    /** Output head; absent when tied to the token embedding or when the family outputs hidden states. */
+    OUTPUT(false, c -> c.architecture().languageModelHead() && !c.tiedEmbeddings(), Dim.VOCAB, Dim.HIDDEN);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -62,7 +73,18 @@ public enum Role {
         return shape;
     }
 
+    /** Norm gains. */
     public boolean isNorm() {
-        return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM;
+        return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM || this == EMBEDDING_NORM;
+    }
+
+    /** LayerNorm biases. */
+    public boolean isNormBias() {
+        return this == ATTENTION_NORM_BIAS || this == MLP_NORM_BIAS || this == FINAL_NORM_BIAS
+                || this == EMBEDDING_NORM_BIAS;
+    }
+
+    private static boolean layerNorm(TransformerConfig c) {
+        return c.normKind() == NormKind.LAYER;
     }
 }

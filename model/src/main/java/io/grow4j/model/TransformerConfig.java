@@ -1,8 +1,9 @@
 package io.grow4j.model;
 
 /**
- * Every size of a decoder-only transformer, explicitly. Growth steps map one config to another; formats read and
- * write it. normEps is part of the function: hidden growth rescales it (DESIGN.md 2.1).
+ * Every size of a transformer, explicitly; what its blocks look like comes from the family table
+ * ({@link Architecture}). Growth steps map one config to another; formats read and write it. normEps is part of the
+ * function: hidden growth rescales it (DESIGN.md 2.1). typeVocabSize is BERT's token-type count (0: none).
  */
 public record TransformerConfig(
         Architecture architecture,
@@ -14,7 +15,15 @@ public record TransformerConfig(
         MlpConfig mlp,
         double normEps,
         Positions positions,
-        boolean tiedEmbeddings) {
+        boolean tiedEmbeddings,
+        int typeVocabSize) {
+
+    /** A config without token types (every family but BERT). */
+    public TransformerConfig(Architecture architecture, int vocabSize, int hidden, int layers, int maxSeqLen,
+                             AttentionConfig attention, MlpConfig mlp, double normEps, Positions positions,
+                             boolean tiedEmbeddings) {
+        this(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps, positions, tiedEmbeddings, 0);
+    }
 
     public TransformerConfig {
         if (vocabSize <= 0 || hidden <= 0 || layers < 0 || maxSeqLen <= 0) {
@@ -28,6 +37,10 @@ public record TransformerConfig(
             throw new IllegalArgumentException(architecture.id() + " has one head size, but key size "
                     + attention.keySize() + " != value size " + attention.valueSize());
         }
+        if (typeVocabSize < 0 || (typeVocabSize > 0 && !architecture.embeddingNorm())) {
+            throw new IllegalArgumentException(architecture.id() + " has no token types, got type vocabulary "
+                    + typeVocabSize);
+        }
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
@@ -35,22 +48,34 @@ public record TransformerConfig(
 
     public TransformerConfig withHidden(int newHidden, double newEps) {
         return new TransformerConfig(architecture, vocabSize, newHidden, layers, maxSeqLen, attention, mlp, newEps,
-                positions, tiedEmbeddings);
+                positions, tiedEmbeddings, typeVocabSize);
     }
 
     public TransformerConfig withLayers(int newLayers) {
         return new TransformerConfig(architecture, vocabSize, hidden, newLayers, maxSeqLen, attention, mlp, normEps,
-                positions, tiedEmbeddings);
+                positions, tiedEmbeddings, typeVocabSize);
     }
 
     public TransformerConfig withAttention(AttentionConfig newAttention) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, newAttention, mlp, normEps,
-                positions, tiedEmbeddings);
+                positions, tiedEmbeddings, typeVocabSize);
     }
 
     public TransformerConfig withMlp(MlpConfig newMlp) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp, normEps,
-                positions, tiedEmbeddings);
+                positions, tiedEmbeddings, typeVocabSize);
+    }
+
+    public NormKind normKind() {
+        return architecture.norm();
+    }
+
+    public boolean postNorm() {
+        return architecture.postNorm();
+    }
+
+    public boolean causal() {
+        return architecture.causal();
     }
 
     public boolean usesRope() {
