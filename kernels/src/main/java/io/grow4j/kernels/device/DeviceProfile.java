@@ -14,15 +14,17 @@ import java.util.List;
  * @param device     the OpenCL device both OpenCL backends use
  * @param fallback   policy when a kernel would silently leave the device
  * @param workGroups work-group sizes per kernel
+ * @param matmulKernel which OpenCL C matmul variant runs (auto: by device type)
  */
 public record DeviceProfile(@JsonProperty("name") String name,
                             @JsonProperty("backends") List<String> backends,
                             @JsonProperty("device") DeviceChoice device,
                             @JsonProperty("fallback") FallbackPolicy fallback,
-                            @JsonProperty("workGroups") WorkGroupSizes workGroups) {
+                            @JsonProperty("workGroups") WorkGroupSizes workGroups,
+                            @JsonProperty("matmulKernel") MatmulVariant matmulKernel) {
 
     /** Built-in profile when no file is given: first device of any type, fail on fallback, default sizes. */
-    public static final DeviceProfile DEFAULT = new DeviceProfile("built-in default", null, null, null, null);
+    public static final DeviceProfile DEFAULT = new DeviceProfile("built-in default", null, null, null, null, null);
 
     public DeviceProfile {
         name = name == null ? "unnamed" : name;
@@ -30,6 +32,7 @@ public record DeviceProfile(@JsonProperty("name") String name,
         device = device == null ? DeviceChoice.FIRST_ANY : device;
         fallback = fallback == null ? FallbackPolicy.FAIL : fallback;
         workGroups = workGroups == null ? WorkGroupSizes.DEFAULT : workGroups;
+        matmulKernel = matmulKernel == null ? MatmulVariant.AUTO : matmulKernel;
         for (String b : backends) {
             if (!Backends.KNOWN.contains(b)) {
                 throw new IllegalArgumentException("unknown backend '" + b + "' in backends (known: " + Backends.KNOWN + ")");
@@ -39,11 +42,16 @@ public record DeviceProfile(@JsonProperty("name") String name,
 
     /** The same profile with another fallback policy (tests, and a CLI override). */
     public DeviceProfile withFallback(FallbackPolicy policy) {
-        return new DeviceProfile(name, backends, device, policy, workGroups);
+        return new DeviceProfile(name, backends, device, policy, workGroups, matmulKernel);
+    }
+
+    /** The same profile with another matmul variant. */
+    public DeviceProfile withMatmulKernel(MatmulVariant variant) {
+        return new DeviceProfile(name, backends, device, fallback, workGroups, variant);
     }
 
     /** The same profile with other work-group sizes. */
     public DeviceProfile withWorkGroups(WorkGroupSizes sizes) {
-        return new DeviceProfile(name, backends, device, fallback, sizes);
+        return new DeviceProfile(name, backends, device, fallback, sizes, matmulKernel);
     }
 }

@@ -2,6 +2,8 @@ package io.grow4j.kernels.opencl;
 
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.device.DeviceType;
+import io.grow4j.kernels.device.MatmulVariant;
 import io.grow4j.kernels.device.WorkGroupSizes;
 import io.grow4j.model.DType;
 import io.grow4j.model.RopeLayout;
@@ -25,6 +27,9 @@ public final class OpenClKernels implements KernelBackend {
     private final ScratchBuffers scratch;
     private final ResidentWeights weights;
     private final ClKernel matmul;
+    private final ClKernel matmulBlocked;
+    /** CPU devices (PoCL) run the barrier-free blocked matmul, GPUs the local-memory tiled one (profile may force). */
+    private final boolean blockedMatmul;
     private final ClKernel matvec;
     private final ClKernel rmsnorm;
     private final ClKernel rope;
@@ -34,12 +39,15 @@ public final class OpenClKernels implements KernelBackend {
     private final ClKernel gelu;
     private final ClKernel add;
 
-    /** Uses an open device (shared with an {@link OpenClPadKernel}, say); the caller closes it. */
-    public OpenClKernels(ClDevice device, WorkGroupSizes sizes) {
-        this(device, sizes, false);
+    /**
+     * Uses an open device (shared with an {@link OpenClPadKernel}, say) with the profile's sizes and matmul variant;
+     * the caller closes the device.
+     */
+    public OpenClKernels(ClDevice device, DeviceProfile profile) {
+        this(device, profile.workGroups(), profile.matmulKernel(), false);
     }
 
-    private OpenClKernels(ClDevice device, WorkGroupSizes sizes, boolean ownsDevice) {
+    private OpenClKernels(ClDevice device, WorkGroupSizes sizes, MatmulVariant variant, boolean ownsDevice) {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.sizes = sizes;
@@ -47,6 +55,9 @@ public final class OpenClKernels implements KernelBackend {
         var program = device.build("forward.cl", "-D TILE=" + sizes.matmulTile() + " -D WPT=" + WPT
                 + " -D MATVEC_WG=" + sizes.matvec() + " -D RMS_WG=" + sizes.rmsnorm() + " -D ATT_WG=" + sizes.attention());
         this.matmul = new ClKernel(device, program, "matmul");
+        this.matmulBlocked = new ClKernel(device, program, "matmul_blocked");
+        this.blockedMatmul = variant == MatmulVariant.BLOCKED
+                || variant == MatmulVariant.AUTO && device.info().type() == DeviceType.CPU;
         this.matvec = new ClKernel(device, program, "matvec");
         this.rmsnorm = new ClKernel(device, program, "rmsnorm");
         this.rope = new ClKernel(device, program, "rope");
@@ -63,7 +74,7 @@ public final class OpenClKernels implements KernelBackend {
     public static OpenClKernels open(DeviceProfile profile) {
         ClDevice device = ClDevice.open(profile.device());
         try {
-            return new OpenClKernels(device, profile.workGroups(), true);
+            return new OpenClKernels(device, profile.workGroups(), profile.matmulKernel(), true);
         } catch (RuntimeException e) {
             device.close();
             throw e;
@@ -149,6 +160,11 @@ public final class OpenClKernels implements KernelBackend {
         cl_mem bm = weights.get(b, "matmul");
         cl_mem am = scratch.upload(0, a, m * k, "matmul a");
         cl_mem cm = scratch.get(1, (long) m * n * Float.BYTES, "matmul c");
+        if (blockedMatmul) {
+            matmulBlocked.args(am, bm, cm, m, n, k).launch(new long[] {(n + 3) / 4, (m + 1) / 2}, null);
+            readBack(cm, c, m * n);
+            return;
+        }
         long groupsX = (n + tile - 1) / tile;
         long groupsY = (m + tile - 1) / tile;
         matmul.args(am, bm, cm, m, n, k)
@@ -267,7 +283,7 @@ public final class OpenClKernels implements KernelBackend {
     public void close() {
         weights.close();
         scratch.close();
-        for (ClKernel k : new ClKernel[] {matmul, matvec, rmsnorm, rope, attention, swiglu, relu, gelu, add}) {
+        for (ClKernel k : new ClKernel[] {matmul, matmulBlocked, matvec, rmsnorm, rope, attention, swiglu, relu, gelu, add}) {
             k.release();
         }
         if (ownsDevice) {

@@ -26,11 +26,11 @@ void matmul(__global const float* a, __global const float* b, __global float* c,
             const int ar = row0 + r;
             const int br = col0 + r;
             as[r][tx] = (ar < m && t < k) ? a[(long) ar * k + t] : 0.0f;
-            bs[r][tx] = (br < n && t < k) ? b[(long) br * k + t] : 0.0f;
+            bs[tx][r] = (br < n && t < k) ? b[(long) br * k + t] : 0.0f;  // transposed: bs[t][column]
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int tt = 0; tt < TILE; tt++) {
-            const float bv = bs[tx][tt];
+            const float bv = bs[tt][tx];  // consecutive items read consecutive words
             for (int w = 0; w < WPT; w++) {
                 acc[w] += as[ty + w * RTS][tt] * bv;
             }
@@ -203,5 +203,53 @@ __kernel void add(__global float* y, __global const float* x, int n) {
     const int i = get_global_id(0);
     if (i < n) {
         y[i] += x[i];
+    }
+}
+
+// matmul for CPU devices (PoCL): no local memory and no barriers, whose per-item state PoCL keeps in memory.
+// Both a and b are contiguous along k, so each item takes dot products 8 wide with vload8 and computes a 2 x 4
+// block of c, reusing every loaded vector 2 or 4 times; the caches do what local memory does on a GPU.
+__kernel void matmul_blocked(__global const float* a, __global const float* b, __global float* c,
+                             int m, int n, int k) {
+    const int j0 = get_global_id(0) * 4;
+    const int i0 = get_global_id(1) * 2;
+    if (i0 >= m || j0 >= n) {
+        return;
+    }
+    int ai[2];
+    int bj[4];
+    for (int r = 0; r < 2; r++) {
+        ai[r] = min(i0 + r, m - 1);  // past the edge: recompute the last row, never store it
+    }
+    for (int s = 0; s < 4; s++) {
+        bj[s] = min(j0 + s, n - 1);
+    }
+    float8 acc[2][4];
+    for (int r = 0; r < 2; r++) {
+        for (int s = 0; s < 4; s++) {
+            acc[r][s] = (float8) (0.0f);
+        }
+    }
+    const int k8 = k / 8;
+    for (int t = 0; t < k8; t++) {
+        const float8 a0 = vload8(t, a + (long) ai[0] * k);
+        const float8 a1 = vload8(t, a + (long) ai[1] * k);
+        for (int s = 0; s < 4; s++) {
+            const float8 bv = vload8(t, b + (long) bj[s] * k);
+            acc[0][s] = fma(a0, bv, acc[0][s]);
+            acc[1][s] = fma(a1, bv, acc[1][s]);
+        }
+    }
+    for (int r = 0; r < 2; r++) {
+        for (int s = 0; s < 4; s++) {
+            const float8 v = acc[r][s];
+            float sum = ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+            for (int t = k8 * 8; t < k; t++) {
+                sum += a[(long) ai[r] * k + t] * b[(long) bj[s] * k + t];
+            }
+            if (i0 + r < m && j0 + s < n) {
+                c[(long) (i0 + r) * n + j0 + s] = sum;
+            }
+        }
     }
 }

@@ -34,7 +34,7 @@ class BackendsTest {
     @Test
     void skippingABackendFollowsThePolicy() {
         DeviceChoice missing = new DeviceChoice(DeviceType.ANY, 7, 0);
-        DeviceProfile failing = new DeviceProfile("t", List.of("opencl", "cpu"), missing, FallbackPolicy.FAIL, null);
+        DeviceProfile failing = new DeviceProfile("t", List.of("opencl", "cpu"), missing, FallbackPolicy.FAIL, null, null);
         OpenClException e = assertThrows(OpenClException.class, () -> Backends.createFirst(failing));
         assertTrue(e.getMessage().contains("fallback policy is fail"), e.getMessage());
         try (KernelBackend b = Backends.createFirst(failing.withFallback(FallbackPolicy.WARN))) {

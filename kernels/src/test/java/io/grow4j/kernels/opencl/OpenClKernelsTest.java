@@ -2,22 +2,27 @@ package io.grow4j.kernels.opencl;
 
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.device.MatmulVariant;
 import io.grow4j.kernels.device.WorkGroupSizes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** OpenClKernels on the first OpenCL device (PoCL on the test machines) against the scalar reference. */
+/**
+ * OpenClKernels on the first OpenCL device (PoCL on the test machines) against the scalar reference, with the tiled
+ * (GPU) matmul forced; {@link Blocked} runs the contract again with the blocked (CPU) matmul.
+ */
 class OpenClKernelsTest extends BackendContract {
+    /** Small groups and tiles so the edge cases (partial tiles, partial groups) are many. */
+    static final WorkGroupSizes SMALL = new WorkGroupSizes(16, 8, 32, 64, 16, 32, 64);
     private static OpenClKernels kernels;
 
     @BeforeAll
     static void open() {
-        // Small groups and tiles so the edge cases (partial tiles, partial groups) are many.
-        kernels = OpenClKernels.open(DeviceProfile.DEFAULT.withWorkGroups(
-                new WorkGroupSizes(16, 8, 32, 64, 16, 32, 64)));
+        kernels = OpenClKernels.open(DeviceProfile.DEFAULT.withWorkGroups(SMALL).withMatmulKernel(MatmulVariant.TILED));
     }
 
     @AfterAll
@@ -28,6 +33,27 @@ class OpenClKernelsTest extends BackendContract {
     @Override
     protected KernelBackend backend() {
         return kernels;
+    }
+
+    @Nested
+    class Blocked extends BackendContract {
+        private static OpenClKernels blocked;
+
+        @BeforeAll
+        static void open() {
+            blocked = OpenClKernels.open(DeviceProfile.DEFAULT.withWorkGroups(SMALL)
+                    .withMatmulKernel(MatmulVariant.BLOCKED));
+        }
+
+        @AfterAll
+        static void close() {
+            blocked.close();
+        }
+
+        @Override
+        protected KernelBackend backend() {
+            return blocked;
+        }
     }
 
     @Test

@@ -113,7 +113,7 @@ class OpenClPadKernelTest {
         float[] x = io.grow4j.kernels.Close.randomFloats(random, 7, 1);
         float[] want = new float[8];
         new io.grow4j.kernels.ScalarKernels().matvec(grown.toFloatArray(), x, want, 8, 7);
-        try (OpenClKernels kernels = new OpenClKernels(device.device(), DeviceProfile.DEFAULT.workGroups());
+        try (OpenClKernels kernels = new OpenClKernels(device.device(), DeviceProfile.DEFAULT);
              DeviceTensor onDevice = device.pad(device.upload(w), grow, DType.F32)) {
             float[] key = new float[8 * 7]; // identity only: its contents are never read
             kernels.bindWeight(key, onDevice);
