@@ -6,14 +6,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A config and its tensors. Construction checks that every tensor the config implies is there with its shape. */
+/**
+ * A config, its tensors and the extras a format carried along. Construction checks that every tensor the config
+ * implies is there with its shape.
+ */
 public final class Model {
     private final TransformerConfig config;
     private final Map<TensorKey, Tensor> tensors;
+    private final Map<String, Object> extras;
 
     public Model(TransformerConfig config, Map<TensorKey, Tensor> tensors) {
+        this(config, tensors, Map.of());
+    }
+
+    /**
+     * {@code extras}: what a format read and does not interpret (a GGUF file's tokenizer and other metadata), keyed by
+     * the format's name, so that a writer of the same format can put it back. Values must be immutable; nothing but
+     * their format looks inside. Growth and conversions carry them through {@link #derive}.
+     */
+    public Model(TransformerConfig config, Map<TensorKey, Tensor> tensors, Map<String, ?> extras) {
         this.config = config;
         this.tensors = Collections.unmodifiableMap(new TreeMap<>(tensors));
+        this.extras = Map.copyOf(extras);
         List<String> problems = shapeProblems(config, tensors);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("model tensors disagree with its config:\n  " + String.join("\n  ", problems));
@@ -66,6 +80,19 @@ public final class Model {
 
     public Map<TensorKey, Tensor> tensors() {
         return tensors;
+    }
+
+    /** Format-owned data carried along with the model (see the constructor); empty for most models. */
+    public Map<String, Object> extras() {
+        return extras;
+    }
+
+    /**
+     * A model with another config and tensors that keeps this one's extras: what every step deriving a model from
+     * this one (growth, dtype or layout conversion) builds, so a tokenizer read from a file survives to the output.
+     */
+    public Model derive(TransformerConfig newConfig, Map<TensorKey, Tensor> newTensors) {
+        return new Model(newConfig, newTensors, extras);
     }
 
     public Tensor tensor(TensorKey key) {
@@ -123,6 +150,6 @@ public final class Model {
     public Model convertTo(DType dtype) {
         Map<TensorKey, Tensor> out = new TreeMap<>();
         tensors.forEach((k, t) -> out.put(k, t.dtype() == dtype ? t : t.convertTo(dtype)));
-        return new Model(config, out);
+        return derive(config, out);
     }
 }

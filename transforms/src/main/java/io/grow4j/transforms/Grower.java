@@ -50,7 +50,7 @@ public final class Grower {
         for (TensorRecipe recipe : step.recipes(before, after)) {
             grown.put(recipe.target(), build(model, recipe, planSeed, stepIndex));
         }
-        return new Model(after, grown);
+        return model.derive(after, grown);
     }
 
     private Tensor build(Model model, TensorRecipe recipe, long planSeed, int stepIndex) {

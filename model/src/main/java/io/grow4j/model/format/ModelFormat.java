@@ -24,6 +24,15 @@ public interface ModelFormat {
     Model read(Path path) throws IOException;
 
     /**
+     * What reading changed in the stored values of {@code model} (read by this format, possibly grown or converted
+     * since), one line each, e.g. "dequantized Q8_0 → F32: 7 tensors", for commands to print. Empty when the model holds
+     * exactly what the file stored.
+     */
+    default List<String> readNotes(Model model) {
+        return List.of();
+    }
+
+    /**
      * Every reason this format cannot hold a model of {@code config} exactly; empty when it can. Callers ask before
      * doing any work, so a long growth run never ends in an unwritable result.
      */

@@ -73,7 +73,7 @@ public final class RopePermutation {
                 e.setValue(permuteRows(e.getValue(), heads, attention.keySize(), rope.layout(), target));
             }
         }
-        return new Model(withLayout(config, rope, target), tensors);
+        return model.derive(withLayout(config, rope, target), tensors);
     }
 
     private static TransformerConfig withLayout(TransformerConfig c, Positions.Rope rope, RopeLayout target) {
