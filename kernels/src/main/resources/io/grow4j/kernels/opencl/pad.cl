@@ -73,24 +73,26 @@ inline acc_t fill_value(int kind, ulong seed, acc_t param, ulong flat) {
     return param * ((acc_t) 2 * unit - (acc_t) 1);
 }
 
-// One item per element of the new tensor, seen as rows of its last axis: srcRows[row] is the old row that
-// feeds new row `row` (-1: a leading axis index is new), colMap[c] the old column of new column c (-1: new).
+// Item (x, row) writes columns [x*strip, x*strip + strip) of new row `row`: strip 1 on GPUs (neighbouring items,
+// neighbouring addresses), long strips on CPU devices, where per-item and per-group overheads dominate otherwise.
+// srcRows[row] is the old row that feeds new row `row` (-1: a leading axis index is new), colMap[c] the old column
+// of new column c (-1: new).
 __kernel void pad(__global const src_t* src, __global dst_t* dst, __global const long* srcRows,
                   __global const int* colMap, long cols, long oldCols, acc_t scale, int fillKind, ulong seed,
-                  acc_t fillParam) {
-    const long c = get_global_id(0);
+                  acc_t fillParam, long strip) {
+    const long c0 = get_global_id(0) * strip;
     const long row = get_global_id(1);
-    if (c >= cols) {
-        return;
-    }
-    const long flat = row * cols + c;
+    const long end = min(c0 + strip, cols);
     const long sr = srcRows[row];
-    const int oc = colMap[c];
-    acc_t v;
-    if (sr >= 0 && oc >= 0) {
-        v = scale * LOAD(src, sr * oldCols + oc);
-    } else {
-        v = fill_value(fillKind, seed, fillParam, (ulong) flat);
+    for (long c = c0; c < end; c++) {
+        const long flat = row * cols + c;
+        const int oc = colMap[c];
+        acc_t v;
+        if (sr >= 0 && oc >= 0) {
+            v = scale * LOAD(src, sr * oldCols + oc);
+        } else {
+            v = fill_value(fillKind, seed, fillParam, (ulong) flat);
+        }
+        STORE(dst, flat, v);
     }
-    STORE(dst, flat, v);
 }

@@ -47,6 +47,24 @@ class OpenClPadKernelTest {
     }
 
     @Test
+    void everyStripLayoutMatches() {
+        SplittableRandom random = new SplittableRandom(31);
+        for (long strip : new long[] {1, 3}) {
+            OpenClPadKernel fixed = new OpenClPadKernel(device.device(), 4, strip);
+            for (int trial = 0; trial < 40; trial++) {
+                PadSpec spec = PadSpecs.random(random);
+                Tensor src = PadSpecs.randomTensor(random, DType.F32, spec.oldShape());
+                Tensor want = Tensor.allocate(DType.F32, spec.newShape());
+                Tensor got = Tensor.allocate(DType.F32, spec.newShape());
+                cpu.pad(src, want, spec);
+                fixed.pad(src, got, spec);
+                assertSameBits(want, got, "strip " + strip + " trial " + trial + " " + PadSpecs.describe(spec));
+            }
+            fixed.close();
+        }
+    }
+
+    @Test
     void halfPrecisionTypesMatchToo() {
         SplittableRandom random = new SplittableRandom(99);
         DType[] types = {DType.F16, DType.BF16, DType.F32};
