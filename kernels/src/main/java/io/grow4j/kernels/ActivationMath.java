@@ -1,0 +1,28 @@
+package io.grow4j.kernels;
+
+import org.apache.commons.math3.special.Erf;
+
+/** MLP nonlinearities in double precision, as the references compute them. */
+public final class ActivationMath {
+    private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
+
+    private ActivationMath() {
+    }
+
+    /** x · sigmoid(x), the gate of SwiGLU. */
+    public static double silu(double x) {
+        return x / (1.0 + Math.exp(-x));
+    }
+
+    /**
+     * Exact GELU x · Φ(x), not the tanh approximation (which differs by up to ~1e-3). Φ(x) = erfc(-x/√2)/2 rather
+     * than (1 + erf(x/√2))/2: the latter cancels to 0 for x below about -8 and loses relative accuracy before that.
+     */
+    public static double gelu(double x) {
+        return 0.5 * x * Erf.erfc(-x * INV_SQRT2);
+    }
+
+    public static double relu(double x) {
+        return Math.max(x, 0.0);
+    }
+}
