@@ -1,0 +1,195 @@
+package io.grow4j.kernels.cpu;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.RopeMath;
+import io.grow4j.model.RopeLayout;
+import jdk.incubator.vector.FloatVector;
+
+import java.util.Arrays;
+
+/**
+ * The Java CPU backend: Vector API inner loops, outer loops in explicit chunks on a pool of one thread per
+ * processor. Each kernel is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec,
+ * column blocks of c for matmul, query heads for attention. Small calls run on the calling thread.
+ */
+public final class CpuKernels implements KernelBackend {
+    /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */
+    private static final int PACK_MIN_ROWS = 8;
+
+    private final ParallelChunks parallel;
+    private final ThreadLocal<float[]> attentionScratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** A backend on one thread per available processor. */
+    public CpuKernels() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuKernels(int threads) {
+        this.parallel = new ParallelChunks(threads);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String device() {
+        return "Java Vector API, " + VectorDots.LANES + " float lanes, " + parallel.threads() + " threads";
+    }
+
+    @Override
+    public void matvec(float[] w, float[] x, float[] out, int rows, int cols) {
+        parallel.forRange(rows, cols, (from, to) -> VectorDots.rowDots(w, cols, x, 0, out, 0, from, to));
+    }
+
+    @Override
+    public void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        if (k == 0) {
+            Arrays.fill(c, 0, m * n, 0f);
+        } else if (m < PACK_MIN_ROWS) {
+            parallel.forRange(n, (long) m * k, (from, to) -> {
+                for (int i = 0; i < m; i++) {
+                    VectorDots.rowDots(b, k, a, i * k, c, i * n, from, to);
+                }
+            });
+        } else {
+            packedMatmul(a, b, c, m, n, k);
+        }
+    }
+
+    /**
+     * Tasks are column blocks of c (each packs its own block of b, so b is packed once), split further along m only
+     * when there are too few column blocks to keep every thread busy.
+     */
+    private void packedMatmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        int columnBlocks = ceilDiv(n, PackedMatmul.NC);
+        int rowGroups = ceilDiv(m, PackedMatmul.MR);
+        int rowParts = Math.max(1, Math.min(rowGroups, ceilDiv(2 * parallel.threads(), columnBlocks)));
+        long workPerTask = (long) ceilDiv(m, rowParts) * Math.min(n, PackedMatmul.NC) * k;
+        parallel.forRange(columnBlocks * rowParts, workPerTask, (from, to) -> {
+            PackedMatmul.Workspace workspace = new PackedMatmul.Workspace();
+            for (int task = from; task < to; task++) {
+                int block = task / rowParts;
+                int part = task % rowParts;
+                int i0 = Math.min(m, PackedMatmul.MR * (int) ((long) part * rowGroups / rowParts));
+                int i1 = Math.min(m, PackedMatmul.MR * (int) ((long) (part + 1) * rowGroups / rowParts));
+                int j0 = block * PackedMatmul.NC;
+                int j1 = Math.min(n, j0 + PackedMatmul.NC);
+                PackedMatmul.block(a, b, c, n, k, i0, i1, j0, j1, workspace);
+            }
+        });
+    }
+
+    @Override
+    public void rmsnorm(float[] out, float[] x, float[] gain, float eps, int n) {
+        float squares = VectorDots.dot(x, 0, x, 0, n);
+        float inv = (float) (1.0 / Math.sqrt((double) squares / n + eps));
+        int i = 0;
+        for (; i <= n - VectorDots.LANES; i += VectorDots.LANES) {
+            FloatVector.fromArray(VectorDots.SPECIES, x, i).mul(inv)
+                    .mul(FloatVector.fromArray(VectorDots.SPECIES, gain, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = x[i] * inv * gain[i];
+        }
+    }
+
+    /** The angles depend on the pair only, so cos and sin are computed once per call and reused by every head. */
+    @Override
+    public void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+        int pairs = headSize / 2;
+        float[] cos = new float[pairs];
+        float[] sin = new float[pairs];
+        for (int pair = 0; pair < pairs; pair++) {
+            double angle = RopeMath.angle(position, pair, headSize, theta);
+            cos[pair] = (float) Math.cos(angle);
+            sin[pair] = (float) Math.sin(angle);
+        }
+        for (int h = 0; h < heads; h++) {
+            int base = h * headSize;
+            for (int pair = 0; pair < pairs; pair++) {
+                int i0 = base + layout.dimOf(pair, 0, headSize);
+                int i1 = base + layout.dimOf(pair, 1, headSize);
+                float x0 = vec[i0];
+                float x1 = vec[i1];
+                vec[i0] = x0 * cos[pair] - x1 * sin[pair];
+                vec[i1] = x0 * sin[pair] + x1 * cos[pair];
+            }
+        }
+    }
+
+    @Override
+    public void attention(float[] q, float[] keys, float[] values, float[] out, int position,
+                          int queryHeads, int kvHeads, int keySize, int valueSize) {
+        int span = position + 1;
+        float[] scores = scratch(queryHeads * span);
+        long workPerHead = (long) span * (keySize + valueSize);
+        parallel.forRange(queryHeads, workPerHead, (from, to) -> {
+            for (int h = from; h < to; h++) {
+                AttentionHead.run(q, keys, values, out, scores, h * span, position, h, queryHeads / kvHeads,
+                        kvHeads, keySize, valueSize);
+            }
+        });
+    }
+
+    private float[] scratch(int size) {
+        float[] s = attentionScratch.get();
+        if (s.length < size) {
+            s = new float[Math.max(size, 2 * s.length)];
+            attentionScratch.set(s);
+        }
+        return s;
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int n) {
+        parallel.forRange(n, 16, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double g = gate[i];
+                gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
+            }
+        });
+    }
+
+    @Override
+    public void relu(float[] x, int n) {
+        int i = 0;
+        for (; i <= n - VectorDots.LANES; i += VectorDots.LANES) {
+            FloatVector.fromArray(VectorDots.SPECIES, x, i).max(0f).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            x[i] = Math.max(x[i], 0f);
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int n) {
+        parallel.forRange(n, 16, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                x[i] = (float) FastGelu.gelu(x[i]);
+            }
+        });
+    }
+
+    @Override
+    public void add(float[] y, float[] x, int n) {
+        int i = 0;
+        for (; i <= n - VectorDots.LANES; i += VectorDots.LANES) {
+            FloatVector.fromArray(VectorDots.SPECIES, y, i).add(FloatVector.fromArray(VectorDots.SPECIES, x, i))
+                    .intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] += x[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

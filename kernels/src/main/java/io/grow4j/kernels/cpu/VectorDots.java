@@ -1,0 +1,104 @@
+package io.grow4j.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dot products along contiguous rows with the Vector API. The lane count is chosen once, at class load, from the
+ * machine's preferred width. Sums are float; several independent accumulators hide the FMA latency.
+ */
+final class VectorDots {
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+
+    private VectorDots() {
+    }
+
+    /** Σ_i a[aOff + i] · b[bOff + i] for i &lt; n. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i <= n - 4 * LANES; i += 4 * LANES) {
+            s0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(SPECIES, a, aOff + i + LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + LANES), s1);
+            s2 = FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + 2 * LANES), s2);
+            s3 = FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, bOff + i + 3 * LANES), s3);
+        }
+        for (; i <= n - LANES; i += LANES) {
+            s0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), s0);
+        }
+        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /**
+     * out[outOff + r] = row r of w (rows of length cols) · x[xOff ..] for r in [from, to). Four rows share each load
+     * of x, which matters because matvec is bound by memory traffic, not arithmetic.
+     */
+    static void rowDots(float[] w, int cols, float[] x, int xOff, float[] out, int outOff, int from, int to) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            fourRows(w, cols, x, xOff, out, outOff, r);
+        }
+        for (; r < to; r++) {
+            out[outOff + r] = dot(w, r * cols, x, xOff, cols);
+        }
+    }
+
+    private static void fourRows(float[] w, int cols, float[] x, int xOff, float[] out, int outOff, int r) {
+        int w0 = r * cols;
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c <= cols - LANES; c += LANES) {
+            FloatVector xv = FloatVector.fromArray(SPECIES, x, xOff + c);
+            s0 = FloatVector.fromArray(SPECIES, w, w0 + c).fma(xv, s0);
+            s1 = FloatVector.fromArray(SPECIES, w, w1 + c).fma(xv, s1);
+            s2 = FloatVector.fromArray(SPECIES, w, w2 + c).fma(xv, s2);
+            s3 = FloatVector.fromArray(SPECIES, w, w3 + c).fma(xv, s3);
+        }
+        float t0 = s0.reduceLanes(VectorOperators.ADD);
+        float t1 = s1.reduceLanes(VectorOperators.ADD);
+        float t2 = s2.reduceLanes(VectorOperators.ADD);
+        float t3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            float xc = x[xOff + c];
+            t0 += w[w0 + c] * xc;
+            t1 += w[w1 + c] * xc;
+            t2 += w[w2 + c] * xc;
+            t3 += w[w3 + c] * xc;
+        }
+        out[outOff + r] = t0;
+        out[outOff + r + 1] = t1;
+        out[outOff + r + 2] = t2;
+        out[outOff + r + 3] = t3;
+    }
+
+    /** y[yOff + i] += alpha · x[xOff + i] for i &lt; n. */
+    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(SPECIES, alpha);
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector yv = FloatVector.fromArray(SPECIES, y, yOff + i);
+            FloatVector.fromArray(SPECIES, x, xOff + i).fma(av, yv).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+}
