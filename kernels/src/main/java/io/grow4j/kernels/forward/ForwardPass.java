@@ -1,0 +1,185 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.Role;
+import io.grow4j.model.TransformerConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The float32 forward pass on any {@link KernelBackend}. Weights are converted to float arrays once; each session
+ * owns its activation buffers and key/value cache, so sessions over one ForwardPass are independent.
+ *
+ * <pre>
+ *   x ← tok_emb[token] (+ pos_emb[position])
+ *   per layer:  xb ← rmsnorm(x)   q,k,v ← Wq·xb+bq, Wk·xb+bk, Wv·xb+bv   rope(q), rope(k)   cache ← k,v
+ *               att ← attention(q, cache)   x ← x + Wo·att + bo
+ *               xb ← rmsnorm(x)   hb ← act(Wup·xb+bup [, Wgate·xb])   x ← x + Wdown·hb + bdown
+ *   logits ← head · rmsnorm(x)
+ * </pre>
+ */
+public final class ForwardPass {
+    private final TransformerConfig config;
+    private final KernelBackend backend;
+    private final float[] tokenEmbedding;    // (vocab, hidden)
+    private final float[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
+    private final List<LayerWeights> layers;
+    private final float[] finalNorm;         // (hidden)
+    private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+
+    /** Converts every weight of the model to float once; the backend stays owned by the caller. */
+    public ForwardPass(Model model, KernelBackend backend) {
+        this.config = model.config();
+        this.backend = backend;
+        ForwardSupport.check(config);
+        this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toFloatArray();
+        this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
+                ? model.tensor(Role.POSITION_EMBEDDING).toFloatArray() : null;
+        List<LayerWeights> list = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            list.add(LayerWeights.of(model, l));
+        }
+        this.layers = List.copyOf(list);
+        this.finalNorm = model.tensor(Role.FINAL_NORM).toFloatArray();
+        this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toFloatArray();
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    public KernelBackend backend() {
+        return backend;
+    }
+
+    /** Logits at every position of the sequence: [tokens.length][vocab]. */
+    public float[][] logits(int[] tokens) {
+        Inputs.checkSequence(tokens, config);
+        Session session = newSession();
+        float[][] out = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            out[i] = session.next(tokens[i]);
+        }
+        return out;
+    }
+
+    public Session newSession() {
+        return new Session();
+    }
+
+    /** One sequence: its position, key/value cache and reusable activation buffers. */
+    public final class Session implements DecodingSession {
+        private final AttentionConfig a = config.attention();
+        private final int hidden = config.hidden();
+        private final int mlpSize = config.mlp().size();
+        private final float eps = (float) config.normEps();
+        private final KvCache cache = new KvCache(config.layers(), a.kvHeads() * a.keySize(),
+                a.kvHeads() * a.valueSize(), config.maxSeqLen());
+        private final float[] x = new float[hidden];                        // residual stream
+        private final float[] xb = new float[hidden];                       // normed input of a block
+        private final float[] xb2 = new float[hidden];                      // a block's output
+        private final float[] q = new float[a.queryHeads() * a.keySize()];
+        private final float[] k = new float[a.kvHeads() * a.keySize()];
+        private final float[] v = new float[a.kvHeads() * a.valueSize()];
+        private final float[] att = new float[a.queryHeads() * a.valueSize()];
+        private final float[] hb = new float[mlpSize];
+        private final float[] hb2 = new float[mlpSize];
+        private final float[] logits = new float[config.vocabSize()];
+        private int position;
+
+        private Session() {
+        }
+
+        @Override
+        public int position() {
+            return position;
+        }
+
+        @Override
+        public int maxSeqLen() {
+            return config.maxSeqLen();
+        }
+
+        @Override
+        public double[] nextLogits(int token) {
+            float[] f = next(token);
+            double[] out = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                out[i] = f[i];
+            }
+            return out;
+        }
+
+        /** Feeds {@code token} at the next position and returns the logits there (a fresh array of vocab entries). */
+        public float[] next(int token) {
+            Inputs.checkToken(token, position, config);
+            embed(token);
+            for (int l = 0; l < layers.size(); l++) {
+                attentionBlock(l, layers.get(l));
+                mlpBlock(layers.get(l));
+            }
+            backend.rmsnorm(xb, x, finalNorm, eps, hidden);
+            backend.matvec(outputHead, xb, logits, config.vocabSize(), hidden);
+            position++;
+            return logits.clone();
+        }
+
+        private void embed(int token) {
+            System.arraycopy(tokenEmbedding, token * hidden, x, 0, hidden);
+            if (positionEmbedding != null) {
+                for (int i = 0; i < hidden; i++) {
+                    x[i] += positionEmbedding[position * hidden + i];
+                }
+            }
+        }
+
+        private void attentionBlock(int l, LayerWeights w) {
+            backend.rmsnorm(xb, x, w.attentionNorm(), eps, hidden);
+            project(w.wq(), w.bq(), xb, q, q.length, hidden);
+            project(w.wk(), w.bk(), xb, k, k.length, hidden);
+            project(w.wv(), w.bv(), xb, v, v.length, hidden);
+            if (config.positions() instanceof Positions.Rope rope) {
+                backend.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                backend.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+            }
+            cache.store(l, position, k, v);
+            backend.attention(q, cache.keys(l), cache.values(l), att, position,
+                    a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
+            project(w.wo(), w.bo(), att, xb2, hidden, att.length);
+            backend.add(x, xb2, hidden);
+        }
+
+        private void mlpBlock(LayerWeights w) {
+            backend.rmsnorm(xb, x, w.mlpNorm(), eps, hidden);
+            switch (config.mlp().activation()) {
+                case SWIGLU -> {
+                    backend.matvec(w.wGate(), xb, hb, mlpSize, hidden);
+                    project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
+                    backend.swiglu(hb, hb2, mlpSize);
+                }
+                case RELU -> {
+                    project(w.wUp(), w.bUp(), xb, hb, mlpSize, hidden);
+                    backend.relu(hb, mlpSize);
+                }
+                case GELU -> {
+                    project(w.wUp(), w.bUp(), xb, hb, mlpSize, hidden);
+                    backend.gelu(hb, mlpSize);
+                }
+            }
+            project(w.wDown(), w.bDown(), hb, xb2, hidden, mlpSize);
+            backend.add(x, xb2, hidden);
+        }
+
+        /** out = w (rows, cols) · in, plus bias when present. */
+        private void project(float[] w, float[] bias, float[] in, float[] out, int rows, int cols) {
+            backend.matvec(w, in, out, rows, cols);
+            if (bias != null) {
+                backend.add(out, bias, rows);
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.kernels.ActivationMath;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.Role;
+import io.grow4j.model.TransformerConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The exactness oracle: the whole forward pass in double precision, plain loops, sums in index order. Growth tests
+ * compare its logits before and after a transformation to 1e-12, so it must stay deterministic and simple.
+ *
+ * <pre>
+ *   x = tok_emb[token] (+ pos_emb[position])
+ *   per layer:  x += Wo · attention(rope(Wq·n(x) + bq), rope(Wk·n(x) + bk), Wv·n(x) + bv) + bo
+ *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x)]) + bdown          (n = RMSNorm with its gain)
+ *   logits = head · n(x)
+ * </pre>
+ */
+public final class ReferenceForward {
+    private final TransformerConfig config;
+    private final double[] tokenEmbedding;    // (vocab, hidden)
+    private final double[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
+    private final List<DoubleLayer> layers;
+    private final double[] finalNorm;         // (hidden)
+    private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+
+    /** Reads every weight of the model once, as double. */
+    public ReferenceForward(Model model) {
+        this.config = model.config();
+        ForwardSupport.check(config);
+        this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toDoubleArray();
+        this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
+                ? model.tensor(Role.POSITION_EMBEDDING).toDoubleArray() : null;
+        List<DoubleLayer> list = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            list.add(DoubleLayer.of(model, l));
+        }
+        this.layers = List.copyOf(list);
+        this.finalNorm = model.tensor(Role.FINAL_NORM).toDoubleArray();
+        this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toDoubleArray();
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /** Logits at every position of the sequence: [tokens.length][vocab]. */
+    public double[][] logits(int[] tokens) {
+        Inputs.checkSequence(tokens, config);
+        Session session = newSession();
+        double[][] out = new double[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            out[i] = session.next(tokens[i]);
+        }
+        return out;
+    }
+
+    public Session newSession() {
+        return new Session();
+    }
+
+    /** One sequence: its position and its key/value cache, one row per position and layer. */
+    public final class Session implements DecodingSession {
+        private final double[][][] keys = new double[config.layers()][config.maxSeqLen()][];
+        private final double[][][] values = new double[config.layers()][config.maxSeqLen()][];
+        private int position;
+
+        private Session() {
+        }
+
+        @Override
+        public int position() {
+            return position;
+        }
+
+        @Override
+        public int maxSeqLen() {
+            return config.maxSeqLen();
+        }
+
+        @Override
+        public double[] nextLogits(int token) {
+            return next(token);
+        }
+
+        /** Feeds {@code token} at the next position and returns the logits there (a fresh array of vocab entries). */
+        public double[] next(int token) {
+            Inputs.checkToken(token, position, config);
+            double[] x = embed(token);
+            for (int l = 0; l < layers.size(); l++) {
+                ReferenceMath.addInPlace(x, attentionBlock(l, x));
+                ReferenceMath.addInPlace(x, mlpBlock(layers.get(l), x));
+            }
+            double[] normed = ReferenceMath.rmsnorm(x, finalNorm, config.normEps());
+            position++;
+            return ReferenceMath.matvec(outputHead, normed, null, config.vocabSize(), config.hidden());
+        }
+
+        private double[] embed(int token) {
+            int hidden = config.hidden();
+            double[] x = new double[hidden];
+            System.arraycopy(tokenEmbedding, token * hidden, x, 0, hidden);
+            if (positionEmbedding != null) {
+                for (int i = 0; i < hidden; i++) {
+                    x[i] += positionEmbedding[position * hidden + i];
+                }
+            }
+            return x;
+        }
+
+        /** The attention block's contribution to the residual stream; caches this position's key and value. */
+        private double[] attentionBlock(int l, double[] x) {
+            DoubleLayer w = layers.get(l);
+            AttentionConfig a = config.attention();
+            int hidden = config.hidden();
+            double[] n = ReferenceMath.rmsnorm(x, w.attentionNorm(), config.normEps());
+            double[] q = ReferenceMath.matvec(w.wq(), n, w.bq(), a.queryHeads() * a.keySize(), hidden);
+            double[] k = ReferenceMath.matvec(w.wk(), n, w.bk(), a.kvHeads() * a.keySize(), hidden);
+            double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
+            if (config.positions() instanceof Positions.Rope rope) {
+                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+            }
+            keys[l][position] = k;
+            values[l][position] = v;
+            double[] att = ReferenceMath.attention(q, keys[l], values[l], position,
+                    a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
+            return ReferenceMath.matvec(w.wo(), att, w.bo(), hidden, a.queryHeads() * a.valueSize());
+        }
+
+        private double[] mlpBlock(DoubleLayer w, double[] x) {
+            int hidden = config.hidden();
+            int size = config.mlp().size();
+            double[] n = ReferenceMath.rmsnorm(x, w.mlpNorm(), config.normEps());
+            double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
+            switch (config.mlp().activation()) {
+                case SWIGLU -> {
+                    double[] gate = ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
+                    for (int i = 0; i < size; i++) {
+                        h[i] = ActivationMath.silu(gate[i]) * h[i];
+                    }
+                }
+                case RELU -> {
+                    for (int i = 0; i < size; i++) {
+                        h[i] = ActivationMath.relu(h[i]);
+                    }
+                }
+                case GELU -> {
+                    for (int i = 0; i < size; i++) {
+                        h[i] = ActivationMath.gelu(h[i]);
+                    }
+                }
+            }
+            return ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.kernels.RopeMath;
+import io.grow4j.model.RopeLayout;
+
+/**
+ * The operations of the double reference pass. Every sum runs in index order, so the result is a deterministic
+ * function of the weights: zeros that growth appends add exactly nothing, which the 1e-12 tests rely on.
+ */
+final class ReferenceMath {
+    private ReferenceMath() {
+    }
+
+    /** w (rows, cols) · x, plus bias when it is not null. */
+    static double[] matvec(double[] w, double[] x, double[] bias, int rows, int cols) {
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                sum += w[base + c] * x[c];
+            }
+            out[r] = bias == null ? sum : sum + bias[r];
+        }
+        return out;
+    }
+
+    static double[] rmsnorm(double[] x, double[] gain, double eps) {
+        double squares = 0;
+        for (double v : x) {
+            squares += v * v;
+        }
+        double inv = 1.0 / Math.sqrt(squares / x.length + eps);
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] * inv * gain[i];
+        }
+        return out;
+    }
+
+    /** Rotates pair i of every head by position · theta^(-2i/headSize), in place. */
+    static void rope(double[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+        for (int pair = 0; pair < headSize / 2; pair++) {
+            double angle = RopeMath.angle(position, pair, headSize, theta);
+            double cos = Math.cos(angle);
+            double sin = Math.sin(angle);
+            for (int h = 0; h < heads; h++) {
+                int i0 = h * headSize + layout.dimOf(pair, 0, headSize);
+                int i1 = h * headSize + layout.dimOf(pair, 1, headSize);
+                double x0 = vec[i0];
+                double x1 = vec[i1];
+                vec[i0] = x0 * cos - x1 * sin;
+                vec[i1] = x0 * sin + x1 * cos;
+            }
+        }
+    }
+
+    /**
+     * Causal attention of the query at {@code position} over cached rows keys[0..position] (each kvHeads·keySize)
+     * and values[0..position] (each kvHeads·valueSize). Returns queryHeads·valueSize entries.
+     */
+    static double[] attention(double[] q, double[][] keys, double[][] values, int position,
+                              int queryHeads, int kvHeads, int keySize, int valueSize) {
+        int group = queryHeads / kvHeads;
+        double scale = 1.0 / Math.sqrt(keySize);
+        double[] out = new double[queryHeads * valueSize];
+        double[] weights = new double[position + 1];
+        for (int h = 0; h < queryHeads; h++) {
+            int kvHead = h / group;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t <= position; t++) {
+                double s = 0;
+                for (int d = 0; d < keySize; d++) {
+                    s += q[h * keySize + d] * keys[t][kvHead * keySize + d];
+                }
+                weights[t] = s * scale;
+                max = Math.max(max, weights[t]);
+            }
+            double sum = 0;
+            for (int t = 0; t <= position; t++) {
+                weights[t] = Math.exp(weights[t] - max);
+                sum += weights[t];
+            }
+            for (int d = 0; d < valueSize; d++) {
+                double acc = 0;
+                for (int t = 0; t <= position; t++) {
+                    acc += weights[t] * values[t][kvHead * valueSize + d];
+                }
+                out[h * valueSize + d] = acc / sum;
+            }
+        }
+        return out;
+    }
+
+    /** y += x, element by element. */
+    static void addInPlace(double[] y, double[] x) {
+        for (int i = 0; i < y.length; i++) {
+            y[i] += x[i];
+        }
+    }
+}
