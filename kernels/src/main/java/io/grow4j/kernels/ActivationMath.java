@@ -5,6 +5,7 @@ import org.apache.commons.math3.special.Erf;
 /** MLP nonlinearities in double precision, as the references compute them. */
 public final class ActivationMath {
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
     private ActivationMath() {
     }
@@ -20,6 +21,11 @@ public final class ActivationMath {
      */
     public static double gelu(double x) {
         return 0.5 * x * Erf.erfc(-x * INV_SQRT2);
+    }
+
+    /** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    public static double geluTanh(double x) {
+        return 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
     }
 
     public static double relu(double x) {

@@ -56,6 +56,34 @@ public interface KernelBackend extends AutoCloseable {
     /** y[i] += x[i] (residual add). */
     void add(float[] y, float[] x, int n);
 
+    /**
+     * LayerNorm (GPT-2): out = (x − mean) / sqrt(var + eps) · gain + bias over n entries, var with 1/n. The default
+     * runs on the host in double, two passes over x; a backend may override it (it is O(n), far from the hot path).
+     */
+    default void layernorm(float[] out, float[] x, float[] gain, float[] bias, float eps, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[i];
+        }
+        double mean = sum / n;
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            double d = x[i] - mean;
+            squares += d * d;
+        }
+        double inv = 1.0 / Math.sqrt(squares / n + eps);
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) ((x[i] - mean) * inv * gain[i] + bias[i]);
+        }
+    }
+
+    /** x[i] = GPT-2's tanh approximation of GELU ("gelu_new"). The default runs on the host in double. */
+    default void geluTanh(float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ActivationMath.geluTanh(x[i]);
+        }
+    }
+
     @Override
     default void close() {
     }

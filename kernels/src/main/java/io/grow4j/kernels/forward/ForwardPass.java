@@ -16,10 +16,10 @@ import java.util.List;
  *
  * <pre>
  *   x ← tok_emb[token] (+ pos_emb[position])
- *   per layer:  xb ← rmsnorm(x)   q,k,v ← Wq·xb+bq, Wk·xb+bk, Wv·xb+bv   rope(q), rope(k)   cache ← k,v
+ *   per layer:  xb ← norm(x)   q,k,v ← Wq·xb+bq, Wk·xb+bk, Wv·xb+bv   rope(q), rope(k)   cache ← k,v
  *               att ← attention(q, cache)   x ← x + Wo·att + bo
- *               xb ← rmsnorm(x)   hb ← act(Wup·xb+bup [, Wgate·xb])   x ← x + Wdown·hb + bdown
- *   logits ← head · rmsnorm(x)
+ *               xb ← norm(x)      hb ← act(Wup·xb+bup [, Wgate·xb])   x ← x + Wdown·hb + bdown
+ *   logits ← head · norm(x)                  (norm: RMSNorm, or LayerNorm with a bias for GPT-2)
  * </pre>
  */
 public final class ForwardPass {
@@ -29,6 +29,7 @@ public final class ForwardPass {
     private final float[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
     private final List<LayerWeights> layers;
     private final float[] finalNorm;         // (hidden)
+    private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
 
     /** Converts every weight of the model to float once; the backend stays owned by the caller. */
@@ -45,6 +46,8 @@ public final class ForwardPass {
         }
         this.layers = List.copyOf(list);
         this.finalNorm = model.tensor(Role.FINAL_NORM).toFloatArray();
+        this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
+                ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toFloatArray();
     }
 
@@ -122,7 +125,7 @@ public final class ForwardPass {
                 attentionBlock(l, layers.get(l));
                 mlpBlock(layers.get(l));
             }
-            backend.rmsnorm(xb, x, finalNorm, eps, hidden);
+            norm(finalNorm, finalNormBias);
             backend.matvec(outputHead, xb, logits, config.vocabSize(), hidden);
             position++;
             return logits.clone();
@@ -138,7 +141,7 @@ public final class ForwardPass {
         }
 
         private void attentionBlock(int l, LayerWeights w) {
-            backend.rmsnorm(xb, x, w.attentionNorm(), eps, hidden);
+            norm(w.attentionNorm(), w.attentionNormBias());
             project(w.wq(), w.bq(), xb, q, q.length, hidden);
             project(w.wk(), w.bk(), xb, k, k.length, hidden);
             project(w.wv(), w.bv(), xb, v, v.length, hidden);
@@ -154,24 +157,28 @@ public final class ForwardPass {
         }
 
         private void mlpBlock(LayerWeights w) {
-            backend.rmsnorm(xb, x, w.mlpNorm(), eps, hidden);
+            norm(w.mlpNorm(), w.mlpNormBias());
+            project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
             switch (config.mlp().activation()) {
                 case SWIGLU -> {
                     backend.matvec(w.wGate(), xb, hb, mlpSize, hidden);
-                    project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
                     backend.swiglu(hb, hb2, mlpSize);
                 }
-                case RELU -> {
-                    project(w.wUp(), w.bUp(), xb, hb, mlpSize, hidden);
-                    backend.relu(hb, mlpSize);
-                }
-                case GELU -> {
-                    project(w.wUp(), w.bUp(), xb, hb, mlpSize, hidden);
-                    backend.gelu(hb, mlpSize);
-                }
+                case RELU -> backend.relu(hb2, mlpSize);
+                case GELU -> backend.gelu(hb2, mlpSize);
+                case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
             }
-            project(w.wDown(), w.bDown(), hb, xb2, hidden, mlpSize);
+            float[] h = config.mlp().activation().gated() ? hb : hb2;
+            project(w.wDown(), w.bDown(), h, xb2, hidden, mlpSize);
             backend.add(x, xb2, hidden);
+        }
+
+        /** xb ← the norm of x (RMSNorm, or LayerNorm with its bias). */
+        private void norm(float[] gain, float[] bias) {
+            switch (config.normKind()) {
+                case RMS -> backend.rmsnorm(xb, x, gain, eps, hidden);
+                case LAYER -> backend.layernorm(xb, x, gain, bias, eps, hidden);
+            }
         }
 
         /** out = w (rows, cols) · in, plus bias when present. */

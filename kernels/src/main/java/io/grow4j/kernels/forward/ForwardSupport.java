@@ -1,14 +1,14 @@
 package io.grow4j.kernels.forward;
 
-import io.grow4j.model.NormKind;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the forward passes implement: causal decoders with pre-norm RMSNorm blocks and a language-model head
- * (generic, llama, mistral, qwen2). Anything else is refused up front with every reason, never computed wrongly.
+ * What the forward passes implement: causal decoders with pre-norm blocks (RMSNorm or LayerNorm) and a
+ * language-model head: generic, llama, mistral, qwen2, gpt2. BERT (post-norm, bidirectional, embedding norm, token
+ * types, hidden-state output) is refused up front with every reason, never computed wrongly.
  */
 final class ForwardSupport {
     private ForwardSupport() {
@@ -17,9 +17,6 @@ final class ForwardSupport {
     static void check(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
         String family = config.architecture().id();
-        if (config.normKind() != NormKind.RMS) {
-            problems.add(family + " uses " + config.normKind() + " norms; only RMSNorm is implemented");
-        }
         if (config.postNorm()) {
             problems.add(family + " normalises after each residual add; only pre-norm blocks are implemented");
         }
@@ -31,10 +28,6 @@ final class ForwardSupport {
         }
         if (config.architecture().embeddingNorm() || config.typeVocabSize() > 0) {
             problems.add(family + " has an embedding norm or token types, which are not implemented");
-        }
-        switch (config.mlp().activation()) {
-            case SWIGLU, RELU, GELU -> { }
-            case GELU_TANH -> problems.add("activation " + config.mlp().activation().hfName() + " is not implemented");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems));

@@ -17,7 +17,8 @@ import java.util.List;
  * <pre>
  *   x = tok_emb[token] (+ pos_emb[position])
  *   per layer:  x += Wo · attention(rope(Wq·n(x) + bq), rope(Wk·n(x) + bk), Wv·n(x) + bv) + bo
- *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x)]) + bdown          (n = RMSNorm with its gain)
+ *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x)]) + bdown
+ *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias)
  *   logits = head · n(x)
  * </pre>
  */
@@ -27,6 +28,7 @@ public final class ReferenceForward {
     private final double[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
     private final List<DoubleLayer> layers;
     private final double[] finalNorm;         // (hidden)
+    private final double[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
 
     /** Reads every weight of the model once, as double. */
@@ -42,6 +44,8 @@ public final class ReferenceForward {
         }
         this.layers = List.copyOf(list);
         this.finalNorm = model.tensor(Role.FINAL_NORM).toDoubleArray();
+        this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
+                ? model.tensor(Role.FINAL_NORM_BIAS).toDoubleArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toDoubleArray();
     }
 
@@ -96,9 +100,16 @@ public final class ReferenceForward {
                 ReferenceMath.addInPlace(x, attentionBlock(l, x));
                 ReferenceMath.addInPlace(x, mlpBlock(layers.get(l), x));
             }
-            double[] normed = ReferenceMath.rmsnorm(x, finalNorm, config.normEps());
+            double[] normed = norm(x, finalNorm, finalNormBias);
             position++;
             return ReferenceMath.matvec(outputHead, normed, null, config.vocabSize(), config.hidden());
+        }
+
+        private double[] norm(double[] x, double[] gain, double[] bias) {
+            return switch (config.normKind()) {
+                case RMS -> ReferenceMath.rmsnorm(x, gain, config.normEps());
+                case LAYER -> ReferenceMath.layernorm(x, gain, bias, config.normEps());
+            };
         }
 
         private double[] embed(int token) {
@@ -118,7 +129,7 @@ public final class ReferenceForward {
             DoubleLayer w = layers.get(l);
             AttentionConfig a = config.attention();
             int hidden = config.hidden();
-            double[] n = ReferenceMath.rmsnorm(x, w.attentionNorm(), config.normEps());
+            double[] n = norm(x, w.attentionNorm(), w.attentionNormBias());
             double[] q = ReferenceMath.matvec(w.wq(), n, w.bq(), a.queryHeads() * a.keySize(), hidden);
             double[] k = ReferenceMath.matvec(w.wk(), n, w.bk(), a.kvHeads() * a.keySize(), hidden);
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
@@ -136,25 +147,16 @@ public final class ReferenceForward {
         private double[] mlpBlock(DoubleLayer w, double[] x) {
             int hidden = config.hidden();
             int size = config.mlp().size();
-            double[] n = ReferenceMath.rmsnorm(x, w.mlpNorm(), config.normEps());
+            double[] n = norm(x, w.mlpNorm(), w.mlpNormBias());
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
-            switch (config.mlp().activation()) {
-                case SWIGLU -> {
-                    double[] gate = ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
-                    for (int i = 0; i < size; i++) {
-                        h[i] = ActivationMath.silu(gate[i]) * h[i];
-                    }
-                }
-                case RELU -> {
-                    for (int i = 0; i < size; i++) {
-                        h[i] = ActivationMath.relu(h[i]);
-                    }
-                }
-                case GELU -> {
-                    for (int i = 0; i < size; i++) {
-                        h[i] = ActivationMath.gelu(h[i]);
-                    }
-                }
+            double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
+            for (int i = 0; i < size; i++) {
+                h[i] = switch (config.mlp().activation()) {
+                    case SWIGLU -> ActivationMath.silu(gate[i]) * h[i];
+                    case RELU -> ActivationMath.relu(h[i]);
+                    case GELU -> ActivationMath.gelu(h[i]);
+                    case GELU_TANH -> ActivationMath.geluTanh(h[i]);
+                };
             }
             return ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
         }

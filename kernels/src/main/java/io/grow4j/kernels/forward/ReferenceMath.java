@@ -38,6 +38,25 @@ final class ReferenceMath {
         return out;
     }
 
+    /** LayerNorm: (x − mean) / sqrt(var + eps) · gain + bias, variance with 1/n, in two passes over x. */
+    static double[] layernorm(double[] x, double[] gain, double[] bias, double eps) {
+        double sum = 0;
+        for (double v : x) {
+            sum += v;
+        }
+        double mean = sum / x.length;
+        double squares = 0;
+        for (double v : x) {
+            squares += (v - mean) * (v - mean);
+        }
+        double inv = 1.0 / Math.sqrt(squares / x.length + eps);
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (x[i] - mean) * inv * gain[i] + bias[i];
+        }
+        return out;
+    }
+
     /** Rotates pair i of every head by position · theta^(-2i/headSize), in place. */
     static void rope(double[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
         for (int pair = 0; pair < headSize / 2; pair++) {

@@ -94,6 +94,23 @@ class CpuKernelsTest {
         }
     }
 
+    @Test
+    void layernorm() {
+        for (int n : SIZES) {
+            float[] x = randomFloats(random, n, 3);
+            for (int i = 0; i < n; i++) {
+                x[i] += 5; // an offset mean is what LayerNorm removes
+            }
+            float[] gain = randomFloats(random, n, 1);
+            float[] bias = randomFloats(random, n, 1);
+            float[] want = new float[n];
+            float[] got = new float[n];
+            SCALAR.layernorm(want, x, gain, bias, 1e-5f, n);
+            MANY.layernorm(got, x, gain, bias, 1e-5f, n);
+            assertClose(want, got, n, TOLERANCE, "layernorm n=" + n);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"INTERLEAVED", "HALF_SPLIT"})
     void rope(String layoutName) {
@@ -140,6 +157,7 @@ class CpuKernelsTest {
             float[] b = randomFloats(random, n, 2);
             checkUnary(a, n, "relu", KernelBackend::relu);
             checkUnary(a, n, "gelu", KernelBackend::gelu);
+            checkUnary(a, n, "geluTanh", KernelBackend::geluTanh);
             float[] want = a.clone();
             float[] got = a.clone();
             SCALAR.swiglu(want, b, n);

@@ -3,7 +3,12 @@ package io.grow4j.kernels.forward;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.ScalarKernels;
 import io.grow4j.kernels.cpu.CpuKernels;
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.TransformerConfig;
@@ -113,6 +118,21 @@ class ForwardPassTest {
             session.next(0);
         }
         assertMessage(() -> session.next(0), "position " + config.maxSeqLen());
+    }
+
+    @Test
+    void refusesBertWithEveryReason() {
+        TransformerConfig bert = new TransformerConfig(Architecture.BERT, 30, 16, 1, 8,
+                new AttentionConfig(2, 2, 8, 8, true), new MlpConfig(32, Activation.GELU, true), 1e-12,
+                new Positions.Learned(), false, 2);
+        Model model = RandomModels.create(bert, DType.F32, 1);
+        for (Runnable build : new Runnable[] {() -> new ReferenceForward(model), () -> new ForwardPass(model, CPU)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::run);
+            for (String reason : new String[] {"after each residual add", "both directions", "hidden states",
+                    "token types"}) {
+                assertTrue(e.getMessage().contains(reason), e.getMessage() + " should say '" + reason + "'");
+            }
+        }
     }
 
     private static void assertMessage(Runnable call, String expectedPart) {

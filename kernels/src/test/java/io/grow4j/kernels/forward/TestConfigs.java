@@ -37,6 +37,9 @@ final class TestConfigs {
         m.put("generic rope gelu k!=v biases", new TransformerConfig(Architecture.GENERIC, 31, 22, 2, 16,
                 new AttentionConfig(3, 1, 8, 5, true), new MlpConfig(27, Activation.GELU, true), 1e-5,
                 new Positions.Rope(10000, RopeLayout.HALF_SPLIT), false));
+        m.put("gpt2 layernorm gelu-tanh learned tied", new TransformerConfig(Architecture.GPT2, 43, 24, 2, 20,
+                new AttentionConfig(4, 4, 6, 6, true), new MlpConfig(96, Activation.GELU_TANH, true), 1e-5,
+                new Positions.Learned(), true));
         m.put("no layers", new TransformerConfig(Architecture.GENERIC, 11, 8, 0, 8,
                 new AttentionConfig(1, 1, 2, 2, false), new MlpConfig(4, Activation.RELU, false), 1e-5,
                 new Positions.Learned(), false));
