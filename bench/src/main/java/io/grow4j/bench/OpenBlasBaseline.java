@@ -58,7 +58,7 @@ public final class OpenBlasBaseline {
         }
         String[] parts = output.split(" ", 3);
         double seconds = Double.parseDouble(parts[0]);
-        String device = "OpenBLAS " + (parts.length > 2 ? parts[2] : "") + ", " + parts[1] + " threads";
+        String device = (parts.length > 2 ? parts[2] : "OpenBLAS") + ", " + parts[1] + " threads";
         return new Outcome(BenchResult.compute("matmul", n + "x" + n + "x" + n, "openblas", device, seconds,
                 2.0 * n * n * n), null);
     }
