@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,23 @@ public final class HfDirectoryFormat implements ModelFormat {
 
     @Override
     public Model read(Path dir) throws IOException {
+        DirectoryConfig found = readDirectoryConfig(dir);
+        TransformerConfig config = found.config();
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
+            SequencedMap<String, TensorKey> names = found.family().tensorNames(config);
+            checkTensors(dir, found.family(), config, names, weights);
+            Map<TensorKey, Tensor> tensors = new TreeMap<>();
+            names.forEach((name, key) -> tensors.put(key, weights.copy(name)));
+            return new Model(config, tensors);
+        }
+    }
+
+    /** A directory's family and config, read from its config.json. */
+    record DirectoryConfig(HfFamily family, TransformerConfig config) {
+    }
+
+    static DirectoryConfig readDirectoryConfig(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no such model directory");
         }
@@ -57,15 +75,7 @@ public final class HfDirectoryFormat implements ModelFormat {
         HfFamily family = family(configFile, root);
         ConfigFields fields = new ConfigFields(configFile, root);
         COMMON_FIELDS.forEach(fields::node);
-        TransformerConfig config = family.codec().read(fields);
-        try (Arena arena = Arena.ofConfined()) {
-            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
-            SequencedMap<String, TensorKey> names = family.tensorNames(config);
-            checkTensors(dir, family, config, names, weights);
-            Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            names.forEach((name, key) -> tensors.put(key, weights.copy(name)));
-            return new Model(config, tensors);
-        }
+        return new DirectoryConfig(family, family.codec().read(fields));
     }
 
     private static JsonNode readConfig(Path configFile) throws CheckpointException {
@@ -93,7 +103,7 @@ public final class HfDirectoryFormat implements ModelFormat {
     }
 
     /** Missing, unexpected and misshapen tensors, all in one error with names and shapes. */
-    private static void checkTensors(Path dir, HfFamily family, TransformerConfig config,
+    static void checkTensors(Path dir, HfFamily family, TransformerConfig config,
             SequencedMap<String, TensorKey> names, SafetensorsCheckpoint weights) throws CheckpointException {
         List<String> problems = new ArrayList<>();
         names.forEach((name, key) -> {
@@ -145,11 +155,16 @@ public final class HfDirectoryFormat implements ModelFormat {
     }
 
     private static void writeConfig(Path file, HfFamily family, Model model) throws IOException {
+        writeConfig(file, family, model.config(), torchDtype(model));
+    }
+
+    static void writeConfig(Path file, HfFamily family, TransformerConfig config, DType torchDtype)
+            throws IOException {
         ObjectNode json = SafetensorsFile.JSON.createObjectNode();
         json.putArray("architectures").add(family.architectureClass());
         json.put("model_type", family.modelType());
-        family.codec().write(model.config(), json);
-        json.put("torch_dtype", TORCH_DTYPES.get(torchDtype(model)));
+        family.codec().write(config, json);
+        json.put("torch_dtype", TORCH_DTYPES.get(torchDtype));
         SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 
@@ -158,10 +173,13 @@ public final class HfDirectoryFormat implements ModelFormat {
      * (F16 and BF16 do not hold each other, F32 holds both).
      */
     private static DType torchDtype(Model model) {
-        if (model.dtype() != null) {
-            return model.dtype();
+        return torchDtype(model.tensors().values().stream().map(Tensor::dtype).toList());
+    }
+
+    static DType torchDtype(Collection<DType> dtypes) {
+        if (!dtypes.isEmpty() && dtypes.stream().distinct().count() == 1) {
+            return dtypes.iterator().next();
         }
-        boolean anyF64 = model.tensors().values().stream().anyMatch(t -> t.dtype() == DType.F64);
-        return anyF64 ? DType.F64 : DType.F32;
+        return dtypes.contains(DType.F64) ? DType.F64 : DType.F32;
     }
 }

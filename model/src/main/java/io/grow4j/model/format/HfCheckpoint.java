@@ -1,0 +1,104 @@
+package io.grow4j.model.format;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Positions;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.SequencedMap;
+
+/**
+ * A Hugging Face model directory opened for tensor-by-tensor access: its config and where each tensor lies, checked
+ * exactly as {@link HfDirectoryFormat#read} checks them (config fields, shard headers, index, names and shapes), but
+ * without reading any tensor data. Streamed growth reads through this, and writes its output with the static helpers,
+ * which name tensors and write config.json as {@link HfDirectoryFormat} does.
+ */
+public final class HfCheckpoint {
+    private final Path directory;
+    private final TransformerConfig config;
+    private final SequencedMap<TensorKey, TensorLocation> tensors;
+
+    private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors) {
+        this.directory = directory;
+        this.config = config;
+        this.tensors = Collections.unmodifiableSequencedMap(tensors);
+    }
+
+    /**
+     * Reads config.json and every shard header. Shards are mapped only while their headers are read.
+     *
+     * @throws CheckpointException the directory is no readable checkpoint (the message names file, tensor, shape)
+     */
+    public static HfCheckpoint open(Path dir) throws IOException {
+        HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
+        TransformerConfig config = found.config();
+        SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
+            SequencedMap<String, TensorKey> names = found.family().tensorNames(config);
+            HfDirectoryFormat.checkTensors(dir, found.family(), config, names, weights);
+            names.forEach((name, key) -> {
+                SafetensorsCheckpoint.Located l = weights.tensors().get(name);
+                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().dtype(), l.entry().shape());
+                locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
+            });
+        }
+        return new HfCheckpoint(dir, config, locations);
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /** Every tensor, in the family's file order (globals, then layer by layer). */
+    public SequencedMap<TensorKey, TensorLocation> tensors() {
+        return tensors;
+    }
+
+    /** Bytes of tensor data in all shards (headers excluded). */
+    public long dataBytes() {
+        return tensors.values().stream().mapToLong(TensorLocation::byteSize).sum();
+    }
+
+    /** The file name of every tensor of a model of {@code config}, in the order a directory writes them. */
+    public static SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
+        return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
+    }
+
+    /** Why a directory cannot hold a model of {@code config} exactly; empty when it can. */
+    public static List<String> writeProblems(TransformerConfig config) {
+        return new HfDirectoryFormat().writeProblems(config);
+    }
+
+    /**
+     * True when the family stores Q and K rows in the config's own RoPE layout, so tensors can be written byte for
+     * byte. A model read from a directory always is; one converted from llama2.c may need {@link RopePermutation}.
+     */
+    public static boolean storesAsIs(TransformerConfig config) {
+        if (!(config.positions() instanceof Positions.Rope rope)) {
+            return true;
+        }
+        return HfFamily.forArchitecture(config.architecture()).codec().storedRopeLayout()
+                .map(layout -> layout == rope.layout()).orElse(true);
+    }
+
+    /**
+     * Writes config.json for {@code config} into {@code dir}. torch_dtype is the tensors' common dtype, or for mixed
+     * dtypes one that holds them all, as {@link HfDirectoryFormat#write} decides it.
+     */
+    public static void writeConfig(Path dir, TransformerConfig config, Collection<DType> tensorDtypes)
+            throws IOException {
+        HfDirectoryFormat.writeConfig(dir.resolve(HfDirectoryFormat.CONFIG),
+                HfFamily.forArchitecture(config.architecture()), config, HfDirectoryFormat.torchDtype(tensorDtypes));
+    }
+}
