@@ -7,21 +7,24 @@ import java.util.List;
 
 /**
  * Chooses a format from a path, so commands need no format option: a directory is a Hugging Face-style directory,
- * a {@code .bin} file a llama2.c checkpoint. Output paths follow the same rule by name alone, since they do not exist
- * yet: {@code .bin} is llama2.c, anything else names a directory to create.
+ * a {@code .bin} file a llama2.c checkpoint, a {@code .gguf} file llama.cpp's GGUF. Output paths follow the same rule
+ * by name alone, since they do not exist yet: {@code .bin} is llama2.c, {@code .gguf} GGUF, anything else names a
+ * directory to create.
  */
 public final class ModelFormats {
     private static final Llama2cFormat LLAMA2C = new Llama2cFormat();
     private static final HfDirectoryFormat HF_DIRECTORY = new HfDirectoryFormat();
-    private static final String SUPPORTED = "supported: a llama2.c checkpoint file ending in .bin, or a Hugging Face"
-            + " model directory with config.json and model.safetensors (or model.safetensors.index.json and shards)";
+    private static final GgufFormat GGUF = new GgufFormat();
+    private static final String SUPPORTED = "supported: a llama2.c checkpoint file ending in .bin, a GGUF file ending"
+            + " in .gguf, or a Hugging Face model directory with config.json and model.safetensors (or"
+            + " model.safetensors.index.json and shards)";
 
     private ModelFormats() {
     }
 
     /** Every format, for listings and options. */
     public static List<ModelFormat> all() {
-        return List.of(LLAMA2C, HF_DIRECTORY);
+        return List.of(LLAMA2C, HF_DIRECTORY, GGUF);
     }
 
     /**
@@ -41,12 +44,18 @@ public final class ModelFormats {
         if (isBin(path)) {
             return LLAMA2C;
         }
+        if (hasExtension(path, ".gguf")) {
+            return GGUF;
+        }
         throw new IllegalArgumentException(path + ": unsupported checkpoint (" + SUPPORTED + ")");
     }
 
-    /** The format {@code out} will be written in, by its name: {@code .bin} is llama2.c, anything else a directory. */
+    /**
+     * The format {@code out} will be written in, by its name: {@code .bin} is llama2.c, {@code .gguf} GGUF, anything
+     * else a directory.
+     */
     public static ModelFormat forOutput(Path out) {
-        return isBin(out) ? LLAMA2C : HF_DIRECTORY;
+        return isBin(out) ? LLAMA2C : hasExtension(out, ".gguf") ? GGUF : HF_DIRECTORY;
     }
 
     /** The format called {@code name} ({@link ModelFormat#name()}). */
@@ -57,7 +66,11 @@ public final class ModelFormats {
     }
 
     private static boolean isBin(Path path) {
+        return hasExtension(path, ".bin");
+    }
+
+    private static boolean hasExtension(Path path, String extension) {
         Path name = path.getFileName();
-        return name != null && name.toString().endsWith(".bin");
+        return name != null && name.toString().endsWith(extension);
     }
 }

@@ -24,17 +24,20 @@ class ModelFormatsTest {
         Path bin = Files.createFile(dir.resolve("stories.bin"));
         Path hf = Files.createDirectory(dir.resolve("model"));
         Path oddlyNamedDirectory = Files.createDirectory(dir.resolve("weights.bin"));
+        Path gguf = Files.createFile(dir.resolve("model.gguf"));
         assertInstanceOf(Llama2cFormat.class, ModelFormats.forInput(bin));
+        assertInstanceOf(GgufFormat.class, ModelFormats.forInput(gguf));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forInput(hf));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forInput(oddlyNamedDirectory));
     }
 
     @Test
     void unsupportedOrMissingInputsSayWhatIsSupported() throws IOException {
-        Path gguf = Files.createFile(dir.resolve("model.gguf"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.forInput(gguf));
-        assertTrue(e.getMessage().startsWith(gguf + ": unsupported checkpoint"), e.getMessage());
-        assertTrue(e.getMessage().contains(".bin") && e.getMessage().contains("config.json"), e.getMessage());
+        Path pt = Files.createFile(dir.resolve("model.pt"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.forInput(pt));
+        assertTrue(e.getMessage().startsWith(pt + ": unsupported checkpoint"), e.getMessage());
+        assertTrue(e.getMessage().contains(".bin") && e.getMessage().contains(".gguf")
+                && e.getMessage().contains("config.json"), e.getMessage());
 
         Path missing = dir.resolve("nope.bin");
         NoSuchFileException n = assertThrows(NoSuchFileException.class, () -> ModelFormats.forInput(missing));
@@ -46,23 +49,25 @@ class ModelFormatsTest {
         assertInstanceOf(Llama2cFormat.class, ModelFormats.forOutput(dir.resolve("grown.bin")));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forOutput(dir.resolve("grown")));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forOutput(dir.resolve("grown.safetensors")));
+        assertInstanceOf(GgufFormat.class, ModelFormats.forOutput(dir.resolve("grown.gguf")));
     }
 
     @Test
     void formatsByName() {
         assertInstanceOf(Llama2cFormat.class, ModelFormats.named("llama2.c"));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.named("hf-directory"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.named("gguf"));
-        assertTrue(e.getMessage().contains("llama2.c, hf-directory"), e.getMessage());
+        assertInstanceOf(GgufFormat.class, ModelFormats.named("gguf"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.named("onnx"));
+        assertTrue(e.getMessage().contains("llama2.c, hf-directory, gguf"), e.getMessage());
     }
 
     @Test
     void chosenFormatsReadWhatTheyWrite() throws IOException {
         Model model = RandomModels.create(Fixtures.llama(true, RopeLayout.HALF_SPLIT), DType.F32, 6);
-        for (String name : new String[] {"a.bin", "a"}) {
+        for (String name : new String[] {"a.bin", "a", "a.gguf"}) {
             Path out = dir.resolve(name);
             ModelFormats.forOutput(out).write(model, out);
-            // llama2.c reads back interleaved; the directory keeps half-split.
+            // llama2.c and GGUF read back interleaved; the directory keeps half-split.
             Model read = ModelFormats.forInput(out).read(out);
             Fixtures.assertSameModel(model, RopePermutation.toLayout(read, RopeLayout.HALF_SPLIT));
         }

@@ -1,0 +1,123 @@
+package io.grow4j.model.format;
+
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TransformerConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architecture llama. The file is read through a read-only
+ * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
+ *
+ * <ul>
+ *   <li>F32, F16, BF16 and F64 tensors keep their dtype both ways, bit for bit.</li>
+ *   <li>Quantized tensors (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K) are expanded to float32 exactly as llama.cpp
+ *       decodes them; {@link #readNotes} says which. Writing stores floats: there is no quantized output.</li>
+ *   <li>Q and K rows are stored in interleaved RoPE pairs; a half-split model is permuted on write (exact).</li>
+ *   <li>Every metadata key is kept ({@link GgufMetadata}, in the model's extras) and written back unchanged, except
+ *       those the config determines.</li>
+ *   <li>F64 models are written as ggml F64 tensors, exactly; grow4j reads them back, but llama.cpp's kernels do not
+ *       compute in F64, so convert such a model to float32 first where llama.cpp should run it.</li>
+ * </ul>
+ */
+public final class GgufFormat implements ModelFormat {
+    @Override
+    public String name() {
+        return "gguf";
+    }
+
+    @Override
+    public Model read(Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mapped = SegmentIo.mapReadOnly(path, arena);
+            GgufFile file = GgufParser.parse(mapped, path);
+            GgufFamily family = family(path, file);
+            TransformerConfig config = GgufConfigCodec.read(path, file, family);
+            GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
+            GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());
+            return new Model(config, loaded.tensors(), Map.of(GgufMetadata.EXTRAS_KEY, metadata));
+        }
+    }
+
+    private static GgufFamily family(Path path, GgufFile file) throws CheckpointException {
+        GgufValue name = file.metadata().get(GgufFile.ARCHITECTURE_KEY);
+        GgufFamily family = name instanceof GgufValue.Str s ? GgufFamily.byName(s.text()) : null;
+        if (family == null) {
+            String found = name == null ? "no " + GgufFile.ARCHITECTURE_KEY : name instanceof GgufValue.Str s
+                    ? "unsupported architecture '" + s.text() + "'" : GgufFile.ARCHITECTURE_KEY + " is a " + name.type();
+            throw new CheckpointException(path, found + " (supported: " + GgufFamily.supported() + ")");
+        }
+        return family;
+    }
+
+    @Override
+    public List<String> readNotes(Model model) {
+        return GgufMetadata.of(model).map(GgufMetadata::notes).orElse(List.of());
+    }
+
+    @Override
+    public List<String> writeProblems(TransformerConfig config) {
+        List<String> problems = new ArrayList<>();
+        GgufFamily family = GgufFamily.forArchitecture(config.architecture());
+        String instead = ": write a directory instead";
+        if (family == null) {
+            problems.add("GGUF is written for architecture " + GgufFamily.supported() + " only; this model is "
+                    + config.architecture().id() + (config.architecture().separateHeadSizes()
+                    ? " (the paper's decoder, with separate key and value sizes)" : "") + instead);
+            return problems;
+        }
+        if (config.attention().bias() || config.attention().outputBias()) {
+            problems.add("GGUF " + family.name() + " is written without attention biases; this model has them"
+                    + instead);
+        }
+        if (config.mlp().bias()) {
+            problems.add("GGUF " + family.name() + " is written without MLP biases; this model has them" + instead);
+        }
+        if (config.mlp().activation() != Activation.SWIGLU) {
+            problems.add("GGUF " + family.name() + "'s MLP is SwiGLU; this model uses " + config.mlp().activation()
+                    + instead);
+        }
+        if (!(config.positions() instanceof Positions.Rope)) {
+            problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
+        }
+        if (problems.isEmpty()) {
+            // Whatever else the name table cannot hold (roles a family gains later), one line per role.
+            for (Role role : Role.values()) {
+                if (role.presentIn(config) && !family.names(role)) {
+                    problems.add("GGUF " + family.name() + " has no tensor for " + role + instead);
+                }
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public void write(Model model, Path out) throws IOException {
+        List<String> problems = writeProblems(model.config());
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot write " + out + " as " + name() + ":\n  "
+                    + String.join("\n  ", problems));
+        }
+        GgufFamily family = GgufFamily.forArchitecture(model.config().architecture());
+        // A permutation of Q/K rows within each head: nothing is rounded.
+        Model stored = RopePermutation.toLayout(model, family.ropeLayout());
+        SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>(
+                GgufMetadata.of(model).map(GgufMetadata::entries).orElse(new LinkedHashMap<>()));
+        GgufConfigCodec.write(stored.config(), family, stored.dtype(), stored.parameterCount(), metadata);
+        SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
+        family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+        AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
+    }
+}

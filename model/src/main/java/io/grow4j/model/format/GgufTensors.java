@@ -1,0 +1,114 @@
+package io.grow4j.model.format;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.TreeMap;
+
+/**
+ * Loads the tensors of a parsed GGUF file into fresh memory: float types byte for byte, quantized types expanded to
+ * float32 block by block. First checks the whole table against the config, so one error names every missing,
+ * unexpected, misshapen or unreadable tensor.
+ */
+final class GgufTensors {
+    private static final ValueLayout.OfFloat LE_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Blocks decoded per copy out of the mapping: large enough to amortise the copy, small enough for the cache. */
+    private static final int BLOCKS_PER_BATCH = 256;
+
+    private final Map<TensorKey, Tensor> tensors = new TreeMap<>();
+    /** ggml type name → GGUF names of the tensors read from it as float32. */
+    private final SequencedMap<String, List<String>> dequantized = new LinkedHashMap<>();
+
+    private GgufTensors() {
+    }
+
+    static GgufTensors load(Path path, MemorySegment mapped, GgufFile file, GgufFamily family,
+            TransformerConfig config) throws CheckpointException {
+        SequencedMap<String, TensorKey> names = family.tensorNames(config);
+        check(path, file, family, config, names);
+        GgufTensors loaded = new GgufTensors();
+        names.forEach((name, key) -> loaded.load(mapped, file, file.tensors().get(name), key));
+        return loaded;
+    }
+
+    Map<TensorKey, Tensor> tensors() {
+        return tensors;
+    }
+
+    SequencedMap<String, List<String>> dequantized() {
+        return dequantized;
+    }
+
+    private static void check(Path path, GgufFile file, GgufFamily family, TransformerConfig config,
+            SequencedMap<String, TensorKey> names) throws CheckpointException {
+        List<String> problems = new ArrayList<>();
+        names.forEach((name, key) -> {
+            long[] expected = key.role().shape(config);
+            GgufTensorInfo found = file.tensors().get(name);
+            if (found == null) {
+                problems.add("missing " + name + " (" + key + "), expected dims "
+                        + Arrays.toString(GgufTensorInfo.dimsOf(expected)));
+            } else if (!Arrays.equals(found.shape(), expected)) {
+                problems.add(name + ": expected dims " + Arrays.toString(GgufTensorInfo.dimsOf(expected)) + ", got "
+                        + Arrays.toString(found.dims()) + " (ggml order, innermost first)");
+            } else if (!found.type().readable()) {
+                problems.add(name + " at offset " + file.start(found) + ": ggml type " + found.type() + " ("
+                        + found.type().id() + ") cannot be read (readable: " + GgmlType.readableTypes() + ")");
+            }
+        });
+        file.tensors().forEach((name, info) -> {
+            if (!names.containsKey(name)) {
+                problems.add("unexpected tensor " + name + " " + info.type() + " dims " + Arrays.toString(info.dims()));
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(path, "tensors disagree with the " + family.name() + " metadata:\n  "
+                    + String.join("\n  ", problems));
+        }
+    }
+
+    private void load(MemorySegment mapped, GgufFile file, GgufTensorInfo info, TensorKey key) {
+        long start = file.start(info);
+        DType dtype = info.type().dtype();
+        if (dtype != null) {
+            tensors.put(key, SegmentIo.copyTensor(mapped, start, dtype, info.shape()));
+        } else {
+            tensors.put(key, dequantize(mapped, start, info));
+            dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(info.name());
+        }
+    }
+
+    /** Decodes whole blocks in batches; {@link GgufParser} checked that the tensor is whole blocks inside the file. */
+    static Tensor dequantize(MemorySegment mapped, long start, GgufTensorInfo info) {
+        GgmlType type = info.type();
+        Tensor out = Tensor.allocate(DType.F32, info.shape());
+        long blocks = info.elements() / type.blockSize();
+        byte[] raw = new byte[BLOCKS_PER_BATCH * type.blockBytes()];
+        byte[] block = new byte[type.blockBytes()];
+        float[] values = new float[BLOCKS_PER_BATCH * type.blockSize()];
+        for (long first = 0; first < blocks; first += BLOCKS_PER_BATCH) {
+            int n = (int) Math.min(BLOCKS_PER_BATCH, blocks - first);
+            MemorySegment.copy(mapped, ValueLayout.JAVA_BYTE, start + first * type.blockBytes(), raw, 0,
+                    n * type.blockBytes());
+            for (int b = 0; b < n; b++) {
+                System.arraycopy(raw, b * type.blockBytes(), block, 0, type.blockBytes());
+                type.decoder().decode(block, values, b * type.blockSize());
+            }
+            MemorySegment.copy(values, 0, out.data(), LE_FLOAT, first * type.blockSize() * Float.BYTES,
+                    n * type.blockSize());
+        }
+        return out;
+    }
+}
