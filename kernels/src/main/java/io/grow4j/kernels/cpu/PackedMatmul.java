@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A dot-product formulation would need a horizontal reduction for every c entry; instead b is packed, one block
  * of NC columns and KC depth at a time, into panels laid out [t][NR] so that a micro-kernel keeps an MR × NR tile
- * of c in registers (12 vectors) and updates it with outer products: per step t, two vector loads of the panel,
- * MR broadcasts from a, 2·MR FMAs. Each c row segment maps straight onto vectors, so c is stored without shuffles.
+ * of c in registers (MR × VECS vectors) and updates it with outer products: per step t, VECS vector loads of the
+ * panel, MR broadcasts from a, MR·VECS FMAs. Each c row segment maps straight onto vectors, so c is stored without
+ * shuffles.
  *
  * <pre>
  *   for kk in depth blocks of KC:            pack b[j0..j1, kk..kk+KC] into panels   (block ~ L2, panel ~ L1)
@@ -33,7 +34,7 @@ final class PackedMatmul {
     static final int NR = VECS * LANES;
     /** Depth per packed block: one panel is KC × NR floats, 32 KB, so it stays in L1 while rows of a sweep it. */
     static final int KC = Math.max(64, 8192 / NR);
-    /** Columns per packed block (and per parallel task): NC × KC floats, about 128 KB, stay in L2. */
+    /** Columns per packed block (and per parallel task): NC × KC floats, 256 KB, stay in L2. */
     static final int NC = 8 * NR;
     /** Rows of a swept per panel before moving to the next panel. */
     static final int MC = 40 * MR;
@@ -129,7 +130,8 @@ final class PackedMatmul {
     /**
      * dst rows (stride dStride) at dOff (+)= six rows of a · the panel, NR columns. The tile is loaded into and
      * stored from registers inside the kernel: handing vectors to a helper that C2 does not inline boxes them, which
-     * made the kernel four times slower. One kernel per tile width, chosen by {@link #VECS}.
+     * made the kernel four times slower. One kernel per tile width, chosen by {@link #VECS}, each unrolled by hand:
+     * C2 keeps named vector locals in registers, not arrays of vectors.
      */
     private static void micro6(float[] a, int a0, int k, float[] p, int pOff, int kc,
                                float[] dst, int dOff, int dStride, boolean accumulate) {
