@@ -1,21 +1,26 @@
 package io.grow4j.cli;
 
 import io.grow4j.kernels.KernelBackend;
-import io.grow4j.kernels.ScalarKernels;
-import io.grow4j.kernels.cpu.CpuKernels;
+import io.grow4j.kernels.device.Backends;
+import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.device.DeviceProfiles;
 import picocli.CommandLine.Option;
 
-/** The --backend option shared by commands that run a forward pass. */
+import java.nio.file.Path;
+
+/** --backend and --device-profile, shared by the commands that run a forward pass. */
 final class BackendOption {
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
-            description = "kernel backend: cpu (Vector API, all cores) or scalar (plain reference); default ${DEFAULT-VALUE}")
+            description = "kernel backend: cpu (Vector API, all cores), scalar (plain reference), opencl (OpenCL C"
+                    + " through JOCL) or aparapi (Java kernels compiled to OpenCL); default ${DEFAULT-VALUE}")
     String name;
 
+    @Option(names = "--device-profile", paramLabel = "FILE",
+            description = "device profile (devices/*.yaml): device choice, work-group sizes, fallback policy")
+    Path profile;
+
     KernelBackend create() {
-        return switch (name) {
-            case "cpu" -> new CpuKernels();
-            case "scalar" -> new ScalarKernels();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (available: cpu, scalar)");
-        };
+        DeviceProfile deviceProfile = DeviceProfiles.load(profile);
+        return Backends.create(name, deviceProfile);
     }
 }

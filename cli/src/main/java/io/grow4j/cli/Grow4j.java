@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "grow4j", mixinStandardHelpOptions = true, version = "grow4j 0.1.0",
         description = "Grow trained transformers without changing what they compute.",
         subcommands = {InspectCommand.class, GenerateCommand.class, GrowCommand.class, VerifyCommand.class, ConvertCommand.class,
+                DevicesCommand.class, BenchCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Grow4j {
     public static final int OK = 0;

@@ -1,0 +1,56 @@
+package io.grow4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The forward pass on the OpenCL backends (PoCL here, a GPU where there is one) through the command line: stories260K
+ * gives llama2.c's greedy ids, and a grown model verified on OpenCL passes. The profile's fallback policy is fail, so
+ * a kernel that left the device would fail these tests rather than pass on the CPU.
+ */
+class OpenClEndToEndTest {
+    private static final String REFERENCE_16 = "461 461 401 401 401 461 378 455 473 456 435 299 362 409 283 264";
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"opencl", "aparapi"})
+    void storiesGivesTheReferenceIds(String backend) {
+        Cli run = Cli.run("generate", Cli.sharedData("stories260K.bin").toString(), "--steps", "16", "--temperature",
+                "0", "--print-ids", "--backend", backend);
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(REFERENCE_16, run.lastLine());
+        assertTrue(run.out().contains("on " + backend), run.out());
+    }
+
+    @Test
+    void grownModelVerifiesOnOpenCl() throws IOException {
+        Path stories = Cli.sharedData("stories260K.bin");
+        Path plan = Files.writeString(dir.resolve("plan.yaml"),
+                "seed: 3\nsteps:\n  - mlp: {size: 256}\n  - heads: {add: 2}\n  - hidden: {size: 80}\n  - layers: {add: 1}\n");
+        Path grown = dir.resolve("grown");
+        assertEquals(0, Cli.run("grow", stories.toString(), "--plan", plan.toString(), "--out", grown.toString())
+                .exitCode());
+        Cli verify = Cli.run("verify", stories.toString(), grown.toString(), "--backend", "opencl", "--length", "24");
+        assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+        assertTrue(verify.out().contains("on opencl (float32)"), verify.out());
+        assertEquals("PASS", verify.lastLine());
+    }
+
+    @Test
+    void unknownBackendIsAClearError() {
+        Cli run = Cli.run("generate", Cli.sharedData("stories260K.bin").toString(), "--backend", "cuda");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("unknown backend 'cuda'"), run.err());
+    }
+}
