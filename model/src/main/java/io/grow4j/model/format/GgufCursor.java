@@ -76,16 +76,27 @@ final class GgufCursor {
     }
 
     /**
-     * A uint64 count or length that must fit in a long and in what is left of the file at {@code minimumBytes} each,
-     * checked before anything is allocated for it (a corrupt count must not become a huge allocation).
+     * A uint64 count or length that must fit in a long and, at {@code minimumBytes} per item, in what is left of the
+     * file: checked before anything is allocated for it, so a corrupt count fails here instead of as a huge allocation.
      */
     long count(String what, long minimumBytes) throws CheckpointException {
         long at = position;
         long n = int64(what);
-        if (n < 0 || (minimumBytes > 0 && n > (file.byteSize() - position) / minimumBytes)) {
-            throw new CheckpointException(path, "corrupt " + what + " " + Long.toUnsignedString(n) + " at offset " + at
-                    + ": " + (file.byteSize() - position) + " bytes are left in the file, at least "
-                    + minimumBytes + " per item");
+        long left = file.byteSize() - position;
+        if (n < 0 || n > left / minimumBytes) {
+            throw new CheckpointException(path, what + " " + Long.toUnsignedString(n) + " at offset " + at
+                    + " needs at least " + minimumBytes + " bytes per item, but " + left + " bytes are left in the"
+                    + " file: the file is truncated or the count is corrupt");
+        }
+        return n;
+    }
+
+    /** A uint64 count of items read one by one, so a short file fails at the item it cuts; only the sign is checked. */
+    long itemCount(String what) throws CheckpointException {
+        long at = position;
+        long n = int64(what);
+        if (n < 0) {
+            throw new CheckpointException(path, "corrupt " + what + " " + Long.toUnsignedString(n) + " at offset " + at);
         }
         return n;
     }
@@ -104,7 +115,7 @@ final class GgufCursor {
 
     /** A GGUF string: uint64 byte length, then the bytes. */
     byte[] string(String what) throws CheckpointException {
-        long length = count(what + " length", 1);
+        long length = itemCount(what + " length");
         return bytes(length, what);
     }
 

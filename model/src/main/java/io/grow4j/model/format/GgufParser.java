@@ -26,9 +26,6 @@ final class GgufParser {
     private static final int MAX_DIMS = 4;
     /** Nested arrays deeper than this are corruption, not data; the limit keeps recursion bounded. */
     private static final int MAX_NESTING = 8;
-    /** Smallest metadata entry (empty key, type, one-byte value) and tensor entry (empty name, 0 dims, type, offset). */
-    private static final long MIN_KV_BYTES = 8 + 4 + 1;
-    private static final long MIN_TENSOR_BYTES = 8 + 4 + 4 + 8;
 
     private final GgufCursor in;
 
@@ -43,8 +40,8 @@ final class GgufParser {
     private GgufFile parse() throws CheckpointException {
         checkMagic();
         long version = checkVersion();
-        long tensorCount = in.count("tensor count", MIN_TENSOR_BYTES);
-        long kvCount = in.count("metadata count", MIN_KV_BYTES);
+        long tensorCount = in.itemCount("tensor count");
+        long kvCount = in.itemCount("metadata count");
         SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             readEntry(i, metadata);
@@ -136,6 +133,9 @@ final class GgufParser {
         }
         GgufType elementType = valueType(what + " array");
         long n = in.count(what + " array count", elementType.minimumBytes());
+        if (n > Integer.MAX_VALUE - 8) {
+            throw corrupt(what + ": array of " + n + " elements, more than a Java list holds");
+        }
         List<GgufValue> elements = new ArrayList<>((int) Math.min(n, 1 << 20));
         for (long i = 0; i < n; i++) {
             elements.add(readValue(elementType, what + "[" + i + "]", depth + 1));

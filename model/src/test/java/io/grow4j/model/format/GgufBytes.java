@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 final class GgufBytes {
     static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
             STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
-    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_Q6_K = 14, GGML_IQ2_XXS = 16,
+    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_Q6_K = 14, GGML_IQ2_XXS = 16, GGML_IQ4_NL = 20,
             GGML_BF16 = 30;
 
     /** llama.cpp's names, written out independently of GgufFamily. */

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GgufQuantizedTest {
     /** hidden 32 = one Q8_0/Q4_0 block per row; MLP 256 = one Q6_K super-block per ffn_down row. */
-    private static final TransformerConfig CONFIG = new TransformerConfig(Architecture.LLAMA, 8, 32, 1, 16,
+    static final TransformerConfig CONFIG = new TransformerConfig(Architecture.LLAMA, 8, 32, 1, 16,
             new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(256, Activation.SWIGLU, false), 1e-5,
             new Positions.Rope(10000, RopeLayout.INTERLEAVED), true);
 
