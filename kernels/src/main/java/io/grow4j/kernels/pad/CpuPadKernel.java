@@ -49,9 +49,7 @@ public final class CpuPadKernel implements PadKernel {
         int[] colMap = spec.rank() == 0 ? new int[] {0} : spec.newToOld()[spec.rank() - 1];
         long oldCols = spec.rank() == 0 ? 1 : spec.oldShape()[spec.rank() - 1];
         if (srcRow < 0 || src == null) {
-            for (long c = 0; c < cols; c++) {
-                dst.set(dstBase + c, spec.fill().valueAt(dstBase + c));
-            }
+            FillRanges.fill(dst, spec.fill(), dstBase, cols);
             return;
         }
         long srcBase = srcRow * oldCols;
@@ -61,10 +59,14 @@ public final class CpuPadKernel implements PadKernel {
             MemorySegment.copy(src.data(), srcBase * src.dtype().bytes(), dst.data(), dstBase * dst.dtype().bytes(), bytes);
             done = plan.bulkPrefix;
         }
-        for (int c = done; c < cols; c++) {
+        int end = plan.newTail;
+        for (int c = done; c < end; c++) {
             int oldCol = colMap[c];
             double v = oldCol < 0 ? spec.fill().valueAt(dstBase + c) : spec.scale() * src.get(srcBase + oldCol);
             dst.set(dstBase + c, v);
+        }
+        if (end < cols) {
+            FillRanges.fill(dst, spec.fill(), dstBase + end, cols - end);
         }
     }
 
@@ -88,18 +90,28 @@ public final class CpuPadKernel implements PadKernel {
         return srcRow;
     }
 
-    /** How much of each row is a plain byte copy: the leading columns that map to themselves, when unscaled. */
-    private record RowPlan(int bulkPrefix) {
+    /**
+     * The shape of every row: how many leading columns are a plain byte copy (they map to themselves and need no
+     * scaling or conversion), and from which column on every entry is new (filled in bulk), or -1.
+     */
+    private record RowPlan(int bulkPrefix, int newTail) {
         static RowPlan of(PadSpec spec, Tensor src, Tensor dst) {
-            if (src == null || spec.rank() == 0 || spec.scale() != 1.0 || src.dtype() != dst.dtype()) {
-                return new RowPlan(0);
+            if (spec.rank() == 0) {
+                return new RowPlan(0, 1);
             }
             int[] colMap = spec.newToOld()[spec.rank() - 1];
+            int tail = colMap.length;
+            while (tail > 0 && colMap[tail - 1] < 0) {
+                tail--;
+            }
+            if (src == null || spec.scale() != 1.0 || src.dtype() != dst.dtype()) {
+                return new RowPlan(0, tail);
+            }
             int n = 0;
-            while (n < colMap.length && colMap[n] == n) {
+            while (n < tail && colMap[n] == n) {
                 n++;
             }
-            return new RowPlan(n);
+            return new RowPlan(n, tail);
         }
     }
 }
