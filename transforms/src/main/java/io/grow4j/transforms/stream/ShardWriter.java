@@ -1,0 +1,121 @@
+package io.grow4j.transforms.stream;
+
+import io.grow4j.model.format.SafetensorsEntry;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes one output shard front to back: the prefix, then each tensor's bytes in header order, either from memory or
+ * copied file to file by the kernel (copy_file_range where the platform has it), which is how unchanged tensors cost
+ * no more than {@code cp}. Every tensor must arrive with exactly the bytes its header entry promised.
+ */
+final class ShardWriter implements AutoCloseable {
+    /** ByteBuffers index with int; larger segments go out in pieces. */
+    private static final long CHUNK = 1L << 30;
+
+    private final Path file;
+    private final ShardPlan.Shard shard;
+    private final FileChannel channel;
+    private int next;
+
+    private ShardWriter(Path file, ShardPlan.Shard shard, FileChannel channel) {
+        this.file = file;
+        this.shard = shard;
+        this.channel = channel;
+    }
+
+    static ShardWriter create(Path dir, ShardPlan.Shard shard) throws IOException {
+        Path file = dir.resolve(shard.fileName());
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        ShardWriter w = new ShardWriter(file, shard, channel);
+        try {
+            w.writeFully(ByteBuffer.wrap(shard.prefix()));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return w;
+    }
+
+    /** The entry the next tensor must match. */
+    SafetensorsEntry nextEntry() {
+        if (next >= shard.entries().size()) {
+            throw new IllegalStateException(file + ": all " + next + " tensors already written");
+        }
+        return shard.entries().get(next);
+    }
+
+    /** Writes the next tensor whole from memory. */
+    void write(MemorySegment data) throws IOException {
+        long start = begin(data.byteSize());
+        append(data);
+        end(start);
+    }
+
+    /** Copies {@code count} bytes at {@code offset} of {@code source} without passing them through Java memory. */
+    void transfer(FileChannel source, long offset, long count) throws IOException {
+        long start = begin(count);
+        long done = 0;
+        while (done < count) {
+            long n = source.transferTo(offset + done, count - done, channel);
+            if (n <= 0 && offset + done >= source.size()) {
+                throw new IOException(file + ": source ended at offset " + (offset + done) + " while copying "
+                        + nextEntry().name() + " (" + count + " bytes from offset " + offset + ")");
+            }
+            done += n;
+        }
+        end(start);
+    }
+
+    /**
+     * Starts the next tensor, which then arrives in pieces through {@link #append}; returns its start offset for
+     * {@link #end}.
+     */
+    long begin(long bytes) throws IOException {
+        SafetensorsEntry entry = nextEntry();
+        if (bytes != entry.byteSize()) {
+            throw new IllegalStateException(file + ": tensor " + entry + " needs " + entry.byteSize()
+                    + " bytes, got " + bytes);
+        }
+        return channel.position();
+    }
+
+    void append(MemorySegment data) throws IOException {
+        for (long at = 0, size = data.byteSize(); at < size; at += CHUNK) {
+            writeFully(data.asSlice(at, Math.min(CHUNK, size - at)).asByteBuffer());
+        }
+    }
+
+    /** Ends the tensor begun at {@code start}; it must have received exactly its entry's bytes. */
+    void end(long start) throws IOException {
+        SafetensorsEntry entry = nextEntry();
+        long end = channel.position();
+        if (end - start != entry.byteSize()) {
+            throw new IOException(file + ": tensor " + entry.name() + " at offset " + start + " took " + (end - start)
+                    + " bytes instead of " + entry.byteSize());
+        }
+        next++;
+    }
+
+    private void writeFully(ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** Closes the file; it must hold every tensor of its header, else the shard is reported incomplete. */
+    @Override
+    public void close() throws IOException {
+        long size = channel.position();
+        channel.close();
+        if (next != shard.entries().size()) {
+            throw new IOException(file + ": incomplete shard, " + next + " of " + shard.entries().size()
+                    + " tensors written (" + size + " of " + shard.fileBytes() + " bytes)");
+        }
+    }
+}

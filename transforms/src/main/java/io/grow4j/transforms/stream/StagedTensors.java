@@ -1,0 +1,87 @@
+package io.grow4j.transforms.stream;
+
+import io.grow4j.kernels.pad.PadKernel;
+import io.grow4j.model.Tensor;
+import io.grow4j.transforms.FillResolver;
+import io.grow4j.transforms.NewEntries;
+import io.grow4j.transforms.TensorRecipe;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+
+/**
+ * Builds any tensor of any stage of a plan from the source checkpoint, computing only what it needs: its recipe's
+ * source and statistics reference at the previous stage, recursively, down to mapped source tensors. The same
+ * recipes, kernel, seeds and reference tensors as the in-memory {@link io.grow4j.transforms.Grower}, so every value is
+ * bit-identical to it. Source mappings opened for one output tensor are released by {@link #release}.
+ */
+final class StagedTensors implements AutoCloseable {
+    private final PlanTrace trace;
+    private final SourceTensors source;
+    private final PadKernel kernel;
+    private final IntermediateCache cache;
+    private Arena scope = Arena.ofShared();
+
+    StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
+        this.trace = trace;
+        this.source = source;
+        this.kernel = kernel;
+        this.cache = new IntermediateCache(cacheBytes);
+    }
+
+    /** Writes tensor {@code k} into {@code dst}, which has its traced dtype and shape. */
+    void build(StagedKey k, Tensor dst) throws IOException {
+        StagedKey at = trace.origin(k);
+        if (at.stage() == 0) {
+            dst.data().copyFrom(source.map(at.key(), scope).data());
+            return;
+        }
+        TensorRecipe r = trace.recipe(at);
+        int step = at.stage() - 1;
+        Tensor src = r.source() == null ? null : get(new StagedKey(step, r.source()));
+        // The in-memory grower hands FillResolver the statsFrom tensor whenever there is one; only ZERO ignores it.
+        boolean needsReference = r.statsFrom() != null && r.fill() != NewEntries.ZERO;
+        Tensor reference = needsReference ? get(new StagedKey(step, r.statsFrom())) : null;
+        kernel.pad(src, dst, r.toPadSpec(FillResolver.resolve(r, reference, trace.plan().seed(), step)));
+    }
+
+    /** Tensor {@code k}: a view of the source file, or an intermediate from the cache (computed on a miss). */
+    Tensor get(StagedKey k) throws IOException {
+        StagedKey at = trace.origin(k);
+        if (at.stage() == 0) {
+            return source.map(at.key(), scope);
+        }
+        Tensor cached = cache.get(at);
+        if (cached != null) {
+            return cached;
+        }
+        Tensor t = cache.allocate(at, trace.dtype(at), trace.recipe(at).newShape());
+        boolean built = false;
+        try {
+            build(at, t);
+            built = true;
+            return t;
+        } finally {
+            if (!built) {
+                cache.discard(at);
+            }
+        }
+    }
+
+    /** Ends one output tensor: unmaps the source ranges it read and trims the cache to its budget. */
+    void release() {
+        scope.close();
+        scope = Arena.ofShared();
+        cache.trim();
+    }
+
+    long peakCacheBytes() {
+        return cache.peakBytes();
+    }
+
+    @Override
+    public void close() {
+        scope.close();
+        cache.close();
+    }
+}

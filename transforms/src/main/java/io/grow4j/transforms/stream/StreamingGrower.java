@@ -1,0 +1,84 @@
+package io.grow4j.transforms.stream;
+
+import io.grow4j.kernels.pad.PadKernel;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.AtomicOutput;
+import io.grow4j.model.format.HfCheckpoint;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.PlanException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Grows a Hugging Face safetensors directory (one file or shards) into another, tensor by tensor, with memory bounded
+ * by the largest tensor instead of the model: sources are mapped read-only a tensor at a time, output shards are
+ * filled up to a size limit and the index is written last. The result is bit-identical to reading the model, growing
+ * it with {@link io.grow4j.transforms.Grower} and writing it.
+ *
+ * <p>Safe output: everything is checked first (plan, output format, free disk) and written under a temporary sibling
+ * of OUT that is renamed into place at the end; leftovers of killed runs are removed before starting.
+ */
+public final class StreamingGrower {
+    private final PadKernel kernel;
+    private final StreamOptions options;
+
+    public StreamingGrower(PadKernel kernel, StreamOptions options) {
+        this.kernel = kernel;
+        this.options = options;
+    }
+
+    /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
+    public static List<String> problems(HfCheckpoint source, GrowthPlan plan) {
+        List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            TransformerConfig grown = plan.apply(source.config());
+            for (String p : HfCheckpoint.writeProblems(grown)) {
+                problems.add("output directory: " + p);
+            }
+            if (!HfCheckpoint.storesAsIs(grown)) {
+                problems.add("output directory: the family stores RoPE rows in another layout than " + grown.positions()
+                        + "; streaming writes tensors as they are (grow in memory instead)");
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Grows the checkpoint directory {@code in} by {@code plan} into the new directory {@code out}.
+     *
+     * @throws PlanException the plan or the output format is refused (nothing written)
+     * @throws IOException   the source is unreadable, the disk too small (nothing written), or writing failed (the
+     *                       temporary output is removed, {@code out} does not appear)
+     */
+    public StreamResult grow(Path in, GrowthPlan plan, Path out, StreamProgress progress) throws IOException {
+        checkDistinct(in, out);
+        HfCheckpoint checkpoint = HfCheckpoint.open(in);
+        PlanException.throwIfAny(problems(checkpoint, plan));
+        try (SourceTensors source = new SourceTensors(checkpoint)) {
+            PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
+            try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
+                ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
+                AtomicOutput.removeStale(out);
+                DiskSpace.require(out, shards.fileBytes());
+                progress.start(shards.dataBytes(), shards.tensorCount());
+                AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, progress));
+                progress.finish();
+                return new StreamResult(stream.grownConfig(), shards.tensorCount(), shards.shards().size(),
+                        shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(), stream.peakCacheBytes());
+            }
+        }
+    }
+
+    /** Writing into the source (or the source into the output) would destroy what is being read. */
+    private static void checkDistinct(Path in, Path out) {
+        Path source = in.toAbsolutePath().normalize();
+        Path target = out.toAbsolutePath().normalize();
+        if (source.startsWith(target) || target.startsWith(source)) {
+            throw new IllegalArgumentException("output " + out + " and source " + in
+                    + " overlap; write the grown model somewhere else");
+        }
+    }
+}
