@@ -4,7 +4,6 @@ import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.SeededRandom;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 
 /**
  * Turns a recipe's {@link NewEntries} into a concrete {@link Fill}: arbitrary entries are uniform with the standard
@@ -21,7 +20,7 @@ public final class FillResolver {
     public static Fill resolve(TensorRecipe recipe, Tensor reference, long planSeed, int stepIndex) {
         return switch (recipe.fill()) {
             case ZERO -> Fill.ZERO;
-            case MEAN -> new Fill.Constant(reference == null ? 1.0 : recipe.scale() * stats(reference).getMean());
+            case MEAN -> new Fill.Constant(reference == null ? 1.0 : recipe.scale() * Moments.of(reference).mean());
             case ARBITRARY -> Fill.Uniform.withStd(seed(planSeed, stepIndex, recipe.target()), std(recipe, reference));
         };
     }
@@ -31,19 +30,11 @@ public final class FillResolver {
             long[] shape = recipe.newShape();
             return 1.0 / Math.sqrt(shape[shape.length - 1]);
         }
-        return recipe.scale() * stats(reference).getStandardDeviation();
+        return recipe.scale() * Moments.of(reference).standardDeviation();
     }
 
     public static long seed(long planSeed, int stepIndex, TensorKey key) {
         long label = ((long) stepIndex << 40) ^ ((long) key.role().ordinal() << 20) ^ (key.layer() + 1);
         return SeededRandom.derive(planSeed, label);
-    }
-
-    private static SummaryStatistics stats(Tensor t) {
-        SummaryStatistics s = new SummaryStatistics();
-        for (long i = 0, n = t.size(); i < n; i++) {
-            s.addValue(t.get(i));
-        }
-        return s;
     }
 }

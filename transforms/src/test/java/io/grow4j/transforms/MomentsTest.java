@@ -1,0 +1,31 @@
+package io.grow4j.transforms;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Moments must give SummaryStatistics' mean and standard deviation bit for bit: fills depend on them. */
+class MomentsTest {
+    @ParameterizedTest(name = "{0} x {1}, center {2}")
+    @CsvSource({"F64, 0, 0", "F32, 1, 3", "F32, 2, 1", "BF16, 1000, 1", "F16, 4097, -0.5", "F64, 100003, 1e6",
+            "F32, 65536, 1e-3"})
+    void sameBitsAsSummaryStatistics(DType dtype, int size, double center) {
+        SplittableRandom random = new SplittableRandom(size);
+        Tensor t = Tensor.allocate(dtype, size);
+        SummaryStatistics reference = new SummaryStatistics();
+        for (int i = 0; i < size; i++) {
+            t.set(i, center + random.nextGaussian());
+            reference.addValue(t.get(i));
+        }
+        Moments m = Moments.of(t);
+        assertEquals(Double.doubleToRawLongBits(reference.getMean()), Double.doubleToRawLongBits(m.mean()), "mean");
+        assertEquals(Double.doubleToRawLongBits(reference.getStandardDeviation()),
+                Double.doubleToRawLongBits(m.standardDeviation()), "standard deviation");
+    }
+}
