@@ -9,6 +9,7 @@ import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SequencedMap;
 
@@ -122,7 +123,7 @@ final class GgufConfigCodec {
         if (embedding == null || embedding.dims().length != 2 || embedding.shape()[0] > Integer.MAX_VALUE
                 || embedding.shape()[0] < 1) {
             f.problem(embedding == null ? "missing tensor " + name + " (it gives the vocabulary size)"
-                    : "tensor " + name + " has dims " + java.util.Arrays.toString(embedding.dims())
+                    : "tensor " + name + " has dims " + Arrays.toString(embedding.dims())
                     + ", expected [embedding_length, vocabulary]");
             return 1;
         }

@@ -120,7 +120,8 @@ class GgmlBlocksTest {
 
     /** 6-bit mins: sub-blocks 0-3 in bytes 4-7, 4-7 in the high nibbles of bytes 8-11 and the top bits of 4-7. */
     private static int min6(byte[] b, int at, int sub) {
-        return sub < 4 ? b[at + 4 + sub] & 63 : ((b[at + 8 + sub - 4] & 0xff) >> 4) | ((b[at + 4 + sub - 4] & 0xff) >> 6) << 4;
+        return sub < 4 ? b[at + 4 + sub] & 63
+                : ((b[at + 8 + sub - 4] & 0xff) >> 4) | ((b[at + 4 + sub - 4] & 0xff) >> 6) << 4;
     }
 
     private static float fp16(byte[] b, int at) {

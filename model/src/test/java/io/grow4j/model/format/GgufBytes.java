@@ -8,6 +8,7 @@ import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +27,7 @@ import java.util.function.Consumer;
 final class GgufBytes {
     static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
             STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
-    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_Q6_K = 14, GGML_IQ2_XXS = 16, GGML_IQ4_NL = 20,
-            GGML_BF16 = 30;
+    static final int GGML_F32 = 0, GGML_Q4_0 = 2, GGML_Q8_0 = 8, GGML_Q6_K = 14, GGML_IQ2_XXS = 16, GGML_IQ4_NL = 20;
 
     /** llama.cpp's names, written out independently of GgufFamily. */
     static final Map<Role, String> LLAMA_NAMES = Map.ofEntries(
@@ -165,6 +165,13 @@ final class GgufBytes {
     /** Every tensor of an F32 model under llama.cpp's names, dims reversed. */
     GgufBytes llamaTensors(Model model) {
         model.tensors().forEach((key, t) -> tensor(name(key), GGML_F32, reversed(t.shape()), f32Bytes(t)));
+        return this;
+    }
+
+    /** Every tensor's stored bytes (little-endian row-major, ggml's layout too) as ggml type {@code ggmlType}. */
+    GgufBytes llamaTensors(Model model, int ggmlType) {
+        model.tensors().forEach((key, t) -> tensor(name(key), ggmlType, reversed(t.shape()),
+                t.data().toArray(ValueLayout.JAVA_BYTE)));
         return this;
     }
 

@@ -19,9 +19,11 @@ import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -58,11 +60,36 @@ class GgufFormatTest {
     }
 
     /** A file written by {@link GgufBytes} from the spec, not by GgufWriter, reads as the model it was made from. */
-    @Test
-    void readsAFileBuiltByHand() throws IOException {
+    @ParameterizedTest
+    @CsvSource({"F32, 0", "F16, 1", "BF16, 30"})
+    void readsAFileBuiltByHand(DType dtype, int ggmlType) throws IOException {
         TransformerConfig config = Fixtures.llama(false, RopeLayout.INTERLEAVED);
-        Model model = RandomModels.create(config, DType.F32, 8);
-        Path file = new GgufBytes().llamaConfig(config).llamaTensors(model).write(dir.resolve("hand.gguf"));
+        Model model = RandomModels.create(config, dtype, 8);
+        Path file = new GgufBytes().llamaConfig(config).llamaTensors(model, ggmlType).write(dir.resolve("hand.gguf"));
+        assertSameModel(model, format.read(file));
+    }
+
+    /**
+     * Long offsets: the last tensor's data sits 3 GiB into a sparse file, past what an int or a ByteBuffer addresses.
+     * The file is mapped, not read, so the hole costs neither memory nor disk.
+     */
+    @Test
+    void tensorDataBeyondTwoGigabytesIsRead() throws IOException {
+        TransformerConfig config = Fixtures.llama(true, RopeLayout.INTERLEAVED);
+        Model model = RandomModels.create(config, DType.F32, 10);
+        long far = 3L << 30;
+        GgufBytes bytes = new GgufBytes().llamaConfig(config).llamaTensors(model).lastOffset(far);
+        byte[] header = bytes.build();
+        // The last tensor in the table is the last block's ffn_down; its bytes move 3 GiB out and the place where
+        // they would naturally sit (the end of what GgufBytes built) is zeroed, so only the far copy holds them.
+        byte[] last = GgufBytes.f32Bytes(model.tensor(Role.W_DOWN, config.layers() - 1));
+        Arrays.fill(header, header.length - last.length, header.length, (byte) 0);
+        long dataStart = header.length - alignedDataBytes(model);
+        Path file = dir.resolve("sparse.gguf");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(header));
+            channel.write(ByteBuffer.wrap(last), dataStart + far);
+        }
         assertSameModel(model, format.read(file));
     }
 
@@ -140,7 +167,8 @@ class GgufFormatTest {
         List<String> problems = format.writeProblems(Fixtures.genericLearned(true));
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.getFirst().contains("GGUF is written for architecture llama only; this model is generic"
-                + " (the paper's decoder, with separate key and value sizes): write a directory instead"), problems.toString());
+                + " (the paper's decoder, with separate key and value sizes): write a directory instead"),
+                problems.toString());
 
         TransformerConfig odd = Fixtures.llama(true, RopeLayout.INTERLEAVED)
                 .withAttention(new AttentionConfig(4, 2, 4, 4, true))
