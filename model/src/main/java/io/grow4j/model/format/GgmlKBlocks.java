@@ -84,14 +84,12 @@ final class GgmlKBlocks {
      * The 6-bit scale of sub-block {@code j} (ggml's get_scale_min_k4): sub-blocks 0-3 use the low 6 bits of bytes
      * 0-3; 4-7 take 4 bits from bytes 8-11 and their top 2 bits from the spare bits of bytes 0-3.
      */
-    private static int scale(byte[] b, int scales, int j) {
-        int s = scales;
+    private static int scale(byte[] b, int s, int j) {
         return j < 4 ? b[s + j] & 63 : (b[s + j + 4] & 0x0f) | ((b[s + j - 4] & 0xff) >> 6) << 4;
     }
 
     /** The 6-bit min of sub-block {@code j}: bytes 4-7, or high nibbles of bytes 8-11 plus spare bits of 4-7. */
-    private static int min(byte[] b, int scales, int j) {
-        int s = scales;
+    private static int min(byte[] b, int s, int j) {
         return j < 4 ? b[s + j + 4] & 63 : ((b[s + j + 4] & 0xff) >> 4) | ((b[s + j] & 0xff) >> 6) << 4;
     }
 }
