@@ -1,29 +1,32 @@
 package io.grow4j.transforms.stream;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The free-space check made before a streamed growth writes its first byte. */
-final class DiskSpace {
+/**
+ * The free-space check made before a streamed growth writes its first byte, so a full disk ends the run at once with
+ * a clear message instead of hours later in a half-written shard. Tests override {@link #usableBytes}.
+ */
+class DiskSpace {
+    static final DiskSpace SYSTEM = new DiskSpace();
     /** config.json, the index and file-system overhead: small next to any shard, generous for tiny models. */
     static final long MARGIN = 16L << 20;
 
-    private DiskSpace() {
+    /** Bytes this process may still write in {@code dir}'s file system. */
+    long usableBytes(Path dir) throws IOException {
+        return Files.getFileStore(dir).getUsableSpace();
     }
 
     /**
      * @throws IOException fewer than {@code bytes} + margin usable bytes where {@code out} will be written
      */
-    static void require(Path out, long bytes) throws IOException {
+    final void require(Path out, long bytes) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
-        FileStore store = Files.getFileStore(parent);
-        long usable = store.getUsableSpace();
+        long usable = usableBytes(parent);
         if (usable < bytes + MARGIN) {
             throw new IOException("not enough free disk space for " + out + ": the grown model needs "
-                    + gib(bytes + MARGIN) + " but " + parent + " (" + store + ") has " + gib(usable)
-                    + " usable; nothing was written");
+                    + gib(bytes + MARGIN) + " but " + parent + " has " + gib(usable) + " usable; nothing was written");
         }
     }
 

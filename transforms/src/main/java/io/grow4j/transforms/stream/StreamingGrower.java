@@ -24,10 +24,16 @@ import java.util.List;
 public final class StreamingGrower {
     private final PadKernel kernel;
     private final StreamOptions options;
+    private final DiskSpace disk;
 
     public StreamingGrower(PadKernel kernel, StreamOptions options) {
+        this(kernel, options, DiskSpace.SYSTEM);
+    }
+
+    StreamingGrower(PadKernel kernel, StreamOptions options, DiskSpace disk) {
         this.kernel = kernel;
         this.options = options;
+        this.disk = disk;
     }
 
     /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
@@ -62,7 +68,7 @@ public final class StreamingGrower {
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
-                DiskSpace.require(out, shards.fileBytes());
+                disk.require(out, shards.fileBytes());
                 progress.start(shards.dataBytes(), shards.tensorCount());
                 AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, progress));
                 progress.finish();

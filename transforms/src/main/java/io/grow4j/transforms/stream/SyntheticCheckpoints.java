@@ -83,7 +83,7 @@ public final class SyntheticCheckpoints {
         List<SafetensorsEntry> entries = new ArrayList<>();
         names.forEach((name, key) -> entries.add(new SafetensorsEntry(name, dtype, key.role().shape(config))));
         ShardPlan plan = ShardPlan.of(entries, shardSize);
-        DiskSpace.require(out, plan.fileBytes());
+        DiskSpace.SYSTEM.require(out, plan.fileBytes());
         AtomicOutput.writeDirectory(out, dir -> {
             Files.createDirectory(dir);
             try (Arena arena = Arena.ofShared()) {
