@@ -28,7 +28,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model m = ModelFiles.read(model);
+        Model m = ModelFiles.read(model, spec.commandLine().getErr());
         ModelFormat format = ModelFormats.forOutput(out);
         List<String> problems = new ArrayList<>();
         for (String p : format.writeProblems(m.config())) {

@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         Model grown = null;
         try (KernelBackend kernels = backend.create()) {
             if (model != null) {
-                Model m = ModelFiles.read(model);
+                Model m = ModelFiles.read(model, stdout);
                 grown = run(stdout, model.toString(), m, kernels);
                 ok = grown != null;
             } else {

@@ -48,7 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (temperature < 0) {
             throw new IllegalArgumentException("--temperature must be >= 0, got " + temperature);
         }
-        Model m = ModelFiles.read(model);
+        Model m = ModelFiles.read(model, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (KernelBackend kernels = backend.create()) {
             ForwardPass forward = new ForwardPass(m, kernels);

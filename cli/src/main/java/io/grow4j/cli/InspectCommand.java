@@ -23,7 +23,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model m = ModelFiles.read(model);
+        Model m = ModelFiles.read(model, spec.commandLine().getOut());
         print(spec.commandLine().getOut(), model.toString(), m);
         return Grow4j.OK;
     }
