@@ -1,5 +1,7 @@
 package io.grow4j.kernels.forward;
 
+import io.grow4j.model.NormKind;
+import io.grow4j.model.Positions;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.ArrayList;
@@ -7,8 +9,10 @@ import java.util.List;
 
 /**
  * What the forward passes implement: causal decoders with pre-norm blocks (RMSNorm or LayerNorm) and a
- * language-model head: generic, llama, mistral, qwen2, gpt2. BERT (post-norm, bidirectional, embedding norm, token
- * types, hidden-state output) is refused up front with every reason, never computed wrongly.
+ * language-model head (generic, llama, mistral, qwen2, gpt2) in {@link ReferenceForward} and {@link ForwardPass};
+ * post-LayerNorm bidirectional encoders with an embedding norm (bert) in {@link EncoderReference} and
+ * {@link EncoderForward}. A model handed to the wrong pass is refused up front with every reason, never computed
+ * wrongly.
  */
 final class ForwardSupport {
     private ForwardSupport() {
@@ -30,7 +34,32 @@ final class ForwardSupport {
             problems.add(family + " has an embedding norm or token types, which are not implemented");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems));
+            throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems)
+                    + (config.architecture().postNorm() ? " (run it with EncoderReference or EncoderForward)" : ""));
+        }
+    }
+
+    /** The encoder passes: post-LayerNorm blocks, attention over every position, embedding norm, learned positions. */
+    static void checkEncoder(TransformerConfig config) {
+        List<String> problems = new ArrayList<>();
+        String family = config.architecture().id();
+        if (!config.postNorm() || config.normKind() != NormKind.LAYER) {
+            problems.add(family + " is not a post-LayerNorm encoder");
+        }
+        if (config.causal()) {
+            problems.add(family + " attends only to earlier positions; the encoder attends in both directions");
+        }
+        if (!config.architecture().embeddingNorm()) {
+            problems.add(family + " has no embedding norm");
+        }
+        if (!(config.positions() instanceof Positions.Learned)) {
+            problems.add(family + " uses " + config.positions() + "; the encoder adds learned positions");
+        }
+        if (config.mlp().activation().gated()) {
+            problems.add("the encoder's MLP has one first layer; " + config.mlp().activation() + " is gated");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot run this model as an encoder: " + String.join("; ", problems));
         }
     }
 }

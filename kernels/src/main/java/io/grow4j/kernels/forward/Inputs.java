@@ -28,4 +28,22 @@ final class Inputs {
             checkToken(tokens[i], i, config);
         }
     }
+
+    /**
+     * An encoder's whole input: as many token types as tokens, each type below the type vocabulary (only 0 when the
+     * model has no token-type embedding, as BERT without segments reads them).
+     */
+    static void checkEncoderInput(int[] tokens, int[] tokenTypes, TransformerConfig config) {
+        checkSequence(tokens, config);
+        if (tokenTypes.length != tokens.length) {
+            throw new IllegalArgumentException(tokens.length + " tokens but " + tokenTypes.length + " token types");
+        }
+        int types = Math.max(config.typeVocabSize(), 1);
+        for (int i = 0; i < tokenTypes.length; i++) {
+            if (tokenTypes[i] < 0 || tokenTypes[i] >= types) {
+                throw new IllegalArgumentException("token type " + tokenTypes[i] + " at position " + i
+                        + " outside the type vocabulary [0, " + types + ")");
+            }
+        }
+    }
 }

@@ -1,0 +1,176 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Role;
+import io.grow4j.model.TransformerConfig;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The float32 encoder pass (BERT) on any {@link KernelBackend}, checked against {@link EncoderReference}. The whole
+ * sequence is one batch: projections are matmuls over [positions, width] activations, and each query runs the
+ * backend's attention kernel over every key (its "position" argument set to the last one), so no mask is needed.
+ *
+ * <pre>
+ *   X ← LN_emb(tok_emb[tokens] + pos_emb[0..n) + type_emb[types])              X: (n, hidden)
+ *   per layer:  Q,K,V ← X·Wq^T+bq, X·Wk^T+bk, X·Wv^T+bv      A[t] ← attention(Q[t], K, V) over all n keys
+ *               X ← LN_attn(X + A·Wo^T + bo)
+ *               X ← LN_mlp(X + act(X·Wup^T + bup)·Wdown^T + bdown)
+ * </pre>
+ */
+public final class EncoderForward {
+    private final TransformerConfig config;
+    private final KernelBackend backend;
+    private final float[] tokenEmbedding;    // (vocab, hidden)
+    private final float[] positionEmbedding; // (maxSeqLen, hidden)
+    private final float[] typeEmbedding;     // (typeVocab, hidden), or null without token types
+    private final float[] embeddingNorm;     // (hidden)
+    private final float[] embeddingNormBias; // (hidden)
+    private final List<LayerWeights> layers;
+
+    /** Converts every weight of the model to float once; the backend stays owned by the caller. */
+    public EncoderForward(Model model, KernelBackend backend) {
+        this.config = model.config();
+        this.backend = backend;
+        ForwardSupport.checkEncoder(config);
+        this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toFloatArray();
+        this.positionEmbedding = model.tensor(Role.POSITION_EMBEDDING).toFloatArray();
+        this.typeEmbedding = Role.TOKEN_TYPE_EMBEDDING.presentIn(config)
+                ? model.tensor(Role.TOKEN_TYPE_EMBEDDING).toFloatArray() : null;
+        this.embeddingNorm = model.tensor(Role.EMBEDDING_NORM).toFloatArray();
+        this.embeddingNormBias = model.tensor(Role.EMBEDDING_NORM_BIAS).toFloatArray();
+        List<LayerWeights> list = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            list.add(LayerWeights.of(model, l));
+        }
+        this.layers = List.copyOf(list);
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    public KernelBackend backend() {
+        return backend;
+    }
+
+    /**
+     * The last layer's output at every position: [tokens.length][hidden].
+     *
+     * @param tokenTypes one segment id per token (all zeros for a single segment)
+     */
+    public float[][] hiddenStates(int[] tokens, int[] tokenTypes) {
+        Inputs.checkEncoderInput(tokens, tokenTypes, config);
+        Pass pass = new Pass(tokens.length);
+        pass.embed(tokens, tokenTypes);
+        for (LayerWeights w : layers) {
+            pass.attentionBlock(w);
+            pass.mlpBlock(w);
+        }
+        return pass.rows();
+    }
+
+    /** One sequence's activations, flat row-major [positions, width]. */
+    private final class Pass {
+        private final AttentionConfig a = config.attention();
+        private final int n;
+        private final int hidden = config.hidden();
+        private final int mlpSize = config.mlp().size();
+        private final float eps = (float) config.normEps();
+        private final float[] x;        // (n, hidden) residual stream
+        private final float[] delta;    // (n, hidden) a block's output
+        private final float[] q;        // (n, queryHeads·keySize)
+        private final float[] k;        // (n, kvHeads·keySize)
+        private final float[] v;        // (n, kvHeads·valueSize)
+        private final float[] att;      // (n, queryHeads·valueSize)
+        private final float[] inner;    // (n, mlp)
+        private final float[] rowIn;    // one position, for the per-row kernels
+        private final float[] rowOut;
+
+        Pass(int n) {
+            this.n = n;
+            x = new float[n * hidden];
+            delta = new float[n * hidden];
+            q = new float[n * a.queryHeads() * a.keySize()];
+            k = new float[n * a.kvHeads() * a.keySize()];
+            v = new float[n * a.kvHeads() * a.valueSize()];
+            att = new float[n * a.queryHeads() * a.valueSize()];
+            inner = new float[n * mlpSize];
+            rowIn = new float[Math.max(hidden, a.queryHeads() * a.keySize())];
+            rowOut = new float[Math.max(hidden, a.queryHeads() * a.valueSize())];
+        }
+
+        void embed(int[] tokens, int[] types) {
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < hidden; i++) {
+                    float e = tokenEmbedding[tokens[t] * hidden + i] + positionEmbedding[t * hidden + i];
+                    x[t * hidden + i] = typeEmbedding == null ? e : e + typeEmbedding[types[t] * hidden + i];
+                }
+            }
+            normRows(embeddingNorm, embeddingNormBias);
+        }
+
+        void attentionBlock(LayerWeights w) {
+            project(x, w.wq(), w.bq(), q, a.queryHeads() * a.keySize(), hidden);
+            project(x, w.wk(), w.bk(), k, a.kvHeads() * a.keySize(), hidden);
+            project(x, w.wv(), w.bv(), v, a.kvHeads() * a.valueSize(), hidden);
+            int qWidth = a.queryHeads() * a.keySize();
+            int outWidth = a.queryHeads() * a.valueSize();
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(q, t * qWidth, rowIn, 0, qWidth);
+                backend.attention(rowIn, k, v, rowOut, n - 1, a.queryHeads(), a.kvHeads(), a.keySize(),
+                        a.valueSize());
+                System.arraycopy(rowOut, 0, att, t * outWidth, outWidth);
+            }
+            project(att, w.wo(), w.bo(), delta, hidden, outWidth);
+            backend.add(x, delta, n * hidden);
+            normRows(w.attentionNorm(), w.attentionNormBias());
+        }
+
+        void mlpBlock(LayerWeights w) {
+            project(x, w.wUp(), w.bUp(), inner, mlpSize, hidden);
+            switch (config.mlp().activation()) {
+                case RELU -> backend.relu(inner, n * mlpSize);
+                case GELU -> backend.gelu(inner, n * mlpSize);
+                case GELU_TANH -> backend.geluTanh(inner, n * mlpSize);
+                case SWIGLU -> throw new IllegalStateException("refused by ForwardSupport.checkEncoder");
+            }
+            project(inner, w.wDown(), w.bDown(), delta, hidden, mlpSize);
+            backend.add(x, delta, n * hidden);
+            normRows(w.mlpNorm(), w.mlpNormBias());
+        }
+
+        /** out (n, rows) = in (n, cols) · w^T, plus the bias on every row when present. */
+        private void project(float[] in, float[] w, float[] bias, float[] out, int rows, int cols) {
+            backend.matmul(in, w, out, n, rows, cols);
+            if (bias != null) {
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        out[t * rows + r] += bias[r];
+                    }
+                }
+            }
+        }
+
+        /** x[t] ← LayerNorm(x[t]) for every position t. */
+        private void normRows(float[] gain, float[] bias) {
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(x, t * hidden, rowIn, 0, hidden);
+                backend.layernorm(rowOut, rowIn, gain, bias, eps, hidden);
+                System.arraycopy(rowOut, 0, x, t * hidden, hidden);
+            }
+        }
+
+        float[][] rows() {
+            float[][] out = new float[n][];
+            for (int t = 0; t < n; t++) {
+                out[t] = Arrays.copyOfRange(x, t * hidden, (t + 1) * hidden);
+            }
+            return out;
+        }
+    }
+}
