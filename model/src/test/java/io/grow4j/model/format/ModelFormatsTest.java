@@ -8,6 +8,7 @@ import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.format.onnx.OnnxFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,7 +26,9 @@ class ModelFormatsTest {
         Path hf = Files.createDirectory(dir.resolve("model"));
         Path oddlyNamedDirectory = Files.createDirectory(dir.resolve("weights.bin"));
         Path gguf = Files.createFile(dir.resolve("model.gguf"));
+        Path onnx = Files.createFile(dir.resolve("model.onnx"));
         assertInstanceOf(Llama2cFormat.class, ModelFormats.forInput(bin));
+        assertInstanceOf(OnnxFormat.class, ModelFormats.forInput(onnx));
         assertInstanceOf(GgufFormat.class, ModelFormats.forInput(gguf));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forInput(hf));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forInput(oddlyNamedDirectory));
@@ -50,6 +53,7 @@ class ModelFormatsTest {
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forOutput(dir.resolve("grown")));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.forOutput(dir.resolve("grown.safetensors")));
         assertInstanceOf(GgufFormat.class, ModelFormats.forOutput(dir.resolve("grown.gguf")));
+        assertInstanceOf(OnnxFormat.class, ModelFormats.forOutput(dir.resolve("grown.onnx")));
     }
 
     @Test
@@ -57,8 +61,9 @@ class ModelFormatsTest {
         assertInstanceOf(Llama2cFormat.class, ModelFormats.named("llama2.c"));
         assertInstanceOf(HfDirectoryFormat.class, ModelFormats.named("hf-directory"));
         assertInstanceOf(GgufFormat.class, ModelFormats.named("gguf"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.named("onnx"));
-        assertTrue(e.getMessage().contains("llama2.c, hf-directory, gguf"), e.getMessage());
+        assertInstanceOf(OnnxFormat.class, ModelFormats.named("onnx"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFormats.named("pickle"));
+        assertTrue(e.getMessage().contains("llama2.c, hf-directory, gguf, onnx"), e.getMessage());
     }
 
     @Test
