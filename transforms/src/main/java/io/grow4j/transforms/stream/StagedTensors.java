@@ -1,5 +1,6 @@
 package io.grow4j.transforms.stream;
 
+import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
@@ -8,6 +9,8 @@ import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Builds any tensor of any stage of a plan from the source checkpoint, computing only what it needs: its recipe's
@@ -20,6 +23,7 @@ final class StagedTensors implements AutoCloseable {
     private final SourceTensors source;
     private final PadKernel kernel;
     private final IntermediateCache cache;
+    private final Map<StagedKey, Fill> fills = new HashMap<>();
     private Arena scope = Arena.ofShared();
 
     StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
@@ -39,10 +43,25 @@ final class StagedTensors implements AutoCloseable {
         TensorRecipe r = trace.recipe(at);
         int step = at.stage() - 1;
         Tensor src = r.source() == null ? null : get(new StagedKey(step, r.source()));
+        kernel.pad(src, dst, r.toPadSpec(fill(at, r)));
+    }
+
+    /**
+     * The recipe's resolved fill, remembered: a tensor built again (an output that a later new layer also needs as
+     * its statistics reference) must not pay for a full pass of statistics twice.
+     */
+    private Fill fill(StagedKey at, TensorRecipe r) throws IOException {
+        Fill known = fills.get(at);
+        if (known != null) {
+            return known;
+        }
+        int step = at.stage() - 1;
         // The in-memory grower hands FillResolver the statsFrom tensor whenever there is one; only ZERO ignores it.
         boolean needsReference = r.statsFrom() != null && r.fill() != NewEntries.ZERO;
         Tensor reference = needsReference ? get(new StagedKey(step, r.statsFrom())) : null;
-        kernel.pad(src, dst, r.toPadSpec(FillResolver.resolve(r, reference, trace.plan().seed(), step)));
+        Fill fill = FillResolver.resolve(r, reference, trace.plan().seed(), step);
+        fills.put(at, fill);
+        return fill;
     }
 
     /** Tensor {@code k}: a view of the source file, or an intermediate from the cache (computed on a miss). */
