@@ -3,12 +3,19 @@ package io.grow4j.cli;
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Model;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.HfCheckpoint;
+import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.model.format.ModelFormat;
 import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.PlanFiles;
+import io.grow4j.transforms.stream.StreamOptions;
+import io.grow4j.transforms.stream.StreamProgress;
+import io.grow4j.transforms.stream.StreamResult;
+import io.grow4j.transforms.stream.StreamingGrower;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,26 +30,101 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "grow", description = "Apply a growth plan and write the grown model.")
+@Command(name = "grow", description = {"Apply a growth plan and write the grown model.",
+        "A Hugging Face directory grown into a directory is streamed tensor by tensor: memory stays bounded by the"
+                + " largest tensor, output shards hold at most --shard-size bytes, and OUT appears only when complete."
+                + " Other inputs and outputs (llama2.c .bin, GGUF) are grown in memory."})
 final class GrowCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory or a llama2.c .bin file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory, a llama2.c .bin or a .gguf file")
     Path model;
 
     @Option(names = "--plan", required = true, paramLabel = "PLAN.yaml", description = "the growth plan")
     Path plan;
 
     @Option(names = "--out", required = true, paramLabel = "OUT",
-            description = "a directory (default format: config.json + model.safetensors) or a .bin file (llama2.c)")
+            description = "a directory (default format: config.json + safetensors), a .bin (llama2.c) or a .gguf file")
     Path out;
 
     @Option(names = "--force", description = "replace OUT if it exists")
     boolean force;
+
+    @ArgGroup(exclusive = true)
+    Mode mode;
+
+    static final class Mode {
+        @Option(names = "--stream", description = "stream tensor by tensor (the default for a directory into a"
+                + " directory; an error for other formats)")
+        boolean stream;
+
+        @Option(names = "--in-memory", description = "read the whole model, grow it in memory, then write it")
+        boolean inMemory;
+    }
+
+    @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "4GB", converter = ByteSizes.Bytes.class,
+            description = "streamed output: the most tensor bytes per safetensors shard (default: ${DEFAULT-VALUE};"
+                    + " KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024); one shard is written as model.safetensors")
+    long shardSize;
+
+    @Option(names = "--progress", negatable = true,
+            description = "draw a progress bar on stderr while streaming (default: only when it is a terminal)")
+    Boolean progress;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        return streaming() ? growStreamed() : growInMemory();
+    }
+
+    /** Whether to stream: asked for, or a directory into a directory; refuses options that do not fit the choice. */
+    private boolean streaming() {
+        boolean directories = Files.isDirectory(model) && ModelFormats.forOutput(out) instanceof HfDirectoryFormat;
+        boolean shardSizeGiven = spec.commandLine().getParseResult().hasMatchedOption("--shard-size");
+        if (mode != null && mode.inMemory && shardSizeGiven) {
+            throw new PlanException(List.of("--shard-size applies to streamed output only, not to --in-memory"));
+        }
+        if (mode != null && mode.stream && !directories) {
+            throw new PlanException(List.of("--stream reads a Hugging Face model directory and writes one; "
+                    + (Files.isDirectory(model) ? "OUT " + out + " names a " + ModelFormats.forOutput(out).name()
+                    + " file" : "MODEL " + model + " is not a directory") + " (drop --stream to grow in memory)"));
+        }
+        if (!directories && shardSizeGiven) {
+            throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
+        }
+        return mode == null ? directories : mode.stream;
+    }
+
+    private int growStreamed() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<String> problems = new ArrayList<>();
+        GrowthPlan growthPlan = readPlan(problems);
+        HfCheckpoint source = HfCheckpoint.open(model);
+        if (growthPlan != null) {
+            problems.addAll(StreamingGrower.problems(source, growthPlan));
+        }
+        checkOutput(problems);
+        PlanException.throwIfAny(problems);
+        if (force) {
+            deleteRecursively(out);
+        }
+        long start = System.nanoTime();
+        StreamResult result;
+        try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
+            StreamProgress listener = GrowProgressBar.wanted(progress) ? bar : StreamProgress.NONE;
+            result = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS.withShardSize(shardSize))
+                    .grow(model, growthPlan, out, listener);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        stdout.printf("streamed %d tensors (%d unchanged, copied file to file) into %d shard%s: %s in %.1f s (%s/s)%n",
+                result.tensors(), result.copiedTensors(), result.shards(), result.shards() == 1 ? "" : "s",
+                ByteSizes.format(result.fileBytes()), seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
+        stdout.printf("wrote %s (hf-directory): %,d parameters%n", out, result.config().parameterCount());
+        stdout.flush();
+        return Grow4j.OK;
+    }
+
+    private int growInMemory() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
@@ -58,9 +140,7 @@ final class GrowCommand implements Callable<Integer> {
                 }
             }
         }
-        if (Files.exists(out) && !force) {
-            problems.add("output " + out + " already exists (use --force to replace it)");
-        }
+        checkOutput(problems);
         PlanException.throwIfAny(problems);
 
         Model grown = new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
@@ -71,6 +151,17 @@ final class GrowCommand implements Callable<Integer> {
         stdout.printf("wrote %s (%s): %,d parameters%n", out, format.name(), grown.parameterCount());
         stdout.flush();
         return Grow4j.OK;
+    }
+
+    private void checkOutput(List<String> problems) {
+        if (Files.exists(out) && !force) {
+            problems.add("output " + out + " already exists (use --force to replace it)");
+        }
+        Path source = model.toAbsolutePath().normalize();
+        Path target = out.toAbsolutePath().normalize();
+        if (source.startsWith(target) || target.startsWith(source)) {
+            problems.add("output " + out + " and the model " + model + " overlap; write the grown model elsewhere");
+        }
     }
 
     private GrowthPlan readPlan(List<String> problems) throws IOException {

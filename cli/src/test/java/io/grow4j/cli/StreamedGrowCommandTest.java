@@ -1,0 +1,126 @@
+package io.grow4j.cli;
+
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.HfDirectoryFormat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code grow} on model directories: streamed by default, the same bytes as in memory, its options and refusals. */
+class StreamedGrowCommandTest {
+    private static final TransformerConfig LLAMA = new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 16,
+            new AttentionConfig(4, 2, 6, 6, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
+            new Positions.Rope(10000, RopeLayout.HALF_SPLIT), false);
+
+    @TempDir
+    Path dir;
+    Path model;
+    Path plan;
+
+    @BeforeEach
+    void writeModel() throws IOException {
+        model = dir.resolve("model");
+        new HfDirectoryFormat().write(RandomModels.create(LLAMA, DType.BF16, 1), model);
+        plan = Files.writeString(dir.resolve("plan.yaml"),
+                "seed: 3\nsteps:\n  - mlp: {size: 48}\n  - layers: {add: 1, at: [1]}\n");
+    }
+
+    private Cli grow(Path out, String... options) {
+        String[] args = new String[6 + options.length];
+        System.arraycopy(new String[] {"grow", model.toString(), "--plan", plan.toString(), "--out", out.toString()},
+                0, args, 0, 6);
+        System.arraycopy(options, 0, args, 6, options.length);
+        return Cli.run(args);
+    }
+
+    @Test
+    void aDirectoryIntoADirectoryIsStreamedAndMatchesInMemoryGrowth() throws IOException {
+        Path streamed = dir.resolve("streamed");
+        Path memory = dir.resolve("memory");
+        Cli stream = grow(streamed);
+        Cli inMemory = grow(memory, "--in-memory");
+        assertEquals(0, stream.exitCode(), stream.err());
+        assertEquals(0, inMemory.exitCode(), inMemory.err());
+        assertTrue(stream.out().startsWith("streamed 30 tensors"), stream.out());
+        assertTrue(inMemory.out().contains("step 2 (layers)"), inMemory.out());
+        assertEquals(inMemory.lastLine().replace("memory", "streamed"), stream.lastLine());
+        for (String file : new String[] {"model.safetensors", "config.json"}) {
+            assertArrayEquals(Files.readAllBytes(memory.resolve(file)), Files.readAllBytes(streamed.resolve(file)),
+                    file);
+        }
+    }
+
+    @Test
+    void shardSizeShardsTheOutputAndWritesAnIndex() throws IOException {
+        Path streamed = dir.resolve("sharded");
+        Cli run = grow(streamed, "--shard-size", "4KB");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(Files.exists(streamed.resolve("model.safetensors.index.json")));
+        assertTrue(Files.exists(streamed.resolve("model-00002-of-00013.safetensors")), run.out());
+        Path memory = dir.resolve("memory");
+        assertEquals(0, grow(memory, "--in-memory").exitCode());
+        Model expected = new HfDirectoryFormat().read(memory);
+        Model actual = new HfDirectoryFormat().read(streamed);
+        expected.tensors().forEach((key, t) -> assertEquals(-1, t.data().mismatch(actual.tensor(key).data()),
+                key.toString()));
+    }
+
+    @Test
+    void streamRefusesFilesAndShardSizeNeedsStreaming() {
+        Path bin = dir.resolve("grown.bin");
+        Cli stream = grow(bin, "--stream");
+        assertEquals(2, stream.exitCode());
+        assertTrue(stream.err().contains("--stream reads a Hugging Face model directory and writes one; OUT "
+                + bin + " names a llama2.c file"), stream.err());
+        Cli shards = grow(dir.resolve("out"), "--in-memory", "--shard-size", "1GB");
+        assertEquals(2, shards.exitCode());
+        assertTrue(shards.err().contains("--shard-size applies to streamed output only"), shards.err());
+        Cli badSize = grow(dir.resolve("out"), "--shard-size", "4 parsecs");
+        assertEquals(2, badSize.exitCode());
+        assertTrue(badSize.err().contains("'4 parsecs' is not a size"), badSize.err());
+        assertFalse(Files.exists(bin));
+        assertFalse(Files.exists(dir.resolve("out")));
+    }
+
+    @Test
+    void theProgressBarIsDrawnOnRequestOnlyWhenNotATerminal() {
+        String quiet = stderrOf(() -> grow(dir.resolve("quiet")));
+        assertFalse(quiet.contains("tensors"), quiet);
+        String bar = stderrOf(() -> grow(dir.resolve("bar"), "--progress"));
+        assertTrue(bar.contains("grow") && bar.contains("30/30 tensors") && bar.contains("MiB"), bar);
+    }
+
+    /** The bar writes to the process's stderr, not picocli's writer; capture it around one run. */
+    private static String stderrOf(Runnable run) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            run.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}
