@@ -41,7 +41,14 @@ public enum Role {
     FINAL_NORM(false, c -> !c.postNorm(), Dim.HIDDEN),
     FINAL_NORM_BIAS(false, c -> !c.postNorm() && layerNorm(c), Dim.HIDDEN),
     /** Output head; absent when tied to the token embedding or when the family outputs hidden states. */
-    OUTPUT(false, c -> c.architecture().languageModelHead() && !c.tiedEmbeddings(), Dim.VOCAB, Dim.HIDDEN);
+    OUTPUT(false, c -> c.architecture().languageModelHead() && !c.tiedEmbeddings(), Dim.VOCAB, Dim.HIDDEN),
+    /*
+     * Roles below were added later and stay last: growth seeds its fills by role ordinal, so inserting a role above
+     * would change the arbitrary entries every existing plan produces.
+     */
+    /** BERT's pooler, tanh(W·h[0] + b) on the first position: reads hidden dims and writes pooled hidden dims. */
+    POOLER(false, TransformerConfig::pooler, Dim.HIDDEN, Dim.HIDDEN),
+    POOLER_BIAS(false, TransformerConfig::pooler, Dim.HIDDEN);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;

@@ -3,7 +3,9 @@ package io.grow4j.model;
 /**
  * Every size of a transformer, explicitly; what its blocks look like comes from the family table
  * ({@link Architecture}). Growth steps map one config to another; formats read and write it. normEps is part of the
- * function: hidden growth rescales it (DESIGN.md 2.1). typeVocabSize is BERT's token-type count (0: none).
+ * function: hidden growth rescales it (DESIGN.md 2.1). typeVocabSize is BERT's token-type count (0: none); pooler says
+ * whether an encoder carries BERT's pooler (a dense layer with tanh on the first position's hidden state), which a
+ * checkpoint may hold or drop.
  */
 public record TransformerConfig(
         Architecture architecture,
@@ -16,13 +18,22 @@ public record TransformerConfig(
         double normEps,
         Positions positions,
         boolean tiedEmbeddings,
-        int typeVocabSize) {
+        int typeVocabSize,
+        boolean pooler) {
 
     /** A config without token types (every family but BERT). */
     public TransformerConfig(Architecture architecture, int vocabSize, int hidden, int layers, int maxSeqLen,
                              AttentionConfig attention, MlpConfig mlp, double normEps, Positions positions,
                              boolean tiedEmbeddings) {
         this(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps, positions, tiedEmbeddings, 0);
+    }
+
+    /** A config without a pooler. */
+    public TransformerConfig(Architecture architecture, int vocabSize, int hidden, int layers, int maxSeqLen,
+                             AttentionConfig attention, MlpConfig mlp, double normEps, Positions positions,
+                             boolean tiedEmbeddings, int typeVocabSize) {
+        this(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps, positions, tiedEmbeddings,
+                typeVocabSize, false);
     }
 
     public TransformerConfig {
@@ -41,6 +52,9 @@ public record TransformerConfig(
             throw new IllegalArgumentException(architecture.id() + " has no token types, got type vocabulary "
                     + typeVocabSize);
         }
+        if (pooler && architecture.languageModelHead()) {
+            throw new IllegalArgumentException(architecture.id() + " outputs logits; only encoders have a pooler");
+        }
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
@@ -48,22 +62,27 @@ public record TransformerConfig(
 
     public TransformerConfig withHidden(int newHidden, double newEps) {
         return new TransformerConfig(architecture, vocabSize, newHidden, layers, maxSeqLen, attention, mlp, newEps,
-                positions, tiedEmbeddings, typeVocabSize);
+                positions, tiedEmbeddings, typeVocabSize, pooler);
     }
 
     public TransformerConfig withLayers(int newLayers) {
         return new TransformerConfig(architecture, vocabSize, hidden, newLayers, maxSeqLen, attention, mlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize);
+                positions, tiedEmbeddings, typeVocabSize, pooler);
     }
 
     public TransformerConfig withAttention(AttentionConfig newAttention) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, newAttention, mlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize);
+                positions, tiedEmbeddings, typeVocabSize, pooler);
     }
 
     public TransformerConfig withMlp(MlpConfig newMlp) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize);
+                positions, tiedEmbeddings, typeVocabSize, pooler);
+    }
+
+    public TransformerConfig withPooler(boolean newPooler) {
+        return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps,
+                positions, tiedEmbeddings, typeVocabSize, newPooler);
     }
 
     public NormKind normKind() {

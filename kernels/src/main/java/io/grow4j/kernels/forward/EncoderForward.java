@@ -20,6 +20,7 @@ import java.util.List;
  *   per layer:  Q,K,V ← X·Wq^T+bq, X·Wk^T+bk, X·Wv^T+bv      A[t] ← attention(Q[t], K, V) over all n keys
  *               X ← LN_attn(X + A·Wo^T + bo)
  *               X ← LN_mlp(X + act(X·Wup^T + bup)·Wdown^T + bdown)
+ *   pooled (when the model has a pooler): tanh(Wp·X[0] + bp)
  * </pre>
  */
 public final class EncoderForward {
@@ -31,6 +32,8 @@ public final class EncoderForward {
     private final float[] embeddingNorm;     // (hidden)
     private final float[] embeddingNormBias; // (hidden)
     private final List<LayerWeights> layers;
+    private final float[] pooler;            // (hidden, hidden), or null without a pooler
+    private final float[] poolerBias;        // (hidden), or null
 
     /** Converts every weight of the model to float once; the backend stays owned by the caller. */
     public EncoderForward(Model model, KernelBackend backend) {
@@ -48,6 +51,8 @@ public final class EncoderForward {
             list.add(LayerWeights.of(model, l));
         }
         this.layers = List.copyOf(list);
+        this.pooler = config.pooler() ? model.tensor(Role.POOLER).toFloatArray() : null;
+        this.poolerBias = config.pooler() ? model.tensor(Role.POOLER_BIAS).toFloatArray() : null;
     }
 
     public TransformerConfig config() {
@@ -72,6 +77,19 @@ public final class EncoderForward {
             pass.mlpBlock(w);
         }
         return pass.rows();
+    }
+
+    /** BERT's pooled output tanh(W·h[0] + b), from the first row of {@link #hiddenStates}. */
+    public float[] pooled(float[][] hiddenStates) {
+        if (pooler == null) {
+            throw new IllegalStateException("this " + config.architecture().id() + " model has no pooler");
+        }
+        float[] out = new float[config.hidden()];
+        backend.matvec(pooler, hiddenStates[0], out, config.hidden(), config.hidden());
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) Math.tanh(out[i] + poolerBias[i]);
+        }
+        return out;
     }
 
     /** One sequence's activations, flat row-major [positions, width]. */

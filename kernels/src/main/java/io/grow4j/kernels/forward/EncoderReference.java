@@ -19,6 +19,7 @@ import java.util.List;
  *               x[t] = LN_attn(x[t] + Wo·a[t] + bo)
  *               x[t] = LN_mlp(x[t] + Wdown·act(Wup·x[t] + bup) + bdown)
  *   output: x, the last layer's hidden states (no final norm: every block already ends normalised)
+ *   pooled (when the model has a pooler): tanh(Wp·x[0] + bp)
  * </pre>
  *
  * LN is LayerNorm with the population variance: (x − mean) / sqrt(var + eps) · gain + bias.
@@ -31,6 +32,8 @@ public final class EncoderReference {
     private final double[] embeddingNorm;     // (hidden)
     private final double[] embeddingNormBias; // (hidden)
     private final List<DoubleLayer> layers;
+    private final double[] pooler;            // (hidden, hidden), or null without a pooler
+    private final double[] poolerBias;        // (hidden), or null
 
     /** Reads every weight of the model once, as double. */
     public EncoderReference(Model model) {
@@ -47,6 +50,8 @@ public final class EncoderReference {
             list.add(DoubleLayer.of(model, l));
         }
         this.layers = List.copyOf(list);
+        this.pooler = config.pooler() ? model.tensor(Role.POOLER).toDoubleArray() : null;
+        this.poolerBias = config.pooler() ? model.tensor(Role.POOLER_BIAS).toDoubleArray() : null;
     }
 
     public TransformerConfig config() {
@@ -74,6 +79,18 @@ public final class EncoderReference {
             }
         }
         return x;
+    }
+
+    /** BERT's pooled output tanh(W·h[0] + b), from the first row of {@link #hiddenStates}. */
+    public double[] pooled(double[][] hiddenStates) {
+        if (pooler == null) {
+            throw new IllegalStateException("this " + config.architecture().id() + " model has no pooler");
+        }
+        double[] out = ReferenceMath.matvec(pooler, hiddenStates[0], poolerBias, config.hidden(), config.hidden());
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.tanh(out[i]);
+        }
+        return out;
     }
 
     private double[] embed(int token, int position, int type) {

@@ -99,6 +99,24 @@ class EncoderTest {
         });
     }
 
+    @Test
+    void poolerMatchesReferenceAndIsRefusedWithoutOne() {
+        TransformerConfig config = bert(2, 4, 4).withPooler(true);
+        Model model = RandomModels.create(config, DType.F32, 8);
+        int[] tokens = random(7, config.vocabSize(), 2);
+        int[] types = random(7, 2, 3);
+        EncoderReference reference = new EncoderReference(model);
+        EncoderForward single = new EncoderForward(model, CPU);
+        double[] want = reference.pooled(reference.hiddenStates(tokens, types));
+        float[] got = single.pooled(single.hiddenStates(tokens, types));
+        assertClose(new double[][] {want}, new float[][] {got}, "pooled");
+        Model without = RandomModels.create(bert(2, 4, 4), DType.F32, 8);
+        EncoderReference plain = new EncoderReference(without);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> plain.pooled(plain.hiddenStates(tokens, types)));
+        assertTrue(e.getMessage().contains("no pooler"), e.getMessage());
+    }
+
     /** Every position sees every other: changing the last token changes the first position's output. */
     @Test
     void attentionIsBidirectional() {
