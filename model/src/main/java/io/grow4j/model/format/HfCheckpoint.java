@@ -37,15 +37,20 @@ public final class HfCheckpoint {
      */
     public static HfCheckpoint open(Path dir) throws IOException {
         HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
-        TransformerConfig config = found.config();
+        if (!found.family().storesPlainly()) {
+            throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors (GPT-2's"
+                    + " c_attn, Conv1D [in, out]), which tensor-by-tensor access cannot map byte for byte: read the"
+                    + " whole directory instead");
+        }
         SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();
+        TransformerConfig config;
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
-            SequencedMap<String, TensorKey> names = found.family().tensorNames(config);
-            HfDirectoryFormat.checkTensors(dir, found.family(), config, names, weights);
-            names.forEach((name, key) -> {
+            config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
+            HfDirectoryFormat.locateTensors(dir, found.family(), config, weights).forEach((stored, name) -> {
                 SafetensorsCheckpoint.Located l = weights.tensors().get(name);
                 SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().dtype(), l.entry().shape());
+                TensorKey key = stored.key();
                 locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
             });
         }
@@ -81,14 +86,19 @@ public final class HfCheckpoint {
     }
 
     /**
-     * True when the family stores Q and K rows in the config's own RoPE layout, so tensors can be written byte for
-     * byte. A model read from a directory always is; one converted from llama2.c may need {@link RopePermutation}.
+     * True when the family stores every tensor as grow4j holds it (no fused or [in, out] tensors) and Q and K rows
+     * in the config's own RoPE layout, so tensors can be written byte for byte. A model read from a directory of
+     * such a family always is; one converted from llama2.c may need {@link RopePermutation}.
      */
     public static boolean storesAsIs(TransformerConfig config) {
+        HfFamily family = HfFamily.forArchitecture(config.architecture());
+        if (!family.storesPlainly()) {
+            return false;
+        }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             return true;
         }
-        return HfFamily.forArchitecture(config.architecture()).codec().storedRopeLayout()
+        return family.codec().storedRopeLayout()
                 .map(layout -> layout == rope.layout()).orElse(true);
     }
 

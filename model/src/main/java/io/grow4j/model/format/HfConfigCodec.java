@@ -17,6 +17,14 @@ interface HfConfigCodec {
     /** Why this family's config.json cannot describe {@code config} exactly; empty when it can. */
     List<String> problems(TransformerConfig config);
 
+    /**
+     * Fields of the family's config.json that grow4j does not interpret but carries from a read to a write of the
+     * same family unchanged (growth does not affect them).
+     */
+    default List<String> carriedFields() {
+        return List.of();
+    }
+
     /** The RoPE layout Q and K rows are stored in when the family fixes it (empty: config.json says). */
     Optional<RopeLayout> storedRopeLayout();
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -17,17 +18,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * A Hugging Face-style model directory: config.json plus model.safetensors (or shards with an index). The family
- * (model_type) decides field and tensor names; see {@link HfFamily}. Llama stores Q and K rows half-split, so reading
- * yields a {@link io.grow4j.model.RopeLayout#HALF_SPLIT} config and writing an interleaved model permutes those rows.
- * Tensors keep their dtype both ways.
+ * (model_type) decides field and tensor names and how tensors are stored (GPT-2's fused, [in, out] Conv1D weights);
+ * see {@link HfFamily}. Llama, Mistral and Qwen2 store Q and K rows half-split, so reading yields a
+ * {@link io.grow4j.model.RopeLayout#HALF_SPLIT} config and writing an interleaved model permutes those rows. Tensors
+ * keep their dtype both ways; fields a family carries without interpreting them (Mistral's sliding_window) survive a
+ * read, growth and a write of the same family.
  */
 public final class HfDirectoryFormat implements ModelFormat {
     static final String CONFIG = "config.json";
@@ -45,19 +50,18 @@ public final class HfDirectoryFormat implements ModelFormat {
     @Override
     public Model read(Path dir) throws IOException {
         DirectoryConfig found = readDirectoryConfig(dir);
-        TransformerConfig config = found.config();
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
-            SequencedMap<String, TensorKey> names = found.family().tensorNames(config);
-            checkTensors(dir, found.family(), config, names, weights);
+            TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
+            SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            names.forEach((name, key) -> tensors.put(key, weights.copy(name)));
-            return new Model(config, tensors);
+            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
+            return new Model(config, tensors, found.carried().asExtras());
         }
     }
 
-    /** A directory's family and config, read from its config.json. */
-    record DirectoryConfig(HfFamily family, TransformerConfig config) {
+    /** A directory's family and config, read from its config.json, with the fields it carries uninterpreted. */
+    record DirectoryConfig(HfFamily family, TransformerConfig config, HfCarriedFields carried) {
     }
 
     static DirectoryConfig readDirectoryConfig(Path dir) throws IOException {
@@ -75,7 +79,8 @@ public final class HfDirectoryFormat implements ModelFormat {
         HfFamily family = family(configFile, root);
         ConfigFields fields = new ConfigFields(configFile, root);
         COMMON_FIELDS.forEach(fields::node);
-        return new DirectoryConfig(family, family.codec().read(fields));
+        HfCarriedFields carried = HfCarriedFields.read(family, fields);
+        return new DirectoryConfig(family, family.codec().read(fields), carried);
     }
 
     private static JsonNode readConfig(Path configFile) throws CheckpointException {
@@ -102,22 +107,34 @@ public final class HfDirectoryFormat implements ModelFormat {
         return family;
     }
 
-    /** Missing, unexpected and misshapen tensors, all in one error with names and shapes. */
-    static void checkTensors(Path dir, HfFamily family, TransformerConfig config,
-            SequencedMap<String, TensorKey> names, SafetensorsCheckpoint weights) throws CheckpointException {
+    /**
+     * The file name of every stored tensor the config implies (the family's name, or with one of its prefixes), after
+     * checking them all: missing, unexpected and misshapen tensors are reported together, with names and shapes.
+     * Buffers the family may hold besides weights are skipped.
+     */
+    static SequencedMap<StoredTensor, String> locateTensors(Path dir, HfFamily family, TransformerConfig config,
+            SafetensorsCheckpoint weights) throws CheckpointException {
         List<String> problems = new ArrayList<>();
-        names.forEach((name, key) -> {
-            long[] expected = key.role().shape(config);
-            SafetensorsCheckpoint.Located found = weights.tensors().get(name);
-            if (found == null) {
-                problems.add("missing " + name + " (" + key + "), expected shape " + Tensor.shapeString(expected));
-            } else if (!Arrays.equals(found.entry().shape(), expected)) {
-                problems.add(name + " in " + found.file().path().getFileName() + ": expected shape "
-                        + Tensor.shapeString(expected) + ", got " + Tensor.shapeString(found.entry().shape()));
+        SequencedMap<StoredTensor, String> files = new LinkedHashMap<>();
+        Set<String> available = weights.tensors().keySet();
+        for (StoredTensor stored : family.storedTensors(config)) {
+            String file = family.locate(stored.name(), available).orElse(null);
+            if (file == null) {
+                problems.add("missing " + stored.name() + " (" + describe(stored) + "), expected shape "
+                        + Tensor.shapeString(stored.shape()));
+                continue;
             }
-        });
+            SafetensorsCheckpoint.Located found = weights.tensors().get(file);
+            if (!Arrays.equals(found.entry().shape(), stored.shape())) {
+                problems.add(file + " in " + found.file().path().getFileName() + ": expected shape "
+                        + Tensor.shapeString(stored.shape()) + ", got " + Tensor.shapeString(found.entry().shape())
+                        + (stored.spec().plain() ? "" : " (" + describe(stored) + ")"));
+            }
+            files.put(stored, file);
+        }
+        Set<String> used = new HashSet<>(files.values());
         weights.tensors().forEach((name, found) -> {
-            if (!names.containsKey(name)) {
+            if (!used.contains(name) && !family.isBuffer(name)) {
                 problems.add("unexpected " + name + " " + Tensor.shapeString(found.entry().shape()) + " in "
                         + found.file().path().getFileName());
             }
@@ -126,11 +143,23 @@ public final class HfDirectoryFormat implements ModelFormat {
             throw new CheckpointException(dir, "tensors disagree with " + CONFIG + " (model_type " + family.modelType()
                     + "):\n  " + String.join("\n  ", problems));
         }
+        return files;
+    }
+
+    /** The model tensors a stored tensor holds, e.g. "layers.0.wq + layers.0.wk + layers.0.wv, stored [in, out]". */
+    private static String describe(StoredTensor stored) {
+        return String.join(" + ", stored.parts().stream().map(TensorKey::toString).toList())
+                + (stored.spec().transposed() ? ", stored [in, out]" : "");
     }
 
     @Override
     public List<String> writeProblems(TransformerConfig config) {
-        return HfFamily.forArchitecture(config.architecture()).codec().problems(config);
+        HfFamily family = HfFamily.forArchitecture(config.architecture());
+        List<String> problems = new ArrayList<>(family.codec().problems(config));
+        for (Role role : family.unnamedRoles(config)) {
+            problems.add("the " + family.modelType() + " family stores no " + role);
+        }
+        return problems;
     }
 
     @Override
@@ -149,23 +178,30 @@ public final class HfDirectoryFormat implements ModelFormat {
             Files.createDirectory(dir);
             writeConfig(dir.resolve(CONFIG), family, stored);
             SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
-            family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+            family.storedTensors(stored.config()).forEach(t -> tensors.put(t.name(), HfStorage.join(t, stored)));
             SafetensorsWriter.write(dir.resolve(SafetensorsCheckpoint.SINGLE), tensors);
         });
     }
 
     private static void writeConfig(Path file, HfFamily family, Model model) throws IOException {
-        writeConfig(file, family, model.config(), torchDtype(model));
+        ObjectNode json = configJson(family, model.config(), torchDtype(model));
+        HfCarriedFields.write(model, family, json);
+        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 
     static void writeConfig(Path file, HfFamily family, TransformerConfig config, DType torchDtype)
             throws IOException {
+        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(file.toFile(), configJson(family, config, torchDtype));
+    }
+
+    private static ObjectNode configJson(HfFamily family, TransformerConfig config, DType torchDtype) {
         ObjectNode json = SafetensorsFile.JSON.createObjectNode();
         json.putArray("architectures").add(family.architectureClass());
         json.put("model_type", family.modelType());
         family.codec().write(config, json);
         json.put("torch_dtype", TORCH_DTYPES.get(torchDtype));
-        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
+        return json;
     }
 
     /**

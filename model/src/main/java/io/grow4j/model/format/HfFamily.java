@@ -5,53 +5,117 @@ import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
-import java.util.Collections;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SequencedMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * One model family in a Hugging Face-style directory: its model_type, the architecture it maps to, how its tensors
- * are named (a template per role, "{i}" standing for the layer) and how its config.json reads. Adding a family is
- * adding a row to {@link #ALL}, not a branch anywhere else.
+ * One model family in a Hugging Face-style directory, as data: its model_type, the architecture it maps to, how its
+ * tensors are stored ({@link HfTensor}: name template, fused parts, [in, out] storage), how its config.json reads,
+ * the name prefixes a checkpoint may put before every name (a task model's "transformer." or "bert."), and buffers
+ * it may hold that are no weights (GPT-2's causal mask). Adding a family is adding a row to {@link #ALL}, not a
+ * branch anywhere else.
  */
-record HfFamily(String modelType, String architectureClass, Architecture architecture, Map<Role, String> tensorNames,
-        HfConfigCodec codec) {
+record HfFamily(String modelType, String architectureClass, Architecture architecture, List<HfTensor> tensors,
+        HfConfigCodec codec, List<String> prefixes, List<String> buffers) {
 
     HfFamily {
-        tensorNames = Collections.unmodifiableMap(new EnumMap<>(tensorNames));
+        tensors = List.copyOf(tensors);
+        prefixes = List.copyOf(prefixes);
+        buffers = List.copyOf(buffers);
     }
 
-    private static final Map<Role, String> LLAMA_NAMES = new EnumMap<>(Map.ofEntries(
-            Map.entry(Role.TOKEN_EMBEDDING, "model.embed_tokens.weight"),
-            Map.entry(Role.ATTENTION_NORM, "model.layers.{i}.input_layernorm.weight"),
-            Map.entry(Role.WQ, "model.layers.{i}.self_attn.q_proj.weight"),
-            Map.entry(Role.BQ, "model.layers.{i}.self_attn.q_proj.bias"),
-            Map.entry(Role.WK, "model.layers.{i}.self_attn.k_proj.weight"),
-            Map.entry(Role.BK, "model.layers.{i}.self_attn.k_proj.bias"),
-            Map.entry(Role.WV, "model.layers.{i}.self_attn.v_proj.weight"),
-            Map.entry(Role.BV, "model.layers.{i}.self_attn.v_proj.bias"),
-            Map.entry(Role.WO, "model.layers.{i}.self_attn.o_proj.weight"),
-            Map.entry(Role.BO, "model.layers.{i}.self_attn.o_proj.bias"),
-            Map.entry(Role.MLP_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
-            Map.entry(Role.W_GATE, "model.layers.{i}.mlp.gate_proj.weight"),
-            Map.entry(Role.W_UP, "model.layers.{i}.mlp.up_proj.weight"),
-            Map.entry(Role.B_UP, "model.layers.{i}.mlp.up_proj.bias"),
-            Map.entry(Role.W_DOWN, "model.layers.{i}.mlp.down_proj.weight"),
-            Map.entry(Role.B_DOWN, "model.layers.{i}.mlp.down_proj.bias"),
-            Map.entry(Role.FINAL_NORM, "model.norm.weight"),
-            Map.entry(Role.OUTPUT, "lm_head.weight")));
+    private static final List<HfTensor> LLAMA_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "model.embed_tokens.weight"),
+            HfTensor.of(Role.ATTENTION_NORM, "model.layers.{i}.input_layernorm.weight"),
+            HfTensor.of(Role.WQ, "model.layers.{i}.self_attn.q_proj.weight"),
+            HfTensor.of(Role.BQ, "model.layers.{i}.self_attn.q_proj.bias"),
+            HfTensor.of(Role.WK, "model.layers.{i}.self_attn.k_proj.weight"),
+            HfTensor.of(Role.BK, "model.layers.{i}.self_attn.k_proj.bias"),
+            HfTensor.of(Role.WV, "model.layers.{i}.self_attn.v_proj.weight"),
+            HfTensor.of(Role.BV, "model.layers.{i}.self_attn.v_proj.bias"),
+            HfTensor.of(Role.WO, "model.layers.{i}.self_attn.o_proj.weight"),
+            HfTensor.of(Role.BO, "model.layers.{i}.self_attn.o_proj.bias"),
+            HfTensor.of(Role.MLP_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
+            HfTensor.of(Role.W_GATE, "model.layers.{i}.mlp.gate_proj.weight"),
+            HfTensor.of(Role.W_UP, "model.layers.{i}.mlp.up_proj.weight"),
+            HfTensor.of(Role.B_UP, "model.layers.{i}.mlp.up_proj.bias"),
+            HfTensor.of(Role.W_DOWN, "model.layers.{i}.mlp.down_proj.weight"),
+            HfTensor.of(Role.B_DOWN, "model.layers.{i}.mlp.down_proj.bias"),
+            HfTensor.of(Role.FINAL_NORM, "model.norm.weight"),
+            HfTensor.of(Role.OUTPUT, "lm_head.weight"));
 
-    private static final Map<Role, String> GENERIC_NAMES = with(LLAMA_NAMES,
-            Role.POSITION_EMBEDDING, "model.embed_positions.weight");
+    private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
+            HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
+
+    /** GPT-2's Conv1D layers store [in, out]; c_attn holds Q, K and V side by side along out. */
+    private static final List<HfTensor> GPT2_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "wte.weight"),
+            HfTensor.of(Role.POSITION_EMBEDDING, "wpe.weight"),
+            HfTensor.of(Role.ATTENTION_NORM, "h.{i}.ln_1.weight"),
+            HfTensor.of(Role.ATTENTION_NORM_BIAS, "h.{i}.ln_1.bias"),
+            HfTensor.conv1d("h.{i}.attn.c_attn.weight", Role.WQ, Role.WK, Role.WV),
+            HfTensor.fused("h.{i}.attn.c_attn.bias", Role.BQ, Role.BK, Role.BV),
+            HfTensor.conv1d("h.{i}.attn.c_proj.weight", Role.WO),
+            HfTensor.of(Role.BO, "h.{i}.attn.c_proj.bias"),
+            HfTensor.of(Role.MLP_NORM, "h.{i}.ln_2.weight"),
+            HfTensor.of(Role.MLP_NORM_BIAS, "h.{i}.ln_2.bias"),
+            HfTensor.conv1d("h.{i}.mlp.c_fc.weight", Role.W_UP),
+            HfTensor.of(Role.B_UP, "h.{i}.mlp.c_fc.bias"),
+            HfTensor.conv1d("h.{i}.mlp.c_proj.weight", Role.W_DOWN),
+            HfTensor.of(Role.B_DOWN, "h.{i}.mlp.c_proj.bias"),
+            HfTensor.of(Role.FINAL_NORM, "ln_f.weight"),
+            HfTensor.of(Role.FINAL_NORM_BIAS, "ln_f.bias"),
+            HfTensor.of(Role.OUTPUT, "lm_head.weight"));
+
+    private static final String BERT_LAYER = "encoder.layer.{i}.";
+    private static final List<HfTensor> BERT_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "embeddings.word_embeddings.weight"),
+            HfTensor.of(Role.POSITION_EMBEDDING, "embeddings.position_embeddings.weight"),
+            HfTensor.of(Role.TOKEN_TYPE_EMBEDDING, "embeddings.token_type_embeddings.weight"),
+            HfTensor.of(Role.EMBEDDING_NORM, "embeddings.LayerNorm.weight"),
+            HfTensor.of(Role.EMBEDDING_NORM_BIAS, "embeddings.LayerNorm.bias"),
+            HfTensor.of(Role.WQ, BERT_LAYER + "attention.self.query.weight"),
+            HfTensor.of(Role.BQ, BERT_LAYER + "attention.self.query.bias"),
+            HfTensor.of(Role.WK, BERT_LAYER + "attention.self.key.weight"),
+            HfTensor.of(Role.BK, BERT_LAYER + "attention.self.key.bias"),
+            HfTensor.of(Role.WV, BERT_LAYER + "attention.self.value.weight"),
+            HfTensor.of(Role.BV, BERT_LAYER + "attention.self.value.bias"),
+            HfTensor.of(Role.WO, BERT_LAYER + "attention.output.dense.weight"),
+            HfTensor.of(Role.BO, BERT_LAYER + "attention.output.dense.bias"),
+            HfTensor.of(Role.ATTENTION_NORM, BERT_LAYER + "attention.output.LayerNorm.weight"),
+            HfTensor.of(Role.ATTENTION_NORM_BIAS, BERT_LAYER + "attention.output.LayerNorm.bias"),
+            HfTensor.of(Role.W_UP, BERT_LAYER + "intermediate.dense.weight"),
+            HfTensor.of(Role.B_UP, BERT_LAYER + "intermediate.dense.bias"),
+            HfTensor.of(Role.W_DOWN, BERT_LAYER + "output.dense.weight"),
+            HfTensor.of(Role.B_DOWN, BERT_LAYER + "output.dense.bias"),
+            HfTensor.of(Role.MLP_NORM, BERT_LAYER + "output.LayerNorm.weight"),
+            HfTensor.of(Role.MLP_NORM_BIAS, BERT_LAYER + "output.LayerNorm.bias"),
+            HfTensor.of(Role.POOLER, "pooler.dense.weight"),
+            HfTensor.of(Role.POOLER_BIAS, "pooler.dense.bias"));
 
     static final List<HfFamily> ALL = List.of(
-            new HfFamily("llama", "LlamaForCausalLM", Architecture.LLAMA, LLAMA_NAMES, new LlamaConfigCodec()),
-            new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_NAMES,
-                    new GenericConfigCodec()));
+            new HfFamily("llama", "LlamaForCausalLM", Architecture.LLAMA, LLAMA_TENSORS, LlamaConfigCodec.LLAMA,
+                    List.of(), List.of()),
+            new HfFamily("mistral", "MistralForCausalLM", Architecture.MISTRAL, LLAMA_TENSORS,
+                    LlamaConfigCodec.MISTRAL, List.of(), List.of()),
+            new HfFamily("qwen2", "Qwen2ForCausalLM", Architecture.QWEN2, LLAMA_TENSORS, LlamaConfigCodec.QWEN2,
+                    List.of(), List.of()),
+            // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
+            // buffers and a tied lm_head copy are no weights.
+            new HfFamily("gpt2", "GPT2LMHeadModel", Architecture.GPT2, GPT2_TENSORS, new Gpt2ConfigCodec(),
+                    List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias", "lm_head.weight")),
+            new HfFamily("bert", "BertModel", Architecture.BERT, BERT_TENSORS, new BertConfigCodec(),
+                    List.of("bert."), List.of("embeddings.position_ids")),
+            new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
+                    new GenericConfigCodec(), List.of(), List.of()));
 
     /** The family of a config.json model_type, or null. */
     static HfFamily byModelType(String modelType) {
@@ -67,26 +131,102 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return ALL.stream().map(HfFamily::modelType).collect(Collectors.joining(", "));
     }
 
-    /** File name of every tensor a config implies, in {@link Model#expectedKeys} order. */
+    /** Every stored tensor a config implies, in {@link Model#expectedKeys} order of their first parts. */
+    List<StoredTensor> storedTensors(TransformerConfig config) {
+        Map<Role, HfTensor> byRole = byRole();
+        List<StoredTensor> stored = new ArrayList<>();
+        for (TensorKey key : Model.expectedKeys(config)) {
+            HfTensor spec = byRole.get(key.role());
+            if (spec == null) {
+                throw new IllegalStateException(modelType + " has no tensor name for " + key.role());
+            }
+            if (spec.parts().getFirst() == key.role()) {
+                stored.add(StoredTensor.of(spec, key.layer(), config));
+            } else if (!spec.parts().getFirst().presentIn(config)) {
+                throw new IllegalStateException(spec.template() + " holds " + spec.parts() + ", not all present");
+            }
+        }
+        return stored;
+    }
+
+    /**
+     * File name of every tensor a config implies, in {@link Model#expectedKeys} order, for families that store each
+     * tensor as it is (what streaming needs to map tensors byte for byte).
+     *
+     * @throws IllegalStateException the family fuses or transposes tensors ({@link #storesPlainly()} is false)
+     */
     SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         SequencedMap<String, TensorKey> names = new LinkedHashMap<>();
-        for (TensorKey key : Model.expectedKeys(config)) {
-            names.put(tensorName(key), key);
+        for (StoredTensor t : storedTensors(config)) {
+            names.put(t.name(), t.key());
         }
         return names;
     }
 
-    String tensorName(TensorKey key) {
-        String template = tensorNames.get(key.role());
-        if (template == null) {
-            throw new IllegalStateException(modelType + " has no tensor name for " + key.role());
-        }
-        return template.replace("{i}", Integer.toString(key.layer()));
+    /** True when every tensor is stored as grow4j holds it: no fused parts, no [in, out] storage. */
+    boolean storesPlainly() {
+        return tensors.stream().allMatch(HfTensor::plain);
     }
 
-    private static Map<Role, String> with(Map<Role, String> base, Role role, String name) {
-        Map<Role, String> names = new EnumMap<>(base);
-        names.put(role, name);
-        return names;
+    /** Roles present in {@code config} that the family has no name for; a directory cannot hold those models. */
+    List<Role> unnamedRoles(TransformerConfig config) {
+        Map<Role, HfTensor> byRole = byRole();
+        List<Role> missing = new ArrayList<>();
+        for (Role role : Role.values()) {
+            if (role.presentIn(config) && !byRole.containsKey(role)) {
+                missing.add(role);
+            }
+        }
+        return missing;
+    }
+
+    /** The checkpoint's name for {@code name}: itself, or with one of the family's prefixes. */
+    Optional<String> locate(String name, Collection<String> available) {
+        if (available.contains(name)) {
+            return Optional.of(name);
+        }
+        return prefixes.stream().map(p -> p + name).filter(available::contains).findFirst();
+    }
+
+    /** A buffer the family's checkpoints may hold besides weights (any prefix), never read. */
+    boolean isBuffer(String name) {
+        for (String buffer : buffers) {
+            Pattern pattern = Pattern.compile(prefixPattern() + Pattern.quote(buffer).replace("{i}", "\\E[0-9]+\\Q"));
+            if (pattern.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The config with what only the tensors tell: whether an encoder checkpoint kept its pooler (BertModel's
+     * add_pooling_layer is not in config.json).
+     */
+    TransformerConfig withOptionalTensors(TransformerConfig config, Collection<String> available) {
+        HfTensor pooler = byRole().get(Role.POOLER);
+        if (pooler == null || config.architecture().languageModelHead()) {
+            return config;
+        }
+        return config.withPooler(locate(pooler.name(-1), available).isPresent());
+    }
+
+    private String prefixPattern() {
+        return prefixes.isEmpty() ? "" : prefixes.stream().map(Pattern::quote)
+                .collect(Collectors.joining("|", "(?:", ")?"));
+    }
+
+    private Map<Role, HfTensor> byRole() {
+        Map<Role, HfTensor> byRole = new EnumMap<>(Role.class);
+        for (HfTensor t : tensors) {
+            t.parts().forEach(role -> byRole.put(role, t));
+        }
+        return byRole;
+    }
+
+    private static List<HfTensor> concat(List<HfTensor> base, HfTensor extra) {
+        List<HfTensor> all = new ArrayList<>(base);
+        all.add(extra);
+        return all;
     }
 }

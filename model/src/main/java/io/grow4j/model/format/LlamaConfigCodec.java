@@ -15,13 +15,47 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Hugging Face {@code LlamaConfig}. Optional fields default as transformers does, so a config.json means here what it
- * means there. Fields that change the function in ways grow4j does not model (rope_scaling, gated MLP biases, other
- * activations) are refused rather than ignored.
+ * Hugging Face {@code LlamaConfig} and the families that share its fields ({@code MistralConfig},
+ * {@code Qwen2Config}); what differs between them is data ({@link Dialect}): where attention biases sit, the
+ * transformers defaults, and fields carried through unchanged. Optional fields default as transformers does, so a
+ * config.json means here what it means there. Fields that change the function in ways grow4j does not model
+ * (rope_scaling, gated MLP biases, other activations) are refused rather than ignored.
  */
 final class LlamaConfigCodec implements HfConfigCodec {
     /** transformers applies rotate_half: pairs (i, i + d/2). */
     private static final RopeLayout LAYOUT = RopeLayout.HALF_SPLIT;
+
+    /** Where a family puts attention biases. */
+    enum Biases {
+        /** Llama: attention_bias puts biases on Q, K, V and O, or on none. */
+        FIELD,
+        /** Mistral: none. */
+        NONE,
+        /** Qwen2: always on Q, K and V, never on O. */
+        QKV
+    }
+
+    /**
+     * One family's differences: architecture, biases, transformers' defaults for max_position_embeddings and
+     * rms_norm_eps, and fields grow4j does not interpret but must not drop (Mistral's sliding_window: attention is
+     * only exact to transformers' up to the window, and growth does not touch it).
+     */
+    record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps,
+            List<String> carried) {
+    }
+
+    static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
+            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, List.of()));
+    static final LlamaConfigCodec MISTRAL = new LlamaConfigCodec(
+            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, List.of("sliding_window")));
+    static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, 32768,
+            1e-6, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+
+    private final Dialect dialect;
+
+    private LlamaConfigCodec(Dialect dialect) {
+        this.dialect = dialect;
+    }
 
     @Override
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
@@ -32,11 +66,11 @@ final class LlamaConfigCodec implements HfConfigCodec {
         int mlp = f.integer("intermediate_size", 1);
         int layers = f.integer("num_hidden_layers", 0);
         int vocab = f.integer("vocab_size", 1);
-        int maxSeq = f.integer("max_position_embeddings", 1, 2048);
-        double eps = f.number("rms_norm_eps", false, 1e-6);
+        int maxSeq = f.integer("max_position_embeddings", 1, dialect.defaultMaxPositions());
+        double eps = f.number("rms_norm_eps", false, dialect.defaultEps());
         double theta = ropeTheta(f);
         boolean tied = f.bool("tie_word_embeddings", false);
-        boolean attentionBias = f.bool("attention_bias", false);
+        AttentionConfig attention = attention(f, heads, kvHeads, headDim);
         f.choice("hidden_act", "silu", Set.of("silu"));
         if (f.bool("mlp_bias", false)) {
             f.problem("mlp_bias true puts a bias on gate_proj too, which grow4j does not model");
@@ -46,12 +80,23 @@ final class LlamaConfigCodec implements HfConfigCodec {
         }
         f.check();
         try {
-            return new TransformerConfig(Architecture.LLAMA, vocab, hidden, layers, maxSeq,
-                    new AttentionConfig(heads, kvHeads, headDim, headDim, attentionBias),
+            return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
                     new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, LAYOUT), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
+    }
+
+    private AttentionConfig attention(ConfigFields f, int heads, int kvHeads, int headDim) {
+        if (heads % kvHeads != 0) {
+            f.problem("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+            return new AttentionConfig(1, 1, 1, 1, false);
+        }
+        return switch (dialect.biases()) {
+            case FIELD -> new AttentionConfig(heads, kvHeads, headDim, headDim, f.bool("attention_bias", false));
+            case NONE -> new AttentionConfig(heads, kvHeads, headDim, headDim, false);
+            case QKV -> new AttentionConfig(heads, kvHeads, headDim, headDim, true, false);
+        };
     }
 
     /** transformers 4.x keeps rope_theta at the top level; 5.x moves it into rope_parameters. */
@@ -87,26 +132,48 @@ final class LlamaConfigCodec implements HfConfigCodec {
                 .put("rope_theta", ((Positions.Rope) c.positions()).theta())
                 .put("tie_word_embeddings", c.tiedEmbeddings())
                 .put("hidden_act", Activation.SWIGLU.hfName())
-                .put("attention_bias", a.bias())
                 .put("mlp_bias", false);
+        if (dialect.biases() == Biases.FIELD) {
+            json.put("attention_bias", a.bias());
+        }
     }
 
     @Override
     public List<String> problems(TransformerConfig c) {
         List<String> problems = new ArrayList<>();
-        if (c.architecture() != Architecture.LLAMA) {
-            problems.add("the llama family holds Llama models only, not " + c.architecture().id());
+        String family = dialect.architecture().id();
+        if (c.architecture() != dialect.architecture()) {
+            problems.add("the " + family + " family holds " + family + " models only, not " + c.architecture().id());
+        }
+        AttentionConfig a = c.attention();
+        boolean biasesFit = switch (dialect.biases()) {
+            case FIELD -> a.bias() == a.outputBias();
+            case NONE -> !a.bias() && !a.outputBias();
+            case QKV -> a.bias() && !a.outputBias();
+        };
+        if (!biasesFit) {
+            problems.add(family + " stores " + switch (dialect.biases()) {
+                case FIELD -> "biases on all of Q, K, V and O or on none";
+                case NONE -> "no attention biases";
+                case QKV -> "biases on Q, K and V and none on O";
+            } + "; this model has Q/K/V biases " + a.bias() + ", O bias " + a.outputBias());
         }
         if (c.mlp().activation() != Activation.SWIGLU) {
-            problems.add("Hugging Face Llama's MLP is SwiGLU; this model uses " + c.mlp().activation());
+            problems.add("Hugging Face " + family + "'s MLP is SwiGLU; this model uses " + c.mlp().activation());
         }
         if (c.mlp().bias()) {
-            problems.add("Hugging Face Llama's mlp_bias also biases gate_proj; this model has up/down biases only");
+            problems.add("Hugging Face " + family + "'s MLP has no biases (Llama's mlp_bias also biases gate_proj);"
+                    + " this model has up/down biases");
         }
         if (!c.usesRope()) {
-            problems.add("Hugging Face Llama uses RoPE; this model has learned positions");
+            problems.add("Hugging Face " + family + " uses RoPE; this model has learned positions");
         }
         return problems;
+    }
+
+    @Override
+    public List<String> carriedFields() {
+        return dialect.carried();
     }
 
     @Override

@@ -192,13 +192,13 @@ class HfDirectoryFormatTest {
     @Test
     void unknownOrMissingModelTypeListsSupportedOnes() throws IOException {
         Path out = writeTiny("m");
-        editConfig(out, c -> c.put("model_type", "gpt2"));
+        editConfig(out, c -> c.put("model_type", "mamba"));
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
-        assertTrue(e.getMessage().contains("unknown model_type \"gpt2\" (supported: llama, grow4j-generic)"),
-                e.getMessage());
+        String supported = "(supported: llama, mistral, qwen2, gpt2, bert, grow4j-generic)";
+        assertTrue(e.getMessage().contains("unknown model_type \"mamba\" " + supported), e.getMessage());
         editConfig(out, c -> c.remove("model_type"));
         e = assertThrows(CheckpointException.class, () -> format.read(out));
-        assertTrue(e.getMessage().contains("no model_type (supported: llama, grow4j-generic)"), e.getMessage());
+        assertTrue(e.getMessage().contains("no model_type " + supported), e.getMessage());
     }
 
     @Test

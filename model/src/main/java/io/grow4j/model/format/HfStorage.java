@@ -1,0 +1,92 @@
+package io.grow4j.model.format;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Moves tensors between a family's storage ({@link StoredTensor}) and grow4j's: stacked parts split or joined along
+ * the first axis, Conv1D [in, out] weights transposed. Values move as raw bytes in their own dtype, so F16 and BF16
+ * survive a read and a write bit for bit.
+ */
+final class HfStorage {
+    private HfStorage() {
+    }
+
+    /** The model tensors a stored tensor holds, in fresh memory. */
+    static Map<TensorKey, Tensor> split(StoredTensor stored, Tensor file) {
+        Tensor rows = stored.spec().transposed() ? transpose(file) : file;
+        Map<TensorKey, Tensor> out = new LinkedHashMap<>();
+        if (stored.parts().size() == 1) {
+            out.put(stored.parts().getFirst(), rows);
+            return out;
+        }
+        long rowBytes = rows.byteSize() / rows.dim(0);
+        long row = 0;
+        for (int i = 0; i < stored.parts().size(); i++) {
+            TensorKey key = stored.parts().get(i);
+            long[] shape = rows.shape();
+            shape[0] = stored.partRows().get(i);
+            Tensor part = Tensor.allocate(rows.dtype(), shape);
+            MemorySegment.copy(rows.data(), row * rowBytes, part.data(), 0, part.byteSize());
+            out.put(key, part);
+            row += shape[0];
+        }
+        return out;
+    }
+
+    /**
+     * The stored form of a model's tensors. Parts of one stored tensor in different dtypes are joined in the dtype
+     * that holds them all ({@link HfDirectoryFormat#torchDtype}), so nothing is rounded.
+     */
+    static Tensor join(StoredTensor stored, Model model) {
+        List<Tensor> parts = new ArrayList<>();
+        stored.parts().forEach(key -> parts.add(model.tensor(key)));
+        if (stored.spec().plain()) {
+            return parts.getFirst();
+        }
+        DType dtype = HfDirectoryFormat.torchDtype(parts.stream().map(Tensor::dtype).toList());
+        long[] shape = parts.getFirst().shape();
+        shape[0] = parts.stream().mapToLong(t -> t.dim(0)).sum();
+        Tensor rows = Tensor.allocate(dtype, shape);
+        long offset = 0;
+        for (Tensor part : parts) {
+            Tensor same = part.dtype() == dtype ? part : part.convertTo(dtype);
+            MemorySegment.copy(same.data(), 0, rows.data(), offset, same.byteSize());
+            offset += same.byteSize();
+        }
+        return stored.spec().transposed() ? transpose(rows) : rows;
+    }
+
+    /** [r, c] → [c, r], element by element as raw bits. */
+    static Tensor transpose(Tensor t) {
+        long rows = t.dim(0);
+        long cols = t.dim(1);
+        Tensor out = Tensor.allocate(t.dtype(), cols, rows);
+        MemorySegment src = t.data();
+        MemorySegment dst = out.data();
+        int size = t.dtype().bytes();
+        for (long r = 0; r < rows; r++) {
+            for (long c = 0; c < cols; c++) {
+                copyElement(src, (r * cols + c) * size, dst, (c * rows + r) * size, size);
+            }
+        }
+        return out;
+    }
+
+    private static void copyElement(MemorySegment src, long from, MemorySegment dst, long to, int size) {
+        switch (size) {
+            case 2 -> dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, to, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
+            case 4 -> dst.set(ValueLayout.JAVA_INT_UNALIGNED, to, src.get(ValueLayout.JAVA_INT_UNALIGNED, from));
+            case 8 -> dst.set(ValueLayout.JAVA_LONG_UNALIGNED, to, src.get(ValueLayout.JAVA_LONG_UNALIGNED, from));
+            default -> MemorySegment.copy(src, from, dst, to, size);
+        }
+    }
+}
