@@ -12,15 +12,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-@Command(name = "verify", description = "Check that two models compute the same logits on seeded random token sequences."
-        + " Exit 0 when the largest difference is within TOLERANCE × the largest logit, 1 when not, 2 on error.")
+@Command(name = "verify", description = "Check that two models compute the same logits (encoders such as BERT: the same"
+        + " hidden states) on seeded random token sequences. Exit 0 when the largest difference is within TOLERANCE ×"
+        + " the largest logit, 1 when not, 2 on error.")
 final class VerifyCommand implements Callable<Integer> {
+    private static final String GROW4J = "grow4j";
+    private static final String ONNX_RUNTIME = "onnxruntime";
+
     @Parameters(index = "0", paramLabel = "A")
     Path first;
 
@@ -42,6 +47,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float", description = "float (the backend) or double (reference)")
     String precision;
 
+    @Option(names = "--engine", defaultValue = "grow4j", paramLabel = "ENGINE",
+            description = "grow4j (our forward pass, default) or onnxruntime (both models are .onnx files run in ONNX"
+                    + " Runtime, token types zero, attention mask of ones; their first outputs are compared)")
+    String engine;
+
     @Mixin
     BackendOption backend;
 
@@ -54,6 +64,9 @@ final class VerifyCommand implements Callable<Integer> {
         Model a = ModelFiles.read(first);
         Model b = ModelFiles.read(second);
         checkCompatible(a, b);
+        if (!a.config().architecture().languageModelHead()) {
+            return verifyEncoders(a, b);
+        }
         LogitComparison comparison = new LogitComparison();
         try (KernelBackend kernels = backend.create()) {
             Supplier<DecodingSession> sessionsOfA = sessions(a, kernels);
@@ -81,9 +94,27 @@ final class VerifyCommand implements Callable<Integer> {
         if (!precision.equals("float") && !precision.equals("double")) {
             throw new IllegalArgumentException("--precision must be float or double, got '" + precision + "'");
         }
+        if (!engine.equals(GROW4J) && !engine.equals(ONNX_RUNTIME)) {
+            throw new IllegalArgumentException("--engine must be grow4j or onnxruntime, got '" + engine + "'");
+        }
+        if (engine.equals(ONNX_RUNTIME)) {
+            for (Path p : new Path[] {first, second}) {
+                if (!p.getFileName().toString().endsWith(".onnx")) {
+                    throw new IllegalArgumentException("--engine onnxruntime runs .onnx files, and " + p + " is not one");
+                }
+            }
+            if (precision.equals("double")) {
+                throw new IllegalArgumentException("--precision double needs the grow4j engine: ONNX Runtime runs the"
+                        + " graphs in their own precision");
+            }
+        }
     }
 
     private void checkCompatible(Model a, Model b) {
+        if (a.config().architecture().languageModelHead() != b.config().architecture().languageModelHead()) {
+            throw new IllegalArgumentException(first + " is " + a.config().architecture().id() + " and " + second
+                    + " is " + b.config().architecture().id() + ": one outputs logits, the other hidden states");
+        }
         if (a.config().vocabSize() != b.config().vocabSize()) {
             throw new IllegalArgumentException("the models' vocabularies differ: " + first + " has "
                     + a.config().vocabSize() + " tokens, " + second + " has " + b.config().vocabSize());
@@ -105,9 +136,35 @@ final class VerifyCommand implements Callable<Integer> {
         return forward::newSession;
     }
 
+    /** Encoders see each whole sequence at once (no KV cache) and output hidden states, compared position by position. */
+    private int verifyEncoders(Model a, Model b) throws IOException {
+        EncoderVerification verification = new EncoderVerification(seed, sequences, length);
+        LogitComparison comparison;
+        String output;
+        boolean onnxRuntime = engine.equals(ONNX_RUNTIME);
+        boolean reference = precision.equals("double");
+        try (KernelBackend kernels = onnxRuntime || reference ? null : backend.create();
+             EncoderEngine x = encoder(a, first, kernels);
+             EncoderEngine y = encoder(b, second, kernels)) {
+            comparison = verification.compare(x, y, a.config().vocabSize());
+            output = x.output();
+        }
+        boolean pass = comparison.within(tolerance);
+        String runOn = onnxRuntime ? "onnxruntime" : reference ? "reference (float64)" : backend.name + " (float32)";
+        verification.report(spec.commandLine().getOut(), comparison, runOn + ", " + output, tolerance, pass);
+        return pass ? Grow4j.OK : Grow4j.CHECK_FAILED;
+    }
+
+    private EncoderEngine encoder(Model m, Path file, KernelBackend kernels) throws IOException {
+        if (engine.equals(ONNX_RUNTIME)) {
+            return EncoderEngine.onnxRuntime(file);
+        }
+        return kernels == null ? EncoderEngine.reference(m) : EncoderEngine.ours(m, kernels);
+    }
+
     private void report(PrintWriter out, LogitComparison c, boolean pass) {
-        String engine = precision.equals("double") ? "reference (float64)" : backend.name + " (float32)";
-        out.printf("compared      %d sequences × %d tokens on %s%n", sequences, length, engine);
+        String runOn = precision.equals("double") ? "reference (float64)" : backend.name + " (float32)";
+        out.printf("compared      %d sequences × %d tokens on %s%n", sequences, length, runOn);
         out.printf("max |Δlogit|  %.6e%n", c.maxAbsDiff());
         out.printf("max |logit|   %.6e%n", c.maxAbsLogit());
         out.printf("relative      %.6e (tolerance %.1e)%n", c.relativeDiff(), tolerance);
