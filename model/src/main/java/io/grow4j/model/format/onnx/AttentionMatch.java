@@ -18,10 +18,10 @@ import java.util.Set;
 record AttentionMatch(Linear query, Linear key, Linear value, Linear output, int heads, int headSize,
                       List<ConstantBinding> constants) {
 
-    private static final Set<String> PROJECTION_OPS = Set.of("Reshape", "Transpose", "Mul", "Div");
-    private static final Set<String> SCORE_OPS = Set.of("Mul", "Div", "Add", "Cast");
-    private static final Set<String> PROBABILITY_OPS = Set.of("Cast", "Dropout");
-    private static final Set<String> MERGE_OPS = Set.of("Transpose", "Reshape");
+    private static final Set<String> PROJECTION_OPS = Set.of("Reshape", "Transpose", "Mul", "Div", "Identity");
+    private static final Set<String> SCORE_OPS = Set.of("Mul", "Div", "Add", "Cast", "Identity");
+    private static final Set<String> PROBABILITY_OPS = Set.of("Cast", "Dropout", "Identity");
+    private static final Set<String> MERGE_OPS = Set.of("Transpose", "Reshape", "Identity");
 
     static AttentionMatch at(GraphIndex g, List<Linear> projections, String what) {
         if (projections.size() != 3) {
