@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * verify for encoders: seeded random token sequences (token types zero), each run whole through both models, hidden
- * states compared position by position. There is no vocabulary to take an argmax over, so the report has no greedy
+ * states compared position by position (across a hidden growth, each copy of a dim with the original dim:
+ * {@link HiddenWidths}). There is no vocabulary to take an argmax over, so the report has no greedy
  * line; the bound is the same, relative to the largest output.
  */
 final class EncoderVerification {
@@ -29,7 +30,8 @@ final class EncoderVerification {
             double[][] a = x.hiddenStates(tokens, types);
             double[][] b = y.hiddenStates(tokens, types);
             for (int t = 0; t < length; t++) {
-                comparison.add(a[t], HiddenWidths.align(a[t], b[t]));
+                double[][] aligned = HiddenWidths.align(a[t], b[t]);
+                comparison.add(aligned[0], aligned[1]);
             }
         }
         return comparison;
