@@ -14,7 +14,7 @@ import java.util.logging.Logger;
 
 /**
  * The padding recipe on an OpenCL device: one work item per element of the new tensor, old value × scale where
- * every axis maps to an old index, else the fill. Results are bit-identical to {@link io.grow4j.kernels.pad.CpuPadKernel}
+ * every axis maps to an old index, else the fill (an axis mean sums its old entries in the CPU's order). Results are bit-identical to {@link io.grow4j.kernels.pad.CpuPadKernel}
  * on devices with fp64 (values go through double and the seeded fill repeats SeededRandom's 64-bit arithmetic).
  * On a device without fp64, F32/F16/BF16 values go through float instead: gathers and Zero/Constant fills stay exact
  * for F32 (scale 1), but scaled values and Uniform fills may differ from the CPU in the last bit; a warning says so.
@@ -115,15 +115,19 @@ public final class OpenClPadKernel implements PadKernel, AutoCloseable {
         return dst;
     }
 
-    private void run(DeviceTensor src, DeviceTensor dst, PadSpec spec) {
+    private void run(DeviceTensor src, DeviceTensor dst, PadSpec requested) {
+        // without a source there are no old entries to average: zeros, as on the CPU
+        PadSpec spec = src == null && requested.fill().readsSource() ? requested.withFill(Fill.ZERO) : requested;
         if (spec.newElementCount() == 0) {
             return;
         }
         PadLayout layout = PadLayout.of(spec, src != null);
         DType srcType = src == null ? dst.dtype() : src.dtype();
         ClKernel kernel = kernel(srcType, dst.dtype());
+        PadLayout.MeanRows means = layout.means();
         try (ClBuffer rows = ClBuffer.of(device, layout.srcRows(), "pad row table");
              ClBuffer cols = ClBuffer.of(device, layout.colMap(), "pad column map");
+             ClBuffer meanRows = ClBuffer.of(device, means.startRows(), "pad mean row table");
              ClBuffer placeholder = ClBuffer.empty(device, "pad placeholder source")) {
             cl_mem in = src == null ? placeholder.mem() : src.buffer();
             boolean fp64 = device.info().fp64();
@@ -132,7 +136,8 @@ public final class OpenClPadKernel implements PadKernel, AutoCloseable {
             long[] local = items >= groupSize ? new long[] {groupSize, 1} : null;
             kernel.args(in, dst.buffer(), rows.mem(), cols.mem(), layout.cols(), layout.oldCols(),
                     real(spec.scale(), fp64), fillKind(spec.fill()), fillSeed(spec.fill()),
-                    real(fillParam(spec.fill()), fp64), strip);
+                    real(fillParam(spec.fill()), fp64), strip, meanRows.mem(), means.step(), means.count(),
+                    means.lastAxis() ? 1 : 0);
             kernel.launch(new long[] {items, layout.rows()}, local);
             device.finish("pad " + srcType + Tensor.shapeString(spec.oldShape()) + " -> " + dst);
         }
@@ -161,6 +166,7 @@ public final class OpenClPadKernel implements PadKernel, AutoCloseable {
             case Fill.Zero z -> 0;
             case Fill.Constant c -> 1;
             case Fill.Uniform u -> 2;
+            case Fill.AxisMean m -> 3;
         };
     }
 
@@ -173,6 +179,7 @@ public final class OpenClPadKernel implements PadKernel, AutoCloseable {
             case Fill.Zero z -> 0.0;
             case Fill.Constant c -> c.value();
             case Fill.Uniform u -> u.halfWidth();
+            case Fill.AxisMean m -> 0.0;
         };
     }
 

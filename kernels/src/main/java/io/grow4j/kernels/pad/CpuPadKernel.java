@@ -21,6 +21,12 @@ public final class CpuPadKernel implements PadKernel {
     @Override
     public void pad(Tensor src, Tensor dst, PadSpec spec) {
         checkShapes(src, dst, spec);
+        if (spec.fill() instanceof Fill.AxisMean(int axis)) {
+            // old entries and zeros first, then the means over the new entries that have them
+            pad(src, dst, spec.withFill(Fill.ZERO));
+            AxisMeans.fill(src, dst, spec, axis);
+            return;
+        }
         int rank = spec.rank();
         long cols = rank == 0 ? 1 : spec.newShape()[rank - 1];
         long rows = spec.newElementCount() / Math.max(cols, 1);

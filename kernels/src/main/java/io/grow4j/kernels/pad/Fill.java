@@ -22,14 +22,35 @@ public sealed interface Fill {
     record Constant(double value) implements Fill {
     }
 
+    /**
+     * Each new entry is the mean of the old entries along {@code axis} at its other (old) indices, times the spec's
+     * scale: scale × (Σ_k old[.., k, ..]) / n, summed in double in index order k = 0..n−1 over all n old indices of
+     * the axis. LayerNorm's mean fill (DESIGN 2.2): a writer's new rows are the mean of its old rows, an embedding's
+     * new columns each row's mean. An entry that is new along another axis too has nothing to average and is zero.
+     */
+    record AxisMean(int axis) implements Fill {
+        public AxisMean {
+            if (axis < 0) {
+                throw new IllegalArgumentException("axis must be >= 0, got " + axis);
+            }
+        }
+    }
+
     Zero ZERO = new Zero();
 
-    /** Value of new entry number {@code flatIndex}. */
+    /** True when new entries depend on the source tensor, not on their index alone. */
+    default boolean readsSource() {
+        return this instanceof AxisMean;
+    }
+
+    /** Value of new entry number {@code flatIndex}; only for fills that do not {@link #readsSource() read the source}. */
     default double valueAt(long flatIndex) {
         return switch (this) {
             case Zero z -> 0.0;
             case Constant c -> c.value();
             case Uniform u -> u.halfWidth() * (2.0 * SeededRandom.unit(u.seed(), flatIndex) - 1.0);
+            case AxisMean m -> throw new IllegalStateException("axis means depend on the source tensor: "
+                    + "a PadKernel computes them");
         };
     }
 }

@@ -27,6 +27,15 @@ public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double
                 }
             }
         }
+        if (fill instanceof Fill.AxisMean(int axis) && (axis >= newShape.length || oldShape[axis] == 0)) {
+            throw new IllegalArgumentException("mean fill along axis " + axis + " of old shape "
+                    + Arrays.toString(oldShape) + ": no old entries along it");
+        }
+    }
+
+    /** The same spec with another fill. */
+    public PadSpec withFill(Fill other) {
+        return new PadSpec(oldShape, newShape, newToOld, scale, other);
     }
 
     /** Old indices 0..old-1 stay in place; new indices from old on are new entries. */

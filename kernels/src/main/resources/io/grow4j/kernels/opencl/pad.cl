@@ -60,7 +60,8 @@ inline ulong mix(ulong z) {
     return z ^ (z >> 31);
 }
 
-// Fill.valueAt: 0 zero, 1 constant (param), 2 uniform on [-param, param] from (seed, flat index).
+// Fill.valueAt: 0 zero, 1 constant (param), 2 uniform on [-param, param] from (seed, flat index); 3 (axis mean)
+// is axis_mean below.
 inline acc_t fill_value(int kind, ulong seed, acc_t param, ulong flat) {
     if (kind == 0) {
         return (acc_t) 0;
@@ -73,13 +74,30 @@ inline acc_t fill_value(int kind, ulong seed, acc_t param, ulong flat) {
     return param * ((acc_t) 2 * unit - (acc_t) 1);
 }
 
+// Fill.AxisMean: scale × (Σ_k src[base + k·step]) / n, k ascending, as AxisMeans sums on the CPU. meanRows[row] is
+// the old row the mean starts at (-1: none in this row). Along the last axis (meanLast) a row's new columns average
+// its old row; along a leading axis a new row's old columns average the old rows along that axis.
+inline acc_t axis_mean(__global const src_t* src, long mr, int oc, long oldCols, long step, long n, int meanLast,
+                       acc_t scale) {
+    if (mr < 0 || (meanLast ? oc >= 0 : oc < 0)) {
+        return (acc_t) 0;
+    }
+    const long base = meanLast ? mr * oldCols : mr * oldCols + oc;
+    acc_t sum = (acc_t) 0;
+    for (long k = 0; k < n; k++) {
+        sum += LOAD(src, base + k * step);
+    }
+    return scale * (sum / (acc_t) n);
+}
+
 // Item (x, row) writes columns [x*strip, x*strip + strip) of new row `row`: strip 1 on GPUs (neighbouring items,
 // neighbouring addresses), long strips on CPU devices, where per-item and per-group overheads dominate otherwise.
 // srcRows[row] is the old row that feeds new row `row` (-1: a leading axis index is new), colMap[c] the old column
 // of new column c (-1: new).
 __kernel void pad(__global const src_t* src, __global dst_t* dst, __global const long* srcRows,
                   __global const int* colMap, long cols, long oldCols, acc_t scale, int fillKind, ulong seed,
-                  acc_t fillParam, long strip) {
+                  acc_t fillParam, long strip, __global const long* meanRows, long meanStep, long meanCount,
+                  int meanLast) {
     const long c0 = get_global_id(0) * strip;
     const long row = get_global_id(1);
     const long end = min(c0 + strip, cols);
@@ -90,6 +108,8 @@ __kernel void pad(__global const src_t* src, __global dst_t* dst, __global const
         acc_t v;
         if (sr >= 0 && oc >= 0) {
             v = scale * LOAD(src, sr * oldCols + oc);
+        } else if (fillKind == 3) {
+            v = axis_mean(src, meanRows[row], oc, oldCols, meanStep, meanCount, meanLast, scale);
         } else {
             v = fill_value(fillKind, seed, fillParam, (ulong) flat);
         }

@@ -46,6 +46,25 @@ class OpenClPadKernelTest {
         }
     }
 
+    /** LayerNorm's mean fill: sums of old entries in the CPU's order give the same bits, along any axis. */
+    @Test
+    void axisMeansMatchTheCpuBitForBit() {
+        SplittableRandom random = new SplittableRandom(77);
+        for (int trial = 0; trial < 150; trial++) {
+            PadSpec spec = PadSpecs.randomAxisMean(random);
+            checkSame(spec, EXACT_TYPES[random.nextInt(2)], EXACT_TYPES[random.nextInt(2)], random,
+                    "axis mean trial " + trial);
+        }
+        for (DType half : new DType[] {DType.F16, DType.BF16}) {
+            for (int trial = 0; trial < 20; trial++) {
+                checkSame(PadSpecs.randomAxisMean(random), half, half, random, half + " axis mean trial " + trial);
+            }
+        }
+        PadSpec wide = new PadSpec(new long[] {40, 300}, new long[] {64, 300},
+                new int[][] {PadSpec.prefix(40, 64), PadSpec.identity(300)}, 1, new Fill.AxisMean(0));
+        checkSame(wide, DType.F32, DType.F32, random, "writer rows");
+    }
+
     @Test
     void everyStripLayoutMatches() {
         SplittableRandom random = new SplittableRandom(31);

@@ -26,7 +26,7 @@ final class PadSpecs {
             maps[a] = map(random, oldSize, newSize);
         }
         double[] scales = {1, 1, 0.5, Math.sqrt(2), -3.25, random.nextDouble() * 4 - 2};
-        return new PadSpec(oldShape, newShape, maps, scales[random.nextInt(scales.length)], fill(random));
+        return new PadSpec(oldShape, newShape, maps, scales[random.nextInt(scales.length)], fill(random, rank));
     }
 
     private static int[] map(SplittableRandom random, int oldSize, int newSize) {
@@ -81,12 +81,22 @@ final class PadSpecs {
         return order;
     }
 
-    private static Fill fill(SplittableRandom random) {
-        return switch (random.nextInt(3)) {
+    private static Fill fill(SplittableRandom random, int rank) {
+        return switch (random.nextInt(rank == 0 ? 3 : 4)) {
             case 0 -> Fill.ZERO;
             case 1 -> new Fill.Constant(random.nextDouble() * 2 - 1);
-            default -> new Fill.Uniform(random.nextLong(), random.nextDouble() * 0.1);
+            case 2 -> new Fill.Uniform(random.nextLong(), random.nextDouble() * 0.1);
+            default -> new Fill.AxisMean(random.nextInt(rank));
         };
+    }
+
+    /** A random spec whose new entries are means along one of its axes. */
+    static PadSpec randomAxisMean(SplittableRandom random) {
+        PadSpec spec;
+        do {
+            spec = random(random);
+        } while (spec.rank() == 0);
+        return spec.withFill(new Fill.AxisMean(random.nextInt(spec.rank())));
     }
 
     static Tensor randomTensor(SplittableRandom random, DType dtype, long[] shape) {
