@@ -25,8 +25,15 @@ public final class Grow4j {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Grow4j());
+        withHelpOptions(cli);
         cli.setExecutionExceptionHandler(Grow4j::reportError);
         return cli;
+    }
+
+    /** --help and --version on every command, nested ones included (bench growth). */
+    private static void withHelpOptions(CommandLine command) {
+        command.getCommandSpec().mixinStandardHelpOptions(true);
+        command.getSubcommands().values().forEach(Grow4j::withHelpOptions);
     }
 
     /** Bad input ends in one line per problem on stderr and exit code 2, never a stack trace. */
