@@ -21,6 +21,7 @@ public final class FillResolver {
         return switch (recipe.fill()) {
             case ZERO -> Fill.ZERO;
             case MEAN -> new Fill.Constant(reference == null ? 1.0 : recipe.scale() * Moments.of(reference).mean());
+            case AXIS_MEAN -> new Fill.AxisMean(recipe.grownAxis());
             case ARBITRARY -> Fill.Uniform.withStd(seed(planSeed, stepIndex, recipe.target()), std(recipe, reference));
         };
     }

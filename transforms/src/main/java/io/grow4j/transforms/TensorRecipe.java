@@ -20,6 +20,25 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
         return source != null && scale == 1.0 && toPadSpec(Fill.ZERO).isIdentity();
     }
 
+    /**
+     * The axis with new entries, for fills along it ({@link NewEntries#AXIS_MEAN}); 0 when none has any.
+     *
+     * @throws IllegalStateException several axes have new entries, so "along the grown axis" means nothing
+     */
+    public int grownAxis() {
+        int grown = -1;
+        for (int a = 0; a < newToOld.length; a++) {
+            if (Arrays.stream(newToOld[a]).anyMatch(old -> old < 0)) {
+                if (grown >= 0) {
+                    throw new IllegalStateException(target + ": axes " + grown + " and " + a + " both grow, so a mean"
+                            + " along the grown axis is undefined");
+                }
+                grown = a;
+            }
+        }
+        return Math.max(grown, 0);
+    }
+
     public PadSpec toPadSpec(Fill resolvedFill) {
         return new PadSpec(oldShape, newShape, newToOld, scale, resolvedFill);
     }

@@ -20,7 +20,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Random chains of steps, in random order, on random models of both architectures: still the same function. */
+/** Random chains of steps, in random order, on random models of every family: still the same function. */
 class ChainPropertiesTest {
     private static final Grower GROWER = new Grower(new CpuPadKernel());
 
@@ -28,7 +28,8 @@ class ChainPropertiesTest {
     Arbitrary<TransformerConfig> configs() {
         return Arbitraries.of(TestConfigs.llama(RopeLayout.INTERLEAVED, true), TestConfigs.llama(RopeLayout.HALF_SPLIT, false),
                 TestConfigs.generic(Activation.RELU, true), TestConfigs.generic(Activation.GELU, false),
-                TestConfigs.genericRope(RopeLayout.HALF_SPLIT));
+                TestConfigs.genericRope(RopeLayout.HALF_SPLIT), TestConfigs.mistral(), TestConfigs.qwen2(true),
+                TestConfigs.gpt2(true), TestConfigs.gpt2(false), TestConfigs.bert(true), TestConfigs.bert(false));
     }
 
     @Property(tries = 40)

@@ -52,12 +52,19 @@ final class RandomSteps {
         if (c.attention().queryHeads() > 12) {
             kinds.remove("heads");
         }
+        if (c.postNorm()) {
+            kinds.remove("layers"); // no exact identity layer after each residual add (DESIGN 2.2)
+            if (c.hidden() > 24) {
+                kinds.remove("hidden"); // duplication multiplies the width: keep chains cheap
+            }
+        }
         return switch (kinds.get(r.nextInt(kinds.size()))) {
             case "mlp" -> new MlpExpansion(c.mlp().size() + 1 + r.nextInt(16));
             case "heads" -> r.nextBoolean()
                     ? new HeadAddition(c.attention().queriesPerGroup() * (1 + r.nextInt(2)), false)
                     : new HeadAddition(c.attention().kvHeads(), true);
-            case "hidden" -> new HiddenExpansion(c.hidden() + 1 + r.nextInt(12));
+            case "hidden" -> new HiddenExpansion(c.postNorm() ? c.hidden() * (2 + r.nextInt(2))
+                    : c.hidden() + 1 + r.nextInt(12));
             case "layers" -> layers(c, r);
             case "head_dim" -> new HeadDimExpansion(keySize(c, r));
             case "head_key" -> new HeadKeyExpansion(keySize(c, r));

@@ -9,8 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks a grown model against the recipes that made it, entry by entry: every old entry is scale × its source, and
- * every new entry whose rule is ZERO is exactly zero. The recipes are recomputed from the configs, independently of
+ * Checks a grown model against the recipes that made it, entry by entry: every old entry is scale × its source,
+ * every new entry whose rule is ZERO is exactly zero, and every AXIS_MEAN entry is the mean of its source along the
+ * grown axis. The recipes are recomputed from the configs, independently of
  * the padding kernel under test.
  */
 final class RecipeChecks {
@@ -38,9 +39,36 @@ final class RecipeChecks {
                     }
                 } else if (r.fill() == NewEntries.ZERO && v != 0.0) {
                     fail(r.target() + " entry " + flat + " must be exactly zero, got " + v);
+                } else if (r.fill() == NewEntries.AXIS_MEAN) {
+                    rounding.set(0, axisMean(r, src, index));
+                    if (v != rounding.get(0)) {
+                        fail(r.target() + " entry " + flat + " must be the mean along the grown axis, "
+                                + rounding.get(0) + ", got " + v);
+                    }
                 }
             }
         }
+    }
+
+    /** scale × the mean of the source along the grown axis at this entry's other indices (0 where there are none). */
+    private static double axisMean(TensorRecipe r, Tensor src, int[] index) {
+        int axis = r.grownAxis();
+        long flat = 0;
+        long stride = 0;
+        for (int a = 0; a < index.length; a++) {
+            int old = a == axis ? 0 : r.newToOld()[a][index[a]];
+            if (old < 0 || src == null) {
+                return 0.0;
+            }
+            flat = flat * r.oldShape()[a] + old;
+            stride = a == axis ? 1 : stride * r.oldShape()[a];
+        }
+        long n = r.oldShape()[axis];
+        double sum = 0;
+        for (long k = 0; k < n; k++) {
+            sum += src.get(flat + k * stride);
+        }
+        return r.scale() * (sum / n);
     }
 
     private static void unflatten(long flat, long[] shape, int[] index) {

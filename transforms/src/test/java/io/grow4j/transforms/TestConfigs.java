@@ -8,7 +8,7 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 
-/** Small configs of both architectures for growth tests. */
+/** Small configs of every family for growth tests. */
 final class TestConfigs {
     private TestConfigs() {
     }
@@ -32,5 +32,33 @@ final class TestConfigs {
         return new TransformerConfig(Architecture.GENERIC, 29, 20, 2, 16,
                 new AttentionConfig(3, 3, 5, 7, bias), new MlpConfig(33, activation, bias), 1e-6,
                 new Positions.Learned(), false);
+    }
+
+    /** Mistral: Llama's blocks, no biases, half-split RoPE as its directories store it. */
+    static TransformerConfig mistral() {
+        return new TransformerConfig(Architecture.MISTRAL, 33, 16, 2, 16,
+                new AttentionConfig(4, 2, 4, 4, false), new MlpConfig(28, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT), false);
+    }
+
+    /** Qwen2: biases on Q, K and V but not on the output projection. */
+    static TransformerConfig qwen2(boolean tied) {
+        return new TransformerConfig(Architecture.QWEN2, 35, 16, 2, 16,
+                new AttentionConfig(4, 2, 4, 4, true, false), new MlpConfig(30, Activation.SWIGLU, false), 1e-6,
+                new Positions.Rope(1e6, RopeLayout.HALF_SPLIT), tied);
+    }
+
+    /** GPT-2: pre-LayerNorm with biases, learned positions, gelu_new, head size hidden / heads. */
+    static TransformerConfig gpt2(boolean tied) {
+        return new TransformerConfig(Architecture.GPT2, 31, 12, 2, 16,
+                new AttentionConfig(3, 3, 4, 4, true), new MlpConfig(48, Activation.GELU_TANH, true), 1e-5,
+                new Positions.Learned(), tied);
+    }
+
+    /** BERT: post-LayerNorm encoder, token types, embedding LayerNorm, exact GELU, optional pooler. */
+    static TransformerConfig bert(boolean pooler) {
+        return new TransformerConfig(Architecture.BERT, 29, 12, 2, 16,
+                new AttentionConfig(2, 2, 6, 6, true), new MlpConfig(30, Activation.GELU, true), 1e-12,
+                new Positions.Learned(), false, 2, pooler);
     }
 }

@@ -1,22 +1,18 @@
 package io.grow4j.transforms.steps;
 
-import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.Dim;
-import io.grow4j.model.Role;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.AxisRecipes;
-import io.grow4j.transforms.EntryRule;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Paper transformation 5: hidden size h → h'. Every writer into the residual stream writes zero in the new dims, so
- * they stay zero; readers' new input columns are arbitrary since they multiply zeros. RMSNorm then sees
- * mean(x²)·h/h': gains × sqrt(h/h') and epsilon × h/h' give back exactly the old normalised values (DESIGN 2.1).
+ * Paper transformation 5: hidden size h → h'. How the new dims are kept out of the function depends on the norm
+ * ({@link HiddenGrowth}): zeros and rescaled RMSNorm gains (DESIGN 2.1), mean fill for pre-LayerNorm models such as
+ * GPT-2, duplication by an integer factor for post-norm models such as BERT (DESIGN 2.2).
  */
 public record HiddenExpansion(int size) implements GrowthStep {
 
@@ -29,31 +25,22 @@ public record HiddenExpansion(int size) implements GrowthStep {
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
         Growth.mustGrow(problems, "hidden size", config.hidden(), size);
+        if (problems.isEmpty()) {
+            problems.addAll(HiddenGrowth.of(config).problems(config, size));
+        }
         return problems;
     }
 
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        double ratio = (double) config.hidden() / size;
-        return config.withHidden(size, config.normEps() * ratio);
+        return config.withHidden(size, config.normEps() * HiddenGrowth.of(config).epsScale(config.hidden(), size));
     }
 
     @Override
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
-        double gainScale = Math.sqrt((double) before.hidden() / size);
-        Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
-        for (Role writer : List.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN,
-                Role.B_DOWN)) {
-            rules.put(writer, EntryRule.ZERO);
-        }
-        for (Role reader : List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP, Role.OUTPUT)) {
-            rules.put(reader, EntryRule.ARBITRARY);
-        }
-        for (Role norm : List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM)) {
-            rules.put(norm, EntryRule.meanScaled(gainScale));
-        }
-        Map<Dim, int[]> maps = Map.of(Dim.HIDDEN, PadSpec.prefix(before.hidden(), size));
-        return AxisRecipes.build(before, after, maps, rules);
+        HiddenGrowth growth = HiddenGrowth.of(before);
+        Map<Dim, int[]> maps = Map.of(Dim.HIDDEN, growth.hiddenMap(before.hidden(), size));
+        return AxisRecipes.build(before, after, maps, growth.rules(before.hidden(), size));
     }
 
     @Override

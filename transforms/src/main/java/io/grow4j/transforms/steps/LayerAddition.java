@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Paper transformation 6: insert whole pre-norm blocks at any depth. A new block's attention output projection and
+ * Paper transformation 6: insert whole pre-norm blocks at any depth (post-norm models are refused: DESIGN 2.2). A new block's attention output projection and
  * MLP second layer (and their biases) are zero, so it adds nothing to the residual stream: an identity. Everything
  * else is arbitrary, at the scale of the same tensor in the nearest old layer. {@code at} lists the new layers'
  * positions in the grown model; empty means "append at the end".
@@ -37,6 +37,11 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
         Growth.mustBePositive(problems, "add", add);
+        if (config.postNorm()) {
+            problems.add(config.architecture().id() + " normalises after each residual add, so a block whose output"
+                    + " projections are zero still applies its LayerNorm to the stream (LN(x) != x): post-norm models"
+                    + " have no exact identity layer to add");
+        }
         if (!problems.isEmpty() || at.isEmpty()) {
             return problems;
         }

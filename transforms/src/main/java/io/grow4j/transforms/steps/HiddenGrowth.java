@@ -1,0 +1,113 @@
+package io.grow4j.transforms.steps;
+
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.NormKind;
+import io.grow4j.model.Role;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.EntryRule;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three exact ways to widen the residual stream (DESIGN 2.1, 2.2), one per kind of norm, as data: how the
+ * hidden axis maps, how each role's tensors treat it, and what happens to epsilon.
+ *
+ * <ul>
+ *   <li>ZERO_FILL (pre-RMSNorm): writers write zeros in the new dims; RMSNorm sees mean(x²)·h/h', so gains ×
+ *       sqrt(h/h') and eps × h/h'. Any size.</li>
+ *   <li>MEAN_FILL (pre-LayerNorm): every new dim holds the mean of the old ones (writers' new rows and embeddings'
+ *       new columns are means), so LayerNorm's mean is unchanged and its variance shrinks by h/h': gains ×
+ *       sqrt(h/h'), eps × h/h'; new LayerNorm bias entries zero make the normalised new dims zero, so readers' new
+ *       columns stay arbitrary. Any size.</li>
+ *   <li>DUPLICATION (post-norm): h' = m·h, dim i' copies dim i' mod h; writers, gains and biases tile, readers'
+ *       input columns are divided by m so the m copies sum to the original. Mean and variance of the tiled vector
+ *       are the old ones, so eps stays. Integer multiples only: a post-norm block normalises the residual stream
+ *       itself, so no fill of new dims can leave its statistics alone.</li>
+ * </ul>
+ */
+enum HiddenGrowth {
+    ZERO_FILL, MEAN_FILL, DUPLICATION;
+
+    /** Residual-stream writers: their hidden rows (or columns, for embeddings) are what the stream holds. */
+    private static final List<Role> WRITERS = List.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING,
+            Role.TOKEN_TYPE_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN);
+    /** Readers of normalised hidden states: their hidden columns multiply the new dims. */
+    private static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
+            Role.OUTPUT);
+    private static final List<Role> GAINS = List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM,
+            Role.EMBEDDING_NORM);
+    private static final List<Role> NORM_BIASES = List.of(Role.ATTENTION_NORM_BIAS, Role.MLP_NORM_BIAS,
+            Role.FINAL_NORM_BIAS, Role.EMBEDDING_NORM_BIAS);
+
+    static HiddenGrowth of(TransformerConfig config) {
+        if (config.postNorm()) {
+            return DUPLICATION;
+        }
+        return config.normKind() == NormKind.LAYER ? MEAN_FILL : ZERO_FILL;
+    }
+
+    /** Why this way cannot widen {@code config} to {@code size} exactly. */
+    List<String> problems(TransformerConfig config, int size) {
+        List<String> problems = new ArrayList<>();
+        String family = config.architecture().id();
+        if (this == DUPLICATION && size > config.hidden() && size % config.hidden() != 0) {
+            problems.add("hidden size " + config.hidden() + " -> " + size + " on " + family + " (post-norm) must be a "
+                    + "multiple: normalising after each residual add leaves duplication of every dim as the only exact "
+                    + "widening (try " + 2 * config.hidden() + " or " + 3 * config.hidden() + ")");
+        }
+        if (this == DUPLICATION && config.architecture().languageModelHead() && config.tiedEmbeddings()) {
+            problems.add("a tied output head would have to both copy and split the embedding's duplicated dims");
+        }
+        if (this == MEAN_FILL && config.architecture().embeddingNorm()) {
+            problems.add(family + " normalises the embeddings, which puts zeros, not the mean, in new residual dims");
+        }
+        return problems;
+    }
+
+    double epsScale(int hidden, int size) {
+        return this == DUPLICATION ? 1.0 : (double) hidden / size;
+    }
+
+    int[] hiddenMap(int hidden, int size) {
+        if (this != DUPLICATION) {
+            return PadSpec.prefix(hidden, size);
+        }
+        int[] map = new int[size];
+        for (int i = 0; i < size; i++) {
+            map[i] = i % hidden;
+        }
+        return map;
+    }
+
+    Map<Role, EntryRule> rules(int hidden, int size) {
+        Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
+        double gainScale = Math.sqrt((double) hidden / size);
+        switch (this) {
+            case ZERO_FILL -> {
+                WRITERS.forEach(r -> rules.put(r, EntryRule.ZERO));
+                READERS.forEach(r -> rules.put(r, EntryRule.ARBITRARY));
+                GAINS.forEach(r -> rules.put(r, EntryRule.meanScaled(gainScale)));
+            }
+            case MEAN_FILL -> {
+                WRITERS.forEach(r -> rules.put(r, EntryRule.AXIS_MEAN));
+                READERS.forEach(r -> rules.put(r, EntryRule.ARBITRARY));
+                GAINS.forEach(r -> rules.put(r, EntryRule.meanScaled(gainScale)));
+                NORM_BIASES.forEach(r -> rules.put(r, EntryRule.ZERO));
+            }
+            case DUPLICATION -> {
+                double split = 1.0 / (size / hidden);
+                WRITERS.forEach(r -> rules.put(r, EntryRule.copied(1.0)));
+                READERS.forEach(r -> rules.put(r, EntryRule.copied(split)));
+                GAINS.forEach(r -> rules.put(r, EntryRule.copied(1.0)));
+                NORM_BIASES.forEach(r -> rules.put(r, EntryRule.copied(1.0)));
+                // the pooler reads hidden (split) and writes pooled hidden dims (tiled): one scale covers both
+                rules.put(Role.POOLER, EntryRule.copied(split));
+                rules.put(Role.POOLER_BIAS, EntryRule.copied(1.0));
+            }
+        }
+        return rules;
+    }
+}
