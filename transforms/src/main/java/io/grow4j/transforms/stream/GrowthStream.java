@@ -27,6 +27,11 @@ import java.util.SequencedMap;
  * comes last.
  */
 final class GrowthStream implements AutoCloseable {
+    /**
+     * How many output tensors ahead statistics are started: enough to keep every core busy while one tensor is
+     * written, few enough that the mapped references stay a handful of tensors.
+     */
+    private static final int PREFETCH_AHEAD = Runtime.getRuntime().availableProcessors() + 1;
     private final PlanTrace trace;
     private final SourceTensors source;
     private final StagedTensors staged;
@@ -34,6 +39,7 @@ final class GrowthStream implements AutoCloseable {
     private final Arena bufferArena = Arena.ofShared();
     private MemorySegment buffer;
     private int copied;
+    private int prefetched;
 
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
         this.trace = trace;
@@ -59,10 +65,14 @@ final class GrowthStream implements AutoCloseable {
     void writeTo(Path dir, ShardPlan plan, StreamProgress progress) throws IOException {
         Files.createDirectory(dir);
         allocateBuffer(plan);
+        List<SafetensorsEntry> all = plan.shards().stream().flatMap(s -> s.entries().stream()).toList();
+        int next = 0;
         for (ShardPlan.Shard shard : plan.shards()) {
             try (ShardWriter writer = ShardWriter.create(dir, shard)) {
                 for (SafetensorsEntry entry : shard.entries()) {
+                    prefetchThrough(all, next + PREFETCH_AHEAD);
                     writeTensor(writer, entry);
+                    next++;
                     progress.tensorWritten(entry.name(), entry.byteSize());
                 }
             }
@@ -72,6 +82,13 @@ final class GrowthStream implements AutoCloseable {
         HfCheckpoint.writeConfig(dir, grownConfig(), dtypes);
         if (plan.sharded()) {
             SafetensorsWriter.writeIndex(dir.resolve(SafetensorsWriter.INDEX), plan.weightMap(), plan.dataBytes());
+        }
+    }
+
+    /** Statistics for the output tensors up to index {@code last} start on other threads (each tensor once). */
+    private void prefetchThrough(List<SafetensorsEntry> all, int last) {
+        for (; prefetched <= Math.min(last, all.size() - 1); prefetched++) {
+            staged.prefetch(finalKey(keysByName.get(all.get(prefetched).name())));
         }
     }
 

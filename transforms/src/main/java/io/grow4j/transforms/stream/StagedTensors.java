@@ -4,7 +4,6 @@ import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
-import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
@@ -24,6 +23,7 @@ final class StagedTensors implements AutoCloseable {
     private final PadKernel kernel;
     private final IntermediateCache cache;
     private final Map<StagedKey, Fill> fills = new HashMap<>();
+    private final FillPrefetcher prefetcher;
     private Arena scope = Arena.ofShared();
 
     StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
@@ -31,6 +31,7 @@ final class StagedTensors implements AutoCloseable {
         this.source = source;
         this.kernel = kernel;
         this.cache = new IntermediateCache(cacheBytes);
+        this.prefetcher = new FillPrefetcher(trace, source, Runtime.getRuntime().availableProcessors());
     }
 
     /** Writes tensor {@code k} into {@code dst}, which has its traced dtype and shape. */
@@ -52,16 +53,21 @@ final class StagedTensors implements AutoCloseable {
      */
     private Fill fill(StagedKey at, TensorRecipe r) throws IOException {
         Fill known = fills.get(at);
-        if (known != null) {
-            return known;
+        if (known == null) {
+            known = prefetcher.take(at);
         }
-        int step = at.stage() - 1;
-        // The in-memory grower hands FillResolver the statsFrom tensor whenever there is one; only ZERO ignores it.
-        boolean needsReference = r.statsFrom() != null && r.fill() != NewEntries.ZERO;
-        Tensor reference = needsReference ? get(new StagedKey(step, r.statsFrom())) : null;
-        Fill fill = FillResolver.resolve(r, reference, trace.plan().seed(), step);
-        fills.put(at, fill);
-        return fill;
+        if (known == null) {
+            int step = at.stage() - 1;
+            Tensor reference = FillPrefetcher.needsReference(r) ? get(new StagedKey(step, r.statsFrom())) : null;
+            known = FillResolver.resolve(r, reference, trace.plan().seed(), step);
+        }
+        fills.put(at, known);
+        return known;
+    }
+
+    /** Starts, on other threads, the statistics that building output tensor {@code k} will need. */
+    void prefetch(StagedKey k) {
+        prefetcher.prefetch(k);
     }
 
     /** Tensor {@code k}: a view of the source file, or an intermediate from the cache (computed on a miss). */
@@ -100,6 +106,7 @@ final class StagedTensors implements AutoCloseable {
 
     @Override
     public void close() {
+        prefetcher.close();
         scope.close();
         cache.close();
     }
