@@ -48,8 +48,9 @@ class OnnxBadInputTest {
     void layerAdditionIsRefusedForOnnxBert() throws IOException {
         Path out = dir.resolve("deeper.onnx");
         Cli grow = grow(MiniLm.path(), "steps:\n  - layers: {add: 1}\n", out);
+        // refused by the plan (post-norm BERT has no exact identity layer) or, failing that, by the ONNX writer
         assertRefused(grow, "grow", out, "layer");
-        assertTrue(grow.err().contains("post-LayerNorm") || grow.err().contains("post-LN"), grow.err());
+        assertTrue(grow.err().contains("post-norm") || grow.err().contains("post-LayerNorm"), grow.err());
     }
 
     @Test
