@@ -14,11 +14,11 @@ import java.util.List;
  * {@link EncoderForward}. A model handed to the wrong pass is refused up front with every reason, never computed
  * wrongly.
  */
-final class ForwardSupport {
+public final class ForwardSupport {
     private ForwardSupport() {
     }
 
-    static void check(TransformerConfig config) {
+    public static void check(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
         String family = config.architecture().id();
         if (config.postNorm()) {

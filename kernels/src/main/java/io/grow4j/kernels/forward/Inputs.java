@@ -3,11 +3,11 @@ package io.grow4j.kernels.forward;
 import io.grow4j.model.TransformerConfig;
 
 /** The argument checks both forward passes share, so they fail on the same inputs with the same words. */
-final class Inputs {
+public final class Inputs {
     private Inputs() {
     }
 
-    static void checkToken(int token, int position, TransformerConfig config) {
+    public static void checkToken(int token, int position, TransformerConfig config) {
         if (token < 0 || token >= config.vocabSize()) {
             throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, "
                     + config.vocabSize() + ")");
@@ -19,7 +19,7 @@ final class Inputs {
     }
 
     /** Checks a whole sequence before any work starts, so a bad id late in it does not waste the forward pass. */
-    static void checkSequence(int[] tokens, TransformerConfig config) {
+    public static void checkSequence(int[] tokens, TransformerConfig config) {
         if (tokens.length > config.maxSeqLen()) {
             throw new IllegalArgumentException("sequence of " + tokens.length + " tokens is longer than maxSeqLen "
                     + config.maxSeqLen());

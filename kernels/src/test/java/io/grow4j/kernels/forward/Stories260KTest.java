@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A real trained checkpoint: llama2.c's stories260K. Greedy decoding from BOS must reproduce the ids llama2.c's
  * run.c prints (shared/data/README.md), in float on the CPU backend and in the double reference alike.
  */
-class Stories260KTest {
+public class Stories260KTest {
     private static final String CHECKPOINT = "shared/data/stories260K.bin";
     private static final int[] RUN_C_GREEDY = {461, 461, 401, 401, 401, 461, 378, 455, 473, 456, 435, 299, 362, 409,
             283, 264};
@@ -53,7 +53,7 @@ class Stories260KTest {
     }
 
     /** Walks up from the working directory; a missing checkpoint is a failure, never a skip. */
-    static Path findCheckpoint() {
+    public static Path findCheckpoint() {
         Path start = Path.of("").toAbsolutePath();
         for (Path dir = start; dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve(CHECKPOINT);

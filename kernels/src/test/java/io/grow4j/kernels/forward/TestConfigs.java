@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Small configs covering both architectures and every optional feature the forward passes implement. */
-final class TestConfigs {
+public final class TestConfigs {
     private TestConfigs() {
     }
 
     /** Name → config; names say what each one exercises. */
-    static Map<String, TransformerConfig> all() {
+    public static Map<String, TransformerConfig> all() {
         Map<String, TransformerConfig> m = new TreeMap<>();
         m.put("llama gqa interleaved tied", new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 32,
                 new AttentionConfig(6, 2, 4, 4, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
@@ -47,7 +47,7 @@ final class TestConfigs {
     }
 
     /** Large enough that the CPU backend's parallel and blocked paths run. */
-    static TransformerConfig wide() {
+    public static TransformerConfig wide() {
         return new TransformerConfig(Architecture.LLAMA, 1000, 256, 2, 64,
                 new AttentionConfig(8, 4, 32, 32, false), new MlpConfig(700, Activation.SWIGLU, false), 1e-5,
                 new Positions.Rope(10000, RopeLayout.INTERLEAVED), false);

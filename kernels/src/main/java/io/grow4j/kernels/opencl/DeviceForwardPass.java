@@ -1,0 +1,268 @@
+package io.grow4j.kernels.opencl;
+
+import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.forward.ForwardSupport;
+import io.grow4j.kernels.forward.Inputs;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
+import io.grow4j.model.Positions;
+import io.grow4j.model.Role;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import org.jocl.cl_mem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The float32 forward pass with everything on the OpenCL device: weights, activations and the key/value cache. Each
+ * token is one fixed sequence of launches (the {@link DecodePlan}) whose arguments were set when the session was
+ * made; the host writes the token, its position and RoPE's cosines and sines (one small write) and reads the logits
+ * back. Same semantics as {@link io.grow4j.kernels.forward.ForwardPass}: RMSNorm or LayerNorm, RoPE in both layouts
+ * or learned positions, GQA, biases, SwiGLU/ReLU/GELU/tanh-GELU, tied or untied head.
+ *
+ * <pre>
+ *   embed                      x ← tok_emb[token] (+ pos_emb[position])
+ *   per layer l:
+ *   layer_l.attention_norm     xb ← norm(x)
+ *   layer_l.qkv_projection     q ← Wq·xb + bq     keys[l][pos] ← Wk·xb + bk     values[l][pos] ← Wv·xb + bv
+ *   layer_l.rope               q, keys[l][pos] rotated                                (RoPE models)
+ *   layer_l.attention          att ← softmax(q·keys[l]ᵀ / √k) · values[l]
+ *   layer_l.output_projection  x ← x + Wo·att + bo
+ *   layer_l.mlp_norm           xb ← norm(x)
+ *   layer_l.mlp_up             hb ← silu(Wgate·xb) ⊙ (Wup·xb + bup)   or   act(Wup·xb + bup)
+ *   layer_l.mlp_down           x ← x + Wdown·hb + bdown
+ *   final_norm                 xb ← norm(x)
+ *   lm_head                    logits ← head·xb                       (head: tok_emb when tied)  → host
+ * </pre>
+ *
+ * Sessions are independent (each owns its activations and cache) and not thread-safe; {@link #close()} frees every
+ * session's device memory too.
+ */
+public final class DeviceForwardPass implements AutoCloseable {
+    private final TransformerConfig config;
+    private final DecodeProgram program;
+    private final DecodeWeights weights;
+    private final DeviceTensor placeholder;   // bound where a kernel argument is unused (no bias, no positions)
+    private final List<Binding> bindings;
+    private final DecodePlan plan;
+    private final List<DeviceDecodingSession> sessions = new ArrayList<>();
+    private final boolean ownsDevice;
+
+    /** A plan step and how a session's buffers become its kernel arguments. */
+    record Binding(DecodePlan.Step step, Function<DecodeBuffers, Object[]> args) {
+    }
+
+    private DeviceForwardPass(TransformerConfig config, DecodeProgram program, DecodeWeights weights,
+                              boolean ownsDevice) {
+        this.config = config;
+        this.program = program;
+        this.weights = weights;
+        this.ownsDevice = ownsDevice;
+        this.placeholder = new DeviceTensor(program.device(), io.grow4j.model.DType.F32, new long[] {1}, "placeholder");
+        this.bindings = new PlanBuilder().build();
+        this.plan = new DecodePlan(bindings.stream().map(Binding::step).toList());
+    }
+
+    /** Uploads the model's weights (as F32) to the program's device; the caller keeps the device open. */
+    public DeviceForwardPass(Model model, DecodeProgram program) {
+        this(checked(model.config()), program, DecodeWeights.upload(model, program.device()), false);
+    }
+
+    /** Opens the profile's device, builds the decoder and uploads the model; {@link #close()} closes the device. */
+    public static DeviceForwardPass open(Model model, DeviceProfile profile) {
+        checked(model.config());
+        ClDevice device = ClDevice.open(profile.device());
+        try {
+            DecodeProgram program = DecodeProgram.build(device, profile);
+            return new DeviceForwardPass(model.config(), program, DecodeWeights.upload(model, device), true);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts from tensors already on the device (a model grown there): F32 tensors are read in place and stay owned by
+     * the caller, who must keep them open while this pass lives; other dtypes are converted on the device. Nothing
+     * goes through the host.
+     */
+    public static DeviceForwardPass fromDevice(TransformerConfig config, Map<TensorKey, DeviceTensor> tensors,
+                                               DecodeProgram program) {
+        checked(config);
+        DecodeWeights weights = DecodeWeights.adopt(config, tensors, program.device(), program.sizes().padGroup());
+        return new DeviceForwardPass(config, program, weights, false);
+    }
+
+    private static TransformerConfig checked(TransformerConfig config) {
+        ForwardSupport.check(config);
+        return config;
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    public DecodePlan plan() {
+        return plan;
+    }
+
+    /** The device, in words, with the decoder's layout. */
+    public String device() {
+        return program.device().info().describe() + ", " + program.layout() + " layout";
+    }
+
+    public DecodeProgram program() {
+        return program;
+    }
+
+    public DeviceDecodingSession newSession() {
+        DeviceDecodingSession session = new DeviceDecodingSession(this, program, bindings);
+        sessions.add(session);
+        return session;
+    }
+
+    /** Logits at every position of the sequence: [tokens.length][vocab]. */
+    public float[][] logits(int[] tokens) {
+        Inputs.checkSequence(tokens, config);
+        try (DeviceDecodingSession session = newSession()) {
+            float[][] out = new float[tokens.length][];
+            for (int i = 0; i < tokens.length; i++) {
+                out[i] = session.next(tokens[i]);
+            }
+            return out;
+        }
+    }
+
+    void closed(DeviceDecodingSession session) {
+        sessions.remove(session);
+    }
+
+    @Override
+    public void close() {
+        for (DeviceDecodingSession s : List.copyOf(sessions)) {
+            s.close();
+        }
+        weights.close();
+        placeholder.close();
+        if (ownsDevice) {
+            program.device().close();
+        }
+    }
+
+    /** Builds the launch sequence of the class comment; each step's arguments are read from a session's buffers. */
+    private final class PlanBuilder {
+        private static final int STORE = 0;
+        private static final int RESIDUAL = 1;
+        private final List<Binding> out = new ArrayList<>();
+        private final DecodeSizes sizes = program.sizes();
+        private final AttentionConfig a = config.attention();
+        private final int hidden = config.hidden();
+        private final cl_mem none = placeholder.buffer();
+
+        List<Binding> build() {
+            boolean learned = config.positions() instanceof Positions.Learned;
+            cl_mem positions = learned ? weights.get(Role.POSITION_EMBEDDING) : none;
+            elementwise("embed", "embed", hidden,
+                    b -> new Object[] {weights.get(Role.TOKEN_EMBEDDING), positions, b.x, b.step, hidden, learned ? 1 : 0});
+            for (int l = 0; l < config.layers(); l++) {
+                layer(l);
+            }
+            norm("final_norm", weights.get(Role.FINAL_NORM), weights.optional(Role.FINAL_NORM_BIAS, -1, none));
+            cl_mem head = config.tiedEmbeddings() ? weights.get(Role.TOKEN_EMBEDDING) : weights.get(Role.OUTPUT);
+            project("lm_head", head, null, config.vocabSize(), hidden, STORE, b -> b.xb, b -> b.logits);
+            return out;
+        }
+
+        private void layer(int l) {
+            String p = "layer_" + l + ".";
+            norm(p + "attention_norm", weights.get(Role.ATTENTION_NORM, l),
+                    weights.optional(Role.ATTENTION_NORM_BIAS, l, none));
+            qkv(p + "qkv_projection", l);
+            if (config.positions() instanceof Positions.Rope rope) {
+                int pairs = a.keySize() / 2;
+                int half = rope.layout() == io.grow4j.model.RopeLayout.HALF_SPLIT ? 1 : 0;
+                elementwise(p + "rope", "rope", (long) (a.queryHeads() + a.kvHeads()) * pairs,
+                        b -> new Object[] {b.q, b.keys[l], b.step, a.queryHeads(), a.kvHeads(), a.keySize(), half});
+            }
+            float scale = (float) (1.0 / Math.sqrt(a.keySize()));
+            int group = sizes.attentionGroup();
+            step(p + "attention", "attention", new long[] {(long) a.queryHeads() * group}, new long[] {group},
+                    b -> new Object[] {b.q, b.keys[l], b.values[l], b.att, b.scores, b.step, b.capacity,
+                            a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize(), scale});
+            project(p + "output_projection", weights.get(Role.WO, l), weights.optional(Role.BO, l, null), hidden,
+                    a.queryHeads() * a.valueSize(), RESIDUAL, b -> b.att, b -> b.x);
+            norm(p + "mlp_norm", weights.get(Role.MLP_NORM, l), weights.optional(Role.MLP_NORM_BIAS, l, none));
+            mlpUp(p + "mlp_up", l);
+            project(p + "mlp_down", weights.get(Role.W_DOWN, l), weights.optional(Role.B_DOWN, l, null), hidden,
+                    config.mlp().size(), RESIDUAL, b -> b.hb, b -> b.x);
+        }
+
+        private void qkv(String name, int l) {
+            int qRows = a.queryHeads() * a.keySize();
+            int kRows = a.kvHeads() * a.keySize();
+            int vRows = a.kvHeads() * a.valueSize();
+            cl_mem bq = weights.optional(Role.BQ, l, null);
+            cl_mem bk = weights.optional(Role.BK, l, null);
+            cl_mem bv = weights.optional(Role.BV, l, null);
+            int mask = (bq != null ? 1 : 0) | (bk != null ? 2 : 0) | (bv != null ? 4 : 0);
+            long[][] range = sizes.project(qRows, kRows, vRows);
+            step(name, "project", range[0], range[1], b -> new Object[] {
+                    weights.get(Role.WQ, l), weights.get(Role.WK, l), weights.get(Role.WV, l),
+                    orNone(bq), orNone(bk), orNone(bv), b.xb, b.q, b.keys[l], b.values[l],
+                    qRows, kRows, vRows, hidden, mask, STORE, b.step, kRows, vRows});
+        }
+
+        private void mlpUp(String name, int l) {
+            int rows = config.mlp().size();
+            cl_mem bias = weights.optional(Role.B_UP, l, null);
+            switch (config.mlp().activation()) {
+                case SWIGLU -> {
+                    long[][] range = sizes.project(rows);
+                    step(name, "project_swiglu", range[0], range[1], b -> new Object[] {
+                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), b.xb, b.hb, rows,
+                            hidden, bias != null ? 1 : 0});
+                }
+                case RELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 2, b -> b.xb, b -> b.hb);
+                case GELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 3, b -> b.xb, b -> b.hb);
+                case GELU_TANH -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 4, b -> b.xb,
+                        b -> b.hb);
+            }
+        }
+
+        private void norm(String name, cl_mem gain, cl_mem bias) {
+            int group = sizes.normGroup();
+            float eps = (float) config.normEps();
+            int layer = config.normKind() == NormKind.LAYER ? 1 : 0;
+            step(name, "norm", new long[] {group}, new long[] {group},
+                    b -> new Object[] {b.xb, b.x, gain, bias, eps, hidden, layer});
+        }
+
+        private void project(String name, cl_mem w, cl_mem bias, int rows, int cols, int mode,
+                             Function<DecodeBuffers, cl_mem> in, Function<DecodeBuffers, cl_mem> result) {
+            long[][] range = sizes.project(rows, 0, 0);
+            step(name, "project", range[0], range[1], b -> new Object[] {w, none, none, orNone(bias), none, none,
+                    in.apply(b), result.apply(b), none, none, rows, 0, 0, cols, bias != null ? 1 : 0, mode, b.step,
+                    0, 0});
+        }
+
+        private void elementwise(String name, String kernel, long items, Function<DecodeBuffers, Object[]> args) {
+            long[][] range = sizes.elementwise(items);
+            step(name, kernel, range[0], range[1], args);
+        }
+
+        private void step(String name, String kernel, long[] global, long[] local,
+                          Function<DecodeBuffers, Object[]> args) {
+            if (global[0] > 0) { // an empty range (a zero-size tensor) is no work, and OpenCL refuses it
+                out.add(new Binding(new DecodePlan.Step(name, kernel, global, local), args));
+            }
+        }
+
+        private cl_mem orNone(cl_mem m) {
+            return m == null ? none : m;
+        }
+    }
+}
