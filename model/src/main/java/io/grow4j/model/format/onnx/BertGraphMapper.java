@@ -15,12 +15,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Maps a BERT encoder graph to grow4j's roles by walking its residual stream: embeddings, then layer after layer
- * while Linears read the current hidden state, then the graph output. Every float initializer must end up with a
- * role, so nothing the function depends on is silently left behind (a pooler, a task head).
+ * while Linears read the current hidden state, then the graph output and an optional pooler. Every float initializer
+ * must end up with a role, so nothing the function depends on is silently left behind (a task head, say).
  */
 final class BertGraphMapper {
     private final GraphIndex g;
@@ -55,9 +56,16 @@ final class BertGraphMapper {
             throw new GraphMappingException("no encoder layer reads the embedding LayerNorm output '" + x + "'");
         }
         checkOutput(x);
+        Optional<PoolerMatch> pooler = PoolerMatch.at(g, x);
+        pooler.ifPresent(p -> {
+            put(Role.POOLER, -1, p.weight(), p.transposed());
+            put(Role.POOLER_BIAS, -1, p.bias(), false);
+        });
         checkEverythingMapped();
-        TransformerConfig config = config(embeddings, layers);
-        return new BertGraphLayout(config, weights, constants, x);
+        TransformerConfig config = config(embeddings, layers, pooler.isPresent());
+        List<String> outputs = new ArrayList<>(List.of(x));
+        pooler.ifPresent(p -> outputs.add(p.output()));
+        return new BertGraphLayout(config, weights, constants, outputs);
     }
 
     private void putEmbeddings(EmbeddingMatch e) {
@@ -104,15 +112,11 @@ final class BertGraphMapper {
         weights.put(key, new WeightSite(initializer, transposed));
     }
 
-    /** The last hidden state must leave the graph as is: a pooler or task head would need its own mapping. */
+    /** The last hidden state leaves the graph as is (a pooler may read it as well, never a task head). */
     private void checkOutput(String x) {
         if (!g.isGraphOutput(x)) {
             throw new GraphMappingException("the last layer's output '" + x + "' is not a graph output (read by "
-                    + Patterns.describe(g, g.consumers(x)) + "): poolers and task heads are not supported");
-        }
-        if (!g.consumers(x).isEmpty()) {
-            throw new GraphMappingException("the last hidden state '" + x + "' is also read by "
-                    + Patterns.describe(g, g.consumers(x)) + ": poolers and task heads are not supported");
+                    + Patterns.describe(g, g.consumers(x)) + "): task heads are not supported");
         }
     }
 
@@ -129,7 +133,7 @@ final class BertGraphMapper {
         }
     }
 
-    private TransformerConfig config(EmbeddingMatch e, List<EncoderLayerMatch> layers) {
+    private TransformerConfig config(EmbeddingMatch e, List<EncoderLayerMatch> layers, boolean pooler) {
         EncoderLayerMatch first = layers.getFirst();
         AttentionMatch a = first.attention();
         double eps = e.norm().epsilon();
@@ -148,7 +152,7 @@ final class BertGraphMapper {
         return new TransformerConfig(Architecture.BERT, dim(e.tokens(), 0), hidden, layers.size(),
                 dim(e.positions(), 0), new AttentionConfig(a.heads(), a.heads(), a.headSize(), a.headSize(), true),
                 new MlpConfig(ffn, activation, true), eps, new Positions.Learned(), false,
-                e.tokenTypes() == null ? 0 : dim(e.tokenTypes(), 0));
+                e.tokenTypes() == null ? 0 : dim(e.tokenTypes(), 0), pooler);
     }
 
     private static void checkSame(String where, Object actual, Object expected, String what) {

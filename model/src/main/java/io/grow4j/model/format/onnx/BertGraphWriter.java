@@ -21,7 +21,7 @@ import java.util.Set;
 
 /**
  * Puts a (grown) model back into the graph it was read from: each weight initializer gets the model's tensor in its
- * stored layout and dtype, each bound constant the value the new config implies, the hidden-state output its new
+ * stored layout and dtype, each bound constant the value the new config implies, the hidden-state outputs their new
  * width. Intermediate value_info entries are dropped: they are optional shape hints, and stale ones after growth
  * would make ONNX Runtime reject the model.
  */
@@ -45,6 +45,7 @@ final class BertGraphWriter {
         check(problems, "maximum sequence length (position_ids is stored in the graph)", was.maxSeqLen(),
                 now.maxSeqLen());
         check(problems, "token types", was.typeVocabSize(), now.typeVocabSize());
+        check(problems, "pooler", was.pooler(), now.pooler());
         return problems;
     }
 
@@ -57,8 +58,9 @@ final class BertGraphWriter {
         GraphProto.Builder graph = source.toBuilder();
         putWeights(graph, model, template.layout());
         new ConstantUpdate(new GraphIndex(source), graph).apply(template.layout().constants(), model.config());
-        setOutputWidth(graph, template.layout().output(), template.layout().config().hidden(),
-                model.config().hidden());
+        for (String output : template.layout().hiddenOutputs()) {
+            setOutputWidth(graph, output, template.layout().config().hidden(), model.config().hidden());
+        }
         graph.clearValueInfo();
         return template.model().toBuilder().setGraph(graph).build();
     }
@@ -82,7 +84,7 @@ final class BertGraphWriter {
         }
     }
 
-    /** The hidden-state output's last axis, where the graph fixes it (batch and sequence are usually symbolic). */
+    /** A hidden-state output's last axis, where the graph fixes it (batch and sequence are usually symbolic). */
     private static void setOutputWidth(GraphProto.Builder graph, String output, int oldHidden, int newHidden) {
         for (ValueInfoProto.Builder o : graph.getOutputBuilderList()) {
             if (!o.getName().equals(output) || !o.getType().hasTensorType()) {

@@ -73,13 +73,13 @@ class OnnxBadInputTest {
     }
 
     @Test
-    void aPoolerOnTheLastHiddenStateIsRefused() throws IOException {
+    void aTaskHeadOnTheLastHiddenStateIsRefused() throws IOException {
         GraphProto.Builder g = source.getGraph().toBuilder()
-                .addNode(NodeProto.newBuilder().setName("/pooler/ReduceMean").setOpType("ReduceMean")
+                .addNode(NodeProto.newBuilder().setName("/head/ReduceMean").setOpType("ReduceMean")
                         .addInput("last_hidden_state").addOutput("pooled"))
                 .addOutput(ValueInfoProto.newBuilder().setName("pooled"));
-        String message = readFails(write("pooler.onnx", g));
-        assertTrue(message.contains("/pooler/ReduceMean") && message.contains("poolers"), message);
+        String message = readFails(write("head.onnx", g));
+        assertTrue(message.contains("/head/ReduceMean") && message.contains("task heads are not supported"), message);
     }
 
     @Test

@@ -126,6 +126,53 @@ class OnnxGraphVariantsTest {
         assertReadsAndGrows(write("split-scale.onnx", g));
     }
 
+    @Test
+    void aPoolerAsPyTorchExportsIt() throws IOException {
+        float[] w = new float[384 * 384];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        ByteBuffer raw = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(w);
+        GraphProto.Builder g = source.getGraph().toBuilder()
+                .addInitializer(TensorProto.newBuilder().setName("pooler.dense.weight").addDims(384).addDims(384)
+                        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(raw.array())))
+                .addInitializer(TensorProto.newBuilder().setName("pooler.dense.bias").addDims(384)
+                        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[4 * 384])))
+                .addInitializer(int64s("/pooler/index", 0).toBuilder().clearDims())
+                .addNode(NodeProto.newBuilder().setName("/pooler/Gather").setOpType("Gather")
+                        .addInput("last_hidden_state").addInput("/pooler/index").addOutput("first")
+                        .addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
+                                .setType(AttributeProto.AttributeType.INT)))
+                .addNode(NodeProto.newBuilder().setName("/pooler/dense/Gemm").setOpType("Gemm").addInput("first")
+                        .addInput("pooler.dense.weight").addInput("pooler.dense.bias").addOutput("dense")
+                        .addAttribute(AttributeProto.newBuilder().setName("transB").setI(1)
+                                .setType(AttributeProto.AttributeType.INT)))
+                .addNode(NodeProto.newBuilder().setName("/pooler/Tanh").setOpType("Tanh").addInput("dense")
+                        .addOutput("pooler_output"))
+                .addOutput(source.getGraph().getOutput(0).toBuilder().setName("pooler_output"));
+        Path pooled = write("pooler.onnx", g);
+        Model read = new OnnxFormat().read(pooled);
+        assertEquals(true, read.config().pooler());
+        // Gemm with transB = 1 keeps W as [out, in], our layout: no transposition
+        assertEquals(w[5 * 384 + 7], (float) read.tensor(io.grow4j.model.Role.POOLER).get(5 * 384 + 7));
+
+        TransformerConfig wider = read.config().withHidden(768, read.config().normEps());
+        Map<TensorKey, Tensor> padded = new HashMap<>();
+        read.tensors().forEach((k, t) -> padded.put(k, OnnxFormatTest.zeroPadded(t, k.role().shape(wider))));
+        Path out = dir.resolve("pooler-wider.onnx");
+        new OnnxFormat().write(read.derive(wider, padded), out);
+        assertEquals(wider, new OnnxFormat().read(out).config());
+        ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
+        for (int o = 0; o < 2; o++) {
+            assertEquals(768, written.getGraph().getOutput(o).getType().getTensorType().getShape().getDim(2)
+                    .getDimValue(), written.getGraph().getOutput(o).getName());
+        }
+    }
+
     /** Same model as the original; after growing heads and head size, read back with those sizes. */
     private static void assertReadsAndGrows(Path variant) throws IOException {
         Model read = new OnnxFormat().read(variant);
