@@ -220,6 +220,17 @@ class HfFamiliesTest {
         assertTrue(mistralBias.getFirst().contains("mistral stores no attention biases"), mistralBias.toString());
     }
 
+    /** A GPT-2 widened without wider heads cannot be stored: refused before anything is written. */
+    @Test
+    void refusedWriteNamesTheProblemAndLeavesNothing() throws IOException {
+        TransformerConfig wide = FamilyFixtures.gpt2(true).withHidden(16, 1e-5);
+        Model model = RandomModels.create(wide, DType.F32, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> format.write(model, dir.resolve("out")));
+        assertTrue(e.getMessage().contains("GPT-2's head size is n_embd / n_head = 16 / 3"), e.getMessage());
+        assertEquals(List.of(), Fixtures.listing(dir));
+    }
+
     @Test
     void streamedAccessRefusesFusedFamiliesAndReadsPlainOnes() throws IOException {
         Path gpt2 = dir.resolve("gpt2");
