@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ONNX acceptance check on a real BERT: all-MiniLM-L6-v2 grown by MLP (1536 → 3072), head addition (12 → 16),
- * and head size (32 → 48) is written as an ONNX file that ONNX Runtime loads and whose
- * first output matches the original's within 1e-4 of the largest output; our engine agrees on both files.
+ * head size (32 → 48) and hidden (384 → 768, by duplication) is written as an ONNX file that ONNX Runtime loads and
+ * whose first output matches the original's within 1e-4 of the largest output; our engine agrees on both files.
  */
 class OnnxEndToEndTest {
     private static final String PLAN = """
@@ -27,6 +27,7 @@ class OnnxEndToEndTest {
               - mlp: {size: 3072}
               - heads: {add: 4}
               - head_dim: {size: 48}
+              - hidden: {size: 768}
             """;
 
     @TempDir
