@@ -12,7 +12,7 @@ import java.nio.file.Path;
 final class BackendOption {
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
             description = "kernel backend: cpu (Vector API, all cores), scalar (plain reference), opencl (OpenCL C"
-                    + " through JOCL) or aparapi (Java kernels compiled to OpenCL); default ${DEFAULT-VALUE}")
+                    + " through JOCL; decoders run with weights and KV cache resident on the device) or aparapi (Java kernels compiled to OpenCL); default ${DEFAULT-VALUE}")
     String name;
 
     @Option(names = "--device-profile", paramLabel = "FILE",
@@ -22,5 +22,10 @@ final class BackendOption {
     KernelBackend create() {
         DeviceProfile deviceProfile = DeviceProfiles.load(profile);
         return Backends.create(name, deviceProfile);
+    }
+
+    /** Decoder forward passes: device-resident on opencl, kernel by kernel on the other backends. */
+    Forwards forwards() {
+        return Forwards.open(name, DeviceProfiles.load(profile));
     }
 }

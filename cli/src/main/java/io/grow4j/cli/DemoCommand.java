@@ -1,7 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.kernels.KernelBackend;
-import io.grow4j.kernels.forward.ForwardPass;
 import io.grow4j.kernels.forward.Generator;
 import io.grow4j.kernels.forward.ReferenceForward;
 import io.grow4j.kernels.pad.CpuPadKernel;
@@ -53,17 +51,17 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         boolean ok = true;
         Model grown = null;
-        try (KernelBackend kernels = backend.create()) {
+        try (Forwards forwards = backend.forwards()) {
             if (model != null) {
                 Model m = ModelFiles.read(model, stdout);
-                grown = run(stdout, model.toString(), m, kernels);
+                grown = run(stdout, model.toString(), m, forwards);
                 ok = grown != null;
             } else {
                 Model llama = RandomModels.create(DemoPlans.llamaStyle(), DType.F32, 2026);
-                grown = run(stdout, "built-in Llama-style model (seeded random weights)", llama, kernels);
+                grown = run(stdout, "built-in Llama-style model (seeded random weights)", llama, forwards);
                 ok = grown != null;
                 Model paper = RandomModels.create(DemoPlans.paperStyle(), DType.F32, 2023);
-                Model grownPaper = run(stdout, "built-in paper-style decoder (seeded random weights)", paper, kernels);
+                Model grownPaper = run(stdout, "built-in paper-style decoder (seeded random weights)", paper, forwards);
                 ok &= grownPaper != null;
             }
         }
@@ -77,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Grows one model step by step; returns the grown model, or null when any check failed. */
-    private Model run(PrintWriter out, String name, Model original, KernelBackend kernels) throws Exception {
+    private Model run(PrintWriter out, String name, Model original, Forwards forwards) throws Exception {
         GrowthPlan growthPlan = plan != null ? PlanFiles.read(plan) : DemoPlans.forConfig(original.config());
         out.println();
         out.println("== " + name);
@@ -88,9 +86,9 @@ final class DemoCommand implements Callable<Integer> {
                 original.config().mlp().size(), original.parameterCount());
         out.println("plan:");
         PlanFiles.toYaml(growthPlan).lines().forEach(line -> out.println("  " + line));
-        StepChecks checks = new StepChecks(original, kernels, original.parameterCount() <= DOUBLE_CHECK_LIMIT);
+        StepChecks checks = new StepChecks(original, forwards, original.parameterCount() <= DOUBLE_CHECK_LIMIT);
         Model grown = growStepByStep(out, original, growthPlan, checks);
-        return continuationsMatch(out, original, grown, kernels) && checks.allPassed() ? grown : null;
+        return continuationsMatch(out, original, grown, forwards) && checks.allPassed() ? grown : null;
     }
 
     private Model growStepByStep(PrintWriter out, Model original, GrowthPlan growthPlan, StepChecks checks) {
@@ -116,10 +114,10 @@ final class DemoCommand implements Callable<Integer> {
         return current;
     }
 
-    private static boolean continuationsMatch(PrintWriter out, Model original, Model grown, KernelBackend kernels) {
+    private static boolean continuationsMatch(PrintWriter out, Model original, Model grown, Forwards forwards) {
         int steps = Math.min(CONTINUATION, Math.min(original.config().maxSeqLen(), grown.config().maxSeqLen()));
-        int[] before = Generator.greedy(new ForwardPass(original, kernels).newSession(), steps);
-        int[] after = Generator.greedy(new ForwardPass(grown, kernels).newSession(), steps);
+        int[] before = greedy(forwards, original, steps);
+        int[] after = greedy(forwards, grown, steps);
         boolean same = Arrays.equals(before, after);
         out.println("greedy from BOS, original: " + GenerateCommand.joinIds(before));
         out.println("greedy from BOS, grown:    " + GenerateCommand.joinIds(after));
@@ -129,24 +127,36 @@ final class DemoCommand implements Callable<Integer> {
         return same;
     }
 
+    private static int[] greedy(Forwards forwards, Model model, int steps) {
+        try (Forwards.Forward forward = forwards.create(model)) {
+            return Generator.greedy(forward.newSession(), steps);
+        }
+    }
+
+    private static float[][] floatLogits(Forwards forwards, Model model, int[] tokens) {
+        try (Forwards.Forward forward = forwards.create(model)) {
+            return forward.logits(tokens);
+        }
+    }
+
     /** Logits of the original on fixed random sequences, compared with each grown model. */
     private static final class StepChecks {
         private static final double FLOAT_BOUND = 1e-5;
         private static final double DOUBLE_BOUND = 1e-12;
         private final int[] tokens;
-        private final KernelBackend kernels;
+        private final Forwards forwards;
         private final float[][] originalFloat;
         private final double[][] originalDouble;
         private boolean passed = true;
 
-        StepChecks(Model original, KernelBackend kernels, boolean doubles) {
-            this.kernels = kernels;
+        StepChecks(Model original, Forwards forwards, boolean doubles) {
+            this.forwards = forwards;
             SplittableRandom random = new SplittableRandom(99);
             tokens = new int[Math.min(24, original.config().maxSeqLen())];
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = random.nextInt(original.config().vocabSize());
             }
-            originalFloat = new ForwardPass(original, kernels).logits(tokens);
+            originalFloat = floatLogits(forwards, original, tokens);
             originalDouble = doubles ? new ReferenceForward(original.convertTo(DType.F64)).logits(tokens) : null;
         }
 
@@ -159,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         String floatDiff(Model grown) {
-            float[][] logits = new ForwardPass(grown, kernels).logits(tokens);
+            float[][] logits = floatLogits(forwards, grown, tokens);
             double max = 0;
             double scale = 0;
             for (int t = 0; t < logits.length; t++) {

@@ -1,7 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.kernels.KernelBackend;
-import io.grow4j.kernels.forward.ForwardPass;
 import io.grow4j.kernels.forward.Generator;
 import io.grow4j.model.Model;
 import picocli.CommandLine.Command;
@@ -50,14 +48,13 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Model m = ModelFiles.read(model, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        try (KernelBackend kernels = backend.create()) {
-            ForwardPass forward = new ForwardPass(m, kernels);
+        try (Forwards forwards = backend.forwards(); Forwards.Forward forward = forwards.create(m)) {
             long start = System.nanoTime();
             int[] ids = temperature == 0 ? Generator.greedy(forward.newSession(), steps)
                     : Generator.sample(forward.newSession(), steps, temperature, seed);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf("generated %d tokens in %.3f s (%.1f tokens/s) on %s%n", ids.length, seconds,
-                    ids.length / seconds, kernels.name());
+                    ids.length / seconds, forwards.name());
             out.println(joinIds(ids));
         }
         out.flush();

@@ -2,7 +2,6 @@ package io.grow4j.cli;
 
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.forward.DecodingSession;
-import io.grow4j.kernels.forward.ForwardPass;
 import io.grow4j.kernels.forward.ReferenceForward;
 import io.grow4j.model.Model;
 import picocli.CommandLine.Command;
@@ -68,9 +67,11 @@ final class VerifyCommand implements Callable<Integer> {
             return verifyEncoders(a, b);
         }
         LogitComparison comparison = new LogitComparison();
-        try (KernelBackend kernels = backend.create()) {
-            Supplier<DecodingSession> sessionsOfA = sessions(a, kernels);
-            Supplier<DecodingSession> sessionsOfB = sessions(b, kernels);
+        try (Forwards forwards = backend.forwards();
+             Forwards.Forward forwardA = forward(a, forwards);
+             Forwards.Forward forwardB = forward(b, forwards)) {
+            Supplier<DecodingSession> sessionsOfA = sessions(a, forwardA);
+            Supplier<DecodingSession> sessionsOfB = sessions(b, forwardB);
             SplittableRandom random = new SplittableRandom(seed);
             for (int s = 0; s < sequences; s++) {
                 DecodingSession x = sessionsOfA.get();
@@ -127,13 +128,17 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     /** Weights are prepared once per model; each sequence gets a fresh KV cache. */
-    private Supplier<DecodingSession> sessions(Model m, KernelBackend kernels) {
+    private Supplier<DecodingSession> sessions(Model m, Forwards.Forward forward) {
         if (precision.equals("double")) {
             ReferenceForward reference = new ReferenceForward(m);
             return reference::newSession;
         }
-        ForwardPass forward = new ForwardPass(m, kernels);
         return forward::newSession;
+    }
+
+    /** The float pass of a model (null with --precision double, which runs the reference instead). */
+    private Forwards.Forward forward(Model m, Forwards forwards) {
+        return precision.equals("double") ? null : forwards.create(m);
     }
 
     /** Encoders see each whole sequence at once (no KV cache) and output hidden states, compared position by position. */

@@ -1,0 +1,116 @@
+package io.grow4j.cli;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.device.Backends;
+import io.grow4j.kernels.device.DeviceProfile;
+import io.grow4j.kernels.forward.DecodingSession;
+import io.grow4j.kernels.forward.ForwardPass;
+import io.grow4j.kernels.opencl.ClDevice;
+import io.grow4j.kernels.opencl.DecodeProgram;
+import io.grow4j.kernels.opencl.DeviceForwardPass;
+import io.grow4j.kernels.opencl.OpenClKernels;
+import io.grow4j.model.Model;
+
+/**
+ * Decoder forward passes for one backend, prepared once per model: {@code opencl} runs the device-resident
+ * {@link DeviceForwardPass} (weights, activations and the key/value cache on the device, logits the only read);
+ * cpu, scalar and aparapi run {@link ForwardPass} on their {@link KernelBackend}. One device (and one decoder
+ * program) serves every model of a run; {@link #close()} frees them.
+ */
+final class Forwards implements AutoCloseable {
+    /** One model's forward pass; closing it frees what it holds on the device. */
+    interface Forward extends AutoCloseable {
+        DecodingSession newSession();
+
+        /** Logits at every position of the sequence: [tokens.length][vocab]. */
+        float[][] logits(int[] tokens);
+
+        @Override
+        void close();
+    }
+
+    private final String name;
+    private final DeviceProfile profile;
+    private final ClDevice device;        // opencl only
+    private final DecodeProgram program;  // opencl only
+    private KernelBackend kernels;        // other backends; for opencl made on first use (encoders)
+
+    private Forwards(String name, DeviceProfile profile, ClDevice device, DecodeProgram program,
+                     KernelBackend kernels) {
+        this.name = name;
+        this.profile = profile;
+        this.device = device;
+        this.program = program;
+        this.kernels = kernels;
+    }
+
+    /** Starts backend {@code name} (opencl, aparapi, cpu, scalar); OpenCL problems throw with the reason. */
+    static Forwards open(String name, DeviceProfile profile) {
+        if (!name.equals("opencl")) {
+            return new Forwards(name, profile, null, null, Backends.create(name, profile));
+        }
+        ClDevice device = ClDevice.open(profile.device());
+        try {
+            return new Forwards(name, profile, device, DecodeProgram.build(device, profile), null);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** The backend id, as --backend named it. */
+    String name() {
+        return name;
+    }
+
+    /** The model's forward pass on this backend. */
+    Forward create(Model model) {
+        if (program != null) {
+            DeviceForwardPass pass = new DeviceForwardPass(model, program);
+            return new Forward() {
+                public DecodingSession newSession() {
+                    return pass.newSession();
+                }
+
+                public float[][] logits(int[] tokens) {
+                    return pass.logits(tokens);
+                }
+
+                public void close() {
+                    pass.close();
+                }
+            };
+        }
+        ForwardPass pass = new ForwardPass(model, kernels);
+        return new Forward() {
+            public DecodingSession newSession() {
+                return pass.newSession();
+            }
+
+            public float[][] logits(int[] tokens) {
+                return pass.logits(tokens);
+            }
+
+            public void close() {
+            }
+        };
+    }
+
+    /** The kernel backend itself, for passes that run kernel by kernel (encoders); on opencl, the same device. */
+    KernelBackend kernels() {
+        if (kernels == null) {
+            kernels = new OpenClKernels(device, profile);
+        }
+        return kernels;
+    }
+
+    @Override
+    public void close() {
+        if (kernels != null) {
+            kernels.close();
+        }
+        if (device != null) {
+            device.close();
+        }
+    }
+}
