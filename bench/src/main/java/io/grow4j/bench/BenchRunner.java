@@ -20,6 +20,8 @@ public final class BenchRunner {
     private final Timer timer;
     private final DeviceProfile profile;
     private final boolean forward;
+    /** One random model for every backend; median of 3 passes (the machines these run on are shared). */
+    private final ForwardBench forwardBench;
     private final PrintStream log;
     private final List<BenchResult> results = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -29,6 +31,7 @@ public final class BenchRunner {
         this.timer = quick ? Timer.QUICK : Timer.FULL;
         this.profile = profile;
         this.forward = forward;
+        this.forwardBench = new ForwardBench(shapes.forward(), 3);
         this.log = log;
     }
 
@@ -70,7 +73,10 @@ public final class BenchRunner {
             add(kernels.attention(backend));
             pad(name, backend.device());
             if (forward) {
-                new ForwardBench(shapes.forward()).run(backend).forEach(this::add);
+                forwardBench.run(backend).forEach(this::add);
+                if (name.equals("opencl")) {
+                    forwardBench.runResident(profile).forEach(this::add);
+                }
             }
         } catch (RuntimeException | LinkageError e) {
             skip("backend " + name + ": " + e.getMessage());

@@ -1,7 +1,10 @@
 package io.grow4j.bench;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.forward.ForwardPass;
+import io.grow4j.kernels.opencl.DeviceDecodingSession;
+import io.grow4j.kernels.opencl.DeviceForwardPass;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
@@ -13,11 +16,15 @@ import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Tokens per second of the whole forward pass on a random Llama-shaped model: a prefill of {@code prefill} tokens
- * (fed one position at a time, as the decoding session does) and then {@code decode} more tokens.
+ * (fed one position at a time, as the decoding session does) and then {@code decode} more tokens, each the argmax of
+ * the previous logits. Runs {@link ForwardPass} on any backend, or the device-resident {@link DeviceForwardPass}.
  */
 public final class ForwardBench {
 
@@ -60,40 +67,93 @@ public final class ForwardBench {
     }
 
     private final Shape shape;
+    private final int repeats;
     private Model model;
 
+    /** One measured pass per backend (the figures BENCHMARKS.md had before repeats). */
     public ForwardBench(Shape shape) {
-        this.shape = shape;
+        this(shape, 1);
     }
 
-    /** Prefill and decode throughput on one backend (one measured pass each, after a short warm-up). */
+    /** Reports the median of {@code repeats} measured passes (fresh session each), after a short warm-up. */
+    public ForwardBench(Shape shape, int repeats) {
+        if (repeats < 1) {
+            throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
+        }
+        this.shape = shape;
+        this.repeats = repeats;
+    }
+
+    /** Prefill and decode throughput of {@link ForwardPass} on one backend. */
     public List<BenchResult> run(KernelBackend backend) {
+        ForwardPass pass = new ForwardPass(model(), backend);
+        return measure(backend.name(), backend.device(), () -> pass.newSession()::next);
+    }
+
+    /**
+     * Prefill and decode throughput of the device-resident {@link DeviceForwardPass} (weights, activations and the
+     * key/value cache on the OpenCL device; only logits come back), reported as backend {@code opencl-resident}.
+     */
+    public List<BenchResult> runResident(DeviceProfile profile) {
+        try (DeviceForwardPass pass = DeviceForwardPass.open(model(), profile)) {
+            return measure("opencl-resident", pass.device(), () -> {
+                DeviceDecodingSession session = pass.newSession();
+                return token -> {
+                    float[] logits = session.next(token);
+                    if (session.position() == shape.prefill + shape.decode) {
+                        session.close();
+                    }
+                    return logits;
+                };
+            });
+        }
+    }
+
+    private Model model() {
         if (model == null) {
             model = RandomModels.create(shape.config(), DType.F32, 1234);
         }
-        ForwardPass pass = new ForwardPass(model, backend);
-        String size = String.format("Llama %.0fM (h%d, %dL)", shape.parameters() / 1e6, shape.hidden, shape.layers);
-        feed(pass.newSession(), 4); // warm-up: JIT, kernel builds, resident weights
-        ForwardPass.Session session = pass.newSession();
-        long t0 = System.nanoTime();
-        feed(session, shape.prefill);
-        double prefill = (System.nanoTime() - t0) / 1e9;
-        long t1 = System.nanoTime();
-        feed(session, shape.decode);
-        double decode = (System.nanoTime() - t1) / 1e9;
-        return List.of(
-                BenchResult.tokens("forward-prefill", size + " prefill " + shape.prefill, backend.name(),
-                        backend.device(), prefill, shape.prefill),
-                BenchResult.tokens("forward-decode", size + " decode " + shape.decode + " at " + shape.prefill,
-                        backend.name(), backend.device(), decode, shape.decode));
+        return model;
     }
 
-    private void feed(ForwardPass.Session session, int tokens) {
-        int token = 1;
-        for (int i = 0; i < tokens; i++) {
-            float[] logits = session.next(token);
-            token = argmax(logits);
+    private List<BenchResult> measure(String backend, String device, Supplier<IntFunction<float[]>> sessions) {
+        String size = String.format("Llama %.0fM (h%d, %dL)", shape.parameters() / 1e6, shape.hidden, shape.layers);
+        feed(sessions.get(), 4); // warm-up: JIT, kernel builds, resident weights
+        double[] prefill = new double[repeats];
+        double[] decode = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            IntFunction<float[]> session = sessions.get();
+            long t0 = System.nanoTime();
+            int token = feed(session, shape.prefill);
+            prefill[r] = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            feedFrom(session, token, shape.decode);
+            decode[r] = (System.nanoTime() - t1) / 1e9;
         }
+        return List.of(
+                BenchResult.tokens("forward-prefill", size + " prefill " + shape.prefill, backend, device,
+                        median(prefill), shape.prefill),
+                BenchResult.tokens("forward-decode", size + " decode " + shape.decode + " at " + shape.prefill,
+                        backend, device, median(decode), shape.decode));
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    private static int feed(IntFunction<float[]> session, int tokens) {
+        return feedFrom(session, 1, tokens);
+    }
+
+    /** Feeds {@code tokens} tokens starting with {@code token}, each next one the argmax; returns the next token. */
+    private static int feedFrom(IntFunction<float[]> session, int token, int tokens) {
+        for (int i = 0; i < tokens; i++) {
+            token = argmax(session.apply(token));
+        }
+        return token;
     }
 
     private static int argmax(float[] x) {
