@@ -18,11 +18,11 @@ import java.util.Random;
  * Random valid steps for a config, small enough that a chain stays cheap in the double-precision reference. Each
  * kind of step is drawn with equal chance among those that apply.
  */
-final class RandomSteps {
+public final class RandomSteps {
     private RandomSteps() {
     }
 
-    static List<GrowthStep> chain(TransformerConfig start, int length, Random random) {
+    public static List<GrowthStep> chain(TransformerConfig start, int length, Random random) {
         List<GrowthStep> steps = new ArrayList<>();
         TransformerConfig config = start;
         for (int i = 0; i < length; i++) {
