@@ -1,7 +1,6 @@
 package io.grow4j.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,7 +33,7 @@ final class VectorDots {
         for (; i <= n - LANES; i += LANES) {
             s0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -72,10 +71,10 @@ final class VectorDots {
             s2 = FloatVector.fromArray(SPECIES, w, w2 + c).fma(xv, s2);
             s3 = FloatVector.fromArray(SPECIES, w, w3 + c).fma(xv, s3);
         }
-        float t0 = s0.reduceLanes(VectorOperators.ADD);
-        float t1 = s1.reduceLanes(VectorOperators.ADD);
-        float t2 = s2.reduceLanes(VectorOperators.ADD);
-        float t3 = s3.reduceLanes(VectorOperators.ADD);
+        float t0 = sumLanes(s0);
+        float t1 = sumLanes(s1);
+        float t2 = sumLanes(s2);
+        float t3 = sumLanes(s3);
         for (; c < cols; c++) {
             float xc = x[xOff + c];
             t0 += w[w0 + c] * xc;
@@ -87,6 +86,18 @@ final class VectorDots {
         out[outOff + r + 1] = t1;
         out[outOff + r + 2] = t2;
         out[outOff + r + 3] = t3;
+    }
+
+    /**
+     * The sum of a vector's lanes in one fixed order (halves added lane-wise, then quarters, ...). reduceLanes(ADD) on
+     * floats leaves the order to the implementation: the interpreter and the JIT's intrinsic round differently, so
+     * the same model gave different logits early and late in a run.
+     */
+    static float sumLanes(FloatVector v) {
+        for (int half = LANES / 2; half >= 1; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
     }
 
     /** y[yOff + i] += alpha · x[xOff + i] for i &lt; n. */
