@@ -14,10 +14,10 @@ public final class BenchReport {
 
     public static String table(List<BenchResult> results) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-16s %-52s %-12s %12s %14s %-9s %s%n", "kernel", "shape", "backend",
+        out.append(String.format(Locale.ROOT, "%-16s %-52s %-15s %12s %14s %-9s %s%n", "kernel", "shape", "backend",
                 "seconds", "throughput", "unit", "vs baseline"));
         for (BenchResult r : results) {
-            out.append(String.format(Locale.ROOT, "%-16s %-52s %-12s %12.6f %14.2f %-9s %s%n", r.kernel(), r.shape(),
+            out.append(String.format(Locale.ROOT, "%-16s %-52s %-15s %12.6f %14.2f %-9s %s%n", r.kernel(), r.shape(),
                     r.backend(), r.seconds(), r.throughput(), r.unit(), ratio(r, results)));
         }
         return out.toString();

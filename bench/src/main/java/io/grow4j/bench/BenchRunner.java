@@ -99,7 +99,7 @@ public final class BenchRunner {
 
     private void add(BenchResult r) {
         results.add(r);
-        log.printf("  %-16s %-52s %-12s %10.6f s  %10.2f %s%n", r.kernel(), r.shape(), r.backend(), r.seconds(),
+        log.printf("  %-16s %-52s %-15s %10.6f s  %10.2f %s%n", r.kernel(), r.shape(), r.backend(), r.seconds(),
                 r.throughput(), r.unit());
     }
 
