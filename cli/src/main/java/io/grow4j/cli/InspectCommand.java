@@ -2,6 +2,7 @@ package io.grow4j.cli;
 
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TransformerConfig;
 import picocli.CommandLine.Command;
@@ -41,11 +42,17 @@ final class InspectCommand implements Callable<Integer> {
         out.println("heads        " + c.attention().queryHeads() + " query, " + c.attention().kvHeads() + " key/value");
         out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
         out.println("mlp          " + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")");
-        out.println("norm         RMSNorm, eps " + c.normEps());
+        out.println("norm         " + (c.normKind() == NormKind.RMS ? "RMSNorm" : "LayerNorm") + ", "
+                + (c.postNorm() ? "after each residual add" : "before each block") + ", eps " + c.normEps());
+        out.println("attention    " + (c.causal() ? "causal" : "bidirectional"));
+        if (c.typeVocabSize() > 0) {
+            out.println("token types  " + c.typeVocabSize());
+        }
         out.println("positions    " + positions(c.positions()));
         out.println("max sequence " + c.maxSeqLen());
         out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
-        out.println("embeddings   " + (c.tiedEmbeddings() ? "tied" : "untied"));
+        out.println("output       " + (!c.architecture().languageModelHead() ? "hidden states"
+                : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head"));
         out.flush();
     }
 
