@@ -2,6 +2,7 @@ package io.grow4j.transforms.stream;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -23,6 +24,9 @@ class DiskSpace {
      */
     final void require(Path out, long bytes) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new NoSuchFileException(String.valueOf(parent), null, "output directory does not exist");
+        }
         long usable = usableBytes(parent);
         if (usable < bytes + MARGIN) {
             throw new IOException("not enough free disk space for " + out + ": the grown model needs "

@@ -1,7 +1,6 @@
 package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
-import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -77,9 +76,7 @@ final class GrowthStream implements AutoCloseable {
                 }
             }
         }
-        List<DType> dtypes = plan.shards().stream().flatMap(s -> s.entries().stream()).map(SafetensorsEntry::dtype)
-                .toList();
-        HfCheckpoint.writeConfig(dir, grownConfig(), dtypes);
+        HfCheckpoint.writeConfig(dir, grownConfig(), all.stream().map(SafetensorsEntry::dtype).toList());
         if (plan.sharded()) {
             SafetensorsWriter.writeIndex(dir.resolve(SafetensorsWriter.INDEX), plan.weightMap(), plan.dataBytes());
         }

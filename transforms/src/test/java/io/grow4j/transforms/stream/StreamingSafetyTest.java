@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -77,6 +78,15 @@ class StreamingSafetyTest {
                 () -> grower().grow(in, PLAN, out, StreamProgress.NONE));
         assertTrue(e.getMessage().contains("overlap"), e.getMessage());
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aMissingOutputParentIsNamed() {
+        Path out = tmp.resolve("missing").resolve("out");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> grower().grow(in, PLAN, out, StreamProgress.NONE));
+        assertEquals(tmp.resolve("missing").toString(), e.getFile());
+        assertEquals("output directory does not exist", e.getReason());
     }
 
     @Test
