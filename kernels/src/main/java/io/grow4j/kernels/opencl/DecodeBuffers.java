@@ -30,20 +30,36 @@ final class DecodeBuffers implements AutoCloseable {
         this.config = config;
         AttentionConfig a = config.attention();
         this.capacity = Math.min(config.maxSeqLen(), 16);
-        this.step = floats(2 + a.keySize(), "step");
-        this.x = floats(config.hidden(), "x");
-        this.xb = floats(config.hidden(), "xb");
-        this.q = floats(a.queryHeads() * a.keySize(), "q");
-        this.att = floats(a.queryHeads() * a.valueSize(), "att");
-        this.hb = floats(config.mlp().size(), "hb");
-        this.logits = floats(config.vocabSize(), "logits");
-        this.scores = floats((long) a.queryHeads() * capacity, "attention scores");
         this.keys = new cl_mem[config.layers()];
         this.values = new cl_mem[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
-            keys[l] = floats((long) capacity * keyRow(), "layer " + l + " key cache");
-            values[l] = floats((long) capacity * valueRow(), "layer " + l + " value cache");
+        cl_mem[] made = new cl_mem[7];
+        try {
+            made[0] = floats(2 + a.keySize(), "step");
+            made[1] = floats(config.hidden(), "x");
+            made[2] = floats(config.hidden(), "xb");
+            made[3] = floats(a.queryHeads() * a.keySize(), "q");
+            made[4] = floats(a.queryHeads() * a.valueSize(), "att");
+            made[5] = floats(config.mlp().size(), "hb");
+            made[6] = floats(config.vocabSize(), "logits");
+            scores = floats((long) a.queryHeads() * capacity, "attention scores");
+            for (int l = 0; l < config.layers(); l++) {
+                keys[l] = floats((long) capacity * keyRow(), "layer " + l + " key cache");
+                values[l] = floats((long) capacity * valueRow(), "layer " + l + " value cache");
+            }
+        } catch (RuntimeException e) {
+            release(made);
+            release(new cl_mem[] {scores});
+            release(keys);
+            release(values);
+            throw e;
         }
+        this.step = made[0];
+        this.x = made[1];
+        this.xb = made[2];
+        this.q = made[3];
+        this.att = made[4];
+        this.hb = made[5];
+        this.logits = made[6];
     }
 
     private int keyRow() {
@@ -90,12 +106,16 @@ final class DecodeBuffers implements AutoCloseable {
 
     @Override
     public void close() {
-        for (cl_mem m : new cl_mem[] {step, x, xb, q, att, hb, logits, scores}) {
-            CL.clReleaseMemObject(m);
-        }
-        for (int l = 0; l < keys.length; l++) {
-            CL.clReleaseMemObject(keys[l]);
-            CL.clReleaseMemObject(values[l]);
+        release(new cl_mem[] {step, x, xb, q, att, hb, logits, scores});
+        release(keys);
+        release(values);
+    }
+
+    private static void release(cl_mem[] buffers) {
+        for (cl_mem m : buffers) {
+            if (m != null) {
+                CL.clReleaseMemObject(m);
+            }
         }
     }
 }

@@ -62,7 +62,14 @@ public final class DeviceForwardPass implements AutoCloseable {
         this.program = program;
         this.weights = weights;
         this.ownsDevice = ownsDevice;
-        this.placeholder = new DeviceTensor(program.device(), io.grow4j.model.DType.F32, new long[] {1}, "placeholder");
+        DeviceTensor none = null;
+        try {
+            none = new DeviceTensor(program.device(), io.grow4j.model.DType.F32, new long[] {1}, "placeholder");
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+        this.placeholder = none;
         this.bindings = new PlanBuilder().build();
         this.plan = new DecodePlan(bindings.stream().map(Binding::step).toList());
     }

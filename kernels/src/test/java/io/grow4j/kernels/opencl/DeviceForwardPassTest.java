@@ -203,6 +203,16 @@ class DeviceForwardPassTest {
         assertTrue(e.getMessage().contains("both directions"), e.getMessage());
     }
 
+    @Test
+    void groupsTheDeviceCannotRunAreNamed() {
+        int tooMany = Integer.highestOneBit(device.info().maxWorkGroupSize()) * 2;
+        DeviceProfile profile = DeviceProfile.DEFAULT.withMatmulKernel(MatmulVariant.TILED)
+                .withWorkGroups(new WorkGroupSizes(null, null, null, tooMany, null, null, null));
+        OpenClException e = assertThrows(OpenClException.class, () -> DecodeProgram.build(device, profile));
+        assertTrue(e.getMessage().contains("work-group size " + tooMany + " for the decoder's rmsnorm"), e.getMessage());
+        assertTrue(e.getMessage().contains(device.info().describe()), e.getMessage());
+    }
+
     /** max |Δlogit| ≤ 1e-5 × max |logit| over the whole sequence (DESIGN.md section 4). */
     static void assertCloseToReference(double[][] want, float[][] got, String what) {
         double scale = 0;
