@@ -33,16 +33,18 @@ import java.util.concurrent.Callable;
 @Command(name = "grow", description = {"Apply a growth plan and write the grown model.",
         "A Hugging Face directory grown into a directory is streamed tensor by tensor: memory stays bounded by the"
                 + " largest tensor, output shards hold at most --shard-size bytes, and OUT appears only when complete."
-                + " Other inputs and outputs (llama2.c .bin, GGUF) are grown in memory."})
+                + " Other inputs and outputs (llama2.c .bin, GGUF, ONNX, GPT-2's fused tensors) are grown in memory.",
+        "Values the storage dtype rounds (rescaled gains, mean fills in F16/BF16) are listed as note: lines on"
+                + " stderr."})
 final class GrowCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory, a llama2.c .bin or a .gguf file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory, a llama2.c .bin, a .gguf or an .onnx file")
     Path model;
 
     @Option(names = "--plan", required = true, paramLabel = "PLAN.yaml", description = "the growth plan")
     Path plan;
 
     @Option(names = "--out", required = true, paramLabel = "OUT",
-            description = "a directory (default format: config.json + safetensors), a .bin (llama2.c) or a .gguf file")
+            description = "a directory (default format: config.json + safetensors), a .bin (llama2.c), .gguf or .onnx file")
     Path out;
 
     @Option(names = "--force", description = "replace OUT if it exists")
@@ -77,8 +79,11 @@ final class GrowCommand implements Callable<Integer> {
         return streaming() ? growStreamed() : growInMemory();
     }
 
-    /** Whether to stream: asked for, or a directory into a directory; refuses options that do not fit the choice. */
-    private boolean streaming() {
+    /**
+     * Whether to stream: asked for, or by default a directory into a directory when its family can be mapped tensor
+     * by tensor (GPT-2's fused tensors cannot: grown in memory). Refuses options that do not fit the choice.
+     */
+    private boolean streaming() throws IOException {
         boolean directories = Files.isDirectory(model) && ModelFormats.forOutput(out) instanceof HfDirectoryFormat;
         boolean shardSizeGiven = spec.commandLine().getParseResult().hasMatchedOption("--shard-size");
         if (mode != null && mode.inMemory && shardSizeGiven) {
@@ -92,7 +97,7 @@ final class GrowCommand implements Callable<Integer> {
         if (!directories && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
         }
-        return mode == null ? directories : mode.stream;
+        return mode == null ? directories && HfCheckpoint.streamable(model) : mode.stream;
     }
 
     private int growStreamed() throws IOException {
@@ -105,6 +110,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         checkOutput(problems);
         PlanException.throwIfAny(problems);
+        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
         if (force) {
             deleteRecursively(out);
         }
@@ -128,7 +134,7 @@ final class GrowCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
-        Model source = ModelFiles.read(model);
+        Model source = ModelFiles.read(model, spec.commandLine().getErr());
         ModelFormat format = ModelFormats.forOutput(out);
         if (growthPlan != null) {
             List<String> planProblems = growthPlan.problems(source.config());
@@ -142,6 +148,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         checkOutput(problems);
         PlanException.throwIfAny(problems);
+        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
 
         Model grown = new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
         if (force) {

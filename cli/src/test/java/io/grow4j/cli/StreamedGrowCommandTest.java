@@ -104,6 +104,23 @@ class StreamedGrowCommandTest {
     }
 
     @Test
+    void gpt2DirectoriesAreGrownInMemoryByDefaultAndRefusedForStreaming() throws IOException {
+        Path gpt2 = dir.resolve("gpt2");
+        new HfDirectoryFormat().write(RandomModels.create(new TransformerConfig(Architecture.GPT2, 29, 12, 2, 10,
+                new AttentionConfig(3, 3, 4, 4, true), new MlpConfig(48, Activation.GELU_TANH, true), 1e-5,
+                new Positions.Learned(), true), DType.F32, 2), gpt2);
+        Path mlp = Files.writeString(dir.resolve("mlp.yaml"), "seed: 1\nsteps:\n  - mlp: {size: 64}\n");
+        Cli byDefault = Cli.run("grow", gpt2.toString(), "--plan", mlp.toString(), "--out", dir.resolve("a").toString());
+        assertEquals(0, byDefault.exitCode(), byDefault.err());
+        assertTrue(byDefault.out().contains("step 1 (mlp)"), byDefault.out());
+        Cli streamed = Cli.run("grow", gpt2.toString(), "--plan", mlp.toString(), "--out", dir.resolve("b").toString(),
+                "--stream");
+        assertEquals(2, streamed.exitCode());
+        assertTrue(streamed.err().contains("fuses or transposes tensors"), streamed.err());
+        assertFalse(Files.exists(dir.resolve("b")));
+    }
+
+    @Test
     void theProgressBarIsDrawnOnRequestOnlyWhenNotATerminal() {
         String quiet = stderrOf(() -> grow(dir.resolve("quiet")));
         assertFalse(quiet.contains("tensors"), quiet);

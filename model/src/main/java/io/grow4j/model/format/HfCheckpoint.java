@@ -31,6 +31,16 @@ public final class HfCheckpoint {
     }
 
     /**
+     * Whether the directory's family stores every tensor as grow4j holds it, so {@link #open} can map it tensor by
+     * tensor (GPT-2's fused, transposed tensors cannot be). Reads config.json only.
+     *
+     * @throws CheckpointException config.json is missing or unreadable
+     */
+    public static boolean streamable(Path dir) throws IOException {
+        return HfDirectoryFormat.readDirectoryConfig(dir).family().storesPlainly();
+    }
+
+    /**
      * Reads config.json and every shard header. Shards are mapped only while their headers are read.
      *
      * @throws CheckpointException the directory is no readable checkpoint (the message names file, tensor, shape)

@@ -101,9 +101,12 @@ final class FillPrefetcher implements AutoCloseable {
         }
     }
 
-    /** The in-memory grower hands FillResolver the statsFrom tensor whenever there is one; only ZERO ignores it. */
+    /**
+     * Whether FillResolver reads the statsFrom tensor: every fill but ZERO and AXIS_MEAN (which the kernel takes from
+     * the source itself). Listing the ones that do not keeps a new fill kind correct by default, only slower.
+     */
     static boolean needsReference(TensorRecipe r) {
-        return r.statsFrom() != null && r.fill() != NewEntries.ZERO;
+        return r.statsFrom() != null && r.fill() != NewEntries.ZERO && r.fill() != NewEntries.AXIS_MEAN;
     }
 
     @Override

@@ -64,6 +64,19 @@ class StreamedMatchesInMemoryTest {
                 new Positions.Learned(), true);
     }
 
+    /** Qwen2: biases on Q, K and V only, GQA. */
+    static TransformerConfig qwen2() {
+        return new TransformerConfig(Architecture.QWEN2, 30, 16, 2, 8, new AttentionConfig(4, 2, 4, 4, true, false),
+                new MlpConfig(20, Activation.SWIGLU, false), 1e-6, new Positions.Rope(1e6, RopeLayout.HALF_SPLIT),
+                false);
+    }
+
+    /** BERT: post-LayerNorm, two token types, a pooler; hidden growth by duplication. */
+    static TransformerConfig bert() {
+        return new TransformerConfig(Architecture.BERT, 27, 12, 2, 9, new AttentionConfig(2, 2, 6, 6, true),
+                new MlpConfig(30, Activation.GELU, true), 1e-12, new Positions.Learned(), false, 2, true);
+    }
+
     static Stream<Arguments> cases() {
         Model llamaF32 = RandomModels.create(llama(3), DType.F32, 1);
         Model llamaBf16 = RandomModels.create(llama(3), DType.BF16, 2);
@@ -82,6 +95,11 @@ class StreamedMatchesInMemoryTest {
                         2000L, WHOLE, 1L << 20),
                 Arguments.of("mixed dtypes, no layers to copy statistics from", mixed(RandomModels.create(generic(0),
                         DType.F32, 4)), plan(new LayerAddition(2, List.of()), new MlpExpansion(36)), WHOLE, WHOLE,
+                        1L << 20),
+                Arguments.of("qwen2 layers then heads", RandomModels.create(qwen2(), DType.BF16, 5),
+                        plan(new LayerAddition(1, List.of(1)), new HeadAddition(2, false)), 1500L, WHOLE, 1L << 20),
+                Arguments.of("bert mlp, heads, hidden doubled by duplication", RandomModels.create(bert(), DType.F32, 6),
+                        plan(new MlpExpansion(40), new HeadAddition(2, false), new HiddenExpansion(24)), WHOLE, 3000L,
                         1L << 20));
     }
 
