@@ -87,6 +87,19 @@ class StreamedGrowCommandTest {
     }
 
     @Test
+    void forceReplacesAnExistingOutputWithTheStreamedOne() throws IOException {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        Files.writeString(out.resolve("old.txt"), "old");
+        Cli refused = grow(out);
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.err().contains("already exists (use --force to replace it)"), refused.err());
+        Cli forced = grow(out, "--force");
+        assertEquals(0, forced.exitCode(), forced.err());
+        assertFalse(Files.exists(out.resolve("old.txt")));
+        assertTrue(Files.exists(out.resolve("model.safetensors")));
+    }
+
+    @Test
     void streamRefusesFilesAndShardSizeNeedsStreaming() {
         Path bin = dir.resolve("grown.bin");
         Cli stream = grow(bin, "--stream");
