@@ -40,12 +40,14 @@ final class PlanTrace {
         PlanTrace trace = new PlanTrace(plan);
         trace.configs.add(start);
         trace.dtypes.add(Map.copyOf(sourceDtypes));
+        IndexMaps shared = new IndexMaps();
         for (GrowthStep step : plan.steps()) {
             TransformerConfig before = trace.configs.getLast();
             TransformerConfig after = step.apply(before);
             Map<TensorKey, TensorRecipe> byTarget = new HashMap<>();
             Map<TensorKey, Boolean> isCopy = new HashMap<>();
-            for (TensorRecipe r : step.recipes(before, after)) {
+            for (TensorRecipe fresh : step.recipes(before, after)) {
+                TensorRecipe r = shared.share(fresh);
                 byTarget.put(r.target(), r);
                 isCopy.put(r.target(), r.isCopy());
             }
