@@ -5,12 +5,13 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
 
 /**
  * A progress bar on stderr for streamed growth: bytes written, rate, time left, tensors done. Drawn in place on a
- * terminal; in a log (forced with --progress) it is redrawn on one line with carriage returns.
+ * terminal; in a log (forced with --progress) it is plain ASCII, redrawn on one line with carriage returns.
  */
 final class GrowProgressBar implements StreamProgress, AutoCloseable {
     private final PrintStream err;
@@ -43,6 +44,7 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
                 .showSpeed()
                 .setUpdateIntervalMillis(250)
                 .continuousUpdate()
+                .setStyle(terminal ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
                 .setConsumer(terminal ? new InteractiveConsoleProgressBarConsumer(err)
                         : new ConsoleProgressBarConsumer(err))
                 .build();

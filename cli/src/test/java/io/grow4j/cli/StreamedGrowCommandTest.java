@@ -139,6 +139,7 @@ class StreamedGrowCommandTest {
         assertFalse(quiet.contains("tensors"), quiet);
         String bar = stderrOf(() -> grow(dir.resolve("bar"), "--progress"));
         assertTrue(bar.contains("grow") && bar.contains("30/30 tensors") && bar.contains("MiB"), bar);
+        assertFalse(bar.contains("\u001b["), "no terminal colours in a log: " + bar);
     }
 
     /** The bar writes to the process's stderr, not picocli's writer; capture it around one run. */
