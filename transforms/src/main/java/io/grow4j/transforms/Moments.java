@@ -4,17 +4,24 @@ import io.grow4j.model.Tensor;
 
 /**
  * Mean and sample standard deviation of a tensor, by exactly the arithmetic of commons-math3's SummaryStatistics
- * (FirstMoment and SecondMoment's running updates, in index order), so the fills of every plan stay what they were,
- * bit for bit. SummaryStatistics also keeps sums, extremes and a sum of logarithms for every value, which made
- * statistics the slowest part of growing a large model; this loop keeps only the two moments that fills use.
+ * (FirstMoment and SecondMoment's running updates, in index order). SummaryStatistics also keeps sums, extremes and
+ * a sum of logarithms for every value; this loop keeps only the two moments that fills use.
+ *
+ * <p>Tensors larger than {@link #SAMPLES} entries are measured on evenly strided entries (every ceil(n / SAMPLES)-th,
+ * from the first): the moments only set the scale of "arbitrary" new entries, a million samples pin that scale far
+ * more finely than it matters, and a full pass over every large tensor was most of the time of growing a big model.
+ * The sample is a fixed function of the size, so every path (in memory, streamed, on a device) gets the same bits.
  */
 record Moments(long count, double mean, double standardDeviation) {
+    static final long SAMPLES = 1L << 20;
 
     static Moments of(Tensor t) {
+        long size = t.size();
+        long stride = size <= SAMPLES ? 1 : (size + SAMPLES - 1) / SAMPLES;
         long n = 0;
         double m1 = Double.NaN;
         double m2 = Double.NaN;
-        for (long i = 0, size = t.size(); i < size; i++) {
+        for (long i = 0; i < size; i += stride) {
             double d = t.get(i);
             if (n == 0) {
                 m1 = 0.0;

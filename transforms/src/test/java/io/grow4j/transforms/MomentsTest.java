@@ -3,6 +3,7 @@ package io.grow4j.transforms;
 import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,5 +28,29 @@ class MomentsTest {
         assertEquals(Double.doubleToRawLongBits(reference.getMean()), Double.doubleToRawLongBits(m.mean()), "mean");
         assertEquals(Double.doubleToRawLongBits(reference.getStandardDeviation()),
                 Double.doubleToRawLongBits(m.standardDeviation()), "standard deviation");
+    }
+
+    /** Past a million entries: SummaryStatistics over every stride-th entry, and a scale close to the full one. */
+    @Test
+    void largeTensorsAreMeasuredOnAFixedStridedSample() {
+        long size = 3 * Moments.SAMPLES + 7;
+        long stride = 4;
+        SplittableRandom random = new SplittableRandom(9);
+        Tensor t = Tensor.allocate(DType.F32, size);
+        SummaryStatistics all = new SummaryStatistics();
+        for (long i = 0; i < size; i++) {
+            t.set(i, 2 + 0.5 * random.nextGaussian());
+            all.addValue(t.get(i));
+        }
+        SummaryStatistics sample = new SummaryStatistics();
+        for (long i = 0; i < size; i += stride) {
+            sample.addValue(t.get(i));
+        }
+        Moments m = Moments.of(t);
+        assertEquals(sample.getN(), m.count());
+        assertEquals(Double.doubleToRawLongBits(sample.getMean()), Double.doubleToRawLongBits(m.mean()));
+        assertEquals(Double.doubleToRawLongBits(sample.getStandardDeviation()),
+                Double.doubleToRawLongBits(m.standardDeviation()));
+        assertEquals(all.getStandardDeviation(), m.standardDeviation(), 1e-2 * all.getStandardDeviation());
     }
 }
