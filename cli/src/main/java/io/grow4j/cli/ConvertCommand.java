@@ -31,7 +31,7 @@ final class ConvertCommand implements Callable<Integer> {
         Model m = ModelFiles.read(model, spec.commandLine().getErr());
         ModelFormat format = ModelFormats.forOutput(out);
         List<String> problems = new ArrayList<>();
-        for (String p : format.writeProblems(m.config())) {
+        for (String p : format.writeProblems(m, m.config())) {
             problems.add("output " + out + " (" + format.name() + "): " + p);
         }
         if (Files.exists(out)) {

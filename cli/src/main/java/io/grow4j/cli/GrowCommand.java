@@ -1,6 +1,8 @@
 package io.grow4j.cli;
 
+import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.Model;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.HfCheckpoint;
@@ -71,11 +73,23 @@ final class GrowCommand implements Callable<Integer> {
             description = "draw a progress bar on stderr while streaming (default: only when it is a terminal)")
     Boolean progress;
 
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
+            description = "where tensors are padded: cpu (all cores) or opencl (the device of --device-profile; in"
+                    + " memory, the whole plan runs there with tensors kept on the device between steps);"
+                    + " default ${DEFAULT-VALUE}. Both give the same bits.")
+    String backend;
+
+    @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml)")
+    Path deviceProfile;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (!backend.equals("cpu") && !backend.equals("opencl")) {
+            throw new IllegalArgumentException("grow pads on cpu or opencl, not '" + backend + "'");
+        }
         return streaming() ? growStreamed() : growInMemory();
     }
 
@@ -118,8 +132,10 @@ final class GrowCommand implements Callable<Integer> {
         StreamResult result;
         try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
             StreamProgress listener = GrowProgressBar.wanted(progress) ? bar : StreamProgress.NONE;
-            result = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS.withShardSize(shardSize))
-                    .grow(model, growthPlan, out, listener);
+            try (PadKernels kernel = PadKernels.open(backend, deviceProfile)) {
+                result = new StreamingGrower(kernel.kernel(), StreamOptions.DEFAULTS.withShardSize(shardSize))
+                        .grow(model, growthPlan, out, listener);
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         stdout.printf("streamed %d tensors (%d unchanged, copied file to file) into %d shard%s: %s in %.1f s (%s/s)%n",
@@ -141,7 +157,7 @@ final class GrowCommand implements Callable<Integer> {
             problems.addAll(planProblems);
             if (planProblems.isEmpty()) {
                 TransformerConfig grown = growthPlan.apply(source.config());
-                for (String p : format.writeProblems(grown)) {
+                for (String p : format.writeProblems(source, grown)) {
                     problems.add("output " + out + " (" + format.name() + "): " + p);
                 }
             }
@@ -150,7 +166,9 @@ final class GrowCommand implements Callable<Integer> {
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
 
-        Model grown = new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
+        Model grown = backend.equals("opencl")
+                ? DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), new StepTable(stdout)::row)
+                : new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
         if (force) {
             deleteRecursively(out);
         }

@@ -136,6 +136,14 @@ class BadInputTest {
         assertTrue(Files.exists(out.resolve("model.safetensors")));
     }
 
+    /** ONNX output writes into the graph the model was read from: refused before growing a model from elsewhere. */
+    @Test
+    void onnxOutputNeedsAnOnnxSource() throws IOException {
+        out = dir.resolve("out.onnx");
+        assertRefused(grow(stories, "steps:\n  - mlp: {size: 256}\n"),
+                "ONNX output holds BERT encoders only", "the model was not read from an ONNX graph");
+    }
+
     @Test
     void allProblemsOfAPlanAreReportedTogether() throws IOException {
         assertRefused(grow(stories, "steps:\n  - mlp: {size: 1}\n  - heads: {add: 1}\n  - head_dim: {size: 9}\n"),

@@ -47,6 +47,27 @@ class OpenClEndToEndTest {
         assertEquals("PASS", verify.lastLine());
     }
 
+    /** Padding on the device gives the same bits as on the CPU, in memory (a .bin input) and streamed (a directory). */
+    @Test
+    void growingOnTheDeviceWritesTheSameBytes() throws IOException {
+        Path stories = Cli.sharedData("stories260K.bin");
+        Path plan = Files.writeString(dir.resolve("plan.yaml"), "seed: 5\nsteps:\n  - mlp: {size: 256}\n"
+                + "  - head_dim: {size: 16}\n  - hidden: {size: 96}\n  - layers: {add: 1, at: [2]}\n");
+        Path hf = dir.resolve("stories-hf");
+        assertEquals(0, Cli.run("convert", stories.toString(), hf.toString()).exitCode());
+        for (Path input : new Path[] {stories, hf}) {
+            Path onCpu = dir.resolve("cpu-" + input.getFileName() + "-grown");
+            Path onDevice = dir.resolve("opencl-" + input.getFileName() + "-grown");
+            Cli cpu = Cli.run("grow", input.toString(), "--plan", plan.toString(), "--out", onCpu.toString());
+            Cli device = Cli.run("grow", input.toString(), "--plan", plan.toString(), "--out", onDevice.toString(),
+                    "--backend", "opencl");
+            assertEquals(0, cpu.exitCode(), cpu.err());
+            assertEquals(0, device.exitCode(), device.err());
+            assertEquals(-1L, Files.mismatch(onCpu.resolve("model.safetensors"), onDevice.resolve("model.safetensors")),
+                    "grown on the device differs from grown on the CPU, input " + input.getFileName());
+        }
+    }
+
     @Test
     void unknownBackendIsAClearError() {
         Cli run = Cli.run("generate", Cli.sharedData("stories260K.bin").toString(), "--backend", "cuda");

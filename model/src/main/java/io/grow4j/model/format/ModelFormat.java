@@ -39,6 +39,15 @@ public interface ModelFormat {
     List<String> writeProblems(TransformerConfig config);
 
     /**
+     * Every reason this format cannot write what {@code source} grows into: {@link #writeProblems(TransformerConfig)}
+     * plus what the format needs from the source itself (ONNX writes into the graph it read, so the source must come
+     * from one). Asked before any growth runs.
+     */
+    default List<String> writeProblems(Model source, TransformerConfig grown) {
+        return writeProblems(grown);
+    }
+
+    /**
      * Writes {@code model} to {@code out}, first under a temporary sibling name, renamed into place at the end.
      *
      * @throws IllegalArgumentException {@link #writeProblems} is not empty for the model's config (nothing written)

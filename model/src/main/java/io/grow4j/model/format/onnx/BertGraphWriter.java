@@ -30,9 +30,8 @@ final class BertGraphWriter {
     }
 
     /** Why {@code model} cannot go back into {@code template}'s graph; empty when it can. */
-    static List<String> problems(Model model, OnnxTemplate template) {
+    static List<String> problems(TransformerConfig now, OnnxTemplate template) {
         TransformerConfig was = template.layout().config();
-        TransformerConfig now = model.config();
         List<String> problems = new ArrayList<>();
         if (now.architecture() != was.architecture()) {
             problems.add("the source graph is " + was.architecture().id() + ", the model " + now.architecture().id());
@@ -50,7 +49,7 @@ final class BertGraphWriter {
     }
 
     static ModelProto write(Model model, OnnxTemplate template) {
-        List<String> problems = problems(model, template);
+        List<String> problems = problems(model.config(), template);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }

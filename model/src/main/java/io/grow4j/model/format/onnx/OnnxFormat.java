@@ -69,19 +69,25 @@ public final class OnnxFormat implements ModelFormat {
     }
 
     @Override
-    public void write(Model model, Path out) throws IOException {
-        List<String> problems = new ArrayList<>(writeProblems(model.config()));
-        OnnxTemplate template = OnnxTemplate.in(model).orElse(null);
+    public List<String> writeProblems(Model source, TransformerConfig grown) {
+        List<String> problems = new ArrayList<>(writeProblems(grown));
+        OnnxTemplate template = OnnxTemplate.in(source).orElse(null);
         if (template == null) {
             problems.add("the model was not read from an ONNX graph, and writing ONNX needs that graph as a template"
                     + " (grow4j does not build graphs): grow a .onnx input");
         } else {
-            problems.addAll(BertGraphWriter.problems(model, template));
+            problems.addAll(BertGraphWriter.problems(grown, template));
         }
+        return problems;
+    }
+
+    @Override
+    public void write(Model model, Path out) throws IOException {
+        List<String> problems = writeProblems(model, model.config());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot write " + out + " as ONNX: " + String.join("; ", problems));
         }
-        ModelProto proto = BertGraphWriter.write(model, template);
+        ModelProto proto = BertGraphWriter.write(model, OnnxTemplate.in(model).orElseThrow());
         long size = proto.getSerializedSize();
         if (size > MAX_BYTES || size < 0) {
             throw new IllegalArgumentException("cannot write " + out + ": the grown graph needs " + size + " bytes,"
