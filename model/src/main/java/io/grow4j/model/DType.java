@@ -61,7 +61,7 @@ public enum DType {
     }
 
     /** Round to nearest even, as PyTorch does when casting to bfloat16. */
-    private static short toBf16(float f) {
+    public static short toBf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) {
             return (short) ((bits >>> 16) | 0x40);

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
 /**
  * Writes a run of consecutive new entries of a tensor. New entries are a quarter or more of a grown tensor, so their
  * fill must run near memory speed: zeros are a memset, and the seeded uniform values are computed eight at a time
- * with the Vector API. The vector arithmetic is the same IEEE sequence as {@link Fill#valueAt} (integer mix, one exact
+ * with the Vector API, then rounded to the tensor's dtype. The vector arithmetic is the same IEEE sequence as {@link Fill#valueAt} (integer mix, one exact
  * long-to-double conversion of 53 bits, then two multiplies and a subtract), so results are bit-identical.
  */
 final class FillRanges {
@@ -23,6 +23,7 @@ final class FillRanges {
     private static final int CHUNK = 512;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble LE_DOUBLE =
             ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -33,8 +34,7 @@ final class FillRanges {
     static void fill(Tensor dst, Fill fill, long start, long count) {
         switch (fill) {
             case Fill.Zero z -> dst.data().asSlice(start * dst.dtype().bytes(), count * dst.dtype().bytes()).fill((byte) 0);
-            case Fill.Uniform u when LONGS.length() == DOUBLES.length()
-                    && (dst.dtype() == DType.F32 || dst.dtype() == DType.F64) -> uniform(dst, u, start, count);
+            case Fill.Uniform u when LONGS.length() == DOUBLES.length() -> uniform(dst, u, start, count);
             default -> {
                 for (long i = start, end = start + count; i < end; i++) {
                     dst.set(i, fill.valueAt(i));
@@ -71,13 +71,25 @@ final class FillRanges {
         }
     }
 
+    /** Rounds as {@link Tensor#set} does: through float, then to half or bfloat16 by round-to-nearest-even. */
     private static void store(Tensor dst, long first, int n, double[] values) {
         MemorySegment s = dst.data();
-        if (dst.dtype() == DType.F64) {
-            MemorySegment.copy(values, 0, s, LE_DOUBLE, first * 8, n);
-        } else {
-            for (int i = 0; i < n; i++) {
-                s.set(LE_FLOAT, (first + i) * 4, (float) values[i]);
+        switch (dst.dtype()) {
+            case F64 -> MemorySegment.copy(values, 0, s, LE_DOUBLE, first * 8, n);
+            case F32 -> {
+                for (int i = 0; i < n; i++) {
+                    s.set(LE_FLOAT, (first + i) * 4, (float) values[i]);
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    s.set(LE_SHORT, (first + i) * 2, DType.toBf16((float) values[i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    s.set(LE_SHORT, (first + i) * 2, Float.floatToFloat16((float) values[i]));
+                }
             }
         }
     }
