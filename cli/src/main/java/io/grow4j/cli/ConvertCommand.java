@@ -1,11 +1,13 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.format.ModelFormat;
 import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.PlanException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -23,12 +25,17 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "a directory (default format) or a .bin file (llama2.c)")
     Path out;
 
+    @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,
+            description = "store the tensors as f64, f32, f16 or bf16 (default: as read)")
+    DType dtype;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Model m = ModelFiles.read(model, spec.commandLine().getErr());
+        Model read = ModelFiles.read(model, spec.commandLine().getErr());
+        Model m = dtype == null ? read : read.convertTo(dtype);
         ModelFormat format = ModelFormats.forOutput(out);
         List<String> problems = new ArrayList<>();
         for (String p : format.writeProblems(m, m.config())) {

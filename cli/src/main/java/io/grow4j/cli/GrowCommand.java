@@ -3,6 +3,7 @@ package io.grow4j.cli;
 import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.transforms.device.DeviceGrower;
+import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.HfCheckpoint;
@@ -82,6 +83,10 @@ final class GrowCommand implements Callable<Integer> {
     @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml)")
     Path deviceProfile;
 
+    @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,
+            description = "store the grown tensors as f64, f32, f16 or bf16 (default: as read; grows in memory)")
+    DType dtype;
+
     @Spec
     CommandSpec spec;
 
@@ -100,6 +105,12 @@ final class GrowCommand implements Callable<Integer> {
     private boolean streaming() throws IOException {
         boolean directories = Files.isDirectory(model) && ModelFormats.forOutput(out) instanceof HfDirectoryFormat;
         boolean shardSizeGiven = spec.commandLine().getParseResult().hasMatchedOption("--shard-size");
+        if (dtype != null && mode != null && mode.stream) {
+            throw new PlanException(List.of("--dtype converts a model in memory; it does not combine with --stream"));
+        }
+        if (dtype != null && mode == null && shardSizeGiven) {
+            throw new PlanException(List.of("--shard-size applies to streamed output, and --dtype grows in memory"));
+        }
         if (mode != null && mode.inMemory && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed output only, not to --in-memory"));
         }
@@ -111,7 +122,7 @@ final class GrowCommand implements Callable<Integer> {
         if (!directories && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
         }
-        return mode == null ? directories && HfCheckpoint.streamable(model) : mode.stream;
+        return mode == null ? dtype == null && directories && HfCheckpoint.streamable(model) : mode.stream;
     }
 
     private int growStreamed() throws IOException {
@@ -169,6 +180,9 @@ final class GrowCommand implements Callable<Integer> {
         Model grown = backend.equals("opencl")
                 ? DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), new StepTable(stdout)::row)
                 : new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
+        if (dtype != null) {
+            grown = grown.convertTo(dtype);
+        }
         if (force) {
             deleteRecursively(out);
         }

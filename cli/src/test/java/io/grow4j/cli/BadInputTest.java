@@ -145,6 +145,27 @@ class BadInputTest {
     }
 
     @Test
+    void quantizedOutputDtypeIsRefused() throws IOException {
+        Path planFile = Files.writeString(dir.resolve("plan.yaml"), "steps:\n  - mlp: {size: 256}\n");
+        Cli run = Cli.run("grow", stories.toString(), "--plan", planFile.toString(), "--out", out.toString(),
+                "--dtype", "q8_0");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("quantized output dtype 'q8_0' is not supported"), run.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void outputDtypeConvertsTheGrownTensors() throws IOException {
+        Path planFile = Files.writeString(dir.resolve("plan.yaml"), "steps:\n  - mlp: {size: 256}\n");
+        Cli run = Cli.run("grow", stories.toString(), "--plan", planFile.toString(), "--out", out.toString(),
+                "--dtype", "bf16");
+        assertEquals(0, run.exitCode(), run.err());
+        Cli inspect = Cli.run("inspect", out.toString());
+        assertTrue(inspect.out().contains("dtype        BF16"), inspect.out());
+        assertTrue(inspect.out().contains("mlp          256"), inspect.out());
+    }
+
+    @Test
     void allProblemsOfAPlanAreReportedTogether() throws IOException {
         assertRefused(grow(stories, "steps:\n  - mlp: {size: 1}\n  - heads: {add: 1}\n  - head_dim: {size: 9}\n"),
                 "step 1 (mlp)", "step 2 (heads)", "step 3 (head_dim)");
