@@ -27,7 +27,7 @@ class BadInputTest {
 
     @BeforeEach
     void setUp() {
-        stories = Cli.sharedData("stories260K.bin");
+        stories = Stories.path();
         out = dir.resolve("out");
     }
 

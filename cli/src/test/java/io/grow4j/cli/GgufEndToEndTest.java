@@ -29,16 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * GGUF. Tokenizer metadata put into the GGUF file comes out of growth unchanged.
  */
 class GgufEndToEndTest {
-    private static final String PLAN = """
-            seed: 7
-            steps:
-              - mlp: {size: 256}
-              - heads: {add: 2}
-              - head_dim: {size: 16}
-              - hidden: {size: 96}
-              - layers: {add: 2, at: [0, 4]}
-            """;
-
     @TempDir
     static Path dir;
     static Path stories;
@@ -46,7 +36,7 @@ class GgufEndToEndTest {
 
     @BeforeAll
     static void generateOriginal() {
-        stories = Cli.sharedData("stories260K.bin");
+        stories = Stories.path();
         original64 = generate(stories);
         assertEquals(64, original64.split(" ").length, original64);
     }
@@ -59,7 +49,7 @@ class GgufEndToEndTest {
         assertTrue(convert.out().contains("(gguf)"), convert.out());
         assertEquals(original64, generate(gguf));
 
-        Path plan = Files.writeString(dir.resolve("plan.yaml"), PLAN);
+        Path plan = Files.writeString(dir.resolve("plan.yaml"), Stories.PLAN);
         Path grown = dir.resolve("grown.gguf");
         Cli grow = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", grown.toString());
         assertEquals(0, grow.exitCode(), grow.out() + grow.err());
@@ -93,7 +83,7 @@ class GgufEndToEndTest {
         Path gguf = dir.resolve("with-tokenizer.gguf");
         new GgufFormat().write(new GgufMetadata(tokenizer).attachTo(original), gguf);
 
-        Path plan = Files.writeString(dir.resolve("plan-tokenizer.yaml"), PLAN);
+        Path plan = Files.writeString(dir.resolve("plan-tokenizer.yaml"), Stories.PLAN);
         Path grown = dir.resolve("grown-with-tokenizer.gguf");
         Cli grow = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", grown.toString());
         assertEquals(0, grow.exitCode(), grow.out() + grow.err());

@@ -56,13 +56,13 @@ class OnnxBadInputTest {
     @Test
     void onlyModelsReadFromOnnxCanBeWrittenAsOnnx() throws IOException {
         Path out = dir.resolve("stories.onnx");
-        Cli grow = grow(Cli.sharedData("stories260K.bin"), "steps:\n  - mlp: {size: 256}\n", out);
+        Cli grow = grow(Stories.path(), "steps:\n  - mlp: {size: 256}\n", out);
         assertRefused(grow, "grow", out, "ONNX output holds BERT encoders only");
     }
 
     @Test
     void theOnnxRuntimeEngineRunsOnnxFilesOnly() throws IOException {
-        Path stories = Cli.sharedData("stories260K.bin");
+        Path stories = Stories.path();
         Cli verify = Cli.run("verify", stories.toString(), stories.toString(), "--engine", "onnxruntime");
         assertRefused(verify, "verify", dir.resolve("none"), "--engine onnxruntime runs .onnx files, and " + stories);
         Cli mixed = Cli.run("verify", MiniLm.path().toString(), stories.toString());

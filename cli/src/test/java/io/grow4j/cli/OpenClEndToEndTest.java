@@ -18,24 +18,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a kernel that left the device would fail these tests rather than pass on the CPU.
  */
 class OpenClEndToEndTest {
-    private static final String REFERENCE_16 = "461 461 401 401 401 461 378 455 473 456 435 299 362 409 283 264";
-
     @TempDir
     Path dir;
 
     @ParameterizedTest
     @ValueSource(strings = {"opencl", "aparapi"})
     void storiesGivesTheReferenceIds(String backend) {
-        Cli run = Cli.run("generate", Cli.sharedData("stories260K.bin").toString(), "--steps", "16", "--temperature",
+        Cli run = Cli.run("generate", Stories.path().toString(), "--steps", "16", "--temperature",
                 "0", "--print-ids", "--backend", backend);
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals(REFERENCE_16, run.lastLine());
+        assertEquals(Stories.REFERENCE_16, run.lastLine());
         assertTrue(run.out().contains("on " + backend), run.out());
     }
 
     @Test
     void grownModelVerifiesOnOpenCl() throws IOException {
-        Path stories = Cli.sharedData("stories260K.bin");
+        Path stories = Stories.path();
         Path plan = Files.writeString(dir.resolve("plan.yaml"),
                 "seed: 3\nsteps:\n  - mlp: {size: 256}\n  - heads: {add: 2}\n  - hidden: {size: 80}\n  - layers: {add: 1}\n");
         Path grown = dir.resolve("grown");
@@ -50,7 +48,7 @@ class OpenClEndToEndTest {
     /** Padding on the device gives the same bits as on the CPU, in memory (a .bin input) and streamed (a directory). */
     @Test
     void growingOnTheDeviceWritesTheSameBytes() throws IOException {
-        Path stories = Cli.sharedData("stories260K.bin");
+        Path stories = Stories.path();
         Path plan = Files.writeString(dir.resolve("plan.yaml"), "seed: 5\nsteps:\n  - mlp: {size: 256}\n"
                 + "  - head_dim: {size: 16}\n  - hidden: {size: 96}\n  - layers: {add: 1, at: [2]}\n");
         Path hf = dir.resolve("stories-hf");
@@ -70,7 +68,7 @@ class OpenClEndToEndTest {
 
     @Test
     void unknownBackendIsAClearError() {
-        Cli run = Cli.run("generate", Cli.sharedData("stories260K.bin").toString(), "--backend", "cuda");
+        Cli run = Cli.run("generate", Stories.path().toString(), "--backend", "cuda");
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("unknown backend 'cuda'"), run.err());
     }

@@ -17,18 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * after a round trip through the default format.
  */
 class StoriesEndToEndTest {
-    /** llama2.c run.c, temperature 0, from BOS: shared/data/README.md. */
-    private static final String REFERENCE_16 = "461 461 401 401 401 461 378 455 473 456 435 299 362 409 283 264";
-    private static final String PLAN = """
-            seed: 7
-            steps:
-              - mlp: {size: 256}
-              - heads: {add: 2}
-              - head_dim: {size: 16}
-              - hidden: {size: 96}
-              - layers: {add: 2, at: [0, 4]}
-            """;
-
     @TempDir
     static Path dir;
     static Path stories;
@@ -36,7 +24,7 @@ class StoriesEndToEndTest {
 
     @BeforeAll
     static void generateOriginal() {
-        stories = Cli.sharedData("stories260K.bin");
+        stories = Stories.path();
         Cli run = Cli.run("generate", stories.toString(), "--steps", "64", "--temperature", "0", "--print-ids");
         assertEquals(0, run.exitCode(), run.err());
         original64 = run.lastLine();
@@ -44,13 +32,13 @@ class StoriesEndToEndTest {
 
     @Test
     void forwardPassReproducesLlama2cGreedyIds() {
-        assertTrue(original64.startsWith(REFERENCE_16 + " "), original64);
+        assertTrue(original64.startsWith(Stories.REFERENCE_16 + " "), original64);
         assertEquals(64, original64.split(" ").length);
     }
 
     @Test
     void grownModelKeepsTheContinuationAndPassesVerify() throws IOException {
-        Path plan = Files.writeString(dir.resolve("plan.yaml"), PLAN);
+        Path plan = Files.writeString(dir.resolve("plan.yaml"), Stories.PLAN);
         Path grown = dir.resolve("grown");
         Cli grow = Cli.run("grow", stories.toString(), "--plan", plan.toString(), "--out", grown.toString());
         assertEquals(0, grow.exitCode(), grow.err());
@@ -76,7 +64,7 @@ class StoriesEndToEndTest {
         Cli convert = Cli.run("convert", stories.toString(), hf.toString());
         assertEquals(0, convert.exitCode(), convert.err());
         assertEquals(original64, generate(hf));
-        Path plan = Files.writeString(dir.resolve("plan2.yaml"), PLAN);
+        Path plan = Files.writeString(dir.resolve("plan2.yaml"), Stories.PLAN);
         Path grown = dir.resolve("grown-from-hf");
         assertEquals(0, Cli.run("grow", hf.toString(), "--plan", plan.toString(), "--out", grown.toString()).exitCode());
         assertEquals(original64, generate(grown));
