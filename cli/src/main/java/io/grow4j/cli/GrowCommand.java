@@ -177,9 +177,14 @@ final class GrowCommand implements Callable<Integer> {
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
 
-        Model grown = backend.equals("opencl")
-                ? DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), new StepTable(stdout)::row)
-                : new Grower(new CpuPadKernel()).grow(source, growthPlan, new StepTable(stdout)::row);
+        Model grown;
+        if (backend.equals("opencl")) {
+            grown = DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), new StepTable(stdout)::row);
+        } else {
+            Grower grower = new Grower(new CpuPadKernel());
+            grown = grower.grow(source, growthPlan, new StepTable(stdout)::row);
+            grower.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
+        }
         if (dtype != null) {
             grown = grown.convertTo(dtype);
         }

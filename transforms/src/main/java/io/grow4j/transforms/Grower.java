@@ -1,5 +1,6 @@
 package io.grow4j.transforms;
 
+import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.Model;
 import io.grow4j.model.Tensor;
@@ -20,6 +21,7 @@ import java.util.function.Consumer;
  */
 public final class Grower {
     private final PadKernel kernel;
+    private final List<String> notes = new ArrayList<>();
 
     public Grower(PadKernel kernel) {
         this.kernel = kernel;
@@ -42,6 +44,15 @@ public final class Grower {
         return current;
     }
 
+    /**
+     * What the last runs met that keeps the function but may hinder training: "arbitrary" entries that came out zero
+     * because their reference tensor has no spread (DESIGN 2.5: where both sides of a product are zero, gradients
+     * cannot move either).
+     */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
     /** One step: a recipe per tensor of the grown model. */
     public Model applyStep(Model model, GrowthStep step, long planSeed, int stepIndex) {
         TransformerConfig before = model.config();
@@ -61,7 +72,13 @@ public final class Grower {
         Tensor reference = recipe.statsFrom() == null ? null : model.tensor(recipe.statsFrom());
         Tensor out = Tensor.allocate(source != null ? source.dtype() : reference != null ? reference.dtype()
                 : model.dtypeOrDefault(), recipe.newShape());
-        kernel.pad(source, out, recipe.toPadSpec(FillResolver.resolve(recipe, reference, planSeed, stepIndex)));
+        Fill fill = FillResolver.resolve(recipe, reference, planSeed, stepIndex);
+        if (fill instanceof Fill.Uniform u && u.halfWidth() == 0) {
+            notes.add("step " + (stepIndex + 1) + ": new entries of " + recipe.target() + " are all zero, because "
+                    + (reference == null ? "it has no reference" : recipe.statsFrom()) + " has no spread; where the"
+                    + " entries they multiply are zero too, training cannot move them");
+        }
+        kernel.pad(source, out, recipe.toPadSpec(fill));
         return out;
     }
 
