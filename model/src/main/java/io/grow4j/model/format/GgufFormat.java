@@ -50,7 +50,7 @@ public final class GgufFormat implements ModelFormat {
         }
     }
 
-    private static GgufFamily family(Path path, GgufFile file) throws CheckpointException {
+    static GgufFamily family(Path path, GgufFile file) throws CheckpointException {
         GgufValue name = file.metadata().get(GgufFile.ARCHITECTURE_KEY);
         GgufFamily family = name instanceof GgufValue.Str s ? GgufFamily.byName(s.text()) : null;
         if (family == null) {

@@ -51,7 +51,7 @@ final class GgufTensors {
         return dequantized;
     }
 
-    private static void check(Path path, GgufFile file, GgufFamily family, TransformerConfig config,
+    static void check(Path path, GgufFile file, GgufFamily family, TransformerConfig config,
             SequencedMap<String, TensorKey> names) throws CheckpointException {
         List<String> problems = new ArrayList<>();
         names.forEach((name, key) -> {
@@ -92,8 +92,14 @@ final class GgufTensors {
 
     /** Decodes whole blocks in batches; {@link GgufParser} checked that the tensor is whole blocks inside the file. */
     static Tensor dequantize(MemorySegment mapped, long start, GgufTensorInfo info) {
-        GgmlType type = info.type();
         Tensor out = Tensor.allocate(DType.F32, info.shape());
+        dequantizeInto(mapped, start, info, out);
+        return out;
+    }
+
+    /** Decodes the tensor at {@code start} of {@code mapped} into {@code out}, an F32 tensor of its shape. */
+    static void dequantizeInto(MemorySegment mapped, long start, GgufTensorInfo info, Tensor out) {
+        GgmlType type = info.type();
         long blocks = info.elements() / type.blockSize();
         byte[] raw = new byte[BLOCKS_PER_BATCH * type.blockBytes()];
         byte[] block = new byte[type.blockBytes()];
@@ -109,6 +115,5 @@ final class GgufTensors {
             MemorySegment.copy(values, 0, out.data(), LE_FLOAT, first * type.blockSize() * Float.BYTES,
                     n * type.blockSize());
         }
-        return out;
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,18 +24,21 @@ final class GgufWriter {
     static final int VERSION = 3;
     private static final int BUFFER = 1 << 20;
 
-    private final FileChannel channel;
+    private final WritableByteChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    private long written;
+    long written;
 
-    private GgufWriter(FileChannel channel) {
+    GgufWriter(WritableByteChannel channel) {
         this.channel = channel;
     }
 
     /** Writes a new file at {@code file} (which must not exist) with the metadata and tensors in the given order. */
     static void write(Path file, SequencedMap<String, GgufValue> metadata, SequencedMap<String, Tensor> tensors)
             throws IOException {
-        List<GgufTensorInfo> infos = layout(tensors);
+        List<GgufTensorInfo> unplaced = new ArrayList<>();
+        tensors.forEach((name, t) -> unplaced.add(new GgufTensorInfo(name, GgufTensorInfo.dimsOf(t.shape()),
+                GgmlType.of(t.dtype()), 0)));
+        List<GgufTensorInfo> infos = layout(unplaced);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             GgufWriter out = new GgufWriter(channel);
             out.header(metadata, infos);
@@ -50,21 +54,21 @@ final class GgufWriter {
         }
     }
 
-    /** Each tensor's type, dims and aligned offset from the start of the data section. */
-    private static List<GgufTensorInfo> layout(SequencedMap<String, Tensor> tensors) {
+    /**
+     * The same tensors at their aligned offsets from the start of the data section, in order. Shared with
+     * {@link GgufStreamWriter}, which lays a file out before any tensor exists: the offsets depend only on the sizes.
+     */
+    static List<GgufTensorInfo> layout(List<GgufTensorInfo> tensors) {
         List<GgufTensorInfo> infos = new ArrayList<>();
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            Tensor t = e.getValue();
-            GgufTensorInfo info = new GgufTensorInfo(e.getKey(), GgufTensorInfo.dimsOf(t.shape()),
-                    GgmlType.of(t.dtype()), offset);
-            infos.add(info);
+        for (GgufTensorInfo t : tensors) {
+            infos.add(new GgufTensorInfo(t.name(), t.dims(), t.type(), offset));
             offset = GgufFile.align(offset + t.byteSize(), ALIGNMENT);
         }
         return infos;
     }
 
-    private void header(SequencedMap<String, GgufValue> metadata, List<GgufTensorInfo> infos) throws IOException {
+    void header(SequencedMap<String, GgufValue> metadata, List<GgufTensorInfo> infos) throws IOException {
         bytes("GGUF".getBytes(StandardCharsets.US_ASCII));
         int32(VERSION);
         int64(infos.size());
@@ -137,7 +141,7 @@ final class GgufWriter {
         }
     }
 
-    private void padTo(long offset) throws IOException {
+    void padTo(long offset) throws IOException {
         while (written < offset) {
             int n = (int) Math.min(offset - written, ALIGNMENT);
             bytes(new byte[n]);
@@ -151,9 +155,11 @@ final class GgufWriter {
         return buffer;
     }
 
-    private void flush() throws IOException {
+    void flush() throws IOException {
         buffer.flip();
-        SegmentIo.writeFully(channel, buffer);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
         buffer.clear();
     }
 }

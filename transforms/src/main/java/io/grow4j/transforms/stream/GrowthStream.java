@@ -4,26 +4,26 @@ import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.SafetensorsEntry;
 import io.grow4j.model.format.SafetensorsWriter;
-import io.grow4j.model.format.TensorLocation;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SequencedMap;
 
 /**
- * One streamed growth writing one directory: the output tensors in file order, each traced back to what it is made
- * of. An unchanged tensor is copied file to file; any other one is built into a reusable buffer (sized to the largest
- * such tensor, so memory does not grow with the model) and written out. config.json follows the shards, and the index
- * comes last.
+ * One streamed growth writing one directory or one GGUF file: the output tensors in file order, each traced back to
+ * what it is made of. An unchanged tensor stored as held is copied file to file; any other one is built into a
+ * reusable buffer (sized to the largest such tensor, so memory does not grow with the model) and written out. In a
+ * directory config.json follows the shards, and the index comes last.
  */
 final class GrowthStream implements AutoCloseable {
     /**
@@ -34,17 +34,31 @@ final class GrowthStream implements AutoCloseable {
     private final PlanTrace trace;
     private final SourceTensors source;
     private final StagedTensors staged;
-    private final Map<String, TensorKey> keysByName;
+    private final SequencedMap<String, TensorKey> keysByName;
     private final Arena bufferArena = Arena.ofShared();
     private MemorySegment buffer;
     private int copied;
     private int prefetched;
 
+    /** Where one tensor goes: a safetensors shard or a GGUF file, each tensor whole and in order. */
+    interface TensorSink {
+        void write(MemorySegment data) throws IOException;
+
+        void transfer(FileChannel source, long offset, long count) throws IOException;
+    }
+
+    /** Output tensors named as a safetensors directory names them. */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
+        this(trace, source, kernel, cacheBytes, HfCheckpoint.tensorNames(trace.config(trace.finalStage())));
+    }
+
+    /** @param names every output tensor's file name, in file order */
+    GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes,
+            SequencedMap<String, TensorKey> names) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
-        this.keysByName = HfCheckpoint.tensorNames(grownConfig());
+        this.keysByName = names;
     }
 
     TransformerConfig grownConfig() {
@@ -54,8 +68,7 @@ final class GrowthStream implements AutoCloseable {
     /** Name, dtype and shape of every output tensor, in the order the directory stores them. */
     List<SafetensorsEntry> outputEntries() {
         List<SafetensorsEntry> entries = new ArrayList<>();
-        SequencedMap<String, TensorKey> names = HfCheckpoint.tensorNames(grownConfig());
-        names.forEach((name, key) -> entries.add(new SafetensorsEntry(name, trace.dtype(finalKey(key)),
+        keysByName.forEach((name, key) -> entries.add(new SafetensorsEntry(name, trace.dtype(finalKey(key)),
                 key.role().shape(grownConfig()))));
         return entries;
     }
@@ -63,14 +76,25 @@ final class GrowthStream implements AutoCloseable {
     /** Writes the shards, config.json and (when sharded) the index into {@code dir}, which it creates. */
     void writeTo(Path dir, ShardPlan plan, StreamProgress progress) throws IOException {
         Files.createDirectory(dir);
-        allocateBuffer(plan);
         List<SafetensorsEntry> all = plan.shards().stream().flatMap(s -> s.entries().stream()).toList();
+        allocateBuffer(all);
         int next = 0;
         for (ShardPlan.Shard shard : plan.shards()) {
             try (ShardWriter writer = ShardWriter.create(dir, shard)) {
+                TensorSink sink = new TensorSink() {
+                    @Override
+                    public void write(MemorySegment data) throws IOException {
+                        writer.write(data);
+                    }
+
+                    @Override
+                    public void transfer(FileChannel from, long offset, long count) throws IOException {
+                        writer.transfer(from, offset, count);
+                    }
+                };
                 for (SafetensorsEntry entry : shard.entries()) {
                     prefetchThrough(all, next + PREFETCH_AHEAD);
-                    writeTensor(writer, entry);
+                    writeTensor(sink, entry);
                     next++;
                     progress.tensorWritten(entry.name(), entry.byteSize());
                 }
@@ -82,6 +106,32 @@ final class GrowthStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes every output tensor ({@link #outputEntries()}, in that order) into {@code writer}, whose header already
+     * lists them; the caller closes it.
+     */
+    void writeGguf(GgufStreamWriter writer, StreamProgress progress) throws IOException {
+        List<SafetensorsEntry> all = outputEntries();
+        allocateBuffer(all);
+        TensorSink sink = new TensorSink() {
+            @Override
+            public void write(MemorySegment data) throws IOException {
+                writer.write(data);
+            }
+
+            @Override
+            public void transfer(FileChannel from, long offset, long count) throws IOException {
+                writer.transfer(from, offset, count);
+            }
+        };
+        for (int next = 0; next < all.size(); next++) {
+            SafetensorsEntry entry = all.get(next);
+            prefetchThrough(all, next + PREFETCH_AHEAD);
+            writeTensor(sink, entry);
+            progress.tensorWritten(entry.name(), entry.byteSize());
+        }
+    }
+
     /** Statistics for the output tensors up to index {@code last} start on other threads (each tensor once). */
     private void prefetchThrough(List<SafetensorsEntry> all, int last) {
         for (; prefetched <= Math.min(last, all.size() - 1); prefetched++) {
@@ -89,12 +139,12 @@ final class GrowthStream implements AutoCloseable {
         }
     }
 
-    private void writeTensor(ShardWriter writer, SafetensorsEntry entry) throws IOException {
+    private void writeTensor(TensorSink writer, SafetensorsEntry entry) throws IOException {
         StagedKey origin = trace.origin(finalKey(keysByName.get(entry.name())));
         try {
-            if (origin.stage() == 0) {
-                TensorLocation from = source.location(origin.key());
-                writer.transfer(source.channel(origin.key()), from.offset(), from.byteSize());
+            SourceTensors.Stored from = origin.stage() == 0 ? source.stored(origin.key()) : null;
+            if (from != null) {
+                writer.transfer(from.channel(), from.offset(), from.bytes());
                 copied++;
             } else {
                 Tensor out = new Tensor(entry.dtype(), entry.shape(), buffer.asSlice(0, entry.byteSize()));
@@ -107,13 +157,12 @@ final class GrowthStream implements AutoCloseable {
     }
 
     /** One buffer for every built tensor: the largest one's size, allocated (and zeroed) once per run. */
-    private void allocateBuffer(ShardPlan plan) {
+    private void allocateBuffer(List<SafetensorsEntry> entries) {
         long largest = 0;
-        for (ShardPlan.Shard shard : plan.shards()) {
-            for (SafetensorsEntry e : shard.entries()) {
-                if (trace.origin(finalKey(keysByName.get(e.name()))).stage() > 0) {
-                    largest = Math.max(largest, e.byteSize());
-                }
+        for (SafetensorsEntry e : entries) {
+            StagedKey origin = trace.origin(finalKey(keysByName.get(e.name())));
+            if (origin.stage() > 0 || source.stored(origin.key()) == null) {
+                largest = Math.max(largest, e.byteSize());
             }
         }
         buffer = bufferArena.allocate(Math.max(largest, 1), 64);

@@ -2,8 +2,13 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.format.AtomicOutput;
+import io.grow4j.model.format.GgufCheckpoint;
+import io.grow4j.model.format.GgufStreamWriter;
+import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
+import io.grow4j.model.format.SafetensorsEntry;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
 
@@ -11,9 +16,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SequencedMap;
 
 /**
- * Grows a Hugging Face safetensors directory (one file or shards) into another, tensor by tensor, with memory bounded
+ * Grows a Hugging Face safetensors directory (one file or shards) into another, or a GGUF file into another GGUF
+ * file ({@link #growGguf}), tensor by tensor, with memory bounded
  * by the largest tensor instead of the model: sources are mapped read-only a tensor at a time, output shards are
  * filled up to a size limit and the index is written last. The result is bit-identical to reading the model, growing
  * it with {@link io.grow4j.transforms.Grower} and writing it.
@@ -63,7 +70,7 @@ public final class StreamingGrower {
         checkDistinct(in, out);
         HfCheckpoint checkpoint = HfCheckpoint.open(in);
         PlanException.throwIfAny(problems(checkpoint, plan));
-        try (SourceTensors source = new SourceTensors(checkpoint)) {
+        try (SourceTensors source = new HfSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
@@ -74,6 +81,58 @@ public final class StreamingGrower {
                 progress.finish();
                 return new StreamResult(stream.grownConfig(), shards.tensorCount(), shards.shards().size(),
                         shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(), stream.peakCacheBytes());
+            }
+        }
+    }
+
+    /** Every reason {@code plan} cannot grow {@code source} into a GGUF file streamed; empty when it can. */
+    public static List<String> problems(GgufCheckpoint source, GrowthPlan plan) {
+        List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            for (String p : GgufCheckpoint.writeProblems(plan.apply(source.config()))) {
+                problems.add("output GGUF: " + p);
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Grows the GGUF file {@code in} by {@code plan} into the new GGUF file {@code out}: header, metadata (carried
+     * through as {@link io.grow4j.model.format.GgufFormat#write} does, config keys updated) and tensor table first,
+     * then each tensor's data as it is produced. Float tensors that do not change are copied file to file; quantized
+     * source tensors are decoded to float32 one at a time. Bit-identical to reading the file, growing it in memory and
+     * writing it.
+     *
+     * @throws PlanException the plan or the output format is refused (nothing written)
+     * @throws IOException   the source is unreadable, the disk too small (nothing written), or writing failed (the
+     *                       temporary output is removed, {@code out} does not appear)
+     */
+    public StreamResult growGguf(Path in, GrowthPlan plan, Path out, StreamProgress progress) throws IOException {
+        checkDistinct(in, out);
+        GgufCheckpoint checkpoint = GgufCheckpoint.open(in);
+        PlanException.throwIfAny(problems(checkpoint, plan));
+        try (SourceTensors source = new GgufSourceTensors(checkpoint)) {
+            PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
+            TransformerConfig grown = trace.config(trace.finalStage());
+            try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes(),
+                    GgufCheckpoint.tensorNames(grown))) {
+                List<SafetensorsEntry> entries = stream.outputEntries();
+                long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
+                long parameters = entries.stream().mapToLong(e -> Tensor.elementCount(e.shape())).sum();
+                SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown,
+                        entries.stream().map(SafetensorsEntry::dtype).toList(), parameters);
+                long fileBytes = GgufStreamWriter.headerBytes(metadata, entries) + GgufStreamWriter.dataBytes(entries);
+                AtomicOutput.removeStale(out);
+                disk.require(out, fileBytes);
+                progress.start(dataBytes, entries.size());
+                AtomicOutput.writeFile(out, file -> {
+                    try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, entries)) {
+                        stream.writeGguf(writer, progress);
+                    }
+                });
+                progress.finish();
+                return new StreamResult(grown, entries.size(), 1, dataBytes, fileBytes, stream.copiedTensors(),
+                        stream.peakCacheBytes());
             }
         }
     }

@@ -1,0 +1,92 @@
+package io.grow4j.transforms.stream;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.format.HfCheckpoint;
+import io.grow4j.model.format.TensorLocation;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A safetensors checkpoint directory's tensors, one read-only channel per shard for the whole run (shards are not reopened per
+ * tensor), each tensor mapped on demand into an arena the caller closes. Nothing here can write to the source.
+ */
+final class HfSourceTensors implements SourceTensors {
+    private final HfCheckpoint checkpoint;
+    private final Map<Path, FileChannel> channels = new HashMap<>();
+
+    HfSourceTensors(HfCheckpoint checkpoint) throws IOException {
+        this.checkpoint = checkpoint;
+        try {
+            for (TensorLocation l : checkpoint.tensors().values()) {
+                if (!channels.containsKey(l.file())) {
+                    channels.put(l.file(), FileChannel.open(l.file(), StandardOpenOption.READ));
+                }
+            }
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+    }
+
+    HfCheckpoint checkpoint() {
+        return checkpoint;
+    }
+
+    @Override
+    public Map<TensorKey, DType> dtypes() {
+        Map<TensorKey, DType> out = new LinkedHashMap<>();
+        checkpoint.tensors().forEach((k, l) -> out.put(k, l.dtype()));
+        return out;
+    }
+
+    TensorLocation location(TensorKey key) {
+        TensorLocation l = checkpoint.tensors().get(key);
+        if (l == null) {
+            throw new IllegalArgumentException(checkpoint.directory() + " has no tensor " + key);
+        }
+        return l;
+    }
+
+    /** The tensor as a view of its file, valid until {@code arena} closes. */
+    @Override
+    public Tensor map(TensorKey key, Arena arena) throws IOException {
+        TensorLocation l = location(key);
+        return l.map(channels.get(l.file()), arena);
+    }
+
+    /** The open channel of the file holding {@code key}, for kernel-side copies. */
+    FileChannel channel(TensorKey key) {
+        return channels.get(location(key).file());
+    }
+
+    @Override
+    public Stored stored(TensorKey key) {
+        TensorLocation l = location(key);
+        return new Stored(channels.get(l.file()), l.offset(), l.byteSize());
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (FileChannel c : channels.values()) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        channels.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
