@@ -6,6 +6,8 @@ import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.GgufCheckpoint;
+import io.grow4j.model.format.GgufFormat;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.model.format.ModelFormat;
@@ -34,9 +36,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "grow", description = {"Apply a growth plan and write the grown model.",
-        "A Hugging Face directory grown into a directory is streamed tensor by tensor: memory stays bounded by the"
-                + " largest tensor, output shards hold at most --shard-size bytes, and OUT appears only when complete."
-                + " Other inputs and outputs (llama2.c .bin, GGUF, ONNX, GPT-2's fused tensors) are grown in memory.",
+        "A Hugging Face directory grown into a directory, or a .gguf file into a .gguf file, is streamed tensor by"
+                + " tensor: memory stays bounded by the largest tensor (quantized GGUF tensors are decoded one at a"
+                + " time), output shards hold at most --shard-size bytes, and OUT appears only when complete."
+                + " Other inputs and outputs (llama2.c .bin, ONNX, GPT-2's fused tensors, --dtype) are grown in memory.",
         "Values the storage dtype rounds (rescaled gains, mean fills in F16/BF16) are listed as note: lines on"
                 + " stderr."})
 final class GrowCommand implements Callable<Integer> {
@@ -57,8 +60,8 @@ final class GrowCommand implements Callable<Integer> {
     Mode mode;
 
     static final class Mode {
-        @Option(names = "--stream", description = "stream tensor by tensor (the default for a directory into a"
-                + " directory; an error for other formats)")
+        @Option(names = "--stream", description = "stream tensor by tensor (the default for a directory into a directory and a .gguf into a"
+                + " .gguf; an error for other formats)")
         boolean stream;
 
         @Option(names = "--in-memory", description = "read the whole model, grow it in memory, then write it")
@@ -100,10 +103,12 @@ final class GrowCommand implements Callable<Integer> {
 
     /**
      * Whether to stream: asked for, or by default a directory into a directory when its family can be mapped tensor
-     * by tensor (GPT-2's fused tensors cannot: grown in memory). Refuses options that do not fit the choice.
+     * by tensor (GPT-2's fused tensors cannot: grown in memory), and a GGUF file into a GGUF file. Refuses options
+     * that do not fit the choice.
      */
     private boolean streaming() throws IOException {
         boolean directories = Files.isDirectory(model) && ModelFormats.forOutput(out) instanceof HfDirectoryFormat;
+        boolean ggufs = ggufs();
         boolean shardSizeGiven = spec.commandLine().getParseResult().hasMatchedOption("--shard-size");
         if (dtype != null && mode != null && mode.stream) {
             throw new PlanException(List.of("--dtype converts a model in memory; it does not combine with --stream"));
@@ -114,18 +119,28 @@ final class GrowCommand implements Callable<Integer> {
         if (mode != null && mode.inMemory && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed output only, not to --in-memory"));
         }
-        if (mode != null && mode.stream && !directories) {
+        if (mode != null && mode.stream && !directories && !ggufs) {
             throw new PlanException(List.of("--stream reads a Hugging Face model directory and writes one; "
                     + (Files.isDirectory(model) ? "OUT " + out + " names a " + ModelFormats.forOutput(out).name()
-                    + " file" : "MODEL " + model + " is not a directory") + " (drop --stream to grow in memory)"));
+                    + " file" : "MODEL " + model + " is not a directory")
+                    + " (a .gguf file grown into a .gguf file streams too; drop --stream to grow in memory)"));
         }
         if (!directories && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
         }
-        return mode == null ? dtype == null && directories && HfCheckpoint.streamable(model) : mode.stream;
+        return mode == null ? dtype == null && (ggufs || directories && HfCheckpoint.streamable(model)) : mode.stream;
+    }
+
+    /** A GGUF file grown into a GGUF file: streamed like a directory. */
+    private boolean ggufs() {
+        return Files.isRegularFile(model) && ModelFormats.forOutput(model) instanceof GgufFormat
+                && ModelFormats.forOutput(out) instanceof GgufFormat;
     }
 
     private int growStreamed() throws IOException {
+        if (ggufs()) {
+            return growStreamedGguf();
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
@@ -153,6 +168,41 @@ final class GrowCommand implements Callable<Integer> {
                 result.tensors(), result.copiedTensors(), result.shards(), result.shards() == 1 ? "" : "s",
                 ByteSizes.format(result.fileBytes()), seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
         stdout.printf("wrote %s (hf-directory): %,d parameters%n", out, result.config().parameterCount());
+        stdout.flush();
+        return Grow4j.OK;
+    }
+
+    /** GGUF into GGUF: header and metadata first, then each tensor as it is grown; quantized tensors decoded. */
+    private int growStreamedGguf() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        List<String> problems = new ArrayList<>();
+        GrowthPlan growthPlan = readPlan(problems);
+        GgufCheckpoint source = GgufCheckpoint.open(model);
+        if (growthPlan != null) {
+            problems.addAll(StreamingGrower.problems(source, growthPlan));
+        }
+        checkOutput(problems);
+        PlanException.throwIfAny(problems);
+        source.notes().forEach(note -> stderr.println("note: " + model + ": " + note));
+        GrowthNotes.printRounding(stderr, source, growthPlan);
+        if (force) {
+            deleteRecursively(out);
+        }
+        long start = System.nanoTime();
+        StreamResult result;
+        try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
+            StreamProgress listener = GrowProgressBar.wanted(progress) ? bar : StreamProgress.NONE;
+            try (PadKernels kernel = PadKernels.open(backend, deviceProfile)) {
+                result = new StreamingGrower(kernel.kernel(), StreamOptions.DEFAULTS)
+                        .growGguf(model, growthPlan, out, listener);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        stdout.printf("streamed %d tensors (%d unchanged, copied file to file) into one GGUF file: %s in %.1f s"
+                        + " (%s/s)%n", result.tensors(), result.copiedTensors(), ByteSizes.format(result.fileBytes()),
+                seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
+        stdout.printf("wrote %s (gguf): %,d parameters%n", out, result.config().parameterCount());
         stdout.flush();
         return Grow4j.OK;
     }

@@ -3,6 +3,7 @@ package io.grow4j.cli;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.TensorKey;
+import io.grow4j.model.format.GgufCheckpoint;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.RoundingNotes;
@@ -29,6 +30,10 @@ final class GrowthNotes {
         Map<TensorKey, DType> dtypes = new HashMap<>();
         source.tensors().forEach((key, location) -> dtypes.put(key, location.dtype()));
         print(out, RoundingNotes.of(source.config(), dtypes, plan));
+    }
+
+    static void printRounding(PrintWriter out, GgufCheckpoint source, GrowthPlan plan) {
+        print(out, RoundingNotes.of(source.config(), source.dtypes(), plan));
     }
 
     private static void print(PrintWriter out, List<String> notes) {

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * stories260K through GGUF: llama2.c → GGUF → grown GGUF (the plan of {@link StoriesEndToEndTest}) → Hugging Face
  * directory, every stage generating llama2.c's 64 greedy ids, and verify passing between the original and the grown
- * GGUF. Tokenizer metadata put into the GGUF file comes out of growth unchanged.
+ * GGUF. Tokenizer metadata put into the GGUF file comes out of growth unchanged. GGUF into GGUF streams by default,
+ * into the same bytes as growing in memory.
  */
 class GgufEndToEndTest {
     @TempDir
@@ -67,6 +68,37 @@ class GgufEndToEndTest {
         assertEquals(0, toDirectory.exitCode(), toDirectory.err());
         assertTrue(Files.exists(hf.resolve("config.json")));
         assertEquals(original64, generate(hf));
+    }
+
+    @Test
+    void aGgufIntoAGgufIsStreamedByDefaultAndMatchesInMemoryGrowthByteForByte() throws IOException {
+        Path gguf = dir.resolve("stories-to-stream.gguf");
+        Cli convert = Cli.run("convert", stories.toString(), gguf.toString());
+        assertEquals(0, convert.exitCode(), convert.err());
+        Path plan = Files.writeString(dir.resolve("plan-stream.yaml"), Stories.PLAN);
+
+        Path streamed = dir.resolve("streamed.gguf");
+        Cli stream = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", streamed.toString());
+        assertEquals(0, stream.exitCode(), stream.out() + stream.err());
+        assertTrue(stream.out().startsWith("streamed "), stream.out());
+        assertTrue(stream.lastLine().startsWith("wrote " + streamed + " (gguf): "), stream.out());
+        Path memory = dir.resolve("in-memory.gguf");
+        Cli inMemory = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", memory.toString(),
+                "--in-memory");
+        assertEquals(0, inMemory.exitCode(), inMemory.out() + inMemory.err());
+        assertFalse(inMemory.out().startsWith("streamed "), inMemory.out());
+        assertEquals(inMemory.lastLine().replace(memory.toString(), streamed.toString()), stream.lastLine());
+
+        assertEquals(original64, generate(streamed));
+        assertEquals(generate(memory), generate(streamed));
+        assertEquals(-1, Arrays.mismatch(Files.readAllBytes(memory), Files.readAllBytes(streamed)),
+                "streamed and in-memory GGUF bytes");
+
+        Path bin = dir.resolve("streamed.bin");
+        Cli toBin = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", bin.toString(), "--stream");
+        assertEquals(2, toBin.exitCode(), toBin.out() + toBin.err());
+        assertTrue(toBin.err().contains("a .gguf file grown into a .gguf file streams too"), toBin.err());
+        assertFalse(Files.exists(bin));
     }
 
     @Test
