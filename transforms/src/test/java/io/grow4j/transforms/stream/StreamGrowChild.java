@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Runs one streamed growth in its own JVM for the tests that limit its heap or kill it: args IN PLAN.yaml OUT
+ * Runs one streamed growth (a directory, or a .gguf file into a .gguf file) in its own JVM for the tests that limit its heap or kill it: args IN PLAN.yaml OUT
  * [pause-millis-per-tensor]. The pause makes a small model take long enough to be killed part-way. Prints the peak
  * resident memory (VmHWM) at the end.
  */
@@ -30,8 +30,10 @@ public final class StreamGrowChild {
                 }
             }
         };
-        StreamResult result = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS.withShardSize(1L << 30))
-                .grow(Path.of(args[0]), PlanFiles.read(Path.of(args[1])), Path.of(args[2]), progress);
+        StreamingGrower grower = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS.withShardSize(1L << 30));
+        StreamResult result = args[0].endsWith(".gguf")
+                ? grower.growGguf(Path.of(args[0]), PlanFiles.read(Path.of(args[1])), Path.of(args[2]), progress)
+                : grower.grow(Path.of(args[0]), PlanFiles.read(Path.of(args[1])), Path.of(args[2]), progress);
         System.out.println("result " + result);
         Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
                 .forEach(System.out::println);
