@@ -81,20 +81,9 @@ final class GrowthStream implements AutoCloseable {
         int next = 0;
         for (ShardPlan.Shard shard : plan.shards()) {
             try (ShardWriter writer = ShardWriter.create(dir, shard)) {
-                TensorSink sink = new TensorSink() {
-                    @Override
-                    public void write(MemorySegment data) throws IOException {
-                        writer.write(data);
-                    }
-
-                    @Override
-                    public void transfer(FileChannel from, long offset, long count) throws IOException {
-                        writer.transfer(from, offset, count);
-                    }
-                };
                 for (SafetensorsEntry entry : shard.entries()) {
                     prefetchThrough(all, next + PREFETCH_AHEAD);
-                    writeTensor(sink, entry);
+                    writeTensor(writer, entry);
                     next++;
                     progress.tensorWritten(entry.name(), entry.byteSize());
                 }

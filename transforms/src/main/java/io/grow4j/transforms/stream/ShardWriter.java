@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
  * copied file to file by the kernel (copy_file_range where the platform has it), which is how unchanged tensors cost
  * no more than {@code cp}. Every tensor must arrive with exactly the bytes its header entry promised.
  */
-final class ShardWriter implements AutoCloseable {
+final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
     /** ByteBuffers index with int; larger segments go out in pieces. */
     private static final long CHUNK = 1L << 30;
 
@@ -51,14 +51,16 @@ final class ShardWriter implements AutoCloseable {
     }
 
     /** Writes the next tensor whole from memory. */
-    void write(MemorySegment data) throws IOException {
+    @Override
+    public void write(MemorySegment data) throws IOException {
         long start = begin(data.byteSize());
         append(data);
         end(start);
     }
 
     /** Copies {@code count} bytes at {@code offset} of {@code source} without passing them through Java memory. */
-    void transfer(FileChannel source, long offset, long count) throws IOException {
+    @Override
+    public void transfer(FileChannel source, long offset, long count) throws IOException {
         long start = begin(count);
         long done = 0;
         while (done < count) {
