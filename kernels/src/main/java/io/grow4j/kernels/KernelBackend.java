@@ -23,6 +23,16 @@ public interface KernelBackend extends AutoCloseable {
     /** out[r] = Σ_c w[r·cols + c] · x[c] for r &lt; rows. w is [rows, cols]. */
     void matvec(float[] w, float[] x, float[] out, int rows, int cols);
 
+    /**
+     * outs[i] = ws[i] · x for every i, each ws[i] [rows[i], cols]: several projections of one input (Q, K and V; gate
+     * and up). A backend may run them as one parallel pass, which saves a synchronisation per projection.
+     */
+    default void matvecs(float[] x, int cols, float[][] ws, float[][] outs, int[] rows) {
+        for (int i = 0; i < ws.length; i++) {
+            matvec(ws[i], x, outs[i], rows[i], cols);
+        }
+    }
+
     /** c[i, j] = Σ_t a[i·k + t] · b[j·k + t]: a is [m, k] activations, b is [n, k] weights ([out, in]), c is [m, n]. */
     void matmul(float[] a, float[] b, float[] c, int m, int n, int k);
 

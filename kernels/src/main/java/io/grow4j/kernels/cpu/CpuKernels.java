@@ -43,6 +43,24 @@ public final class CpuKernels implements KernelBackend {
         parallel.forRange(rows, cols, (from, to) -> VectorDots.rowDots(w, cols, x, 0, out, 0, from, to));
     }
 
+    /** The rows of every matrix form one range, split in chunks once: one fork/join instead of one per matrix. */
+    @Override
+    public void matvecs(float[] x, int cols, float[][] ws, float[][] outs, int[] rows) {
+        int[] first = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            first[i + 1] = first[i] + rows[i];
+        }
+        parallel.forRange(first[ws.length], cols, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int lo = Math.max(from, first[i]);
+                int hi = Math.min(to, first[i + 1]);
+                if (lo < hi) {
+                    VectorDots.rowDots(ws[i], cols, x, 0, outs[i], 0, lo - first[i], hi - first[i]);
+                }
+            }
+        });
+    }
+
     @Override
     public void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
         if (k == 0) {

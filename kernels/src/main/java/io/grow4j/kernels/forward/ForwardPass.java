@@ -142,9 +142,11 @@ public final class ForwardPass {
 
         private void attentionBlock(int l, LayerWeights w) {
             norm(w.attentionNorm(), w.attentionNormBias());
-            project(w.wq(), w.bq(), xb, q, q.length, hidden);
-            project(w.wk(), w.bk(), xb, k, k.length, hidden);
-            project(w.wv(), w.bv(), xb, v, v.length, hidden);
+            backend.matvecs(xb, hidden, new float[][] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v},
+                    new int[] {q.length, k.length, v.length});
+            addBias(q, w.bq());
+            addBias(k, w.bk());
+            addBias(v, w.bv());
             if (config.positions() instanceof Positions.Rope rope) {
                 backend.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
                 backend.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
@@ -158,12 +160,15 @@ public final class ForwardPass {
 
         private void mlpBlock(LayerWeights w) {
             norm(w.mlpNorm(), w.mlpNormBias());
-            project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
+            if (config.mlp().activation().gated()) {
+                backend.matvecs(xb, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
+                        new int[] {mlpSize, mlpSize});
+                addBias(hb2, w.bUp());
+            } else {
+                project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
+            }
             switch (config.mlp().activation()) {
-                case SWIGLU -> {
-                    backend.matvec(w.wGate(), xb, hb, mlpSize, hidden);
-                    backend.swiglu(hb, hb2, mlpSize);
-                }
+                case SWIGLU -> backend.swiglu(hb, hb2, mlpSize);
                 case RELU -> backend.relu(hb2, mlpSize);
                 case GELU -> backend.gelu(hb2, mlpSize);
                 case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
@@ -184,8 +189,12 @@ public final class ForwardPass {
         /** out = w (rows, cols) · in, plus bias when present. */
         private void project(float[] w, float[] bias, float[] in, float[] out, int rows, int cols) {
             backend.matvec(w, in, out, rows, cols);
+            addBias(out, bias);
+        }
+
+        private void addBias(float[] out, float[] bias) {
             if (bias != null) {
-                backend.add(out, bias, rows);
+                backend.add(out, bias, out.length);
             }
         }
     }

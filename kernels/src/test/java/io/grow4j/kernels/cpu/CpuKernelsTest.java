@@ -32,6 +32,35 @@ class CpuKernelsTest {
         MANY.close();
     }
 
+    /** Several matrices of one input in one pass: each output as its own matvec would give it, within tolerance. */
+    @Test
+    void matvecs() {
+        int[][] rowSets = {{1}, {3, 5, 7}, {64, 32, 32}, {1000, 1000}, {2048, 300, 300}, {5, 4099}};
+        for (int cols : new int[] {1, 17, 300, 768}) {
+            for (int[] rows : rowSets) {
+                float[] x = randomFloats(random, cols, 1);
+                float[][] ws = new float[rows.length][];
+                float[][] want = new float[rows.length][];
+                for (int i = 0; i < rows.length; i++) {
+                    ws[i] = randomFloats(random, rows[i] * cols, 1);
+                    want[i] = new float[rows[i]];
+                    SCALAR.matvec(ws[i], x, want[i], rows[i], cols);
+                }
+                for (CpuKernels cpu : new CpuKernels[] {ONE, MANY}) {
+                    float[][] got = new float[rows.length][];
+                    for (int i = 0; i < rows.length; i++) {
+                        got[i] = new float[rows[i]];
+                    }
+                    cpu.matvecs(x, cols, ws, got, rows);
+                    for (int i = 0; i < rows.length; i++) {
+                        assertClose(want[i], got[i], rows[i], TOLERANCE, "matvecs part " + i + " of "
+                                + java.util.Arrays.toString(rows) + "x" + cols + " on " + cpu.device());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void matvec() {
         int[][] shapes = {{1, 1}, {1, 17}, {5, 1}, {3, 7}, {7, 33}, {13, 100}, {64, 64}, {257, 129}, {1000, 513},
