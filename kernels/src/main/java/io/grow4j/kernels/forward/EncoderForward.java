@@ -6,7 +6,6 @@ import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TransformerConfig;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,7 +30,7 @@ public final class EncoderForward {
     private final float[] typeEmbedding;     // (typeVocab, hidden), or null without token types
     private final float[] embeddingNorm;     // (hidden)
     private final float[] embeddingNormBias; // (hidden)
-    private final List<LayerWeights> layers;
+    private final List<LayerArrays<float[]>> layers;
     private final float[] pooler;            // (hidden, hidden), or null without a pooler
     private final float[] poolerBias;        // (hidden), or null
 
@@ -46,11 +45,7 @@ public final class EncoderForward {
                 ? model.tensor(Role.TOKEN_TYPE_EMBEDDING).toFloatArray() : null;
         this.embeddingNorm = model.tensor(Role.EMBEDDING_NORM).toFloatArray();
         this.embeddingNormBias = model.tensor(Role.EMBEDDING_NORM_BIAS).toFloatArray();
-        List<LayerWeights> list = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
-            list.add(LayerWeights.of(model, l));
-        }
-        this.layers = List.copyOf(list);
+        this.layers = LayerArrays.floats(model);
         this.pooler = config.pooler() ? model.tensor(Role.POOLER).toFloatArray() : null;
         this.poolerBias = config.pooler() ? model.tensor(Role.POOLER_BIAS).toFloatArray() : null;
     }
@@ -72,7 +67,7 @@ public final class EncoderForward {
         Inputs.checkEncoderInput(tokens, tokenTypes, config);
         Pass pass = new Pass(tokens.length);
         pass.embed(tokens, tokenTypes);
-        for (LayerWeights w : layers) {
+        for (LayerArrays<float[]> w : layers) {
             pass.attentionBlock(w);
             pass.mlpBlock(w);
         }
@@ -132,7 +127,7 @@ public final class EncoderForward {
             normRows(embeddingNorm, embeddingNormBias);
         }
 
-        void attentionBlock(LayerWeights w) {
+        void attentionBlock(LayerArrays<float[]> w) {
             project(x, w.wq(), w.bq(), q, a.queryHeads() * a.keySize(), hidden);
             project(x, w.wk(), w.bk(), k, a.kvHeads() * a.keySize(), hidden);
             project(x, w.wv(), w.bv(), v, a.kvHeads() * a.valueSize(), hidden);
@@ -149,7 +144,7 @@ public final class EncoderForward {
             normRows(w.attentionNorm(), w.attentionNormBias());
         }
 
-        void mlpBlock(LayerWeights w) {
+        void mlpBlock(LayerArrays<float[]> w) {
             project(x, w.wUp(), w.bUp(), inner, mlpSize, hidden);
             switch (config.mlp().activation()) {
                 case RELU -> backend.relu(inner, n * mlpSize);

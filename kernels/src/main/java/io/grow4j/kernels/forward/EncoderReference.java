@@ -6,7 +6,6 @@ import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TransformerConfig;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,7 +30,7 @@ public final class EncoderReference {
     private final double[] typeEmbedding;     // (typeVocab, hidden), or null without token types
     private final double[] embeddingNorm;     // (hidden)
     private final double[] embeddingNormBias; // (hidden)
-    private final List<DoubleLayer> layers;
+    private final List<LayerArrays<double[]>> layers;
     private final double[] pooler;            // (hidden, hidden), or null without a pooler
     private final double[] poolerBias;        // (hidden), or null
 
@@ -45,11 +44,7 @@ public final class EncoderReference {
                 ? model.tensor(Role.TOKEN_TYPE_EMBEDDING).toDoubleArray() : null;
         this.embeddingNorm = model.tensor(Role.EMBEDDING_NORM).toDoubleArray();
         this.embeddingNormBias = model.tensor(Role.EMBEDDING_NORM_BIAS).toDoubleArray();
-        List<DoubleLayer> list = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
-            list.add(DoubleLayer.of(model, l));
-        }
-        this.layers = List.copyOf(list);
+        this.layers = LayerArrays.doubles(model);
         this.pooler = config.pooler() ? model.tensor(Role.POOLER).toDoubleArray() : null;
         this.poolerBias = config.pooler() ? model.tensor(Role.POOLER_BIAS).toDoubleArray() : null;
     }
@@ -69,7 +64,7 @@ public final class EncoderReference {
         for (int t = 0; t < tokens.length; t++) {
             x[t] = embed(tokens[t], t, tokenTypes[t]);
         }
-        for (DoubleLayer w : layers) {
+        for (LayerArrays<double[]> w : layers) {
             double[][] attended = attention(w, x);
             for (int t = 0; t < x.length; t++) {
                 ReferenceMath.addInPlace(x[t], attended[t]);
@@ -106,7 +101,7 @@ public final class EncoderReference {
     }
 
     /** Wo·a[t] + bo for every position t, each query attending to every key of the sequence. */
-    private double[][] attention(DoubleLayer w, double[][] x) {
+    private double[][] attention(LayerArrays<double[]> w, double[][] x) {
         AttentionConfig a = config.attention();
         int hidden = config.hidden();
         int n = x.length;
@@ -127,7 +122,7 @@ public final class EncoderReference {
         return out;
     }
 
-    private double[] mlp(DoubleLayer w, double[] x) {
+    private double[] mlp(LayerArrays<double[]> w, double[] x) {
         int hidden = config.hidden();
         int size = config.mlp().size();
         double[] h = ReferenceMath.matvec(w.wUp(), x, w.bUp(), size, hidden);

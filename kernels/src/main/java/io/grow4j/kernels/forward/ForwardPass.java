@@ -7,7 +7,6 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.TransformerConfig;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,7 +26,7 @@ public final class ForwardPass {
     private final KernelBackend backend;
     private final float[] tokenEmbedding;    // (vocab, hidden)
     private final float[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
-    private final List<LayerWeights> layers;
+    private final List<LayerArrays<float[]>> layers;
     private final float[] finalNorm;         // (hidden)
     private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
@@ -40,11 +39,7 @@ public final class ForwardPass {
         this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toFloatArray();
         this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
                 ? model.tensor(Role.POSITION_EMBEDDING).toFloatArray() : null;
-        List<LayerWeights> list = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
-            list.add(LayerWeights.of(model, l));
-        }
-        this.layers = List.copyOf(list);
+        this.layers = LayerArrays.floats(model);
         this.finalNorm = model.tensor(Role.FINAL_NORM).toFloatArray();
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
@@ -140,7 +135,7 @@ public final class ForwardPass {
             }
         }
 
-        private void attentionBlock(int l, LayerWeights w) {
+        private void attentionBlock(int l, LayerArrays<float[]> w) {
             norm(w.attentionNorm(), w.attentionNormBias());
             backend.matvecs(xb, hidden, new float[][] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v},
                     new int[] {q.length, k.length, v.length});
@@ -158,7 +153,7 @@ public final class ForwardPass {
             backend.add(x, xb2, hidden);
         }
 
-        private void mlpBlock(LayerWeights w) {
+        private void mlpBlock(LayerArrays<float[]> w) {
             norm(w.mlpNorm(), w.mlpNormBias());
             if (config.mlp().activation().gated()) {
                 backend.matvecs(xb, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},

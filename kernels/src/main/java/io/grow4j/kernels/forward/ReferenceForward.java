@@ -7,7 +7,6 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.TransformerConfig;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,7 +25,7 @@ public final class ReferenceForward {
     private final TransformerConfig config;
     private final double[] tokenEmbedding;    // (vocab, hidden)
     private final double[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
-    private final List<DoubleLayer> layers;
+    private final List<LayerArrays<double[]>> layers;
     private final double[] finalNorm;         // (hidden)
     private final double[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
@@ -38,11 +37,7 @@ public final class ReferenceForward {
         this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toDoubleArray();
         this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
                 ? model.tensor(Role.POSITION_EMBEDDING).toDoubleArray() : null;
-        List<DoubleLayer> list = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
-            list.add(DoubleLayer.of(model, l));
-        }
-        this.layers = List.copyOf(list);
+        this.layers = LayerArrays.doubles(model);
         this.finalNorm = model.tensor(Role.FINAL_NORM).toDoubleArray();
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toDoubleArray() : null;
@@ -126,7 +121,7 @@ public final class ReferenceForward {
 
         /** The attention block's contribution to the residual stream; caches this position's key and value. */
         private double[] attentionBlock(int l, double[] x) {
-            DoubleLayer w = layers.get(l);
+            LayerArrays<double[]> w = layers.get(l);
             AttentionConfig a = config.attention();
             int hidden = config.hidden();
             double[] n = norm(x, w.attentionNorm(), w.attentionNormBias());
@@ -144,7 +139,7 @@ public final class ReferenceForward {
             return ReferenceMath.matvec(w.wo(), att, w.bo(), hidden, a.queryHeads() * a.valueSize());
         }
 
-        private double[] mlpBlock(DoubleLayer w, double[] x) {
+        private double[] mlpBlock(LayerArrays<double[]> w, double[] x) {
             int hidden = config.hidden();
             int size = config.mlp().size();
             double[] n = norm(x, w.mlpNorm(), w.mlpNormBias());

@@ -1,0 +1,65 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.model.Model;
+import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
+
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * One layer's weights, converted once: {@code float[]} for the float32 passes (the same array objects go to the
+ * backend on every call, so device backends can keep them resident), {@code double[]} for the reference. Optional
+ * tensors are null when absent.
+ *
+ * @param <A> the array type, float[] or double[]
+ */
+record LayerArrays<A>(
+        A attentionNorm,      // (hidden)
+        A attentionNormBias,  // (hidden), LayerNorm only, else null
+        A wq,                 // (queryHeads*keySize, hidden)
+        A bq,                 // (queryHeads*keySize) or null
+        A wk,                 // (kvHeads*keySize, hidden)
+        A bk,                 // (kvHeads*keySize) or null
+        A wv,                 // (kvHeads*valueSize, hidden)
+        A bv,                 // (kvHeads*valueSize) or null
+        A wo,                 // (hidden, queryHeads*valueSize)
+        A bo,                 // (hidden) or null
+        A mlpNorm,            // (hidden)
+        A mlpNormBias,        // (hidden), LayerNorm only, else null
+        A wGate,              // (mlp, hidden), SwiGLU only, else null
+        A wUp,                // (mlp, hidden)
+        A bUp,                // (mlp) or null
+        A wDown,              // (hidden, mlp)
+        A bDown) {            // (hidden) or null
+
+    /** Every layer as float arrays. */
+    static List<LayerArrays<float[]>> floats(Model model) {
+        return all(model, Tensor::toFloatArray);
+    }
+
+    /** Every layer as double arrays. */
+    static List<LayerArrays<double[]>> doubles(Model model) {
+        return all(model, Tensor::toDoubleArray);
+    }
+
+    private static <A> List<LayerArrays<A>> all(Model model, Function<Tensor, A> convert) {
+        return IntStream.range(0, model.config().layers()).mapToObj(l -> of(model, l, convert)).toList();
+    }
+
+    private static <A> LayerArrays<A> of(Model model, int layer, Function<Tensor, A> convert) {
+        Function<Role, A> get = role -> role.presentIn(model.config())
+                ? convert.apply(model.tensor(role, layer)) : null;
+        return new LayerArrays<>(
+                get.apply(Role.ATTENTION_NORM), get.apply(Role.ATTENTION_NORM_BIAS),
+                get.apply(Role.WQ), get.apply(Role.BQ),
+                get.apply(Role.WK), get.apply(Role.BK),
+                get.apply(Role.WV), get.apply(Role.BV),
+                get.apply(Role.WO), get.apply(Role.BO),
+                get.apply(Role.MLP_NORM), get.apply(Role.MLP_NORM_BIAS),
+                get.apply(Role.W_GATE),
+                get.apply(Role.W_UP), get.apply(Role.B_UP),
+                get.apply(Role.W_DOWN), get.apply(Role.B_DOWN));
+    }
+}
