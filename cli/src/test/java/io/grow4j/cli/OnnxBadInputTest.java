@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.MiniLm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

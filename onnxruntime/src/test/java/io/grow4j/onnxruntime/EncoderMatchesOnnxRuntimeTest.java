@@ -1,5 +1,6 @@
 package io.grow4j.onnxruntime;
 
+import io.grow4j.model.fixtures.MiniLm;
 import io.grow4j.kernels.cpu.CpuKernels;
 import io.grow4j.kernels.forward.EncoderForward;
 import io.grow4j.kernels.forward.EncoderReference;

@@ -1,5 +1,6 @@
 package io.grow4j.model.format.onnx;
 
+import io.grow4j.model.fixtures.MiniLm;
 import io.grow4j.model.Model;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
