@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every bad input of the core issue: a one-line error per problem naming it (step, tensor, sizes), exit code 2, and
  * nothing written.
  */
+@RequiresSharedData("stories260K.bin")
 class BadInputTest {
     @TempDir
     Path dir;

@@ -1,6 +1,7 @@
 package io.grow4j.cli;
 
 import io.grow4j.model.fixtures.MiniLm;
+import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,7 @@ class OnnxBadInputTest {
         assertTrue(grow.err().contains("post-norm") || grow.err().contains("post-LayerNorm"), grow.err());
     }
 
+    @RequiresSharedData("stories260K.bin")
     @Test
     void onlyModelsReadFromOnnxCanBeWrittenAsOnnx() throws IOException {
         Path out = dir.resolve("stories.onnx");
@@ -61,6 +63,7 @@ class OnnxBadInputTest {
         assertRefused(grow, "grow", out, "ONNX output holds BERT encoders only");
     }
 
+    @RequiresSharedData("stories260K.bin")
     @Test
     void theOnnxRuntimeEngineRunsOnnxFilesOnly() throws IOException {
         Path stories = Stories.path();

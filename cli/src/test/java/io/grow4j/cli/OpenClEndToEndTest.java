@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gives llama2.c's greedy ids, and a grown model verified on OpenCL passes. The profile's fallback policy is fail, so
  * a kernel that left the device would fail these tests rather than pass on the CPU.
  */
+@RequiresSharedData("stories260K.bin")
 class OpenClEndToEndTest {
     @TempDir
     Path dir;
