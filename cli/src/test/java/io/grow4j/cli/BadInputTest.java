@@ -1,6 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every bad input of the core issue: a one-line error per problem naming it (step, tensor, sizes), exit code 2, and
  * nothing written.
  */
-@RequiresSharedData("stories260K.bin")
 class BadInputTest {
     @TempDir
     Path dir;
@@ -28,8 +26,8 @@ class BadInputTest {
     Path out;
 
     @BeforeEach
-    void setUp() {
-        stories = Stories.path();
+    void setUp() throws IOException {
+        stories = Stories.randomLike(Files.createDirectory(dir.resolve("model")));
         out = dir.resolve("out");
     }
 

@@ -1,7 +1,6 @@
 package io.grow4j.cli;
 
 import io.grow4j.model.fixtures.MiniLm;
-import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,18 +54,16 @@ class OnnxBadInputTest {
         assertTrue(grow.err().contains("post-norm") || grow.err().contains("post-LayerNorm"), grow.err());
     }
 
-    @RequiresSharedData("stories260K.bin")
     @Test
     void onlyModelsReadFromOnnxCanBeWrittenAsOnnx() throws IOException {
         Path out = dir.resolve("stories.onnx");
-        Cli grow = grow(Stories.path(), "steps:\n  - mlp: {size: 256}\n", out);
+        Cli grow = grow(Stories.randomLike(dir), "steps:\n  - mlp: {size: 256}\n", out);
         assertRefused(grow, "grow", out, "ONNX output holds BERT encoders only");
     }
 
-    @RequiresSharedData("stories260K.bin")
     @Test
     void theOnnxRuntimeEngineRunsOnnxFilesOnly() throws IOException {
-        Path stories = Stories.path();
+        Path stories = Stories.randomLike(dir);
         Cli verify = Cli.run("verify", stories.toString(), stories.toString(), "--engine", "onnxruntime");
         assertRefused(verify, "verify", dir.resolve("none"), "--engine onnxruntime runs .onnx files, and " + stories);
         Cli mixed = Cli.run("verify", MiniLm.path().toString(), stories.toString());

@@ -18,11 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gives llama2.c's greedy ids, and a grown model verified on OpenCL passes. The profile's fallback policy is fail, so
  * a kernel that left the device would fail these tests rather than pass on the CPU.
  */
-@RequiresSharedData("stories260K.bin")
 class OpenClEndToEndTest {
     @TempDir
     Path dir;
 
+    @RequiresSharedData("stories260K.bin")
     @ParameterizedTest
     @ValueSource(strings = {"opencl", "aparapi"})
     void storiesGivesTheReferenceIds(String backend) {
@@ -33,6 +33,7 @@ class OpenClEndToEndTest {
         assertTrue(run.out().contains("on " + backend), run.out());
     }
 
+    @RequiresSharedData("stories260K.bin")
     @Test
     void grownModelVerifiesOnOpenCl() throws IOException {
         Path stories = Stories.path();
@@ -48,6 +49,7 @@ class OpenClEndToEndTest {
     }
 
     /** Padding on the device gives the same bits as on the CPU, in memory (a .bin input) and streamed (a directory). */
+    @RequiresSharedData("stories260K.bin")
     @Test
     void growingOnTheDeviceWritesTheSameBytes() throws IOException {
         Path stories = Stories.path();
@@ -69,8 +71,8 @@ class OpenClEndToEndTest {
     }
 
     @Test
-    void unknownBackendIsAClearError() {
-        Cli run = Cli.run("generate", Stories.path().toString(), "--backend", "cuda");
+    void unknownBackendIsAClearError() throws IOException {
+        Cli run = Cli.run("generate", Stories.randomLike(dir).toString(), "--backend", "cuda");
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("unknown backend 'cuda'"), run.err());
     }
