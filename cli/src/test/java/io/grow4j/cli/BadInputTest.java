@@ -26,8 +26,8 @@ class BadInputTest {
     Path out;
 
     @BeforeEach
-    void setUp() {
-        stories = Stories.path();
+    void setUp() throws IOException {
+        stories = Stories.randomLike(Files.createDirectory(dir.resolve("model")));
         out = dir.resolve("out");
     }
 

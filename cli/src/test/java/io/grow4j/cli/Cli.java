@@ -1,10 +1,10 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.SharedData;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Runs the command line in-process and captures what it prints. */
@@ -25,15 +25,8 @@ record Cli(int exitCode, String out, String err) {
         return lines[lines.length - 1];
     }
 
-    /** The repository's shared data folder, found by walking up from the working directory. */
+    /** shared/data/FILE, for tests marked {@code @RequiresSharedData(FILE)}. */
     static Path sharedData(String file) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/data").resolve(file);
-            if (Files.exists(candidate)) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("shared/data/" + file + " not found above " + Path.of("").toAbsolutePath()
-                + ": the tests need the project's shared folder beside the checkout");
+        return SharedData.path(file);
     }
 }

@@ -1,6 +1,7 @@
 package io.grow4j.cli;
 
 import io.grow4j.model.Model;
+import io.grow4j.model.fixtures.RequiresSharedData;
 import io.grow4j.model.format.GgufFormat;
 import io.grow4j.model.format.GgufMetadata;
 import io.grow4j.model.format.GgufType;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * GGUF. Tokenizer metadata put into the GGUF file comes out of growth unchanged. GGUF into GGUF streams by default,
  * into the same bytes as growing in memory.
  */
+@RequiresSharedData("stories260K.bin")
 class GgufEndToEndTest {
     @TempDir
     static Path dir;

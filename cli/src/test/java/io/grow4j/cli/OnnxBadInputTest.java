@@ -57,13 +57,13 @@ class OnnxBadInputTest {
     @Test
     void onlyModelsReadFromOnnxCanBeWrittenAsOnnx() throws IOException {
         Path out = dir.resolve("stories.onnx");
-        Cli grow = grow(Stories.path(), "steps:\n  - mlp: {size: 256}\n", out);
+        Cli grow = grow(Stories.randomLike(dir), "steps:\n  - mlp: {size: 256}\n", out);
         assertRefused(grow, "grow", out, "ONNX output holds BERT encoders only");
     }
 
     @Test
     void theOnnxRuntimeEngineRunsOnnxFilesOnly() throws IOException {
-        Path stories = Stories.path();
+        Path stories = Stories.randomLike(dir);
         Cli verify = Cli.run("verify", stories.toString(), stories.toString(), "--engine", "onnxruntime");
         assertRefused(verify, "verify", dir.resolve("none"), "--engine onnxruntime runs .onnx files, and " + stories);
         Cli mixed = Cli.run("verify", MiniLm.path().toString(), stories.toString());

@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,6 +22,7 @@ class OpenClEndToEndTest {
     @TempDir
     Path dir;
 
+    @RequiresSharedData("stories260K.bin")
     @ParameterizedTest
     @ValueSource(strings = {"opencl", "aparapi"})
     void storiesGivesTheReferenceIds(String backend) {
@@ -31,6 +33,7 @@ class OpenClEndToEndTest {
         assertTrue(run.out().contains("on " + backend), run.out());
     }
 
+    @RequiresSharedData("stories260K.bin")
     @Test
     void grownModelVerifiesOnOpenCl() throws IOException {
         Path stories = Stories.path();
@@ -46,6 +49,7 @@ class OpenClEndToEndTest {
     }
 
     /** Padding on the device gives the same bits as on the CPU, in memory (a .bin input) and streamed (a directory). */
+    @RequiresSharedData("stories260K.bin")
     @Test
     void growingOnTheDeviceWritesTheSameBytes() throws IOException {
         Path stories = Stories.path();
@@ -67,8 +71,8 @@ class OpenClEndToEndTest {
     }
 
     @Test
-    void unknownBackendIsAClearError() {
-        Cli run = Cli.run("generate", Stories.path().toString(), "--backend", "cuda");
+    void unknownBackendIsAClearError() throws IOException {
+        Cli run = Cli.run("generate", Stories.randomLike(dir).toString(), "--backend", "cuda");
         assertEquals(2, run.exitCode());
         assertTrue(run.err().contains("unknown backend 'cuda'"), run.err());
     }

@@ -1,5 +1,17 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.Llama2cFormat;
+
+import java.io.IOException;
 import java.nio.file.Path;
 
 /** stories260K and what the acceptance tests know about it (shared/data/README.md). */
@@ -18,7 +30,22 @@ final class Stories {
               - layers: {add: 2, at: [0, 4]}
             """;
 
+    /** stories260K's header: dim 64, hidden 172, 5 layers, 8 query heads over 4 key/value heads, vocab 512. */
+    static final TransformerConfig CONFIG = new TransformerConfig(Architecture.LLAMA, 512, 64, 5, 512,
+            new AttentionConfig(8, 4, 8, 8, false), new MlpConfig(172, Activation.SWIGLU, false), 1e-5,
+            new Positions.Rope(10000, RopeLayout.INTERLEAVED), true);
+
     private Stories() {
+    }
+
+    /**
+     * A llama2.c file in {@code dir} with stories260K's sizes and seeded random weights, for tests that need its
+     * shape but not its training (refusals, output options), so that they run on a clone without shared/data.
+     */
+    static Path randomLike(Path dir) throws IOException {
+        Path file = dir.resolve("stories-shaped.bin");
+        new Llama2cFormat().write(RandomModels.create(CONFIG, DType.F32, 260), file);
+        return file;
     }
 
     static Path path() {

@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.fixtures.RequiresSharedData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * plan using mlp, heads, head_dim, hidden and layers the grown model generates the same 64 ids and passes verify, also
  * after a round trip through the default format.
  */
+@RequiresSharedData("stories260K.bin")
 class StoriesEndToEndTest {
     @TempDir
     static Path dir;

@@ -17,6 +17,7 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.RequiresSharedData;
 import io.grow4j.model.format.Llama2cFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +90,7 @@ class DeviceForwardPassTest {
         }
     }
 
+    @RequiresSharedData("stories260K.bin")
     @Test
     void storiesGivesRunCGreedyIds() throws IOException {
         Model model = new Llama2cFormat().read(Stories260KTest.findCheckpoint());

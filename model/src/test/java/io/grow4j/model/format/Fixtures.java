@@ -15,6 +15,7 @@ import io.grow4j.model.RopeLayout;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.SharedData;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -83,19 +84,8 @@ final class Fixtures {
         }
     }
 
-    /**
-     * shared/data/stories260K.bin, found by walking up from the working directory (surefire runs in the module
-     * directory; the shared folder sits beside the project root). Fails rather than skips: these tests are the only
-     * check against a checkpoint written by llama2.c itself.
-     */
+    /** shared/data/stories260K.bin, for tests marked {@code @RequiresSharedData("stories260K.bin")}. */
     static Path stories260K() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/data/stories260K.bin");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return fail("shared/data/stories260K.bin not found in any parent of " + Path.of("").toAbsolutePath()
-                + "; the project expects the shared data folder beside it (../shared/data)");
+        return SharedData.path("stories260K.bin");
     }
 }

@@ -14,6 +14,7 @@ import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.RequiresSharedData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The stories260K checkpoint exported by llama2.c itself: our reader and writer against the real thing. */
+@RequiresSharedData("stories260K.bin")
 class Stories260KTest {
     /** freq_cis_real and freq_cis_imag: 2 tables of seq_len 512 x head_size/2 4 floats, just before the end. */
     private static final int FREQ_BYTES = 2 * 512 * 4 * Float.BYTES;
