@@ -5,13 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -26,7 +27,6 @@ import java.util.Map;
  */
 public final class OutputLock implements AutoCloseable {
     private static final Map<Path, OutputLock> HELD = new HashMap<>();
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** A lock file replaced under us between open and lock (its holder just finished) is retried this often. */
     private static final int ATTEMPTS = 8;
 
@@ -81,8 +81,8 @@ public final class OutputLock implements AutoCloseable {
 
     private static OutputLock open(Path out, Path file) throws IOException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
+            Object before = key(file, true);
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -91,34 +91,44 @@ public final class OutputLock implements AutoCloseable {
                 throw e;
             }
             if (lock == null) {
-                String holder = holder(file);
                 channel.close();
-                throw new OutputInUseException(out, file, holder);
+                throw new OutputInUseException(out, file, holder(file));
             }
-            if (stillNamed(file, channel)) {
+            if (before != null && before.equals(key(file, false))) {
+                writeHolder(channel);
                 return new OutputLock(out, file, channel);
             }
-            channel.close(); // the holder removed the file after we opened it: lock the new one
+            channel.close(); // the holder removed the file around our open: lock the one the name has now
         }
         throw new OutputInUseException(out, file, "the lock file keeps being replaced");
     }
 
     /**
-     * Whether the locked file is still the one the name refers to: a holder that finishes deletes the file, and a run
-     * that opened it just before would otherwise lock an orphan. Checked by writing a token through the channel and
-     * reading it back through the name; nobody else writes a locked file.
+     * The lock file's identity (device and inode), created if missing. Compared before opening and after locking, it
+     * tells whether the locked file is still the one the name refers to: a holder that finishes deletes the file, and
+     * a run that opened it just before would otherwise lock an orphan. Only stat is used: opening and closing another
+     * descriptor of a locked file would release the lock (POSIX record locks belong to the process, not the channel).
      */
-    private static boolean stillNamed(Path file, FileChannel channel) throws IOException {
-        byte[] random = new byte[8];
-        RANDOM.nextBytes(random);
-        String token = "pid " + ProcessHandle.current().pid() + " " + HexFormat.of().formatHex(random) + "\n";
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(token.getBytes(StandardCharsets.UTF_8)), 0);
-        try {
-            return Files.readString(file).equals(token);
-        } catch (IOException e) {
-            return false;
+    private static Object key(Path file, boolean create) throws IOException {
+        if (create) {
+            try {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException ignored) {
+                // another run's lock file: tryLock decides
+            }
         }
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Writes "pid N" into the lock file so that a refused run can name the holder. */
+    private static void writeHolder(FileChannel channel) throws IOException {
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
+                .getBytes(StandardCharsets.UTF_8)), 0);
     }
 
     /** "pid N" of the run holding the lock, from its token; empty when unreadable. */
@@ -136,7 +146,7 @@ public final class OutputLock implements AutoCloseable {
         return out;
     }
 
-    /** Ends one hold; the last removes the lock file, then releases the lock (in that order: see stillNamed). */
+    /** Ends one hold; the last removes the lock file, then releases the lock (in that order: see key). */
     @Override
     public void close() throws IOException {
         synchronized (HELD) {
