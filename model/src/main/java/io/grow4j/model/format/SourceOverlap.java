@@ -2,13 +2,15 @@ package io.grow4j.model.format;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * Whether writing an output would touch the model it is made from: OUT is, contains, or lies inside the source or any
@@ -76,18 +78,31 @@ public final class SourceOverlap {
                 + "; writing it would destroy what is being read, write the grown model elsewhere";
     }
 
-    /** The source and every file and directory under it, with links replaced by their targets. */
+    /**
+     * The source and every file and directory under it, with links replaced by their targets. What cannot be listed
+     * is skipped: it cannot be read as part of the model either, and refusing the whole command for it would be wrong.
+     */
     private static List<Entry> parts(Path sourceReal) throws IOException {
         List<Entry> parts = new ArrayList<>();
-        if (!Files.isDirectory(sourceReal)) {
-            parts.add(Entry.of(sourceReal));
-            return parts;
-        }
-        try (Stream<Path> walk = Files.walk(sourceReal, MAX_DEPTH)) {
-            for (Path p : walk.toList()) {
-                parts.add(Entry.of(Files.isSymbolicLink(p) && Files.exists(p) ? p.toRealPath() : p));
+        Files.walkFileTree(sourceReal, Set.of(), MAX_DEPTH, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                parts.add(new Entry(dir, attrs.fileKey()));
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                parts.add(attrs.isSymbolicLink() ? Entry.ofTarget(file) : new Entry(file, attrs.fileKey()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                parts.add(Entry.of(file));
+                return FileVisitResult.CONTINUE;
+            }
+        });
         return parts;
     }
 
@@ -98,6 +113,15 @@ public final class SourceOverlap {
                 return new Entry(path, Files.readAttributes(path, BasicFileAttributes.class).fileKey());
             } catch (IOException e) {
                 return new Entry(path, null); // does not exist (yet): only its path can be compared
+            }
+        }
+
+        /** A symbolic link's target (itself when dangling). */
+        static Entry ofTarget(Path link) {
+            try {
+                return of(link.toRealPath());
+            } catch (IOException e) {
+                return of(link);
             }
         }
 
