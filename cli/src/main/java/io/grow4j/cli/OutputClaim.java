@@ -6,6 +6,7 @@ import io.grow4j.model.format.OutputLock;
 import io.grow4j.model.format.SourceOverlap;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -55,6 +56,9 @@ final class OutputClaim implements AutoCloseable {
                 lock = OutputLock.acquire(out);
             } catch (OutputInUseException e) {
                 problems.add("output " + e.getMessage());
+            } catch (FileSystemException e) {
+                problems.add("output " + out + ": cannot create its lock file in " + parent + " ("
+                        + Grow4j.describe(e) + ")");
             }
         }
         // Checked after locking: a run that held the name until now may just have created OUT.
