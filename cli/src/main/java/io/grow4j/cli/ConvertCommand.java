@@ -33,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (OutputClaim claim = OutputClaim.newOnly(model, out)) {
+        try (OutputClaim claim = OutputClaim.newOnly(out, OutputClaim.Input.model(model))) {
             PlanException.throwIfAny(claim.problems()); // before reading: a missing directory needs no model loaded
             Model read = ModelFiles.read(model, spec.commandLine().getErr());
             Model m = dtype == null ? read : read.convertTo(dtype);

@@ -52,7 +52,8 @@ final class DemoCommand implements Callable<Integer> {
         if (out == null) {
             return demo(null);
         }
-        try (OutputClaim claim = OutputClaim.newOnly(model, out)) {
+        try (OutputClaim claim = OutputClaim.newOnly(out, OutputClaim.Input.model(model),
+                new OutputClaim.Input("the plan", plan))) {
             PlanException.throwIfAny(claim.problems()); // before the demo runs, not after
             return demo(claim);
         }

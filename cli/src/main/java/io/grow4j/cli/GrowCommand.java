@@ -98,7 +98,8 @@ final class GrowCommand implements Callable<Integer> {
         if (!backend.equals("cpu") && !backend.equals("opencl")) {
             throw new IllegalArgumentException("grow pads on cpu or opencl, not '" + backend + "'");
         }
-        try (OutputClaim claim = OutputClaim.replacing(model, out, force)) {
+        try (OutputClaim claim = OutputClaim.replacing(out, force, OutputClaim.Input.model(model),
+                new OutputClaim.Input("the plan", plan))) {
             return streaming() ? growStreamed(claim) : growInMemory(claim);
         }
     }

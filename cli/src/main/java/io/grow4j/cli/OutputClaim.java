@@ -30,23 +30,35 @@ final class OutputClaim implements AutoCloseable {
         this.problems = List.copyOf(problems);
     }
 
+    /** A file or directory the command reads, which OUT must neither be, contain, nor lie inside. */
+    record Input(String role, Path path) {
+        static Input model(Path path) {
+            return new Input("the model", path);
+        }
+    }
+
     /**
      * Claims {@code out} for a command with a --force option.
      *
-     * @param source the model read (null when there is none), which OUT must neither be, contain, nor lie inside
      * @param force  whether an existing OUT may be replaced
+     * @param inputs what the command reads (a null path is skipped: a demo without MODEL)
      */
-    static OutputClaim replacing(Path source, Path out, boolean force) throws IOException {
-        return claim(source, out, force, " (use --force to replace it)");
+    static OutputClaim replacing(Path out, boolean force, Input... inputs) throws IOException {
+        return claim(out, force, " (use --force to replace it)", inputs);
     }
 
     /** Claims {@code out} for a command that never replaces an existing output. */
-    static OutputClaim newOnly(Path source, Path out) throws IOException {
-        return claim(source, out, false, "; choose a new name or remove it first");
+    static OutputClaim newOnly(Path out, Input... inputs) throws IOException {
+        return claim(out, false, "; choose a new name or remove it first", inputs);
     }
 
-    private static OutputClaim claim(Path source, Path out, boolean force, String existsHint) throws IOException {
+    private static OutputClaim claim(Path out, boolean force, String existsHint, Input... inputs) throws IOException {
         List<String> problems = new ArrayList<>();
+        for (Input input : inputs) {
+            if (input.path() != null) {
+                SourceOverlap.problem(input.role(), input.path(), out).ifPresent(problems::add);
+            }
+        }
         Path parent = out.toAbsolutePath().getParent();
         OutputLock lock = null;
         if (parent == null || !Files.isDirectory(parent)) {
@@ -64,9 +76,6 @@ final class OutputClaim implements AutoCloseable {
         // Checked after locking: a run that held the name until now may just have created OUT.
         if (!force && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
             problems.add("output " + out + " already exists" + existsHint);
-        }
-        if (source != null) {
-            SourceOverlap.problem(source, out).ifPresent(problems::add);
         }
         return new OutputClaim(out, lock, problems);
     }

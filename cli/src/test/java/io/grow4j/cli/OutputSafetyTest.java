@@ -97,6 +97,15 @@ class OutputSafetyTest {
     }
 
     @Test
+    void forceNeverReplacesThePlanBeingRead() throws IOException {
+        String before = Files.readString(plan);
+        Cli run = grow(real.resolve("m.bin"), link.resolve("../plan.yaml"), "--force");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("overlaps the plan " + plan), run.err());
+        assertEquals(before, Files.readString(plan));
+    }
+
+    @Test
     void convertAndDemoRefuseAnOutputInsideTheSourceThroughALink() throws IOException {
         Map<String, byte[]> before = contents(real);
         Cli convert = Cli.run("convert", real.resolve("hf").toString(), link.resolve("hf/converted.bin").toString());

@@ -35,6 +35,14 @@ public final class SourceOverlap {
      * @throws IOException the source cannot be listed or resolved
      */
     public static Optional<String> problem(Path source, Path out) throws IOException {
+        return problem("the model", source, out);
+    }
+
+    /**
+     * {@link #problem(Path, Path)} for any input a command reads ({@code role}: "the plan", "the device profile"),
+     * which the output must not replace either.
+     */
+    public static Optional<String> problem(String role, Path source, Path out) throws IOException {
         if (!Files.exists(source)) {
             return Optional.empty();
         }
@@ -46,13 +54,13 @@ public final class SourceOverlap {
         Path sourceReal = source.toRealPath();
         for (Path ancestor = sourceReal; ancestor != null; ancestor = ancestor.getParent()) {
             if (target.sameAs(Entry.of(ancestor))) {
-                return Optional.of(describe(out, source, ancestor.equals(sourceReal) ? "is" : "contains", ancestor));
+                return Optional.of(describe(out, role, source, ancestor.equals(sourceReal) ? "is" : "contains", ancestor));
             }
         }
         for (Entry part : parts(sourceReal)) {
             for (Entry a : outAndAncestors) {
                 if (a.sameAs(part)) {
-                    return Optional.of(describe(out, source, a == target ? "is" : "is inside", part.path()));
+                    return Optional.of(describe(out, role, source, a == target ? "is" : "is inside", part.path()));
                 }
             }
         }
@@ -73,8 +81,8 @@ public final class SourceOverlap {
         return absolute.normalize();
     }
 
-    private static String describe(Path out, Path source, String relation, Path what) {
-        return "output " + out + " overlaps the model " + source + ": it " + relation + " " + what
+    private static String describe(Path out, String role, Path source, String relation, Path what) {
+        return "output " + out + " overlaps " + role + " " + source + ": it " + relation + " " + what
                 + "; writing it would destroy what is being read, write the grown model elsewhere";
     }
 
