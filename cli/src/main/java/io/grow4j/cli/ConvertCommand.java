@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,20 +33,24 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model read = ModelFiles.read(model, spec.commandLine().getErr());
-        Model m = dtype == null ? read : read.convertTo(dtype);
-        ModelFormat format = ModelFormats.forOutput(out);
-        List<String> problems = new ArrayList<>();
-        for (String p : format.writeProblems(m, m.config())) {
-            problems.add("output " + out + " (" + format.name() + "): " + p);
+        try (OutputClaim claim = OutputClaim.newOnly(out, OutputClaim.Input.model(model))) {
+            PlanException.throwIfAny(claim.problems()); // before reading: a missing directory needs no model loaded
+            Model read = ModelFiles.read(model, spec.commandLine().getErr());
+            Model m = dtype == null ? read : read.convertTo(dtype);
+            ModelFormat format = ModelFormats.forOutput(out);
+            List<String> problems = new ArrayList<>();
+            for (String p : format.writeProblems(m, m.config())) {
+                problems.add("output " + out + " (" + format.name() + "): " + p);
+            }
+            PlanException.throwIfAny(problems);
+            claim.write(temporary -> format.write(m, temporary));
+            report(m, format);
         }
-        if (Files.exists(out)) {
-            problems.add("output " + out + " already exists");
-        }
-        PlanException.throwIfAny(problems);
-        format.write(m, out);
+        return Grow4j.OK;
+    }
+
+    private void report(Model m, ModelFormat format) {
         spec.commandLine().getOut().printf("wrote %s (%s): %,d parameters%n", out, format.name(), m.parameterCount());
         spec.commandLine().getOut().flush();
-        return Grow4j.OK;
     }
 }

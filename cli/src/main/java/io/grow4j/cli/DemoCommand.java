@@ -9,6 +9,7 @@ import io.grow4j.model.RandomModels;
 import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
+import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.PlanFiles;
 import io.grow4j.transforms.StepReport;
 import picocli.CommandLine.Command;
@@ -48,6 +49,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (out == null) {
+            return demo(null);
+        }
+        try (OutputClaim claim = OutputClaim.newOnly(out, OutputClaim.Input.model(model),
+                new OutputClaim.Input("the plan", plan))) {
+            PlanException.throwIfAny(claim.problems()); // before the demo runs, not after
+            return demo(claim);
+        }
+    }
+
+    private int demo(OutputClaim claim) throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         boolean ok = true;
         Model grown = null;
@@ -65,8 +77,9 @@ final class DemoCommand implements Callable<Integer> {
                 ok &= grownPaper != null;
             }
         }
-        if (out != null && grown != null) {
-            ModelFormats.forOutput(out).write(grown, out);
+        if (claim != null && grown != null) {
+            Model written = grown;
+            claim.write(temporary -> ModelFormats.forOutput(out).write(written, temporary));
             stdout.println("wrote the grown model to " + out);
         }
         stdout.println(ok ? "demo: every step preserved the function" : "demo: FAILED: a step changed the function");

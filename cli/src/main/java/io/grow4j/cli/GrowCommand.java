@@ -98,7 +98,10 @@ final class GrowCommand implements Callable<Integer> {
         if (!backend.equals("cpu") && !backend.equals("opencl")) {
             throw new IllegalArgumentException("grow pads on cpu or opencl, not '" + backend + "'");
         }
-        return streaming() ? growStreamed() : growInMemory();
+        try (OutputClaim claim = OutputClaim.replacing(out, force, OutputClaim.Input.model(model),
+                new OutputClaim.Input("the plan", plan))) {
+            return streaming() ? growStreamed(claim) : growInMemory(claim);
+        }
     }
 
     /**
@@ -137,9 +140,9 @@ final class GrowCommand implements Callable<Integer> {
                 && ModelFormats.forOutput(out) instanceof GgufFormat;
     }
 
-    private int growStreamed() throws IOException {
+    private int growStreamed(OutputClaim claim) throws IOException {
         if (ggufs()) {
-            return growStreamedGguf();
+            return growStreamedGguf(claim);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
@@ -148,19 +151,17 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
-        checkOutput(problems);
+        problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
-        if (force) {
-            deleteRecursively(out);
-        }
         long start = System.nanoTime();
         StreamResult result;
         try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
             StreamProgress listener = GrowProgressBar.wanted(progress) ? bar : StreamProgress.NONE;
             try (PadKernels kernel = PadKernels.open(backend, deviceProfile)) {
-                result = new StreamingGrower(kernel.kernel(), StreamOptions.DEFAULTS.withShardSize(shardSize))
-                        .grow(model, growthPlan, out, listener);
+                result = claim.produce(temporary -> new StreamingGrower(kernel.kernel(),
+                        StreamOptions.DEFAULTS.withShardSize(shardSize))
+                        .grow(model, growthPlan, temporary, listener));
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -173,7 +174,7 @@ final class GrowCommand implements Callable<Integer> {
     }
 
     /** GGUF into GGUF: header and metadata first, then each tensor as it is grown; quantized tensors decoded. */
-    private int growStreamedGguf() throws IOException {
+    private int growStreamedGguf(OutputClaim claim) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         List<String> problems = new ArrayList<>();
@@ -182,20 +183,17 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
-        checkOutput(problems);
+        problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
         source.notes().forEach(note -> stderr.println("note: " + model + ": " + note));
         GrowthNotes.printRounding(stderr, source, growthPlan);
-        if (force) {
-            deleteRecursively(out);
-        }
         long start = System.nanoTime();
         StreamResult result;
         try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
             StreamProgress listener = GrowProgressBar.wanted(progress) ? bar : StreamProgress.NONE;
             try (PadKernels kernel = PadKernels.open(backend, deviceProfile)) {
-                result = new StreamingGrower(kernel.kernel(), StreamOptions.DEFAULTS)
-                        .growGguf(model, growthPlan, out, listener);
+                result = claim.produce(temporary -> new StreamingGrower(kernel.kernel(), StreamOptions.DEFAULTS)
+                        .growGguf(model, growthPlan, temporary, listener));
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -207,7 +205,7 @@ final class GrowCommand implements Callable<Integer> {
         return Grow4j.OK;
     }
 
-    private int growInMemory() throws IOException {
+    private int growInMemory(OutputClaim claim) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
@@ -223,7 +221,7 @@ final class GrowCommand implements Callable<Integer> {
                 }
             }
         }
-        checkOutput(problems);
+        problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
 
@@ -238,24 +236,11 @@ final class GrowCommand implements Callable<Integer> {
         if (dtype != null) {
             grown = grown.convertTo(dtype);
         }
-        if (force) {
-            deleteRecursively(out);
-        }
-        format.write(grown, out);
+        Model written = grown;
+        claim.write(temporary -> format.write(written, temporary));
         stdout.printf("wrote %s (%s): %,d parameters%n", out, format.name(), grown.parameterCount());
         stdout.flush();
         return Grow4j.OK;
-    }
-
-    private void checkOutput(List<String> problems) {
-        if (Files.exists(out) && !force) {
-            problems.add("output " + out + " already exists (use --force to replace it)");
-        }
-        Path source = model.toAbsolutePath().normalize();
-        Path target = out.toAbsolutePath().normalize();
-        if (source.startsWith(target) || target.startsWith(source)) {
-            problems.add("output " + out + " and the model " + model + " overlap; write the grown model elsewhere");
-        }
     }
 
     private GrowthPlan readPlan(List<String> problems) throws IOException {
@@ -264,17 +249,6 @@ final class GrowCommand implements Callable<Integer> {
         } catch (PlanException e) {
             problems.addAll(e.problems());
             return null;
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (var walk = Files.walk(path)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

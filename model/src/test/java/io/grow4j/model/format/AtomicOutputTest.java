@@ -46,7 +46,7 @@ class AtomicOutputTest {
     }
 
     /** A pid above the kernel's limit (pid_max is at most 2^22) belongs to no process. */
-    private static long deadPid() {
+    static long deadPid() {
         return (1L << 22) + 17;
     }
 }

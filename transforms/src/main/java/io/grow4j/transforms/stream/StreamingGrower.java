@@ -9,6 +9,7 @@ import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.SafetensorsEntry;
+import io.grow4j.model.format.SourceOverlap;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
 
@@ -137,13 +138,13 @@ public final class StreamingGrower {
         }
     }
 
-    /** Writing into the source (or the source into the output) would destroy what is being read. */
-    private static void checkDistinct(Path in, Path out) {
-        Path source = in.toAbsolutePath().normalize();
-        Path target = out.toAbsolutePath().normalize();
-        if (source.startsWith(target) || target.startsWith(source)) {
-            throw new IllegalArgumentException("output " + out + " and source " + in
-                    + " overlap; write the grown model somewhere else");
-        }
+    /**
+     * Writing into the source (or the source into the output) would destroy what is being read; compared with links
+     * resolved and by file key ({@link SourceOverlap}).
+     */
+    private static void checkDistinct(Path in, Path out) throws IOException {
+        SourceOverlap.problem(in, out).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
     }
 }

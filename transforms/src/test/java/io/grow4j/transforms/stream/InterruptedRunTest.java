@@ -55,9 +55,32 @@ class InterruptedRunTest {
         StreamResult result = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS)
                 .grow(in, PLAN, out, StreamProgress.NONE);
         assertEquals(List.of(), temporaries(out), "the rerun removes the dead run's leftovers");
+        assertFalse(Files.exists(tmp.resolve(".out.lock")), "and the lock file the dead run left");
         HfCheckpoint grown = HfCheckpoint.open(out);
         assertEquals(PLAN.apply(CONFIG), grown.config());
         assertEquals(result.tensors(), grown.tensors().size());
+    }
+
+    @Test
+    void sigtermPartWayRemovesTheTemporaryAtOnce(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("in");
+        SyntheticCheckpoints.write(in, CONFIG, DType.BF16, 5, 8L << 20);
+        Path planFile = Files.writeString(tmp.resolve("plan.yaml"), PlanFiles.toYaml(PLAN));
+        Path out = tmp.resolve("out");
+        Path log = tmp.resolve("child.log");
+
+        Process child = ChildJvm.start(StreamGrowChild.class, "256m", log, in.toString(), planFile.toString(),
+                out.toString(), "300");
+        waitForPartialOutput(child, out, log);
+        child.destroy(); // SIGTERM, as a batch scheduler or Ctrl-C (SIGINT) ends a run
+        assertTrue(child.waitFor(1, TimeUnit.MINUTES), "the child did not end on SIGTERM");
+
+        assertFalse(Files.exists(out), "a terminated run must not leave " + out);
+        assertEquals(List.of(), temporaries(out), "the terminated run removes its own temporary");
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertEquals(List.of("child.log", "in", "plan.yaml"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "nor a lock file");
+        }
     }
 
     /** Until the child has written part of a shard under its temporary name (and is still running). */

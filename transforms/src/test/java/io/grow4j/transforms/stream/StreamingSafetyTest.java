@@ -80,6 +80,22 @@ class StreamingSafetyTest {
         assertFalse(Files.exists(out));
     }
 
+    /** The reproduction: real/hf read, plink -> real, OUT plink/hf; lexically apart, really the same. */
+    @Test
+    void anOutputThatIsTheSourceThroughASymlinkIsRefused() throws IOException {
+        Path link = Files.createSymbolicLink(tmp.resolve("plink"), tmp);
+        Map<Path, byte[]> before = contents(in);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> grower().grow(in, PLAN, link.resolve("in"), StreamProgress.NONE));
+        assertTrue(e.getMessage().contains("overlaps the model"), e.getMessage());
+        IllegalArgumentException inside = assertThrows(IllegalArgumentException.class,
+                () -> grower().grow(in, PLAN, link.resolve("in/grown"), StreamProgress.NONE));
+        assertTrue(inside.getMessage().contains("is inside"), inside.getMessage());
+        Map<Path, byte[]> after = contents(in);
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((file, bytes) -> assertArrayEquals(bytes, after.get(file), file.toString()));
+    }
+
     @Test
     void aMissingOutputParentIsNamed() {
         Path out = tmp.resolve("missing").resolve("out");
