@@ -16,7 +16,8 @@ final class BackendOption {
     String name;
 
     @Option(names = "--device-profile", paramLabel = "FILE",
-            description = "device profile (devices/*.yaml): device choice, work-group sizes, fallback policy")
+            description = "device profile (devices/*.yaml): device choice, work-group sizes, fallback policy"
+                    + " (default: the built-in profile, the first device found)")
     Path profile;
 
     KernelBackend create() {

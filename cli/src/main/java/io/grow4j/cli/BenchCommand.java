@@ -32,10 +32,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "smaller problems and shorter timing, under two minutes in all")
     boolean quick;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as a JSON array")
+    @Option(names = "--json", paramLabel = "FILE", 
+            description = "also write the results as a JSON array (default: table only)")
     Path json;
 
-    @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml)")
+    @Option(names = "--device-profile", paramLabel = "FILE", 
+            description = "device profile (devices/*.yaml) (default: the built-in profile, the first device found)")
     Path profileFile;
 
     @Option(names = "--no-forward", description = "skip the forward-pass benchmark")

@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "devices", description = "List OpenCL platforms and devices and say which kernel backends are usable.")
 public final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--device-profile", paramLabel = "FILE",
-            description = "device profile (devices/*.yaml) choosing the device the backends are tried on")
+            description = "device profile (devices/*.yaml) choosing the device the backends are tried on"
+                    + " (default: the built-in profile, the first device found)")
     Path profileFile;
 
     @Spec
