@@ -21,12 +21,21 @@ final class BackendOption {
     Path profile;
 
     KernelBackend create() {
+        checkName();
         DeviceProfile deviceProfile = DeviceProfiles.load(profile);
         return Backends.create(name, deviceProfile);
     }
 
     /** Decoder forward passes: device-resident on opencl, kernel by kernel on the other backends. */
     Forwards forwards() {
+        checkName();
         return Forwards.open(name, DeviceProfiles.load(profile));
+    }
+
+    private void checkName() {
+        if (!Backends.KNOWN.contains(name)) {
+            throw new IllegalArgumentException("--backend: unknown backend '" + name + "' (known: "
+                    + String.join(", ", Backends.KNOWN) + ")");
+        }
     }
 }

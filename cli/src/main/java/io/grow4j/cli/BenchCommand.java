@@ -52,17 +52,11 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> chosen = backends == null ? List.of("cpu", "opencl", "aparapi") : backends;
         for (String b : chosen) {
             if (!Backends.KNOWN.contains(b)) {
-                err.println("error: unknown backend '" + b + "' (known: " + Backends.KNOWN + ")");
-                return 2;
+                throw new IllegalArgumentException("--backend: unknown backend '" + b + "' (known: "
+                        + String.join(", ", Backends.KNOWN) + ")");
             }
         }
-        DeviceProfile profile;
-        try {
-            profile = DeviceProfiles.load(profileFile);
-        } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
-        }
+        DeviceProfile profile = DeviceProfiles.load(profileFile);
         PrintWriter out = spec.commandLine().getOut();
         BenchRunner runner = new BenchRunner(quick, profile, !noForward, new PrintStream(System.err, true));
         runner.run(chosen);
@@ -81,7 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
             BenchJson.write(runner.results(), json);
             return 0;
         } catch (IOException e) {
-            err.println("error: cannot write " + json + ": " + e.getMessage());
+            err.println("grow4j bench: error: --json " + json + " cannot be written: " + e.getMessage());
             return 2;
         }
     }

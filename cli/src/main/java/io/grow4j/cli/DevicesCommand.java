@@ -30,14 +30,7 @@ public final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        DeviceProfile profile;
-        try {
-            profile = DeviceProfiles.load(profileFile);
-        } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
-        }
+        DeviceProfile profile = DeviceProfiles.load(profileFile);
         listDevices(out);
         out.println();
         out.println("backends (profile " + profile.name() + ", device " + profile.device() + "):");

@@ -29,7 +29,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "0 = greedy, > 0 samples from softmax(logits / temperature) (default ${DEFAULT-VALUE})")
     double temperature;
 
-    @Option(names = "--seed", defaultValue = "42", description = "sampling seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", converter = OptionRanges.Seed.class,
+            description = "sampling seed (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--print-ids", description = "print the generated token ids (always the last line)")

@@ -101,7 +101,7 @@ final class GrowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!backend.equals("cpu") && !backend.equals("opencl")) {
-            throw new IllegalArgumentException("grow pads on cpu or opencl, not '" + backend + "'");
+            throw new IllegalArgumentException("--backend: grow pads on cpu or opencl, not '" + backend + "'");
         }
         return streaming() ? growStreamed() : growInMemory();
     }

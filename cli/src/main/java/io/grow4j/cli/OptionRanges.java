@@ -41,6 +41,22 @@ final class OptionRanges {
         }
     }
 
+    /** A seed: any whole number a long holds. */
+    static final class Seed implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            try {
+                return Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+                if (text.strip().matches("[+-]?[0-9]+")) {
+                    throw new TypeConversionException("'" + text + "' is out of range: a seed is from " + Long.MIN_VALUE
+                            + " to " + Long.MAX_VALUE);
+                }
+                throw new TypeConversionException("'" + text + "' is not a whole number");
+            }
+        }
+    }
+
     /** A finite number of at least 0 (tolerances, temperatures): NaN and infinities are refused by name. */
     static final class NonNegativeFinite implements ITypeConverter<Double> {
         @Override

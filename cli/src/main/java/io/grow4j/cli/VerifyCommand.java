@@ -46,7 +46,8 @@ final class VerifyCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE})")
     int length;
 
-    @Option(names = "--seed", defaultValue = "1234", description = "token seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1234", converter = OptionRanges.Seed.class,
+            description = "token seed (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--precision", defaultValue = "float",

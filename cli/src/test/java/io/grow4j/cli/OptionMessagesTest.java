@@ -86,6 +86,18 @@ class OptionMessagesTest {
     }
 
     @Test
+    void seedsAndBackendsNameTheOption() throws IOException {
+        String model = Stories.path().toString();
+        assertRefused(Cli.run("generate", model, "--seed", "99999999999999999999"), "'--seed'",
+                "'99999999999999999999'", "out of range", "9223372036854775807");
+        assertRefused(Cli.run("verify", model, model, "--seed", "x1"), "'--seed'", "'x1' is not a whole number");
+        assertRefused(Cli.run("bench", "--backend", "cuda"), "grow4j bench: error: --backend: unknown backend 'cuda'",
+                "known: opencl, aparapi, cpu, scalar");
+        assertRefused(Cli.run("generate", model, "--backend", "cuda"), "--backend: unknown backend 'cuda'");
+        assertRefused(grow("--backend", "cuda"), "--backend: grow pads on cpu or opencl, not 'cuda'");
+    }
+
+    @Test
     void generateOptionsOutOfRange() {
         String model = Stories.path().toString();
         assertRefused(Cli.run("generate", model, "--steps", "0"), "'--steps'", "'0'", "at least 1");
