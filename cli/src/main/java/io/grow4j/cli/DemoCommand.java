@@ -35,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "a model to grow instead of the built-in ones (default: none): " + Formats.MODELS_READ)
     Path model;
 
-    @Option(names = "--plan", paramLabel = "PLAN.yaml", 
+    @Option(names = "--plan", paramLabel = "PLAN", 
             description = "a YAML growth plan instead of the built-in one (default: every transformation once)")
     Path plan;
 

@@ -21,15 +21,16 @@ final class GenerateCommand implements Callable<Integer> {
             description = "the model to decode: " + Formats.DECODERS_READ)
     Path model;
 
-    @Option(names = "--steps", defaultValue = "64", converter = OptionRanges.PositiveInt.class,
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "64", converter = OptionRanges.PositiveInt.class,
             description = "tokens to generate, at most the model's maximum sequence length (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--temperature", defaultValue = "0", converter = OptionRanges.NonNegativeFinite.class,
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            converter = OptionRanges.NonNegativeFinite.class,
             description = "0 = greedy, > 0 samples from softmax(logits / temperature) (default ${DEFAULT-VALUE})")
     double temperature;
 
-    @Option(names = "--seed", defaultValue = "42", converter = OptionRanges.Seed.class,
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42", converter = OptionRanges.Seed.class,
             description = "sampling seed (default ${DEFAULT-VALUE})")
     long seed;
 

@@ -48,7 +48,7 @@ final class GrowCommand implements Callable<Integer> {
             description = "the model to grow (never modified): " + Formats.MODELS_READ)
     Path model;
 
-    @Option(names = "--plan", required = true, paramLabel = "PLAN.yaml",
+    @Option(names = "--plan", required = true, paramLabel = "PLAN",
             description = "the growth plan: a YAML file of steps (README: Growth plans)")
     Path plan;
 

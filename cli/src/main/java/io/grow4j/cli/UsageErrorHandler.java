@@ -29,10 +29,13 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
     }
 
     private static String message(ParameterException ex) {
+        CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        if (ex.getMessage().startsWith("Missing required subcommand")) {
+            return "no command given (commands: " + String.join(", ", spec.subcommands().keySet()) + ")";
+        }
         if (!(ex instanceof UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
             return ex.getMessage();
         }
-        CommandSpec spec = ex.getCommandLine().getCommandSpec();
         List<String> parts = new ArrayList<>();
         for (String arg : unmatched.getUnmatched()) {
             parts.add(describe(arg, spec));

@@ -33,24 +33,25 @@ final class VerifyCommand implements Callable<Integer> {
             description = "the second model (e.g. the grown one), any format A can be")
     Path second;
 
-    @Option(names = "--tolerance", defaultValue = "1e-4", converter = OptionRanges.NonNegativeFinite.class,
+    @Option(names = "--tolerance", paramLabel = "TOLERANCE", defaultValue = "1e-4",
+            converter = OptionRanges.NonNegativeFinite.class,
             description = "largest difference allowed, relative to the largest logit (default ${DEFAULT-VALUE})")
     double tolerance;
 
-    @Option(names = "--sequences", defaultValue = "4", converter = OptionRanges.PositiveInt.class,
+    @Option(names = "--sequences", paramLabel = "N", defaultValue = "4", converter = OptionRanges.PositiveInt.class,
             description = "random token sequences compared (default ${DEFAULT-VALUE})")
     int sequences;
 
-    @Option(names = "--length", defaultValue = "32", converter = OptionRanges.PositiveInt.class,
+    @Option(names = "--length", paramLabel = "TOKENS", defaultValue = "32", converter = OptionRanges.PositiveInt.class,
             description = "tokens per sequence, at most the models' maximum sequence length"
                     + " (default ${DEFAULT-VALUE})")
     int length;
 
-    @Option(names = "--seed", defaultValue = "1234", converter = OptionRanges.Seed.class,
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234", converter = OptionRanges.Seed.class,
             description = "token seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--precision", defaultValue = "float",
+    @Option(names = "--precision", paramLabel = "PRECISION", defaultValue = "float",
             description = "float (the backend) or double (the float64 reference) (default ${DEFAULT-VALUE})")
     String precision;
 

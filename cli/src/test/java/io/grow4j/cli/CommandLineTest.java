@@ -57,6 +57,7 @@ class CommandLineTest {
     void otherUsageErrorsAreOneLine() {
         String model = Stories.path().toString();
         assertUsageError(Cli.run("frobnicate"), "grow4j", "unknown command 'frobnicate'", "grow, verify");
+        assertUsageError(Cli.run(), "grow4j", "no command given", "inspect, generate, grow");
         assertUsageError(Cli.run("inspect", model, "extra"), "grow4j inspect", "unexpected argument 'extra'",
                 "takes MODEL");
         assertUsageError(Cli.run("grow", model), "grow4j grow", "Missing required options", "--plan", "--out");
