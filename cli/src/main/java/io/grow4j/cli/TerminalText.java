@@ -5,8 +5,8 @@ package io.grow4j.cli;
  * path can hold ESC sequences (which move the cursor, recolour or retitle the terminal), carriage returns and
  * newlines (which overwrite or forge lines such as "wrote ..."), and Unicode bidi overrides and line separators
  * (which reorder or break what is displayed). Each such character is shown as a visible escape instead:
- * {@code \n}, {@code \r}, {@code \t}, {@code \x1b} for the other C0 controls and DEL, {@code \u0085} for C1
- * controls and the bidi and separator characters. Backslashes are kept as they are: paths are not worth mangling,
+ * {@code \n}, {@code \r}, {@code \t}, {@code \x1b} for the other C0 controls and DEL, and a backslash, "u" and
+ * four hex digits (as in Java) for C1 controls and the bidi and separator characters. Backslashes are kept as they are: paths are not worth mangling,
  * and an escaped form can only ever stand for itself or for the character it names, never execute.
  */
 final class TerminalText {
