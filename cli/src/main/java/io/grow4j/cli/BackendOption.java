@@ -3,7 +3,6 @@ package io.grow4j.cli;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -22,14 +21,14 @@ final class BackendOption {
 
     KernelBackend create() {
         checkName();
-        DeviceProfile deviceProfile = DeviceProfiles.load(profile);
+        DeviceProfile deviceProfile = OptionFiles.deviceProfile(profile);
         return Backends.create(name, deviceProfile);
     }
 
     /** Decoder forward passes: device-resident on opencl, kernel by kernel on the other backends. */
     Forwards forwards() {
         checkName();
-        return Forwards.open(name, DeviceProfiles.load(profile));
+        return Forwards.open(name, OptionFiles.deviceProfile(profile));
     }
 
     private void checkName() {

@@ -5,7 +5,6 @@ import io.grow4j.bench.BenchReport;
 import io.grow4j.bench.BenchRunner;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + String.join(", ", Backends.KNOWN) + ")");
             }
         }
-        DeviceProfile profile = DeviceProfiles.load(profileFile);
+        DeviceProfile profile = OptionFiles.deviceProfile(profileFile);
         PrintWriter out = spec.commandLine().getOut();
         BenchRunner runner = new BenchRunner(quick, profile, !noForward, new PrintStream(System.err, true));
         runner.run(chosen);

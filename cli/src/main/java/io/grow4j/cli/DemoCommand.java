@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Grows one model step by step; returns the grown model, or null when any check failed. */
     private Model run(PrintWriter out, String name, Model original, Forwards forwards) throws Exception {
-        GrowthPlan growthPlan = plan != null ? PlanPaths.read(plan) : DemoPlans.forConfig(original.config());
+        GrowthPlan growthPlan = plan != null ? OptionFiles.plan(plan) : DemoPlans.forConfig(original.config());
         out.println();
         out.println("== " + name);
         out.printf("%s, hidden %d, %d layers, %d/%d heads, head size %d/%d, mlp %d: %,d parameters%n",

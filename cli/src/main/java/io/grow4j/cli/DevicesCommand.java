@@ -3,7 +3,6 @@ package io.grow4j.cli;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.opencl.ClDeviceInfo;
 import io.grow4j.kernels.opencl.ClPlatforms;
 import picocli.CommandLine.Command;
@@ -30,7 +29,7 @@ public final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        DeviceProfile profile = DeviceProfiles.load(profileFile);
+        DeviceProfile profile = OptionFiles.deviceProfile(profileFile);
         listDevices(out);
         out.println();
         out.println("backends (profile " + profile.name() + ", device " + profile.device() + "):");

@@ -1,6 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.DType;
@@ -255,7 +254,7 @@ final class GrowCommand implements Callable<Integer> {
 
     private Model growSteps(Model source, GrowthPlan growthPlan, Consumer<StepReport> onStep) {
         if (backend.equals("opencl")) {
-            return DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), onStep);
+            return DeviceGrower.grow(source, growthPlan, OptionFiles.deviceProfile(deviceProfile), onStep);
         }
         Grower grower = new Grower(new CpuPadKernel());
         Model grown = grower.grow(source, growthPlan, onStep);
@@ -276,7 +275,7 @@ final class GrowCommand implements Callable<Integer> {
 
     private GrowthPlan readPlan(List<String> problems) {
         try {
-            return PlanPaths.read(plan);
+            return OptionFiles.plan(plan);
         } catch (PlanException e) {
             problems.addAll(e.problems());
             return null;

@@ -69,6 +69,15 @@ class OptionMessagesTest {
     }
 
     @Test
+    void aDeviceProfilePathThatIsMissingOrADirectoryIsNamedAsSuch() {
+        String model = Stories.path().toString();
+        assertRefused(Cli.run("generate", model, "--device-profile", dir.toString()),
+                "--device-profile " + dir + " is a directory: it takes a YAML device profile");
+        assertRefused(Cli.run("devices", "--device-profile", dir.resolve("none.yaml").toString()),
+                "--device-profile " + dir.resolve("none.yaml") + " does not exist");
+    }
+
+    @Test
     void verifyOptionsOutOfRange() {
         String model = Stories.path().toString();
         assertRefused(Cli.run("verify", model, model, "--tolerance", "NaN"), "'--tolerance'", "'NaN'", "not a number",
