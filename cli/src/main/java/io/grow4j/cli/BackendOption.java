@@ -3,7 +3,6 @@ package io.grow4j.cli;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,16 +15,26 @@ final class BackendOption {
     String name;
 
     @Option(names = "--device-profile", paramLabel = "FILE",
-            description = "device profile (devices/*.yaml): device choice, work-group sizes, fallback policy")
+            description = "device profile (devices/*.yaml): device choice, work-group sizes, fallback policy"
+                    + " (default: the built-in profile, the first device found)")
     Path profile;
 
     KernelBackend create() {
-        DeviceProfile deviceProfile = DeviceProfiles.load(profile);
+        checkName();
+        DeviceProfile deviceProfile = OptionFiles.deviceProfile(profile);
         return Backends.create(name, deviceProfile);
     }
 
     /** Decoder forward passes: device-resident on opencl, kernel by kernel on the other backends. */
     Forwards forwards() {
-        return Forwards.open(name, DeviceProfiles.load(profile));
+        checkName();
+        return Forwards.open(name, OptionFiles.deviceProfile(profile));
+    }
+
+    private void checkName() {
+        if (!Backends.KNOWN.contains(name)) {
+            throw new IllegalArgumentException("--backend: unknown backend '" + name + "' (known: "
+                    + String.join(", ", Backends.KNOWN) + ")");
+        }
     }
 }

@@ -5,7 +5,6 @@ import io.grow4j.bench.BenchReport;
 import io.grow4j.bench.BenchRunner;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,10 +31,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "smaller problems and shorter timing, under two minutes in all")
     boolean quick;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as a JSON array")
+    @Option(names = "--json", paramLabel = "FILE", 
+            description = "also write the results as a JSON array (default: table only)")
     Path json;
 
-    @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml)")
+    @Option(names = "--device-profile", paramLabel = "FILE", 
+            description = "device profile (devices/*.yaml) (default: the built-in profile, the first device found)")
     Path profileFile;
 
     @Option(names = "--no-forward", description = "skip the forward-pass benchmark")
@@ -50,17 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> chosen = backends == null ? List.of("cpu", "opencl", "aparapi") : backends;
         for (String b : chosen) {
             if (!Backends.KNOWN.contains(b)) {
-                err.println("error: unknown backend '" + b + "' (known: " + Backends.KNOWN + ")");
-                return 2;
+                throw new IllegalArgumentException("--backend: unknown backend '" + b + "' (known: "
+                        + String.join(", ", Backends.KNOWN) + ")");
             }
         }
-        DeviceProfile profile;
-        try {
-            profile = DeviceProfiles.load(profileFile);
-        } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
-        }
+        DeviceProfile profile = OptionFiles.deviceProfile(profileFile);
         PrintWriter out = spec.commandLine().getOut();
         BenchRunner runner = new BenchRunner(quick, profile, !noForward, new PrintStream(System.err, true));
         runner.run(chosen);
@@ -79,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
             BenchJson.write(runner.results(), json);
             return 0;
         } catch (IOException e) {
-            err.println("error: cannot write " + json + ": " + e.getMessage());
+            err.println("grow4j bench: error: --json " + json + " cannot be written: " + e.getMessage());
             return 2;
         }
     }

@@ -24,22 +24,31 @@ final class ByteSizes {
     }
 
     static long parseBytes(String text) {
-        return parse(text, BYTE_UNITS, "a size (e.g. 4GB, 500MB, 2GiB or a byte count)");
+        return parse(text, BYTE_UNITS, "a size (e.g. 4GB, 500MB, 2GiB or a byte count)", "byte");
     }
 
     static long parseCount(String text) {
-        return parse(text, COUNT_UNITS, "a count (e.g. 500M, 1.5B or a plain number)");
+        return parse(text, COUNT_UNITS, "a count (e.g. 500M, 1.5B or a plain number)", "parameter");
     }
 
-    private static long parse(String text, Map<String, Double> units, String what) {
-        Matcher m = NUMBER_UNIT.matcher(text.strip().toLowerCase(Locale.ROOT));
+    /** Each refusal says what the text is not, or which limit it passes and what that limit is (1 to 2^63 - 1). */
+    private static long parse(String text, Map<String, Double> units, String what, String unitName) {
+        String number = text.strip().toLowerCase(Locale.ROOT);
+        if (number.startsWith("-") && NUMBER_UNIT.matcher(number.substring(1)).matches()) {
+            throw new TypeConversionException("'" + text + "' is negative: " + what + " is at least 1 " + unitName);
+        }
+        Matcher m = NUMBER_UNIT.matcher(number);
         Double unit = m.matches() ? units.get(m.group(2)) : null;
         if (unit == null) {
             throw new TypeConversionException("'" + text + "' is not " + what);
         }
         double value = Double.parseDouble(m.group(1)) * unit;
-        if (value < 1 || value > Long.MAX_VALUE) {
-            throw new TypeConversionException("'" + text + "' is out of range: it must be at least 1");
+        if (value > Long.MAX_VALUE) {
+            throw new TypeConversionException("'" + text + "' is too large: the limit is " + Long.MAX_VALUE + " "
+                    + unitName + "s (2^63 - 1)");
+        }
+        if (Math.round(value) < 1) {
+            throw new TypeConversionException("'" + text + "' is too small: it must be at least 1 " + unitName);
         }
         return Math.round(value);
     }

@@ -18,10 +18,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "convert", description = "Write a model in another format (exact: Q/K rows are permuted between RoPE layouts).")
 final class ConvertCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "the model to convert: " + Formats.MODELS_READ)
     Path model;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "a directory (default format) or a .bin file (llama2.c)")
+    @Parameters(index = "1", paramLabel = "OUT", 
+            description = "where to write it (must not exist); its format is " + Formats.MODELS_WRITTEN)
     Path out;
 
     @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,

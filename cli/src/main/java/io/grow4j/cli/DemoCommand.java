@@ -32,13 +32,17 @@ final class DemoCommand implements Callable<Integer> {
     private static final long DOUBLE_CHECK_LIMIT = 20_000_000;
     private static final int CONTINUATION = 32;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "a model to grow instead")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "a model to grow instead of the built-in ones (default: none): " + Formats.MODELS_READ)
     Path model;
 
-    @Option(names = "--plan", paramLabel = "PLAN.yaml", description = "a plan instead of the built-in one")
+    @Option(names = "--plan", paramLabel = "PLAN", 
+            description = "a YAML growth plan instead of the built-in one (default: every transformation once)")
     Path plan;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "also write the (last) grown model here")
+    @Option(names = "--out", paramLabel = "OUT",
+            description = "also write the (last) grown model here (default: not written); its format is "
+                    + Formats.MODELS_WRITTEN)
     Path out;
 
     @Mixin
@@ -89,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Grows one model step by step; returns the grown model, or null when any check failed. */
     private Model run(PrintWriter out, String name, Model original, Forwards forwards) throws Exception {
-        GrowthPlan growthPlan = plan != null ? PlanFiles.read(plan) : DemoPlans.forConfig(original.config());
+        GrowthPlan growthPlan = plan != null ? OptionFiles.plan(plan) : DemoPlans.forConfig(original.config());
         out.println();
         out.println("== " + name);
         out.printf("%s, hidden %d, %d layers, %d/%d heads, head size %d/%d, mlp %d: %,d parameters%n",

@@ -3,7 +3,6 @@ package io.grow4j.cli;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
-import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.opencl.ClDeviceInfo;
 import io.grow4j.kernels.opencl.ClPlatforms;
 import picocli.CommandLine.Command;
@@ -20,7 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "devices", description = "List OpenCL platforms and devices and say which kernel backends are usable.")
 public final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--device-profile", paramLabel = "FILE",
-            description = "device profile (devices/*.yaml) choosing the device the backends are tried on")
+            description = "device profile (devices/*.yaml) choosing the device the backends are tried on"
+                    + " (default: the built-in profile, the first device found)")
     Path profileFile;
 
     @Spec
@@ -29,14 +29,7 @@ public final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        DeviceProfile profile;
-        try {
-            profile = DeviceProfiles.load(profileFile);
-        } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
-        }
+        DeviceProfile profile = OptionFiles.deviceProfile(profileFile);
         listDevices(out);
         out.println();
         out.println("backends (profile " + profile.name() + ", device " + profile.device() + "):");

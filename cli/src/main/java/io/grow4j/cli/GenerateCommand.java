@@ -17,16 +17,21 @@ import java.util.stream.Collectors;
 
 @Command(name = "generate", description = "Decode from BOS (token 1); the last line printed is the generated token ids.")
 final class GenerateCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "the model to decode: " + Formats.DECODERS_READ)
     Path model;
 
-    @Option(names = "--steps", defaultValue = "64", description = "tokens to generate (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "64", converter = OptionRanges.PositiveInt.class,
+            description = "tokens to generate, at most the model's maximum sequence length (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default), > 0 samples")
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            converter = OptionRanges.NonNegativeFinite.class,
+            description = "0 = greedy, > 0 samples from softmax(logits / temperature) (default ${DEFAULT-VALUE})")
     double temperature;
 
-    @Option(names = "--seed", defaultValue = "42", description = "sampling seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42", converter = OptionRanges.Seed.class,
+            description = "sampling seed (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--print-ids", description = "print the generated token ids (always the last line)")
@@ -40,13 +45,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps <= 0) {
-            throw new IllegalArgumentException("--steps must be positive, got " + steps);
-        }
-        if (temperature < 0) {
-            throw new IllegalArgumentException("--temperature must be >= 0, got " + temperature);
-        }
         Model m = ModelFiles.read(model, spec.commandLine().getErr());
+        if (steps > m.config().maxSeqLen()) {
+            throw new IllegalArgumentException("--steps " + steps + " exceeds the limit of " + model + ": its maximum"
+                    + " sequence length " + m.config().maxSeqLen());
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (Forwards forwards = backend.forwards(); Forwards.Forward forward = forwards.create(m)) {
             long start = System.nanoTime();

@@ -4,6 +4,7 @@ import io.grow4j.transforms.PlanException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -24,8 +25,23 @@ public final class Grow4j {
     }
 
     public static CommandLine commandLine() {
+        return commandLine(new PrintWriter(new OutputStreamWriter(System.out, System.out.charset()), true),
+                new PrintWriter(new OutputStreamWriter(System.err, System.err.charset()), true));
+    }
+
+    /**
+     * The command line printing to {@code out} and {@code err} through {@link TerminalWriter}s, so nothing read from
+     * a file reaches the terminal raw; help without colours for the same reason. Usage errors: one line and a
+     * pointer to --help ({@link UsageErrorHandler}).
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Grow4j());
         withHelpOptions(cli);
+        cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cli.setOut(TerminalWriter.wrap(out));
+        cli.setErr(TerminalWriter.wrap(err));
+        cli.setUnmatchedArgumentsAllowed(false);
+        cli.setParameterExceptionHandler(new UsageErrorHandler());
         cli.setExecutionExceptionHandler(Grow4j::reportError);
         return cli;
     }

@@ -1,6 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.DType;
@@ -15,7 +14,7 @@ import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
-import io.grow4j.transforms.PlanFiles;
+import io.grow4j.transforms.StepReport;
 import io.grow4j.transforms.stream.StreamOptions;
 import io.grow4j.transforms.stream.StreamProgress;
 import io.grow4j.transforms.stream.StreamResult;
@@ -34,6 +33,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 @Command(name = "grow", description = {"Apply a growth plan and write the grown model.",
         "A Hugging Face directory grown into a directory, or a .gguf file into a .gguf file, is streamed tensor by"
@@ -43,17 +43,19 @@ import java.util.concurrent.Callable;
         "Values the storage dtype rounds (rescaled gains, mean fills in F16/BF16) are listed as note: lines on"
                 + " stderr."})
 final class GrowCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory, a llama2.c .bin, a .gguf or an .onnx file")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "the model to grow (never modified): " + Formats.MODELS_READ)
     Path model;
 
-    @Option(names = "--plan", required = true, paramLabel = "PLAN.yaml", description = "the growth plan")
+    @Option(names = "--plan", required = true, paramLabel = "PLAN",
+            description = "the growth plan: a YAML file of steps (README: Growth plans)")
     Path plan;
 
     @Option(names = "--out", required = true, paramLabel = "OUT",
-            description = "a directory (default format: config.json + safetensors), a .bin (llama2.c), .gguf or .onnx file")
+            description = "where to write the grown model; its format is " + Formats.MODELS_WRITTEN)
     Path out;
 
-    @Option(names = "--force", description = "replace OUT if it exists")
+    @Option(names = "--force", description = "replace OUT if it exists (default: refuse)")
     boolean force;
 
     @ArgGroup(exclusive = true)
@@ -74,7 +76,8 @@ final class GrowCommand implements Callable<Integer> {
     long shardSize;
 
     @Option(names = "--progress", negatable = true,
-            description = "draw a progress bar on stderr while streaming (default: only when it is a terminal)")
+            description = "draw a progress bar on stderr while growing: per tensor when streamed, per step in memory"
+                    + " (default: only when stderr is a terminal)")
     Boolean progress;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
@@ -83,7 +86,8 @@ final class GrowCommand implements Callable<Integer> {
                     + " default ${DEFAULT-VALUE}. Both give the same bits.")
     String backend;
 
-    @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml)")
+    @Option(names = "--device-profile", paramLabel = "FILE", description = "device profile (devices/*.yaml) for"
+            + " --backend opencl (default: the built-in profile, the first device found)")
     Path deviceProfile;
 
     @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,
@@ -96,7 +100,7 @@ final class GrowCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!backend.equals("cpu") && !backend.equals("opencl")) {
-            throw new IllegalArgumentException("grow pads on cpu or opencl, not '" + backend + "'");
+            throw new IllegalArgumentException("--backend: grow pads on cpu or opencl, not '" + backend + "'");
         }
         try (OutputClaim claim = OutputClaim.replacing(out, force, OutputClaim.Input.model(model),
                 new OutputClaim.Input("the plan", plan))) {
@@ -226,12 +230,13 @@ final class GrowCommand implements Callable<Integer> {
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
 
         Model grown;
-        if (backend.equals("opencl")) {
-            grown = DeviceGrower.grow(source, growthPlan, DeviceProfiles.load(deviceProfile), new StepTable(stdout)::row);
-        } else {
-            Grower grower = new Grower(new CpuPadKernel());
-            grown = grower.grow(source, growthPlan, new StepTable(stdout)::row);
-            grower.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
+        try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {
+            Consumer<StepReport> onStep = new StepTable(stdout)::row;
+            if (GrowProgressBar.wanted(progress)) {
+                bar.startSteps(source.config(), growthPlan);
+                onStep = onStep.andThen(bar::stepDone);
+            }
+            grown = growSteps(source, growthPlan, onStep);
         }
         if (dtype != null) {
             grown = grown.convertTo(dtype);
@@ -243,9 +248,19 @@ final class GrowCommand implements Callable<Integer> {
         return Grow4j.OK;
     }
 
+    private Model growSteps(Model source, GrowthPlan growthPlan, Consumer<StepReport> onStep) {
+        if (backend.equals("opencl")) {
+            return DeviceGrower.grow(source, growthPlan, OptionFiles.deviceProfile(deviceProfile), onStep);
+        }
+        Grower grower = new Grower(new CpuPadKernel());
+        Model grown = grower.grow(source, growthPlan, onStep);
+        grower.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
+        return grown;
+    }
+
     private GrowthPlan readPlan(List<String> problems) throws IOException {
         try {
-            return PlanFiles.read(plan);
+            return OptionFiles.plan(plan);
         } catch (PlanException e) {
             problems.addAll(e.problems());
             return null;

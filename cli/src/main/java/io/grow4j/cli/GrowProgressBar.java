@@ -1,5 +1,9 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.StepReport;
+import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.stream.StreamProgress;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
@@ -10,7 +14,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.io.PrintStream;
 
 /**
- * A progress bar on stderr for streamed growth: bytes written, rate, time left, tensors done. Drawn in place on a
+ * A progress bar on stderr for growth: streamed, bytes written, rate, time left and tensors done; in memory, the
+ * parameters of the steps done and their count. Drawn in place on a
  * terminal; in a log (forced with --progress) it is plain ASCII, redrawn on one line with carriage returns.
  */
 final class GrowProgressBar implements StreamProgress, AutoCloseable {
@@ -19,6 +24,7 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
     private ProgressBar bar;
     private int tensors;
     private int written;
+    private String unit;
 
     GrowProgressBar(PrintStream err, boolean terminal) {
         this.err = err;
@@ -37,17 +43,8 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
     @Override
     public void start(long totalBytes, int totalTensors) {
         tensors = totalTensors;
-        bar = new ProgressBarBuilder()
-                .setTaskName("grow")
-                .setInitialMax(totalBytes)
-                .setUnit("MiB", 1L << 20)
-                .showSpeed()
-                .setUpdateIntervalMillis(250)
-                .continuousUpdate()
-                .setStyle(terminal ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
-                .setConsumer(terminal ? new InteractiveConsoleProgressBarConsumer(err)
-                        : new ConsoleProgressBarConsumer(err))
-                .build();
+        unit = "tensors";
+        bar = builder().setInitialMax(totalBytes).setUnit("MiB", 1L << 20).showSpeed().build();
         bar.setExtraMessage(message());
     }
 
@@ -58,13 +55,47 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
         bar.setExtraMessage(message());
     }
 
+    /**
+     * In-memory growth: the bar counts the plan's steps, weighted by the parameters each step writes, since a step
+     * that doubles the hidden size costs far more than one that adds an MLP column.
+     */
+    void startSteps(TransformerConfig source, GrowthPlan plan) {
+        long totalParameters = 0;
+        TransformerConfig config = source;
+        for (GrowthStep step : plan.steps()) {
+            config = step.apply(config);
+            totalParameters += config.parameterCount();
+        }
+        tensors = plan.steps().size();
+        unit = "steps";
+        bar = builder().setInitialMax(totalParameters).setUnit("M params", 1_000_000).build();
+        bar.setExtraMessage(message());
+    }
+
+    /** After each step of an in-memory growth. */
+    void stepDone(StepReport step) {
+        written++;
+        bar.stepBy(step.parametersAfter());
+        bar.setExtraMessage(message() + " (" + step.label() + ")");
+    }
+
     @Override
     public void finish() {
         close();
     }
 
+    private ProgressBarBuilder builder() {
+        return new ProgressBarBuilder()
+                .setTaskName("grow")
+                .setUpdateIntervalMillis(250)
+                .continuousUpdate()
+                .setStyle(terminal ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .setConsumer(terminal ? new InteractiveConsoleProgressBarConsumer(err)
+                        : new ConsoleProgressBarConsumer(err));
+    }
+
     private String message() {
-        return " " + written + "/" + tensors + " tensors";
+        return " " + written + "/" + tensors + " " + unit;
     }
 
     @Override

@@ -30,10 +30,11 @@ final class GrowthBenchCommand implements Callable<Integer> {
             description = "largest model, in parameters (default: ${DEFAULT-VALUE}, a 1.9 GB bf16 checkpoint)")
     long maxParams;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON (default: table only)")
     Path json;
 
-    @Option(names = "--plot", paramLabel = "FILE.png", description = "also draw seconds against size as a PNG")
+    @Option(names = "--plot", paramLabel = "FILE.png", 
+            description = "also draw seconds against size as a PNG (default: no plot)")
     Path plot;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "where to write the checkpoints (default: the"

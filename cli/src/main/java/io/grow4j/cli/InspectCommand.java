@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "inspect", description = "Print a model's family, sizes and parameter count.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory or a llama2.c .bin file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "the model to describe: " + Formats.MODELS_READ)
     Path model;
 
     @Spec

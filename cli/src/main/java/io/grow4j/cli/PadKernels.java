@@ -1,6 +1,5 @@
 package io.grow4j.cli;
 
-import io.grow4j.kernels.device.DeviceProfiles;
 import io.grow4j.kernels.opencl.OpenClPadKernel;
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.kernels.pad.PadKernel;
@@ -13,7 +12,7 @@ record PadKernels(PadKernel kernel) implements AutoCloseable {
     static PadKernels open(String backend, Path deviceProfile) {
         return switch (backend) {
             case "cpu" -> new PadKernels(new CpuPadKernel());
-            case "opencl" -> new PadKernels(OpenClPadKernel.open(DeviceProfiles.load(deviceProfile)));
+            case "opencl" -> new PadKernels(OpenClPadKernel.open(OptionFiles.deviceProfile(deviceProfile)));
             default -> throw new IllegalArgumentException("no padding kernel for backend '" + backend
                     + "' (available: cpu, opencl)");
         };

@@ -25,30 +25,40 @@ final class VerifyCommand implements Callable<Integer> {
     private static final String GROW4J = "grow4j";
     private static final String ONNX_RUNTIME = "onnxruntime";
 
-    @Parameters(index = "0", paramLabel = "A")
+    @Parameters(index = "0", paramLabel = "A",
+            description = "the first model (e.g. the original): " + Formats.MODELS_READ)
     Path first;
 
-    @Parameters(index = "1", paramLabel = "B")
+    @Parameters(index = "1", paramLabel = "B",
+            description = "the second model (e.g. the grown one), any format A can be")
     Path second;
 
-    @Option(names = "--tolerance", defaultValue = "1e-4", description = "relative to the largest logit (default ${DEFAULT-VALUE})")
+    @Option(names = "--tolerance", paramLabel = "TOLERANCE", defaultValue = "1e-4",
+            converter = OptionRanges.NonNegativeFinite.class,
+            description = "largest difference allowed, relative to the largest logit (default ${DEFAULT-VALUE})")
     double tolerance;
 
-    @Option(names = "--sequences", defaultValue = "4", description = "random sequences (default ${DEFAULT-VALUE})")
+    @Option(names = "--sequences", paramLabel = "N", defaultValue = "4", converter = OptionRanges.PositiveInt.class,
+            description = "random token sequences compared (default ${DEFAULT-VALUE})")
     int sequences;
 
-    @Option(names = "--length", defaultValue = "32", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+    @Option(names = "--length", paramLabel = "TOKENS", defaultValue = "32", converter = OptionRanges.PositiveInt.class,
+            description = "tokens per sequence, at most the models' maximum sequence length"
+                    + " (default ${DEFAULT-VALUE})")
     int length;
 
-    @Option(names = "--seed", defaultValue = "1234", description = "token seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234", converter = OptionRanges.Seed.class,
+            description = "token seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--precision", defaultValue = "float", description = "float (the backend) or double (reference)")
+    @Option(names = "--precision", paramLabel = "PRECISION", defaultValue = "float",
+            description = "float (the backend) or double (the float64 reference) (default ${DEFAULT-VALUE})")
     String precision;
 
     @Option(names = "--engine", defaultValue = "grow4j", paramLabel = "ENGINE",
-            description = "grow4j (our forward pass, default) or onnxruntime (both models are .onnx files run in ONNX"
-                    + " Runtime, token types zero, attention mask of ones; their first outputs are compared)")
+            description = "grow4j (our forward pass) or onnxruntime (both models are .onnx files run in ONNX"
+                    + " Runtime, token types zero, attention mask of ones; their first outputs are compared)"
+                    + " (default ${DEFAULT-VALUE})")
     String engine;
 
     @Mixin
@@ -88,10 +98,6 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (!(tolerance >= 0) || sequences <= 0 || length <= 0) {
-            throw new IllegalArgumentException("--tolerance must be >= 0, --sequences and --length positive (got "
-                    + tolerance + ", " + sequences + ", " + length + ")");
-        }
         if (!precision.equals("float") && !precision.equals("double")) {
             throw new IllegalArgumentException("--precision must be float or double, got '" + precision + "'");
         }

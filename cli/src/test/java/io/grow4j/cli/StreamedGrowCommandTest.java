@@ -15,10 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -135,23 +132,10 @@ class StreamedGrowCommandTest {
 
     @Test
     void theProgressBarIsDrawnOnRequestOnlyWhenNotATerminal() {
-        String quiet = stderrOf(() -> grow(dir.resolve("quiet")));
+        String quiet = Cli.processStderrOf(() -> grow(dir.resolve("quiet")));
         assertFalse(quiet.contains("tensors"), quiet);
-        String bar = stderrOf(() -> grow(dir.resolve("bar"), "--progress"));
+        String bar = Cli.processStderrOf(() -> grow(dir.resolve("bar"), "--progress"));
         assertTrue(bar.contains("grow") && bar.contains("30/30 tensors") && bar.contains("MiB"), bar);
         assertFalse(bar.contains("\u001b["), "no terminal colours in a log: " + bar);
-    }
-
-    /** The bar writes to the process's stderr, not picocli's writer; capture it around one run. */
-    private static String stderrOf(Runnable run) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            run.run();
-        } finally {
-            System.setErr(original);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 }
