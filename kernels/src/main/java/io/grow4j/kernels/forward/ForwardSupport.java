@@ -1,5 +1,6 @@
 package io.grow4j.kernels.forward;
 
+import io.grow4j.model.Architecture;
 import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TransformerConfig;
@@ -8,8 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the forward passes implement: causal decoders with pre-norm blocks (RMSNorm or LayerNorm) and a
- * language-model head (generic, llama, mistral, qwen2, gpt2) in {@link ReferenceForward} and {@link ForwardPass};
+ * What the forward passes implement, read from the family's row ({@link io.grow4j.model.Architecture}): causal
+ * decoders with norms before each branch or after it inside the residual (RMSNorm or LayerNorm), any QK-norm, and a
+ * language-model head in {@link ReferenceForward} and {@link ForwardPass} (the OpenCL device pass: pre-norm blocks
+ * without QK-norm, {@link #checkDevice});
  * post-LayerNorm bidirectional encoders with an embedding norm (bert) in {@link EncoderReference} and
  * {@link EncoderForward}. A model handed to the wrong pass is refused up front with every reason, never computed
  * wrongly.
@@ -22,7 +25,8 @@ public final class ForwardSupport {
         List<String> problems = new ArrayList<>();
         String family = config.architecture().id();
         if (config.postNorm()) {
-            problems.add(family + " normalises after each residual add; only pre-norm blocks are implemented");
+            problems.add(family + " normalises after each residual add; the decoder passes run norms before each"
+                    + " branch or after it inside the residual");
         }
         if (!config.causal()) {
             problems.add(family + " attends in both directions; only causal attention is implemented");
@@ -36,6 +40,26 @@ public final class ForwardSupport {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems)
                     + (config.architecture().postNorm() ? " (run it with EncoderReference or EncoderForward)" : ""));
+        }
+    }
+
+    /**
+     * The OpenCL device pass: what {@link #check} accepts, with pre-norm blocks and no QK-norm (its fixed launch plan
+     * has no kernels for the other placements yet).
+     */
+    public static void checkDevice(TransformerConfig config) {
+        check(config);
+        List<String> problems = new ArrayList<>();
+        String family = config.architecture().id();
+        if (config.normPlacement() != Architecture.NormPlacement.PRE) {
+            problems.add(family + " places its norms " + config.normPlacement() + "; the device pass runs pre-norm blocks");
+        }
+        if (config.architecture().hasQkNorm()) {
+            problems.add(family + " normalises queries and keys (" + config.architecture().qkNorm()
+                    + "); the device pass has no QK-norm (use the CPU forward pass)");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot run this model on the device: " + String.join("; ", problems));
         }
     }
 
@@ -54,6 +78,9 @@ public final class ForwardSupport {
         }
         if (!(config.positions() instanceof Positions.Learned)) {
             problems.add(family + " uses " + config.positions() + "; the encoder adds learned positions");
+        }
+        if (config.architecture().hasQkNorm()) {
+            problems.add(family + " normalises queries and keys; the encoder has no QK-norm");
         }
         if (config.mlp().activation().gated()) {
             problems.add("the encoder's MLP has one first layer; " + config.mlp().activation() + " is gated");

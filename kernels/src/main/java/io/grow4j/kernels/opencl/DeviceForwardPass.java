@@ -105,7 +105,7 @@ public final class DeviceForwardPass implements AutoCloseable {
     }
 
     private static TransformerConfig checked(TransformerConfig config) {
-        ForwardSupport.check(config);
+        ForwardSupport.checkDevice(config);
         return config;
     }
 

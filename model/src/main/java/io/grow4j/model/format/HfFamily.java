@@ -123,7 +123,7 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     static HfFamily forArchitecture(Architecture architecture) {
-        return ALL.stream().filter(f -> f.architecture == architecture).findFirst()
+        return ALL.stream().filter(f -> f.architecture.equals(architecture)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no directory family for " + architecture));
     }
 

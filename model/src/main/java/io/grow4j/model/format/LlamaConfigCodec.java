@@ -142,7 +142,7 @@ final class LlamaConfigCodec implements HfConfigCodec {
     public List<String> problems(TransformerConfig c) {
         List<String> problems = new ArrayList<>();
         String family = dialect.architecture().id();
-        if (c.architecture() != dialect.architecture()) {
+        if (!c.architecture().equals(dialect.architecture())) {
             problems.add("the " + family + " family holds " + family + " models only, not " + c.architecture().id());
         }
         AttentionConfig a = c.attention();
