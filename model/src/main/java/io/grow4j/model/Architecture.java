@@ -98,8 +98,17 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
             new Norm(NormKind.LAYER, NormPlacement.POST_RESIDUAL), QkNorm.NONE, AttentionMask.BIDIRECTIONAL,
             Embedding.NORMED, HeadSizes.SHARED, Output.HIDDEN_STATES);
 
+    /** Qwen3: Llama's blocks with RMSNorm on each query and key head before RoPE (q_norm, k_norm). */
+    public static final Architecture QWEN3 = PRE_RMS_DECODER.withId("qwen3").withQkNorm(QkNorm.PER_HEAD);
+    /**
+     * OLMo-2: RMSNorm after each branch inside the residual (no norm on a branch's input) and RMSNorm over the whole
+     * query and key projections before RoPE.
+     */
+    public static final Architecture OLMO2 = PRE_RMS_DECODER.withId("olmo2")
+            .withNorm(new Norm(NormKind.RMS, NormPlacement.POST_BRANCH)).withQkNorm(QkNorm.WHOLE_PROJECTION);
+
     /** Every family, in the order they are listed to users. */
-    public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, GPT2, BERT);
+    public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT);
 
     public Architecture withId(String newId) {
         return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output);

@@ -1,6 +1,5 @@
 package io.grow4j.kernels.forward;
 
-import io.grow4j.model.Architecture;
 import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TransformerConfig;
@@ -11,8 +10,7 @@ import java.util.List;
 /**
  * What the forward passes implement, read from the family's row ({@link io.grow4j.model.Architecture}): causal
  * decoders with norms before each branch or after it inside the residual (RMSNorm or LayerNorm), any QK-norm, and a
- * language-model head in {@link ReferenceForward} and {@link ForwardPass} (the OpenCL device pass: pre-norm blocks
- * without QK-norm, {@link #checkDevice});
+ * language-model head in {@link ReferenceForward}, {@link ForwardPass} and the OpenCL device pass;
  * post-LayerNorm bidirectional encoders with an embedding norm (bert) in {@link EncoderReference} and
  * {@link EncoderForward}. A model handed to the wrong pass is refused up front with every reason, never computed
  * wrongly.
@@ -40,26 +38,6 @@ public final class ForwardSupport {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems)
                     + (config.architecture().postNorm() ? " (run it with EncoderReference or EncoderForward)" : ""));
-        }
-    }
-
-    /**
-     * The OpenCL device pass: what {@link #check} accepts, with pre-norm blocks and no QK-norm (its fixed launch plan
-     * has no kernels for the other placements yet).
-     */
-    public static void checkDevice(TransformerConfig config) {
-        check(config);
-        List<String> problems = new ArrayList<>();
-        String family = config.architecture().id();
-        if (config.normPlacement() != Architecture.NormPlacement.PRE) {
-            problems.add(family + " places its norms " + config.normPlacement() + "; the device pass runs pre-norm blocks");
-        }
-        if (config.architecture().hasQkNorm()) {
-            problems.add(family + " normalises queries and keys (" + config.architecture().qkNorm()
-                    + "); the device pass has no QK-norm (use the CPU forward pass)");
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("cannot run this model on the device: " + String.join("; ", problems));
         }
     }
 
