@@ -16,6 +16,7 @@ import io.grow4j.model.RopeLayout;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.RopePermutation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +86,25 @@ public class BlockPartsTest {
     void postBranchNormsFollowTheBranches() {
         assertEquals(0, logitChange(Architecture.OLMO2, Role.WO, Role.BO, 16, 2.5), 1e-12);
         assertTrue(logitChange(Architecture.QWEN3, Role.WO, Role.BO, 16, 2.5) > 1e-3);
+    }
+
+    /**
+     * Converting the RoPE layout permutes each head's query and key dims; QK-norm gains scale those dims, so they must
+     * move with them (per head: the shared gain; whole projection: every head's slice), or the logits change.
+     */
+    @Test
+    void ropeLayoutConversionMovesTheQkNormGains() {
+        for (Architecture family : new Architecture[] {Architecture.QWEN3, Architecture.OLMO2}) {
+            Model model = RandomModels.create(config(family, 1e-5), DType.F64, 12);
+            Model interleaved = RopePermutation.toLayout(model, RopeLayout.INTERLEAVED);
+            double[][] before = new ReferenceForward(model).logits(TOKENS);
+            double[][] after = new ReferenceForward(interleaved).logits(TOKENS);
+            for (int t = 0; t < before.length; t++) {
+                for (int i = 0; i < before[t].length; i++) {
+                    assertEquals(before[t][i], after[t][i], 1e-12, family + " position " + t + " logit " + i);
+                }
+            }
+        }
     }
 
     /** max |Δlogit| (reference, eps 0) after scaling the first {@code rows} rows of weight and bias in every layer. */
