@@ -43,8 +43,16 @@ final class InspectCommand implements Callable<Integer> {
         out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
         out.println("mlp          " + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")");
         out.println("norm         " + (c.normKind() == NormKind.RMS ? "RMSNorm" : "LayerNorm") + ", "
-                + (c.postNorm() ? "after each residual add" : "before each block") + ", eps " + c.normEps());
-        out.println("attention    " + (c.causal() ? "causal" : "bidirectional"));
+                + switch (c.normPlacement()) {
+                    case PRE -> "before each block";
+                    case POST_BRANCH -> "after each branch, inside the residual";
+                    case POST_RESIDUAL -> "after each residual add";
+                } + ", eps " + c.normEps());
+        out.println("attention    " + (c.causal() ? "causal" : "bidirectional") + switch (c.architecture().qkNorm()) {
+            case NONE -> "";
+            case PER_HEAD -> ", QK-norm per head";
+            case WHOLE_PROJECTION -> ", QK-norm over the whole projection";
+        });
         if (c.typeVocabSize() > 0) {
             out.println("token types  " + c.typeVocabSize());
         }

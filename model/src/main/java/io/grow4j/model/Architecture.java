@@ -1,89 +1,167 @@
 package io.grow4j.model;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /**
- * Model families as a table: what each one's blocks look like. Growth steps and forward passes read these facts
- * instead of branching on the family; formats map each family's tensor names.
+ * A model family as one row of named block parts (DESIGN.md section 3). Every forward pass (float, double reference,
+ * device, encoder) and every growth step reads these parts instead of branching on the family, so a new family is a
+ * new row and, at most, a new part. Sizes and per-model numbers (epsilon, RoPE base) live in
+ * {@link TransformerConfig}; how positions are encoded is {@link Positions}, also per model.
  *
- * <p>separateHeadSizes: keys/queries and values have their own per-head size (only the paper's decoder stores two);
- * postNorm: the norm follows each residual add (BERT) instead of preceding each block; causal: attention sees only
- * earlier positions; embeddingNorm: a norm right after the embeddings; languageModelHead: outputs vocabulary logits
- * (BERT outputs its last hidden states instead).
+ * @param id        the family's name in plans, inspect output and grow4j's own files
+ * @param norm      which normalisation and where it sits in the block
+ * @param qkNorm    whether queries and keys are normalised before RoPE, and over what
+ * @param mask      which positions attention sees
+ * @param embedding what happens to the token embedding before the first block
+ * @param headSizes whether values have their own per-head size
+ * @param output    what the model outputs after the last block
  */
-public enum Architecture {
-    /** The paper's decoder: pre-RMSNorm, key/query size and value size per head chosen independently. */
-    GENERIC("generic", true, NormKind.RMS, false, true, false, true),
-    /** Llama: RMSNorm, RoPE, grouped-query attention, SwiGLU. */
-    LLAMA("llama", false, NormKind.RMS, false, true, false, true),
-    /** Mistral: Llama's blocks (sliding-window attention only matters past its window). */
-    MISTRAL("mistral", false, NormKind.RMS, false, true, false, true),
-    /** Qwen2: Llama's blocks with biases on Q, K and V (not on the output projection). */
-    QWEN2("qwen2", false, NormKind.RMS, false, true, false, true),
-    /** GPT-2: pre-LayerNorm with biases, learned positions, tied head, tanh GELU, fused QKV stored [in, out]. */
-    GPT2("gpt2", false, NormKind.LAYER, false, true, false, true),
-    /** BERT: post-LayerNorm encoder, token types, embedding LayerNorm, GELU; outputs hidden states. */
-    BERT("bert", false, NormKind.LAYER, true, false, true, false);
+public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask mask, Embedding embedding,
+                           HeadSizes headSizes, Output output) {
 
-    private final String id;
-    private final boolean separateHeadSizes;
-    private final NormKind norm;
-    private final boolean postNorm;
-    private final boolean causal;
-    private final boolean embeddingNorm;
-    private final boolean languageModelHead;
-
-    Architecture(String id, boolean separateHeadSizes, NormKind norm, boolean postNorm, boolean causal,
-                 boolean embeddingNorm, boolean languageModelHead) {
-        this.id = id;
-        this.separateHeadSizes = separateHeadSizes;
-        this.norm = norm;
-        this.postNorm = postNorm;
-        this.causal = causal;
-        this.embeddingNorm = embeddingNorm;
-        this.languageModelHead = languageModelHead;
+    /** A norm: its kind and where it sits. */
+    public record Norm(NormKind kind, NormPlacement placement) {
     }
 
-    public String id() {
-        return id;
+    /** Where a block's norms sit relative to its branches and the residual stream. */
+    public enum NormPlacement {
+        /** Before each branch, on its input (Llama, GPT-2); a final norm before the head. */
+        PRE,
+        /**
+         * After each branch, on its output, inside the residual: x + norm(f(x)) (OLMo-2). The branches read the raw
+         * residual stream; a final norm before the head.
+         */
+        POST_BRANCH,
+        /** After each residual add: x ← norm(x + f(x)) (BERT). The blocks end normalised, so no final norm. */
+        POST_RESIDUAL
+    }
+
+    /**
+     * RMSNorm of queries and keys before RoPE, sharing the block norms' epsilon (DESIGN 2.6). Its gains are the
+     * roles {@link Role#Q_HEAD_NORM}/{@link Role#K_HEAD_NORM} (per head) or {@link Role#Q_NORM}/{@link Role#K_NORM}
+     * (whole projection).
+     */
+    public enum QkNorm {
+        NONE,
+        /** Each head's query (key) vector over the head size, one gain of head-size entries shared by all heads. */
+        PER_HEAD,
+        /** The whole query (key) projection, all heads at once, one gain entry per projection row (OLMo-2). */
+        WHOLE_PROJECTION
+    }
+
+    public enum AttentionMask {
+        /** Position t sees positions 0..t (decoders). */
+        CAUSAL,
+        /** Every position sees every position (encoders). */
+        BIDIRECTIONAL
+    }
+
+    public enum Embedding {
+        /** The token embedding (plus learned positions) enters the first block as it is. */
+        PLAIN,
+        /** A norm with its own gain and bias right after the embeddings (BERT). */
+        NORMED
+    }
+
+    public enum HeadSizes {
+        /** Queries, keys and values share one per-head size (every published family). */
+        SHARED,
+        /** Keys/queries and values each have their own per-head size (the paper's decoder). */
+        SEPARATE
+    }
+
+    public enum Output {
+        /** Vocabulary logits through a head (possibly tied to the token embedding). */
+        LOGITS,
+        /** The last hidden states (BERT). */
+        HIDDEN_STATES
+    }
+
+    private static final Architecture PRE_RMS_DECODER = new Architecture("llama",
+            new Norm(NormKind.RMS, NormPlacement.PRE), QkNorm.NONE, AttentionMask.CAUSAL, Embedding.PLAIN,
+            HeadSizes.SHARED, Output.LOGITS);
+
+    /** The paper's decoder: pre-RMSNorm, key/query size and value size per head chosen independently. */
+    public static final Architecture GENERIC = PRE_RMS_DECODER.withId("generic").withHeadSizes(HeadSizes.SEPARATE);
+    /** Llama: pre-RMSNorm, RoPE, grouped-query attention, SwiGLU. */
+    public static final Architecture LLAMA = PRE_RMS_DECODER;
+    /** Mistral: Llama's blocks (sliding-window attention only matters past its window). */
+    public static final Architecture MISTRAL = PRE_RMS_DECODER.withId("mistral");
+    /** Qwen2: Llama's blocks with biases on Q, K and V (not on the output projection). */
+    public static final Architecture QWEN2 = PRE_RMS_DECODER.withId("qwen2");
+    /** GPT-2: pre-LayerNorm with biases, learned positions, tied head, tanh GELU, fused QKV stored [in, out]. */
+    public static final Architecture GPT2 = PRE_RMS_DECODER.withId("gpt2")
+            .withNorm(new Norm(NormKind.LAYER, NormPlacement.PRE));
+    /** BERT: post-LayerNorm encoder, token types, embedding LayerNorm, GELU; outputs hidden states. */
+    public static final Architecture BERT = new Architecture("bert",
+            new Norm(NormKind.LAYER, NormPlacement.POST_RESIDUAL), QkNorm.NONE, AttentionMask.BIDIRECTIONAL,
+            Embedding.NORMED, HeadSizes.SHARED, Output.HIDDEN_STATES);
+
+    /** Qwen3: Llama's blocks with RMSNorm on each query and key head before RoPE (q_norm, k_norm). */
+    public static final Architecture QWEN3 = PRE_RMS_DECODER.withId("qwen3").withQkNorm(QkNorm.PER_HEAD);
+    /**
+     * OLMo-2: RMSNorm after each branch inside the residual (no norm on a branch's input) and RMSNorm over the whole
+     * query and key projections before RoPE.
+     */
+    public static final Architecture OLMO2 = PRE_RMS_DECODER.withId("olmo2")
+            .withNorm(new Norm(NormKind.RMS, NormPlacement.POST_BRANCH)).withQkNorm(QkNorm.WHOLE_PROJECTION);
+
+    /** Every family, in the order they are listed to users. */
+    public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT);
+
+    public Architecture withId(String newId) {
+        return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output);
+    }
+
+    public Architecture withNorm(Norm newNorm) {
+        return new Architecture(id, newNorm, qkNorm, mask, embedding, headSizes, output);
+    }
+
+    public Architecture withQkNorm(QkNorm newQkNorm) {
+        return new Architecture(id, norm, newQkNorm, mask, embedding, headSizes, output);
+    }
+
+    public Architecture withHeadSizes(HeadSizes newHeadSizes) {
+        return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output);
     }
 
     public boolean separateHeadSizes() {
-        return separateHeadSizes;
+        return headSizes == HeadSizes.SEPARATE;
     }
 
-    public NormKind norm() {
-        return norm;
-    }
-
+    /** The norm follows each residual add (BERT). */
     public boolean postNorm() {
-        return postNorm;
+        return norm.placement() == NormPlacement.POST_RESIDUAL;
     }
 
     public boolean causal() {
-        return causal;
+        return mask == AttentionMask.CAUSAL;
     }
 
     public boolean embeddingNorm() {
-        return embeddingNorm;
+        return embedding == Embedding.NORMED;
     }
 
     public boolean languageModelHead() {
-        return languageModelHead;
+        return output == Output.LOGITS;
+    }
+
+    public boolean hasQkNorm() {
+        return qkNorm != QkNorm.NONE;
     }
 
     public static Architecture fromId(String id) {
-        for (Architecture a : values()) {
-            if (a.id.equals(id)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("unknown architecture '" + id + "' (supported: " + supported() + ")");
+        return ALL.stream().filter(a -> a.id.equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "unknown architecture '" + id + "' (supported: " + supported() + ")"));
     }
 
     public static String supported() {
-        StringBuilder s = new StringBuilder();
-        for (Architecture a : values()) {
-            s.append(s.isEmpty() ? "" : ", ").append(a.id);
-        }
-        return s.toString();
+        return ALL.stream().map(Architecture::id).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return id;
     }
 }

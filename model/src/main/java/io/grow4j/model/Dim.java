@@ -20,7 +20,9 @@ public enum Dim {
     KV_VALUE(c -> c.attention().kvHeads() * c.attention().valueSize()),
     /** Query heads × value size: the attention output, columns of Wo. */
     Q_VALUE(c -> c.attention().queryHeads() * c.attention().valueSize()),
-    MLP(c -> c.mlp().size());
+    MLP(c -> c.mlp().size()),
+    /** One head's key size: a per-head QK-norm gain, shared by every head. */
+    HEAD_KEY(c -> c.attention().keySize());
 
     private final ToIntFunction<TransformerConfig> size;
 

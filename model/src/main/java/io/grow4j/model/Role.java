@@ -15,7 +15,10 @@ public enum Role {
     /** BERT's LayerNorm right after the embeddings. */
     EMBEDDING_NORM(false, c -> c.architecture().embeddingNorm(), Dim.HIDDEN),
     EMBEDDING_NORM_BIAS(false, c -> c.architecture().embeddingNorm(), Dim.HIDDEN),
-    /** Before attention (pre-norm), or after the attention residual add (post-norm). */
+    /**
+     * Before attention (pre-norm), after the attention branch inside the residual (OLMo-2's post_attention_layernorm),
+     * or after the attention residual add (post-norm).
+     */
     ATTENTION_NORM(true, c -> true, Dim.HIDDEN),
     ATTENTION_NORM_BIAS(true, Role::layerNorm, Dim.HIDDEN),
     WQ(true, c -> true, Dim.Q_KEY, Dim.HIDDEN),
@@ -26,7 +29,7 @@ public enum Role {
     BV(true, c -> c.attention().bias(), Dim.KV_VALUE),
     WO(true, c -> true, Dim.HIDDEN, Dim.Q_VALUE),
     BO(true, c -> c.attention().outputBias(), Dim.HIDDEN),
-    /** Before the MLP (pre-norm), or after the MLP residual add (post-norm). */
+    /** Before the MLP (pre-norm), after the MLP branch inside the residual, or after the MLP residual add. */
     MLP_NORM(true, c -> true, Dim.HIDDEN),
     MLP_NORM_BIAS(true, Role::layerNorm, Dim.HIDDEN),
     /** SwiGLU gate (llama2.c w1). */
@@ -48,7 +51,13 @@ public enum Role {
      */
     /** BERT's pooler, tanh(W·h[0] + b) on the first position: reads hidden dims and writes pooled hidden dims. */
     POOLER(false, TransformerConfig::pooler, Dim.HIDDEN, Dim.HIDDEN),
-    POOLER_BIAS(false, TransformerConfig::pooler, Dim.HIDDEN);
+    POOLER_BIAS(false, TransformerConfig::pooler, Dim.HIDDEN),
+    /** Per-head QK-norm gains (Qwen3's q_norm/k_norm), applied to every head's query (key) before RoPE. */
+    Q_HEAD_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD, Dim.HEAD_KEY),
+    K_HEAD_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD, Dim.HEAD_KEY),
+    /** Whole-projection QK-norm gains (OLMo-2's q_norm/k_norm), one entry per query (key) projection row. */
+    Q_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.Q_KEY),
+    K_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.KV_KEY);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -80,9 +89,15 @@ public enum Role {
         return shape;
     }
 
-    /** Norm gains. */
+    /** Norm gains (block, final, embedding and QK-norms). */
     public boolean isNorm() {
-        return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM || this == EMBEDDING_NORM;
+        return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM || this == EMBEDDING_NORM
+                || isQkNorm();
+    }
+
+    /** QK-norm gains, per head or over the whole projection. */
+    public boolean isQkNorm() {
+        return this == Q_HEAD_NORM || this == K_HEAD_NORM || this == Q_NORM || this == K_NORM;
     }
 
     /** LayerNorm biases. */

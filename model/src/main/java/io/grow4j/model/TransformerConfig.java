@@ -86,7 +86,11 @@ public record TransformerConfig(
     }
 
     public NormKind normKind() {
-        return architecture.norm();
+        return architecture.norm().kind();
+    }
+
+    public Architecture.NormPlacement normPlacement() {
+        return architecture.norm().placement();
     }
 
     public boolean postNorm() {

@@ -15,7 +15,8 @@ class FamilyConfigTest {
     @Test
     void unknownArchitectureListsTheSupportedOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.fromId("mamba"));
-        assertEquals("unknown architecture 'mamba' (supported: generic, llama, mistral, qwen2, gpt2, bert)",
+        assertEquals("unknown architecture 'mamba' (supported: generic, llama, mistral, qwen2, qwen3, olmo2, gpt2,"
+                + " bert)",
                 e.getMessage());
     }
 

@@ -1,6 +1,7 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.model.Architecture.NormPlacement;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
@@ -15,11 +16,14 @@ import java.util.List;
  *
  * <pre>
  *   x ← tok_emb[token] (+ pos_emb[position])
- *   per layer:  xb ← norm(x)   q,k,v ← Wq·xb+bq, Wk·xb+bk, Wv·xb+bv   rope(q), rope(k)   cache ← k,v
- *               att ← attention(q, cache)   x ← x + Wo·att + bo
- *               xb ← norm(x)      hb ← act(Wup·xb+bup [, Wgate·xb])   x ← x + Wdown·hb + bdown
+ *   per layer:  in ← norm(x) (pre-norm) or x (post-branch)
+ *               q,k,v ← Wq·in+bq, Wk·in+bk, Wv·in+bv   qknorm(q), qknorm(k)   rope(q), rope(k)   cache ← k,v
+ *               out ← Wo·attention(q, cache) + bo      x ← x + out, or x + norm(out) (post-branch)
+ *               in ← norm(x) or x      out ← Wdown·act(Wup·in+bup [, Wgate·in]) + bdown      x ← x + out or norm(out)
  *   logits ← head · norm(x)                  (norm: RMSNorm, or LayerNorm with a bias for GPT-2)
  * </pre>
+ * Which norm sits where and which QK-norm applies come from the family's row ({@link io.grow4j.model.Architecture}),
+ * as in {@link ReferenceForward}.
  */
 public final class ForwardPass {
     private final TransformerConfig config;
@@ -80,6 +84,9 @@ public final class ForwardPass {
         private final float[] x = new float[hidden];                        // residual stream
         private final float[] xb = new float[hidden];                       // normed input of a block
         private final float[] xb2 = new float[hidden];                      // a block's output
+        private final boolean preNorm = config.normPlacement() == NormPlacement.PRE;
+        private final float[] qkIn = new float[a.queryHeads() * a.keySize()];   // QK-norm input
+        private final float[] qkOut = new float[a.queryHeads() * a.keySize()];  // QK-norm output
         private final float[] q = new float[a.queryHeads() * a.keySize()];
         private final float[] k = new float[a.kvHeads() * a.keySize()];
         private final float[] v = new float[a.kvHeads() * a.valueSize()];
@@ -120,7 +127,7 @@ public final class ForwardPass {
                 attentionBlock(l, layers.get(l));
                 mlpBlock(layers.get(l));
             }
-            norm(finalNorm, finalNormBias);
+            norm(xb, x, finalNorm, finalNormBias);
             backend.matvec(outputHead, xb, logits, config.vocabSize(), hidden);
             position++;
             return logits.clone();
@@ -136,12 +143,14 @@ public final class ForwardPass {
         }
 
         private void attentionBlock(int l, LayerArrays<float[]> w) {
-            norm(w.attentionNorm(), w.attentionNormBias());
-            backend.matvecs(xb, hidden, new float[][] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v},
+            float[] in = branchInput(w.attentionNorm(), w.attentionNormBias());
+            backend.matvecs(in, hidden, new float[][] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v},
                     new int[] {q.length, k.length, v.length});
             addBias(q, w.bq());
             addBias(k, w.bk());
             addBias(v, w.bv());
+            qkNorm(q, a.queryHeads(), w.qNorm());
+            qkNorm(k, a.kvHeads(), w.kNorm());
             if (config.positions() instanceof Positions.Rope rope) {
                 backend.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
                 backend.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
@@ -150,17 +159,17 @@ public final class ForwardPass {
             backend.attention(q, cache.keys(l), cache.values(l), att, position,
                     a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
             project(w.wo(), w.bo(), att, xb2, hidden, att.length);
-            backend.add(x, xb2, hidden);
+            addBranch(w.attentionNorm(), w.attentionNormBias());
         }
 
         private void mlpBlock(LayerArrays<float[]> w) {
-            norm(w.mlpNorm(), w.mlpNormBias());
+            float[] in = branchInput(w.mlpNorm(), w.mlpNormBias());
             if (config.mlp().activation().gated()) {
-                backend.matvecs(xb, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
+                backend.matvecs(in, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
                         new int[] {mlpSize, mlpSize});
                 addBias(hb2, w.bUp());
             } else {
-                project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
+                project(w.wUp(), w.bUp(), in, hb2, mlpSize, hidden);
             }
             switch (config.mlp().activation()) {
                 case SWIGLU -> backend.swiglu(hb, hb2, mlpSize);
@@ -170,14 +179,49 @@ public final class ForwardPass {
             }
             float[] h = config.mlp().activation().gated() ? hb : hb2;
             project(w.wDown(), w.bDown(), h, xb2, hidden, mlpSize);
-            backend.add(x, xb2, hidden);
+            addBranch(w.mlpNorm(), w.mlpNormBias());
         }
 
-        /** xb ← the norm of x (RMSNorm, or LayerNorm with its bias). */
-        private void norm(float[] gain, float[] bias) {
+        /** A branch reads xb ← norm(x) before a pre-norm block, the stream x itself otherwise. */
+        private float[] branchInput(float[] gain, float[] bias) {
+            if (!preNorm) {
+                return x;
+            }
+            norm(xb, x, gain, bias);
+            return xb;
+        }
+
+        /** x ← x + xb2 (the branch's output), normed first where the norm follows the branch (OLMo-2). */
+        private void addBranch(float[] gain, float[] bias) {
+            if (config.normPlacement() == NormPlacement.POST_BRANCH) {
+                norm(xb, xb2, gain, bias);
+                backend.add(x, xb, hidden);
+            } else {
+                backend.add(x, xb2, hidden);
+            }
+        }
+
+        /** out ← the norm of in over hidden entries (RMSNorm, or LayerNorm with its bias). */
+        private void norm(float[] out, float[] in, float[] gain, float[] bias) {
             switch (config.normKind()) {
-                case RMS -> backend.rmsnorm(xb, x, gain, eps, hidden);
-                case LAYER -> backend.layernorm(xb, x, gain, bias, eps, hidden);
+                case RMS -> backend.rmsnorm(out, in, gain, eps, hidden);
+                case LAYER -> backend.layernorm(out, in, gain, bias, eps, hidden);
+            }
+        }
+
+        /**
+         * The family's QK-norm on vec (heads × keySize), in place: RMSNorm of each head with one shared gain, or of
+         * the whole projection; nothing when the gain is null (no QK-norm).
+         */
+        private void qkNorm(float[] vec, int heads, float[] gain) {
+            if (gain == null) {
+                return;
+            }
+            int size = gain.length;
+            for (int offset = 0; offset < heads * a.keySize(); offset += size) {
+                System.arraycopy(vec, offset, qkIn, 0, size);
+                backend.rmsnorm(qkOut, qkIn, gain, eps, size);
+                System.arraycopy(qkOut, 0, vec, offset, size);
             }
         }
 

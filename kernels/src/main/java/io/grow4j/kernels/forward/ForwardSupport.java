@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the forward passes implement: causal decoders with pre-norm blocks (RMSNorm or LayerNorm) and a
- * language-model head (generic, llama, mistral, qwen2, gpt2) in {@link ReferenceForward} and {@link ForwardPass};
+ * What the forward passes implement, read from the family's row ({@link io.grow4j.model.Architecture}): causal
+ * decoders with norms before each branch or after it inside the residual (RMSNorm or LayerNorm), any QK-norm, and a
+ * language-model head in {@link ReferenceForward}, {@link ForwardPass} and the OpenCL device pass;
  * post-LayerNorm bidirectional encoders with an embedding norm (bert) in {@link EncoderReference} and
  * {@link EncoderForward}. A model handed to the wrong pass is refused up front with every reason, never computed
  * wrongly.
@@ -22,7 +23,8 @@ public final class ForwardSupport {
         List<String> problems = new ArrayList<>();
         String family = config.architecture().id();
         if (config.postNorm()) {
-            problems.add(family + " normalises after each residual add; only pre-norm blocks are implemented");
+            problems.add(family + " normalises after each residual add; the decoder passes run norms before each"
+                    + " branch or after it inside the residual");
         }
         if (!config.causal()) {
             problems.add(family + " attends in both directions; only causal attention is implemented");
@@ -54,6 +56,9 @@ public final class ForwardSupport {
         }
         if (!(config.positions() instanceof Positions.Learned)) {
             problems.add(family + " uses " + config.positions() + "; the encoder adds learned positions");
+        }
+        if (config.architecture().hasQkNorm()) {
+            problems.add(family + " normalises queries and keys; the encoder has no QK-norm");
         }
         if (config.mlp().activation().gated()) {
             problems.add("the encoder's MLP has one first layer; " + config.mlp().activation() + " is gated");

@@ -32,7 +32,9 @@ record LayerArrays<A>(
         A wUp,                // (mlp, hidden)
         A bUp,                // (mlp) or null
         A wDown,              // (hidden, mlp)
-        A bDown) {            // (hidden) or null
+        A bDown,              // (hidden) or null
+        A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
+        A kNorm) {            // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
 
     /** Every layer as float arrays. */
     static List<LayerArrays<float[]>> floats(Model model) {
@@ -60,6 +62,13 @@ record LayerArrays<A>(
                 get.apply(Role.MLP_NORM), get.apply(Role.MLP_NORM_BIAS),
                 get.apply(Role.W_GATE),
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
-                get.apply(Role.W_DOWN), get.apply(Role.B_DOWN));
+                get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
+                firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM));
+    }
+
+    /** The gain of whichever QK-norm the family has (the roles of the other kind are absent). */
+    private static <A> A firstPresent(Function<Role, A> get, Role perHead, Role whole) {
+        A gain = get.apply(perHead);
+        return gain != null ? gain : get.apply(whole);
     }
 }

@@ -1,6 +1,7 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.ActivationMath;
+import io.grow4j.model.Architecture.NormPlacement;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
@@ -15,9 +16,12 @@ import java.util.List;
  *
  * <pre>
  *   x = tok_emb[token] (+ pos_emb[position])
- *   per layer:  x += Wo · attention(rope(Wq·n(x) + bq), rope(Wk·n(x) + bk), Wv·n(x) + bv) + bo
- *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x)]) + bdown
- *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias)
+ *   per layer:  x += attn(x), then x += mlp(x), each branch f read from the family's row as
+ *                 pre-norm: f(n(x))    post-branch: n(f(x))
+ *               attn(y) = Wo · attention(rope(qk(Wq·y + bq)), rope(qk(Wk·y + bk)), Wv·y + bv) + bo
+ *               mlp(y)  = Wdown · act(Wup·y + bup [, Wgate·y]) + bdown
+ *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias; qk = the family's QK-norm:
+ *                none, RMSNorm per head, or RMSNorm over the whole projection, with the same epsilon)
  *   logits = head · n(x)
  * </pre>
  */
@@ -119,15 +123,43 @@ public final class ReferenceForward {
             return x;
         }
 
+        /** A branch's input: the normed stream before a pre-norm branch, the stream itself otherwise. */
+        private double[] branchInput(double[] x, double[] gain, double[] bias) {
+            return config.normPlacement() == NormPlacement.PRE ? norm(x, gain, bias) : x;
+        }
+
+        /** A branch's contribution: normed inside the residual for post-branch placement (OLMo-2). */
+        private double[] branchOutput(double[] out, double[] gain, double[] bias) {
+            return config.normPlacement() == NormPlacement.POST_BRANCH ? norm(out, gain, bias) : out;
+        }
+
+        /** RMSNorm of queries and keys before RoPE, with the block norms' epsilon (Qwen3, OLMo-2). */
+        private void qkNorm(double[] q, double[] k, LayerArrays<double[]> w) {
+            AttentionConfig a = config.attention();
+            switch (config.architecture().qkNorm()) {
+                case NONE -> {
+                }
+                case PER_HEAD -> {
+                    ReferenceMath.rmsnormHeads(q, w.qNorm(), a.queryHeads(), a.keySize(), config.normEps());
+                    ReferenceMath.rmsnormHeads(k, w.kNorm(), a.kvHeads(), a.keySize(), config.normEps());
+                }
+                case WHOLE_PROJECTION -> {
+                    ReferenceMath.rmsnormHeads(q, w.qNorm(), 1, q.length, config.normEps());
+                    ReferenceMath.rmsnormHeads(k, w.kNorm(), 1, k.length, config.normEps());
+                }
+            }
+        }
+
         /** The attention block's contribution to the residual stream; caches this position's key and value. */
         private double[] attentionBlock(int l, double[] x) {
             LayerArrays<double[]> w = layers.get(l);
             AttentionConfig a = config.attention();
             int hidden = config.hidden();
-            double[] n = norm(x, w.attentionNorm(), w.attentionNormBias());
+            double[] n = branchInput(x, w.attentionNorm(), w.attentionNormBias());
             double[] q = ReferenceMath.matvec(w.wq(), n, w.bq(), a.queryHeads() * a.keySize(), hidden);
             double[] k = ReferenceMath.matvec(w.wk(), n, w.bk(), a.kvHeads() * a.keySize(), hidden);
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
+            qkNorm(q, k, w);
             if (config.positions() instanceof Positions.Rope rope) {
                 ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
                 ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
@@ -136,13 +168,14 @@ public final class ReferenceForward {
             values[l][position] = v;
             double[] att = ReferenceMath.attention(q, keys[l], values[l], position,
                     a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
-            return ReferenceMath.matvec(w.wo(), att, w.bo(), hidden, a.queryHeads() * a.valueSize());
+            double[] out = ReferenceMath.matvec(w.wo(), att, w.bo(), hidden, a.queryHeads() * a.valueSize());
+            return branchOutput(out, w.attentionNorm(), w.attentionNormBias());
         }
 
         private double[] mlpBlock(LayerArrays<double[]> w, double[] x) {
             int hidden = config.hidden();
             int size = config.mlp().size();
-            double[] n = norm(x, w.mlpNorm(), w.mlpNormBias());
+            double[] n = branchInput(x, w.mlpNorm(), w.mlpNormBias());
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
             double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
             for (int i = 0; i < size; i++) {
@@ -153,7 +186,8 @@ public final class ReferenceForward {
                     case GELU_TANH -> ActivationMath.geluTanh(h[i]);
                 };
             }
-            return ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
+            double[] out = ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
+            return branchOutput(out, w.mlpNorm(), w.mlpNormBias());
         }
     }
 }

@@ -38,6 +38,17 @@ final class ReferenceMath {
         return out;
     }
 
+    /**
+     * RMSNorm of each of {@code heads} consecutive slices of headSize entries, in place, every slice with the same
+     * gain (Qwen3's per-head QK-norm).
+     */
+    static void rmsnormHeads(double[] x, double[] gain, int heads, int headSize, double eps) {
+        for (int h = 0; h < heads; h++) {
+            double[] head = java.util.Arrays.copyOfRange(x, h * headSize, (h + 1) * headSize);
+            System.arraycopy(rmsnorm(head, gain, eps), 0, x, h * headSize, headSize);
+        }
+    }
+
     /** LayerNorm: (x − mean) / sqrt(var + eps) · gain + bias, variance with 1/n, in two passes over x. */
     static double[] layernorm(double[] x, double[] gain, double[] bias, double eps) {
         double sum = 0;

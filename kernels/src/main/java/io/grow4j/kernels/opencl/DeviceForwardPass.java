@@ -3,6 +3,7 @@ package io.grow4j.kernels.opencl;
 import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.forward.ForwardSupport;
 import io.grow4j.kernels.forward.Inputs;
+import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.NormKind;
@@ -21,20 +22,22 @@ import java.util.function.Function;
  * The float32 forward pass with everything on the OpenCL device: weights, activations and the key/value cache. Each
  * token is one fixed sequence of launches (the {@link DecodePlan}) whose arguments were set when the session was
  * made; the host writes the token, its position and RoPE's cosines and sines (one small write) and reads the logits
- * back. Same semantics as {@link io.grow4j.kernels.forward.ForwardPass}: RMSNorm or LayerNorm, RoPE in both layouts
- * or learned positions, GQA, biases, SwiGLU/ReLU/GELU/tanh-GELU, tied or untied head.
+ * back. Same semantics as {@link io.grow4j.kernels.forward.ForwardPass}, read from the family's row: RMSNorm or
+ * LayerNorm before each branch or after it inside the residual, QK-norm per head or over the whole projection, RoPE
+ * in both layouts or learned positions, GQA, biases, SwiGLU/ReLU/GELU/tanh-GELU, tied or untied head.
  *
  * <pre>
  *   embed                      x ← tok_emb[token] (+ pos_emb[position])
  *   per layer l:
- *   layer_l.attention_norm     xb ← norm(x)
+ *   layer_l.attention_norm     xb ← norm(x)                                  (pre-norm; else the branches read x)
  *   layer_l.qkv_projection     q ← Wq·xb + bq     keys[l][pos] ← Wk·xb + bk     values[l][pos] ← Wv·xb + bv
+ *   layer_l.qk_norm            q, keys[l][pos] RMS-normed per head or whole     (QK-norm models)
  *   layer_l.rope               q, keys[l][pos] rotated                                (RoPE models)
  *   layer_l.attention          att ← softmax(q·keys[l]ᵀ / √k) · values[l]
- *   layer_l.output_projection  x ← x + Wo·att + bo
- *   layer_l.mlp_norm           xb ← norm(x)
+ *   layer_l.output_projection  x ← x + Wo·att + bo        (post-branch: xb ← Wo·att + bo, then x ← x + norm(xb))
+ *   layer_l.mlp_norm           xb ← norm(x)                                  (pre-norm)
  *   layer_l.mlp_up             hb ← silu(Wgate·xb) ⊙ (Wup·xb + bup)   or   act(Wup·xb + bup)
- *   layer_l.mlp_down           x ← x + Wdown·hb + bdown
+ *   layer_l.mlp_down           x ← x + Wdown·hb + bdown   (post-branch: as the output projection)
  *   final_norm                 xb ← norm(x)
  *   lm_head                    logits ← head·xb                       (head: tok_emb when tied)  → host
  * </pre>
@@ -169,6 +172,9 @@ public final class DeviceForwardPass implements AutoCloseable {
         private final AttentionConfig a = config.attention();
         private final int hidden = config.hidden();
         private final cl_mem none = placeholder.buffer();
+        private final boolean preNorm = config.normPlacement() == Architecture.NormPlacement.PRE;
+        /** A branch's input: xb (normed) before a pre-norm branch, the stream x itself otherwise. */
+        private final Function<DecodeBuffers, cl_mem> branchIn = preNorm ? b -> b.xb : b -> b.x;
 
         List<Binding> build() {
             boolean learned = config.positions() instanceof Positions.Learned;
@@ -178,7 +184,7 @@ public final class DeviceForwardPass implements AutoCloseable {
             for (int l = 0; l < config.layers(); l++) {
                 layer(l);
             }
-            norm("final_norm", weights.get(Role.FINAL_NORM), weights.optional(Role.FINAL_NORM_BIAS, -1, none));
+            norm("final_norm", weights.get(Role.FINAL_NORM), weights.optional(Role.FINAL_NORM_BIAS, -1, none), false);
             cl_mem head = config.tiedEmbeddings() ? weights.get(Role.TOKEN_EMBEDDING) : weights.get(Role.OUTPUT);
             project("lm_head", head, null, config.vocabSize(), hidden, STORE, b -> b.xb, b -> b.logits);
             return out;
@@ -186,9 +192,9 @@ public final class DeviceForwardPass implements AutoCloseable {
 
         private void layer(int l) {
             String p = "layer_" + l + ".";
-            norm(p + "attention_norm", weights.get(Role.ATTENTION_NORM, l),
-                    weights.optional(Role.ATTENTION_NORM_BIAS, l, none));
+            branchInput(p + "attention_norm", Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
             qkv(p + "qkv_projection", l);
+            qkNorm(p + "qk_norm", l);
             if (config.positions() instanceof Positions.Rope rope) {
                 int pairs = a.keySize() / 2;
                 int half = rope.layout() == io.grow4j.model.RopeLayout.HALF_SPLIT ? 1 : 0;
@@ -200,12 +206,57 @@ public final class DeviceForwardPass implements AutoCloseable {
             step(p + "attention", "attention", new long[] {(long) a.queryHeads() * group}, new long[] {group},
                     b -> new Object[] {b.q, b.keys[l], b.values[l], b.att, b.scores, b.step, b.capacity,
                             a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize(), scale});
-            project(p + "output_projection", weights.get(Role.WO, l), weights.optional(Role.BO, l, null), hidden,
-                    a.queryHeads() * a.valueSize(), RESIDUAL, b -> b.att, b -> b.x);
-            norm(p + "mlp_norm", weights.get(Role.MLP_NORM, l), weights.optional(Role.MLP_NORM_BIAS, l, none));
+            branchOutput(p + "output_projection", weights.get(Role.WO, l), weights.optional(Role.BO, l, null),
+                    a.queryHeads() * a.valueSize(), b -> b.att, Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
+            branchInput(p + "mlp_norm", Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
             mlpUp(p + "mlp_up", l);
-            project(p + "mlp_down", weights.get(Role.W_DOWN, l), weights.optional(Role.B_DOWN, l, null), hidden,
-                    config.mlp().size(), RESIDUAL, b -> b.hb, b -> b.x);
+            branchOutput(p + "mlp_down", weights.get(Role.W_DOWN, l), weights.optional(Role.B_DOWN, l, null),
+                    config.mlp().size(), b -> b.hb, Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+        }
+
+        /** A pre-norm branch reads xb = norm(x); otherwise the branch reads x itself and nothing runs here. */
+        private void branchInput(String name, Role gain, Role bias, int l) {
+            if (preNorm) {
+                norm(name, weights.get(gain, l), weights.optional(bias, l, none), false);
+            }
+        }
+
+        /** x += W·in + b, or, after a post-branch norm (OLMo-2), xb = W·in + b then x += norm(xb). */
+        private void branchOutput(String name, cl_mem w, cl_mem bias, int cols, Function<DecodeBuffers, cl_mem> in,
+                                  Role gain, Role gainBias, int l) {
+            if (preNorm) {
+                project(name, w, bias, hidden, cols, RESIDUAL, in, b -> b.x);
+                return;
+            }
+            project(name, w, bias, hidden, cols, STORE, in, b -> b.xb);
+            norm(name + "_norm", weights.get(gain, l), weights.optional(gainBias, l, none), true);
+        }
+
+        /** The family's QK-norm on q and on this position's cached key row (per head or whole projection). */
+        private void qkNorm(String name, int l) {
+            Architecture.QkNorm kind = config.architecture().qkNorm();
+            if (kind == Architecture.QkNorm.NONE) {
+                return;
+            }
+            boolean perHead = kind == Architecture.QkNorm.PER_HEAD;
+            cl_mem gq = perHead ? weights.get(Role.Q_HEAD_NORM, l) : weights.get(Role.Q_NORM, l);
+            cl_mem gk = perHead ? weights.get(Role.K_HEAD_NORM, l) : weights.get(Role.K_NORM, l);
+            int qSegments = perHead ? a.queryHeads() : 1;
+            int kSegments = perHead ? a.kvHeads() : 1;
+            int size = perHead ? a.keySize() : a.queryHeads() * a.keySize();
+            int keyRow = a.kvHeads() * a.keySize();
+            int group = sizes.normGroup();
+            float eps = (float) config.normEps();
+            // whole projection: keys may have fewer rows than queries (GQA), so they are their own launch
+            if (perHead) {
+                step(name, "qk_norm", new long[] {(long) (qSegments + kSegments) * group}, new long[] {group},
+                        b -> new Object[] {b.q, b.keys[l], b.step, gq, gk, qSegments, size, keyRow, eps});
+            } else {
+                step(name + "_q", "qk_norm", new long[] {group}, new long[] {group},
+                        b -> new Object[] {b.q, b.keys[l], b.step, gq, gk, 1, size, keyRow, eps});
+                step(name + "_k", "qk_norm", new long[] {group}, new long[] {group},
+                        b -> new Object[] {b.q, b.keys[l], b.step, gq, gk, 0, keyRow, keyRow, eps});
+            }
         }
 
         private void qkv(String name, int l) {
@@ -219,7 +270,7 @@ public final class DeviceForwardPass implements AutoCloseable {
             long[][] range = sizes.project(qRows, kRows, vRows);
             step(name, "project", range[0], range[1], b -> new Object[] {
                     weights.get(Role.WQ, l), weights.get(Role.WK, l), weights.get(Role.WV, l),
-                    orNone(bq), orNone(bk), orNone(bv), b.xb, b.q, b.keys[l], b.values[l],
+                    orNone(bq), orNone(bk), orNone(bv), branchIn.apply(b), b.q, b.keys[l], b.values[l],
                     qRows, kRows, vRows, hidden, mask, STORE, b.step, kRows, vRows});
         }
 
@@ -230,22 +281,24 @@ public final class DeviceForwardPass implements AutoCloseable {
                 case SWIGLU -> {
                     long[][] range = sizes.project(rows);
                     step(name, "project_swiglu", range[0], range[1], b -> new Object[] {
-                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), b.xb, b.hb, rows,
+                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), branchIn.apply(b), b.hb, rows,
                             hidden, bias != null ? 1 : 0});
                 }
-                case RELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 2, b -> b.xb, b -> b.hb);
-                case GELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 3, b -> b.xb, b -> b.hb);
-                case GELU_TANH -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 4, b -> b.xb,
+                case RELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 2, branchIn, b -> b.hb);
+                case GELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 3, branchIn, b -> b.hb);
+                case GELU_TANH -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 4, branchIn,
                         b -> b.hb);
             }
         }
 
-        private void norm(String name, cl_mem gain, cl_mem bias) {
+        /** xb = norm(x), or (residualAdd) x += norm(xb): a post-branch norm of the branch output in xb. */
+        private void norm(String name, cl_mem gain, cl_mem bias, boolean residualAdd) {
             int group = sizes.normGroup();
             float eps = (float) config.normEps();
             int layer = config.normKind() == NormKind.LAYER ? 1 : 0;
-            step(name, "norm", new long[] {group}, new long[] {group},
-                    b -> new Object[] {b.xb, b.x, gain, bias, eps, hidden, layer});
+            step(name, "norm", new long[] {group}, new long[] {group}, residualAdd
+                    ? b -> new Object[] {b.x, b.xb, gain, bias, eps, hidden, layer, 1}
+                    : b -> new Object[] {b.xb, b.x, gain, bias, eps, hidden, layer, 0});
         }
 
         private void project(String name, cl_mem w, cl_mem bias, int rows, int cols, int mode,

@@ -104,9 +104,10 @@ __kernel void embed(__global const float* tok, __global const float* pos, __glob
 
 // out = x / sqrt(mean(x^2) + eps) * gain (layer = 0, RMSNorm), or
 // out = (x - mean) / sqrt(var + eps) * gain + bias (layer = 1, LayerNorm, variance with 1/n, two passes). One group.
+// add = 1: out += the norm instead (a branch's output normed inside the residual, OLMo-2).
 __kernel __attribute__((reqd_work_group_size(NORM_WG, 1, 1)))
 void norm(__global float* out, __global const float* x, __global const float* gain, __global const float* bias,
-          float eps, int n, int layer) {
+          float eps, int n, int layer, int add) {
     const int l = get_local_id(0);
     __local float red[NORM_WG];
     float mean = 0.0f;
@@ -124,7 +125,32 @@ void norm(__global float* out, __global const float* x, __global const float* ga
     }
     const float inv = 1.0f / sqrt(group_sum(red, s, l, NORM_WG) / (float) n + eps);
     for (int i = l; i < n; i += NORM_WG) {
-        out[i] = layer ? (x[i] - mean) * inv * gain[i] + bias[i] : x[i] * inv * gain[i];
+        const float v = layer ? (x[i] - mean) * inv * gain[i] + bias[i] : x[i] * inv * gain[i];
+        out[i] = add ? out[i] + v : v;
+    }
+}
+
+// QK-norm, in place, before RoPE: RMSNorm of each segment of `size` entries with gain gq (queries: the first
+// qSegments groups) or gk (keys: this position's cache row, the rest). Per head: a segment is a head and every head
+// shares the gain; whole projection: one segment each for q and k. One group per segment.
+__kernel __attribute__((reqd_work_group_size(NORM_WG, 1, 1)))
+void qk_norm(__global float* q, __global float* keyCache, __global const int* step, __global const float* gq,
+             __global const float* gk, int qSegments, int size, int keyRow, float eps) {
+    const int g = get_group_id(0);
+    const int l = get_local_id(0);
+    __local float red[NORM_WG];
+    const int isKey = g >= qSegments;
+    const int segment = isKey ? g - qSegments : g;
+    __global float* v = isKey ? keyCache + (long) keyRow * STEP_POSITION(step) + (long) segment * size
+                              : q + (long) segment * size;
+    __global const float* gain = isKey ? gk : gq;
+    float s = 0.0f;
+    for (int i = l; i < size; i += NORM_WG) {
+        s += v[i] * v[i];
+    }
+    const float inv = 1.0f / sqrt(group_sum(red, s, l, NORM_WG) / (float) size + eps);
+    for (int i = l; i < size; i += NORM_WG) {
+        v[i] = v[i] * inv * gain[i];
     }
 }
 

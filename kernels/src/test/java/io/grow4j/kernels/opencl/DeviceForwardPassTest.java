@@ -3,6 +3,7 @@ package io.grow4j.kernels.opencl;
 import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.device.MatmulVariant;
 import io.grow4j.kernels.device.WorkGroupSizes;
+import io.grow4j.kernels.forward.BlockPartsTest;
 import io.grow4j.kernels.forward.Generator;
 import io.grow4j.kernels.forward.ReferenceForward;
 import io.grow4j.kernels.forward.Stories260KTest;
@@ -71,6 +72,21 @@ class DeviceForwardPassTest {
             for (DecodeProgram program : List.of(rows, groups)) {
                 try (DeviceForwardPass pass = new DeviceForwardPass(model, program)) {
                     assertCloseToReference(want, pass.logits(tokens), e.getKey() + ", " + program.layout() + " layout");
+                }
+            }
+        }
+    }
+
+    /** Qwen3's per-head QK-norm, OLMo-2's post-branch norms and whole-projection QK-norm, read from the rows. */
+    @Test
+    void qkNormAndPostBranchNormsMatchTheReference() {
+        for (Architecture family : new Architecture[] {Architecture.QWEN3, Architecture.OLMO2}) {
+            Model model = RandomModels.create(BlockPartsTest.config(family, 1e-5), DType.F32, 4);
+            double[][] want = new ReferenceForward(model).logits(BlockPartsTest.TOKENS);
+            for (DecodeProgram program : List.of(rows, groups)) {
+                try (DeviceForwardPass pass = new DeviceForwardPass(model, program)) {
+                    assertCloseToReference(want, pass.logits(BlockPartsTest.TOKENS),
+                            family + ", " + program.layout() + " layout");
                 }
             }
         }

@@ -73,7 +73,7 @@ final class BertConfigCodec implements HfConfigCodec {
     @Override
     public List<String> problems(TransformerConfig c) {
         List<String> problems = new ArrayList<>();
-        if (c.architecture() != Architecture.BERT) {
+        if (!c.architecture().equals(Architecture.BERT)) {
             problems.add("the bert family holds BERT encoders only, not " + c.architecture().id());
         }
         AttentionConfig a = c.attention();

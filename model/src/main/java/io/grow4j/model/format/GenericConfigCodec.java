@@ -99,7 +99,7 @@ final class GenericConfigCodec implements HfConfigCodec {
 
     @Override
     public List<String> problems(TransformerConfig c) {
-        return c.architecture() == Architecture.GENERIC ? List.of()
+        return c.architecture().equals(Architecture.GENERIC) ? List.of()
                 : List.of("the grow4j-generic family holds generic models only, not " + c.architecture().id());
     }
 

@@ -50,7 +50,7 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
     }
 
     static GgufFamily forArchitecture(Architecture architecture) {
-        return ALL.stream().filter(f -> f.architecture == architecture).findFirst().orElse(null);
+        return ALL.stream().filter(f -> f.architecture.equals(architecture)).findFirst().orElse(null);
     }
 
     static String supported() {

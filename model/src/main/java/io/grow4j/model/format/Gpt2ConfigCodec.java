@@ -76,7 +76,7 @@ final class Gpt2ConfigCodec implements HfConfigCodec {
     @Override
     public List<String> problems(TransformerConfig c) {
         List<String> problems = new ArrayList<>();
-        if (c.architecture() != Architecture.GPT2) {
+        if (!c.architecture().equals(Architecture.GPT2)) {
             problems.add("the gpt2 family holds GPT-2 models only, not " + c.architecture().id());
         }
         AttentionConfig a = c.attention();

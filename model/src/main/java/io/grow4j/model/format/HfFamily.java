@@ -52,6 +52,23 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.FINAL_NORM, "model.norm.weight"),
             HfTensor.of(Role.OUTPUT, "lm_head.weight"));
 
+    /** Qwen3: Llama's names plus one per-head RMSNorm gain for queries and one for keys. */
+    private static final List<HfTensor> QWEN3_TENSORS = concat(LLAMA_TENSORS,
+            HfTensor.of(Role.Q_HEAD_NORM, "model.layers.{i}.self_attn.q_norm.weight"),
+            HfTensor.of(Role.K_HEAD_NORM, "model.layers.{i}.self_attn.k_norm.weight"));
+
+    /**
+     * OLMo-2: no norm on a branch's input; post_attention_layernorm and post_feedforward_layernorm norm each branch's
+     * output, q_norm and k_norm the whole projections.
+     */
+    private static final List<HfTensor> OLMO2_TENSORS = concat(
+            LLAMA_TENSORS.stream().filter(t -> !t.parts().contains(Role.ATTENTION_NORM)
+                    && !t.parts().contains(Role.MLP_NORM)).toList(),
+            HfTensor.of(Role.ATTENTION_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
+            HfTensor.of(Role.MLP_NORM, "model.layers.{i}.post_feedforward_layernorm.weight"),
+            HfTensor.of(Role.Q_NORM, "model.layers.{i}.self_attn.q_norm.weight"),
+            HfTensor.of(Role.K_NORM, "model.layers.{i}.self_attn.k_norm.weight"));
+
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
 
@@ -110,6 +127,10 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     List.of(), List.of()),
             // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
             // buffers and a tied lm_head copy are no weights.
+            new HfFamily("qwen3", "Qwen3ForCausalLM", Architecture.QWEN3, QWEN3_TENSORS, LlamaConfigCodec.QWEN3,
+                    List.of(), List.of()),
+            new HfFamily("olmo2", "Olmo2ForCausalLM", Architecture.OLMO2, OLMO2_TENSORS, LlamaConfigCodec.OLMO2,
+                    List.of(), List.of()),
             new HfFamily("gpt2", "GPT2LMHeadModel", Architecture.GPT2, GPT2_TENSORS, new Gpt2ConfigCodec(),
                     List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias", "lm_head.weight")),
             new HfFamily("bert", "BertModel", Architecture.BERT, BERT_TENSORS, new BertConfigCodec(),
@@ -123,7 +144,7 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     static HfFamily forArchitecture(Architecture architecture) {
-        return ALL.stream().filter(f -> f.architecture == architecture).findFirst()
+        return ALL.stream().filter(f -> f.architecture.equals(architecture)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no directory family for " + architecture));
     }
 
@@ -224,9 +245,9 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return byRole;
     }
 
-    private static List<HfTensor> concat(List<HfTensor> base, HfTensor extra) {
+    private static List<HfTensor> concat(List<HfTensor> base, HfTensor... extra) {
         List<HfTensor> all = new ArrayList<>(base);
-        all.add(extra);
+        all.addAll(List.of(extra));
         return all;
     }
 }

@@ -71,7 +71,7 @@ public final class Llama2cFormat implements ModelFormat {
     public List<String> writeProblems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
         String instead = ": write a directory instead";
-        if (config.architecture() != Architecture.LLAMA) {
+        if (!config.architecture().equals(Architecture.LLAMA)) {
             problems.add("llama2.c holds Llama models only; this model's architecture is "
                     + config.architecture().id() + instead);
         }

@@ -36,20 +36,27 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     /**
-     * One family's differences: architecture, biases, transformers' defaults for max_position_embeddings and
-     * rms_norm_eps, and fields grow4j does not interpret but must not drop (Mistral's sliding_window: attention is
-     * only exact to transformers' up to the window, and growth does not touch it).
+     * One family's differences: architecture, biases, transformers' defaults for max_position_embeddings,
+     * rms_norm_eps and head_dim (0: hidden_size / num_attention_heads), and fields grow4j does not interpret but must
+     * not drop (Mistral's sliding_window: attention is only exact to transformers' up to the window, and growth does
+     * not touch it).
      */
     record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps,
-            List<String> carried) {
+            int defaultHeadDim, List<String> carried) {
     }
 
     static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
-            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, List.of()));
+            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, 0, List.of()));
     static final LlamaConfigCodec MISTRAL = new LlamaConfigCodec(
-            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, List.of("sliding_window")));
+            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, 0, List.of("sliding_window")));
     static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, 32768,
-            1e-6, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+            1e-6, 0, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+    /** Qwen3Config: head_dim defaults to 128 whatever the hidden size; one rms_norm_eps for every norm. */
+    static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, 32768,
+            1e-6, 128, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+    /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
+    static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, 2048,
+            1e-5, 0, List.of()));
 
     private final Dialect dialect;
 
@@ -62,7 +69,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
         int hidden = f.integer("hidden_size", 1);
         int heads = f.integer("num_attention_heads", 1);
         int kvHeads = f.integer("num_key_value_heads", 1, heads);
-        int headDim = f.has("head_dim") || hidden % heads != 0 ? f.integer("head_dim", 1) : hidden / heads;
+        int headDim = f.has("head_dim") || (dialect.defaultHeadDim() == 0 && hidden % heads != 0)
+                ? f.integer("head_dim", 1)
+                : dialect.defaultHeadDim() > 0 ? dialect.defaultHeadDim() : hidden / heads;
         int mlp = f.integer("intermediate_size", 1);
         int layers = f.integer("num_hidden_layers", 0);
         int vocab = f.integer("vocab_size", 1);
@@ -142,7 +151,7 @@ final class LlamaConfigCodec implements HfConfigCodec {
     public List<String> problems(TransformerConfig c) {
         List<String> problems = new ArrayList<>();
         String family = dialect.architecture().id();
-        if (c.architecture() != dialect.architecture()) {
+        if (!c.architecture().equals(dialect.architecture())) {
             problems.add("the " + family + " family holds " + family + " models only, not " + c.architecture().id());
         }
         AttentionConfig a = c.attention();

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * Moves the Q and K rows of each head between RoPE layouts (DESIGN 2.3). RoPE rotates the two members of pair i
  * together; where they sit inside the head is a storage convention, so converting is a permutation of rows within
  * each head: pure data movement, bit-exact, and the attention function is unchanged because Q and K move alike
- * (their dot product sums over the same pairs).
+ * (their dot product sums over the same pairs). QK-norm gains move with the dims they scale; the norm's mean square
+ * is a sum over the head, which no permutation changes.
  */
 public final class RopePermutation {
     private RopePermutation() {
@@ -65,8 +66,10 @@ public final class RopePermutation {
         Map<TensorKey, Tensor> tensors = new TreeMap<>(model.tensors());
         for (Map.Entry<TensorKey, Tensor> e : tensors.entrySet()) {
             int heads = switch (e.getKey().role()) {
-                case WQ, BQ -> attention.queryHeads();
-                case WK, BK -> attention.kvHeads();
+                case WQ, BQ, Q_NORM -> attention.queryHeads();
+                case WK, BK, K_NORM -> attention.kvHeads();
+                // a per-head QK-norm gain multiplies each head's dims before RoPE: it moves with them
+                case Q_HEAD_NORM, K_HEAD_NORM -> 1;
                 default -> 0;
             };
             if (heads > 0) {

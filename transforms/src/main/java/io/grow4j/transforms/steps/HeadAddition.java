@@ -1,5 +1,6 @@
 package io.grow4j.transforms.steps;
 
+import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Dim;
 import io.grow4j.model.Role;
@@ -19,6 +20,8 @@ import java.util.Map;
  * them are zero. With grouped-query attention (DESIGN 2.4) query head j reads kv group j / (E/G), so either whole
  * groups are appended (a new kv head and E/G query heads each; the default), or with {@code perGroup} every group
  * gets more query heads, which renumbers heads: old head (g, j) moves to g·r' + j and Wo's columns move with it.
+ * A per-head QK-norm (Qwen3) shares one gain across heads and needs nothing more; a whole-projection one (OLMo-2)
+ * needs zero new rows and rescaled old ones ({@link #wholeProjectionNorm}).
  */
 public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
 
@@ -74,7 +77,23 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
             rules.put(role, EntryRule.ARBITRARY);
         }
         rules.put(Role.WO, EntryRule.ZERO);
+        if (before.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION) {
+            wholeProjectionNorm(rules, (double) b.queryHeads() / a.queryHeads(), Role.WQ, Role.BQ, Role.Q_NORM);
+            wholeProjectionNorm(rules, (double) b.kvHeads() / a.kvHeads(), Role.WK, Role.BK, Role.K_NORM);
+        }
         return AxisRecipes.build(before, after, maps, rules);
+    }
+
+    /**
+     * OLMo-2 normalises all heads of a projection at once (DESIGN 2.6): arbitrary new rows would change the norm's
+     * mean square (0.14). New rows zero and old rows × sqrt(s) (s = new/old head count) keep it; the normalised old
+     * dims then come out × sqrt(s), which the old gains ÷ sqrt(s) undo. New gain entries multiply zeros: arbitrary.
+     */
+    private static void wholeProjectionNorm(Map<Role, EntryRule> rules, double s, Role weight, Role bias, Role gain) {
+        EntryRule rows = new EntryRule(EntryRule.ZERO.fill(), Math.sqrt(s));
+        rules.put(weight, rows);
+        rules.put(bias, rows);
+        rules.put(gain, EntryRule.arbitraryScaled(1.0 / Math.sqrt(s)));
     }
 
     /** For each new query head, the old head it is (or -1). New head h' = g·r' + j reads group g, as old g·r + j did. */

@@ -35,6 +35,9 @@ public record HeadDimExpansion(int size) implements GrowthStep {
         }
         Growth.mustGrow(problems, "head size", k, size);
         Growth.ropeRatio(problems, config, k, size);
+        if (problems.isEmpty()) {
+            problems.addAll(QkNormKeyGrowth.problems(config, size));
+        }
         return problems;
     }
 

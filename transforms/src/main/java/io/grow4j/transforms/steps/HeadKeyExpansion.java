@@ -56,6 +56,10 @@ public record HeadKeyExpansion(int size) implements GrowthStep {
     }
 
     static void addKeyGrowth(TransformerConfig before, int newSize, Map<Dim, int[]> maps, Map<Role, EntryRule> rules) {
+        if (before.architecture().hasQkNorm()) {
+            QkNormKeyGrowth.add(before, newSize, maps, rules);
+            return;
+        }
         AttentionConfig a = before.attention();
         int[] headMap = Growth.keyHeadMap(before, a.keySize(), newSize);
         maps.put(Dim.Q_KEY, AxisRecipes.perHead(a.queryHeads(), a.keySize(), newSize, headMap));

@@ -40,7 +40,7 @@ public record HiddenExpansion(int size) implements GrowthStep {
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
         HiddenGrowth growth = HiddenGrowth.of(before);
         Map<Dim, int[]> maps = Map.of(Dim.HIDDEN, growth.hiddenMap(before.hidden(), size));
-        return AxisRecipes.build(before, after, maps, growth.rules(before.hidden(), size));
+        return AxisRecipes.build(before, after, maps, growth.rules(before, size));
     }
 
     @Override

@@ -82,6 +82,25 @@ enum HiddenGrowth {
         return map;
     }
 
+    /**
+     * Every role's rule for widening {@code config} to {@code size}: {@link #rules(int, int)}, plus, where queries
+     * and keys are RMS-normalised with the block norms' epsilon (Qwen3, OLMo-2), q_proj and k_proj (and their biases)
+     * × sqrt(eps'/eps): the QK-norm then sees its mean square scaled like its epsilon, so its output is unchanged
+     * (DESIGN 2.6; without it the logits move by 7e-6 to 3e-5 on QkNormFamiliesTest's models with eps 1e-5).
+     */
+    Map<Role, EntryRule> rules(TransformerConfig config, int size) {
+        Map<Role, EntryRule> rules = rules(config.hidden(), size);
+        double epsScale = epsScale(config.hidden(), size);
+        if (config.architecture().hasQkNorm() && epsScale != 1.0) {
+            double qk = Math.sqrt(epsScale);
+            rules.put(Role.WQ, new EntryRule(rules.get(Role.WQ).fill(), qk));
+            rules.put(Role.WK, new EntryRule(rules.get(Role.WK).fill(), qk));
+            rules.put(Role.BQ, EntryRule.copied(qk));
+            rules.put(Role.BK, EntryRule.copied(qk));
+        }
+        return rules;
+    }
+
     Map<Role, EntryRule> rules(int hidden, int size) {
         Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
         double gainScale = Math.sqrt((double) hidden / size);

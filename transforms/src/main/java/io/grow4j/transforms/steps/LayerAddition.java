@@ -1,6 +1,7 @@
 package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.Architecture;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
@@ -41,6 +42,11 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
             problems.add(config.architecture().id() + " normalises after each residual add, so a block whose output"
                     + " projections are zero still applies its LayerNorm to the stream (LN(x) != x): post-norm models"
                     + " have no exact identity layer to add");
+        }
+        if (config.normPlacement() == Architecture.NormPlacement.POST_BRANCH && !(config.normEps() > 0)) {
+            problems.add(config.architecture().id() + " norms each branch's output inside the residual; a new block's"
+                    + " zero branch is normed to 0 only when epsilon > 0, and this model's rms_norm_eps is "
+                    + config.normEps());
         }
         if (!problems.isEmpty() || at.isEmpty()) {
             return problems;

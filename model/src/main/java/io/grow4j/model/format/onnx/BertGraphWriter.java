@@ -33,7 +33,7 @@ final class BertGraphWriter {
     static List<String> problems(TransformerConfig now, OnnxTemplate template) {
         TransformerConfig was = template.layout().config();
         List<String> problems = new ArrayList<>();
-        if (now.architecture() != was.architecture()) {
+        if (!now.architecture().equals(was.architecture())) {
             problems.add("the source graph is " + was.architecture().id() + ", the model " + now.architecture().id());
         } else if (now.layers() != was.layers()) {
             problems.add("the source graph has " + was.layers() + " layers, the model " + now.layers() + ": ONNX"

@@ -56,7 +56,7 @@ public final class OnnxFormat implements ModelFormat {
     @Override
     public List<String> writeProblems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
-        if (config.architecture() != Architecture.BERT) {
+        if (!config.architecture().equals(Architecture.BERT)) {
             problems.add("ONNX output holds BERT encoders only, written into the graph they were read from; this model"
                     + " is " + config.architecture().id());
         }
