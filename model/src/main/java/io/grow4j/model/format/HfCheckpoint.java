@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -23,11 +24,14 @@ public final class HfCheckpoint {
     private final Path directory;
     private final TransformerConfig config;
     private final SequencedMap<TensorKey, TensorLocation> tensors;
+    private final Map<String, Object> extras;
 
-    private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors) {
+    private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors,
+            Map<String, Object> extras) {
         this.directory = directory;
         this.config = config;
         this.tensors = Collections.unmodifiableSequencedMap(tensors);
+        this.extras = extras;
     }
 
     /**
@@ -64,7 +68,7 @@ public final class HfCheckpoint {
                 locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
             });
         }
-        return new HfCheckpoint(dir, config, locations);
+        return new HfCheckpoint(dir, config, locations, found.carried().asExtras());
     }
 
     public Path directory() {
@@ -78,6 +82,19 @@ public final class HfCheckpoint {
     /** Every tensor, in the family's file order (globals, then layer by layer). */
     public SequencedMap<TensorKey, TensorLocation> tensors() {
         return tensors;
+    }
+
+    /**
+     * What a directory written from this one carries (its config.json keys and non-weight files), as
+     * {@link io.grow4j.model.Model#extras()} of a model read from it would hold it; pass it to {@link #writeCarried}.
+     */
+    public Map<String, Object> extras() {
+        return extras;
+    }
+
+    /** Bytes of the non-weight files a directory written from this one copies. */
+    public long carriedBytes() throws IOException {
+        return HfCarried.of(extras).orElseThrow().files().bytes();
     }
 
     /** Bytes of tensor data in all shards (headers excluded). */
@@ -113,12 +130,14 @@ public final class HfCheckpoint {
     }
 
     /**
-     * Writes config.json for {@code config} into {@code dir}. torch_dtype is the tensors' common dtype, or for mixed
-     * dtypes one that holds them all, as {@link HfDirectoryFormat#write} decides it.
+     * Writes everything of a directory but the weights into {@code dir}, exactly as {@link HfDirectoryFormat#write}
+     * does: config.json for {@code config} carrying the source's keys, and copies of the source's non-weight files.
+     * torch_dtype is the tensors' common dtype, or for mixed dtypes one that holds them all.
+     *
+     * @param extras {@link #extras()} of the source checkpoint (or a model's extras); empty for a fresh config
      */
-    public static void writeConfig(Path dir, TransformerConfig config, Collection<DType> tensorDtypes)
-            throws IOException {
-        HfDirectoryFormat.writeConfig(dir.resolve(HfDirectoryFormat.CONFIG),
-                HfFamily.forArchitecture(config.architecture()), config, HfDirectoryFormat.torchDtype(tensorDtypes));
+    public static void writeCarried(Path dir, TransformerConfig config, Collection<DType> tensorDtypes,
+            Map<String, ?> extras) throws IOException {
+        HfDirectoryFormat.writeCarried(dir, config, tensorDtypes, extras);
     }
 }

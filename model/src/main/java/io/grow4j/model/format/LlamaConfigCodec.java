@@ -36,20 +36,19 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     /**
-     * One family's differences: architecture, biases, transformers' defaults for max_position_embeddings and
-     * rms_norm_eps, and fields grow4j does not interpret but must not drop (Mistral's sliding_window: attention is
-     * only exact to transformers' up to the window, and growth does not touch it).
+     * One family's differences: architecture, biases, and transformers' defaults for max_position_embeddings and
+     * rms_norm_eps. Fields grow4j does not interpret (Mistral's and Qwen2's sliding_window, Qwen2's
+     * max_window_layers) are carried from the source config.json by {@link HfConfigWriter}, as every key is.
      */
-    record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps,
-            List<String> carried) {
+    record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps) {
     }
 
     static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
-            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, List.of()));
+            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6));
     static final LlamaConfigCodec MISTRAL = new LlamaConfigCodec(
-            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, List.of("sliding_window")));
+            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6));
     static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, 32768,
-            1e-6, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+            1e-6));
 
     private final Dialect dialect;
 
@@ -169,11 +168,6 @@ final class LlamaConfigCodec implements HfConfigCodec {
             problems.add("Hugging Face " + family + " uses RoPE; this model has learned positions");
         }
         return problems;
-    }
-
-    @Override
-    public List<String> carriedFields() {
-        return dialect.carried();
     }
 
     @Override

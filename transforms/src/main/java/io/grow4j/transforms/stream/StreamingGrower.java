@@ -75,9 +75,9 @@ public final class StreamingGrower {
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
-                disk.require(out, shards.fileBytes());
+                disk.require(out, shards.fileBytes() + checkpoint.carriedBytes());
                 progress.start(shards.dataBytes(), shards.tensorCount());
-                AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, progress));
+                AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, checkpoint.extras(), progress));
                 progress.finish();
                 return new StreamResult(stream.grownConfig(), shards.tensorCount(), shards.shards().size(),
                         shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(), stream.peakCacheBytes());

@@ -1,0 +1,216 @@
+package io.grow4j.transforms.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.format.HfDirectoryFormat;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.Grower;
+import io.grow4j.transforms.TestConfigs;
+import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.MlpExpansion;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A grown (or converted) Hugging Face directory keeps everything of the source but what the change decides, on the
+ * streamed path and the in-memory path alike: every non-weight file (tokenizer, generation config, chat template, in
+ * subdirectories too) as an identical copy and no link, and a config.json that differs from the source's only in the
+ * keys growth changed, with the source's key order, its null values and its unknown keys; the source is untouched.
+ */
+class GrownDirectoryFidelityTest {
+    private static final HfDirectoryFormat FORMAT = new HfDirectoryFormat();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A hub-style Qwen2 config.json of {@link TestConfigs#qwen2}: keys grow4j reads, keys it does not, nulls. */
+    private static final String SOURCE_CONFIG = """
+            {
+              "architectures": ["Qwen2ForCausalLM"],
+              "attention_dropout": 0.0,
+              "bos_token_id": 1,
+              "eos_token_id": [2, 3],
+              "hidden_act": "silu",
+              "hidden_size": 16,
+              "initializer_range": 0.02,
+              "intermediate_size": 30,
+              "layer_types": ["full_attention", "full_attention"],
+              "max_position_embeddings": 16,
+              "max_window_layers": 21,
+              "model_type": "qwen2",
+              "num_attention_heads": 4,
+              "num_hidden_layers": 2,
+              "num_key_value_heads": 2,
+              "pad_token_id": null,
+              "rms_norm_eps": 1e-06,
+              "rope_scaling": null,
+              "rope_theta": 1000000,
+              "sliding_window": null,
+              "tie_word_embeddings": false,
+              "torch_dtype": "float32",
+              "transformers_version": "4.57.1",
+              "use_cache": true,
+              "use_sliding_window": false,
+              "vocab_size": 35
+            }
+            """;
+    /** Non-weight files of a hub directory, by relative path. */
+    private static final Map<String, String> FILES = Map.of(
+            "tokenizer.json", "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}",
+            "tokenizer_config.json", "{\"chat_template\": \"{% for m in messages %}{{ m.content }}{% endfor %}\"}",
+            "special_tokens_map.json", "{\"eos_token\": \"<|endoftext|>\"}",
+            "generation_config.json", "{\"bos_token_id\": 1, \"eos_token_id\": [2, 3], \"do_sample\": true}",
+            "vocab.json", "{\"a\": 0}",
+            "merges.txt", "#version: 0.2\na b\n",
+            "chat_template.jinja", "{{ messages }}",
+            "README.md", "# a model\n",
+            "extra/notes/training.txt", "lr 3e-4\n");
+    /**
+     * The changes a hidden, MLP and layer growth makes: head_dim is new because hidden / heads no longer is it, and
+     * hidden expansion rescales the RMSNorm epsilon.
+     */
+    private static final Set<String> GROWN_KEYS = Set.of("hidden_size", "intermediate_size", "num_hidden_layers",
+            "head_dim", "layer_types", "rms_norm_eps");
+
+    @TempDir
+    Path tmp;
+    private Path source;
+    private final GrowthPlan plan = new GrowthPlan(1, List.of(new MlpExpansion(40), new HiddenExpansion(24),
+            new LayerAddition(1, List.of(0))));
+
+    @BeforeEach
+    void writeSource() throws IOException {
+        source = tmp.resolve("source");
+        FORMAT.write(RandomModels.create(TestConfigs.qwen2(false), DType.F32, 5), source);
+        Files.writeString(source.resolve("config.json"), SOURCE_CONFIG);
+        for (Map.Entry<String, String> f : FILES.entrySet()) {
+            Files.createDirectories(source.resolve(f.getKey()).getParent());
+            Files.writeString(source.resolve(f.getKey()), f.getValue());
+        }
+        // A hub cache snapshot links its files to blobs: the output gets a copy, not the link.
+        Path blob = Files.write(tmp.resolve("blob"), new byte[] {0, 1, 2, (byte) 255});
+        Files.createSymbolicLink(source.resolve("tokenizer.model"), blob);
+        // Weights in another format describe the source model: not carried.
+        Files.write(source.resolve("pytorch_model.bin"), new byte[] {7});
+    }
+
+    @Test
+    void streamedGrowthKeepsEveryNonWeightFileAndKey() throws IOException {
+        Map<String, String> before = digests(source);
+        Path out = tmp.resolve("streamed");
+        new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS).grow(source, plan, out, StreamProgress.NONE);
+        assertKeptEverything(out, GROWN_KEYS);
+        assertEquals(before, digests(source), "the source directory changed");
+    }
+
+    @Test
+    void inMemoryGrowthKeepsEveryNonWeightFileAndKey() throws IOException {
+        Map<String, String> before = digests(source);
+        Path out = tmp.resolve("memory");
+        FORMAT.write(new Grower(new CpuPadKernel()).grow(FORMAT.read(source), plan), out);
+        assertKeptEverything(out, GROWN_KEYS);
+        assertEquals(before, digests(source), "the source directory changed");
+    }
+
+    @Test
+    void bothPathsWriteTheSameConfig() throws IOException {
+        Path streamed = tmp.resolve("streamed");
+        new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS).grow(source, plan, streamed,
+                StreamProgress.NONE);
+        Path memory = tmp.resolve("memory");
+        FORMAT.write(new Grower(new CpuPadKernel()).grow(FORMAT.read(source), plan), memory);
+        assertEquals(Files.readString(memory.resolve("config.json")), Files.readString(streamed.resolve("config.json")));
+    }
+
+    /** convert to another dtype changes torch_dtype only. */
+    @Test
+    void dtypeConversionChangesTorchDtypeOnly() throws IOException {
+        Path out = tmp.resolve("bf16");
+        FORMAT.write(FORMAT.read(source).convertTo(DType.BF16), out);
+        assertKeptEverything(out, Set.of("torch_dtype"));
+        assertEquals("bfloat16", readJson(out.resolve("config.json")).get("torch_dtype").asText());
+    }
+
+    @Test
+    void unchangedModelWritesTheSourceConfigBack() throws IOException {
+        Path out = tmp.resolve("same");
+        Model read = FORMAT.read(source);
+        FORMAT.write(read, out);
+        assertEquals(readJson(source.resolve("config.json")), readJson(out.resolve("config.json")));
+    }
+
+    private void assertKeptEverything(Path out, Set<String> changed) throws IOException {
+        JsonNode was = readJson(source.resolve("config.json"));
+        JsonNode now = readJson(out.resolve("config.json"));
+        Set<String> differing = new TreeSet<>();
+        List<String> names = new ArrayList<>();
+        now.fieldNames().forEachRemaining(names::add);
+        was.fieldNames().forEachRemaining(n -> {
+            if (!was.get(n).equals(now.get(n))) {
+                differing.add(n);
+            }
+        });
+        names.stream().filter(n -> !was.has(n)).forEach(differing::add);
+        assertEquals(new TreeSet<>(changed), differing, "config.json keys that differ from the source's: " + now);
+        List<String> sourceOrder = new ArrayList<>();
+        was.fieldNames().forEachRemaining(sourceOrder::add);
+        assertEquals(sourceOrder, names.subList(0, sourceOrder.size()), "source key order");
+        assertTrue(now.get("sliding_window").isNull(), "a null value stays null: " + now);
+
+        Map<String, String> expected = digests(source);
+        expected.keySet().removeIf(f -> f.endsWith(".safetensors") || f.equals("config.json")
+                || f.equals("pytorch_model.bin"));
+        Map<String, String> actual = digests(out);
+        actual.keySet().removeIf(f -> f.endsWith(".safetensors") || f.endsWith(".index.json")
+                || f.equals("config.json"));
+        assertEquals(expected, actual, "non-weight files of the output");
+        assertFalse(Files.isSymbolicLink(out.resolve("tokenizer.model")), "copied, not linked");
+        assertFalse(Files.exists(out.resolve("pytorch_model.bin")), "stale weights of another format carried");
+    }
+
+    private static JsonNode readJson(Path file) throws IOException {
+        return JSON.readTree(file.toFile());
+    }
+
+    /** sha-256 of every file under {@code dir} by relative path (links followed). */
+    private static Map<String, String> digests(Path dir) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p)) {
+                    out.put(dir.relativize(p).toString().replace('\\', '/'), sha256(Files.readAllBytes(p)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
