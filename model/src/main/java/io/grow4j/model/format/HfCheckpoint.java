@@ -63,7 +63,7 @@ public final class HfCheckpoint {
             config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             HfDirectoryFormat.locateTensors(dir, found.family(), config, weights).forEach((stored, name) -> {
                 SafetensorsCheckpoint.Located l = weights.tensors().get(name);
-                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().dtype(), l.entry().shape());
+                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().modelDType(), l.entry().shape());
                 TensorKey key = stored.key();
                 locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
             });

@@ -113,7 +113,8 @@ public final class HfDirectoryFormat implements ModelFormat {
     /**
      * The file name of every stored tensor the config implies (the family's name, or with one of its prefixes), after
      * checking them all: missing, unexpected and misshapen tensors are reported together, with names and shapes.
-     * Buffers the family may hold besides weights are skipped.
+     * Buffers the family may hold besides weights are skipped, in any dtype; a weight in a dtype that holds no
+     * floating-point numbers is refused by name, and a tied output head stored anyway must equal the embedding.
      */
     static SequencedMap<StoredTensor, String> locateTensors(Path dir, HfFamily family, TransformerConfig config,
             SafetensorsCheckpoint weights) throws CheckpointException {
@@ -133,9 +134,14 @@ public final class HfDirectoryFormat implements ModelFormat {
                         + Tensor.shapeString(stored.shape()) + ", got " + Tensor.shapeString(found.entry().shape())
                         + (stored.spec().plain() ? "" : " (" + describe(stored) + ")"));
             }
+            if (found.entry().dtype().modelDType().isEmpty()) {
+                problems.add(file + " in " + found.file().path().getFileName() + ": dtype " + found.entry().dtype()
+                        + " cannot hold a weight (grow4j reads weights in F64, F32, F16 or BF16)");
+            }
             files.put(stored, file);
         }
         Set<String> used = new HashSet<>(files.values());
+        TiedHead.redundantCopy(family, config, weights, problems).ifPresent(used::add);
         weights.tensors().forEach((name, found) -> {
             if (!used.contains(name) && !family.isBuffer(name)) {
                 problems.add("unexpected " + name + " " + Tensor.shapeString(found.entry().shape()) + " in "

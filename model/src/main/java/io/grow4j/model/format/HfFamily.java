@@ -101,17 +101,24 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.POOLER, "pooler.dense.weight"),
             HfTensor.of(Role.POOLER_BIAS, "pooler.dense.bias"));
 
+    /**
+     * The RoPE frequencies transformers before 4.35 saved with Llama-style weights (one per layer, later one for
+     * the model): computed from rope_theta, no weight.
+     */
+    private static final List<String> ROTARY_BUFFERS =
+            List.of("model.layers.{i}.self_attn.rotary_emb.inv_freq", "model.rotary_emb.inv_freq");
+
     static final List<HfFamily> ALL = List.of(
             new HfFamily("llama", "LlamaForCausalLM", Architecture.LLAMA, LLAMA_TENSORS, LlamaConfigCodec.LLAMA,
-                    List.of(), List.of()),
+                    List.of(), ROTARY_BUFFERS),
             new HfFamily("mistral", "MistralForCausalLM", Architecture.MISTRAL, LLAMA_TENSORS,
-                    LlamaConfigCodec.MISTRAL, List.of(), List.of()),
+                    LlamaConfigCodec.MISTRAL, List.of(), ROTARY_BUFFERS),
             new HfFamily("qwen2", "Qwen2ForCausalLM", Architecture.QWEN2, LLAMA_TENSORS, LlamaConfigCodec.QWEN2,
-                    List.of(), List.of()),
+                    List.of(), ROTARY_BUFFERS),
             // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
-            // buffers and a tied lm_head copy are no weights.
+            // buffers (BOOL, U8 or float, by transformers version) are no weights.
             new HfFamily("gpt2", "GPT2LMHeadModel", Architecture.GPT2, GPT2_TENSORS, new Gpt2ConfigCodec(),
-                    List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias", "lm_head.weight")),
+                    List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias")),
             new HfFamily("bert", "BertModel", Architecture.BERT, BERT_TENSORS, new BertConfigCodec(),
                     List.of("bert."), List.of("embeddings.position_ids")),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
@@ -186,6 +193,14 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             return Optional.of(name);
         }
         return prefixes.stream().map(p -> p + name).filter(available::contains).findFirst();
+    }
+
+    /**
+     * The file name of the tensor holding {@code role} (a global role such as the output head), or empty when the
+     * family has none.
+     */
+    Optional<String> globalName(Role role) {
+        return Optional.ofNullable(byRole().get(role)).map(t -> t.name(-1));
     }
 
     /** A buffer the family's checkpoints may hold besides weights (any prefix), never read. */
