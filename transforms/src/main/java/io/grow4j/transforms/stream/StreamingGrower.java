@@ -2,7 +2,6 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.TransformerConfig;
-import io.grow4j.model.Tensor;
 import io.grow4j.model.format.AtomicOutput;
 import io.grow4j.model.format.GgufCheckpoint;
 import io.grow4j.model.format.GgufStreamWriter;
@@ -118,9 +117,7 @@ public final class StreamingGrower {
                     GgufCheckpoint.tensorNames(grown))) {
                 List<SafetensorsEntry> entries = stream.outputEntries();
                 long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
-                long parameters = entries.stream().mapToLong(e -> Tensor.elementCount(e.shape())).sum();
-                SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown,
-                        entries.stream().map(SafetensorsEntry::dtype).toList(), parameters);
+                SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown, entries);
                 long fileBytes = GgufStreamWriter.headerBytes(metadata, entries) + GgufStreamWriter.dataBytes(entries);
                 AtomicOutput.removeStale(out);
                 disk.require(out, fileBytes);
