@@ -113,6 +113,14 @@ public final class HfCheckpoint {
     }
 
     /**
+     * Why a directory written from this checkpoint cannot hold a model of {@code grown}: {@link #writeProblems} plus
+     * what this directory's config.json cannot follow (a per-layer list when layers are added).
+     */
+    public List<String> writeProblemsFor(TransformerConfig grown) {
+        return HfDirectoryFormat.writeProblems(grown, extras);
+    }
+
+    /**
      * True when the family stores every tensor as grow4j holds it (no fused or [in, out] tensors) and Q and K rows
      * in the config's own RoPE layout, so tensors can be written byte for byte. A model read from a directory of
      * such a family always is; one converted from llama2.c may need {@link RopePermutation}.

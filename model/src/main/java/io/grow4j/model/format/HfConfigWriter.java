@@ -8,6 +8,7 @@ import io.grow4j.model.DType;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.Set;
  * reads back the same without the change: a default the codec spells out (head_dim, max_position_embeddings) or a
  * number it spells differently (10000 as 10000.0) is no change. So the written config.json differs from the source's
  * only in the keys the model's change (growth, dtype) decides, and keys a codec does not know survive as they were.
- * Per-layer lists ({@code layer_types}) follow the layer count when all layers share one value.
+ * Per-layer lists ({@code layer_types}) follow the layer count when all layers share one value; otherwise
+ * {@link #problems} refuses the write before any work.
  */
 final class HfConfigWriter {
     private static final Map<DType, String> TORCH_DTYPES = new EnumMap<>(Map.of(
@@ -60,7 +62,7 @@ final class HfConfigWriter {
         if (source.isEmpty()) {
             return json;
         }
-        resizeLayerLists(family, source.get(), json, config.layers());
+        resizeLayerLists(source.get(), json, config.layers());
         return keepSourceValues(family, source.get(), json);
     }
 
@@ -115,23 +117,45 @@ final class HfConfigWriter {
     }
 
     /**
-     * A per-layer list of the source follows the new layer count when every layer has the same value; with
-     * different values nothing says which the new layers take, so the write is refused.
-     *
-     * @throws IllegalArgumentException the list holds different values and the layer count changed
+     * Why the source's config.json cannot follow a model of {@code config}: a per-layer list ({@code layer_types})
+     * whose layers differ, when the layer count changes, since nothing says which value new layers take. Empty when
+     * it can, or when nothing is carried.
      */
-    private static void resizeLayerLists(HfFamily family, ObjectNode source, ObjectNode json, int layers) {
+    static List<String> problems(TransformerConfig config, Optional<HfCarried> carried) {
+        HfFamily family = HfFamily.forArchitecture(config.architecture());
+        Optional<ObjectNode> source = carried.flatMap(c -> c.configFor(family));
+        List<String> problems = new ArrayList<>();
+        for (String key : LAYER_LISTS) {
+            JsonNode list = source.map(s -> s.get(key)).orElse(null);
+            if (list != null && list.isArray() && list.size() != config.layers() && distinct(list).size() > 1) {
+                problems.add("config.json " + key + " gives the " + list.size() + " source layers different values "
+                        + distinct(list) + "; nothing says which the " + config.layers() + " grown layers take"
+                        + " (edit " + key + " in the source so that all layers have one value, or grow no layers)");
+            }
+        }
+        return problems;
+    }
+
+    private static Set<JsonNode> distinct(JsonNode list) {
+        Set<JsonNode> values = new LinkedHashSet<>();
+        list.forEach(values::add);
+        return values;
+    }
+
+    /**
+     * A per-layer list of the source follows the new layer count when every layer has the same value ({@link
+     * #problems} refuses the others before anything is written).
+     */
+    private static void resizeLayerLists(ObjectNode source, ObjectNode json, int layers) {
         for (String key : LAYER_LISTS) {
             JsonNode list = source.get(key);
             if (list == null || !list.isArray() || list.size() == layers || list.isEmpty()) {
                 continue;
             }
-            Set<JsonNode> values = new LinkedHashSet<>();
-            list.forEach(values::add);
+            Set<JsonNode> values = distinct(list);
             if (values.size() != 1) {
-                throw new IllegalArgumentException("config.json " + key + " gives the " + list.size()
-                        + " source layers different values " + values + "; nothing says which the " + layers
-                        + " layers of the " + family.modelType() + " output take: write " + key + " by hand");
+                throw new IllegalArgumentException("config.json " + key + " holds different values per layer: "
+                        + values);
             }
             ArrayNode resized = json.putArray(key);
             for (int i = 0; i < layers; i++) {

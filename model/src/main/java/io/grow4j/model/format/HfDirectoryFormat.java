@@ -171,9 +171,23 @@ public final class HfDirectoryFormat implements ModelFormat {
         return problems;
     }
 
+    /** {@link #writeProblems(TransformerConfig)} plus what the source's carried config.json cannot follow. */
+    @Override
+    public List<String> writeProblems(Model source, TransformerConfig grown) {
+        return writeProblems(grown, source.extras());
+    }
+
+    static List<String> writeProblems(TransformerConfig config, Map<String, ?> extras) {
+        List<String> problems = new ArrayList<>(new HfDirectoryFormat().writeProblems(config));
+        if (problems.isEmpty()) {
+            problems.addAll(HfConfigWriter.problems(config, HfCarried.of(extras)));
+        }
+        return problems;
+    }
+
     @Override
     public void write(Model model, Path out) throws IOException {
-        List<String> problems = writeProblems(model.config());
+        List<String> problems = writeProblems(model.config(), model.extras());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot write " + out + " as a " + name() + ":\n  "
                     + String.join("\n  ", problems));

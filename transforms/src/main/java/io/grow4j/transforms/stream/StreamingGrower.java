@@ -47,7 +47,7 @@ public final class StreamingGrower {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
         if (problems.isEmpty()) {
             TransformerConfig grown = plan.apply(source.config());
-            for (String p : HfCheckpoint.writeProblems(grown)) {
+            for (String p : source.writeProblemsFor(grown)) {
                 problems.add("output directory: " + p);
             }
             if (!HfCheckpoint.storesAsIs(grown)) {

@@ -9,6 +9,7 @@ import io.grow4j.model.RandomModels;
 import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
+import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.TestConfigs;
 import io.grow4j.transforms.steps.HiddenExpansion;
 import io.grow4j.transforms.steps.LayerAddition;
@@ -33,6 +34,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -158,6 +160,27 @@ class GrownDirectoryFidelityTest {
         Model read = FORMAT.read(source);
         FORMAT.write(read, out);
         assertEquals(readJson(source.resolve("config.json")), readJson(out.resolve("config.json")));
+    }
+
+    /** Layers of different attention types: nothing says which a new layer gets, so both paths refuse first. */
+    @Test
+    void perLayerListsWithDifferentValuesRefuseAddingLayers() throws IOException {
+        Path config = source.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"full_attention\", \"full_attention\"",
+                "\"full_attention\", \"sliding_attention\""));
+        String expected = "config.json layer_types gives the 2 source layers different values";
+        PlanException e = assertThrows(PlanException.class, () -> new StreamingGrower(new CpuPadKernel(),
+                StreamOptions.DEFAULTS).grow(source, plan, tmp.resolve("streamed"), StreamProgress.NONE));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("streamed")));
+        Model read = FORMAT.read(source);
+        assertTrue(FORMAT.writeProblems(read, plan.apply(read.config())).stream().anyMatch(p -> p.contains(expected)));
+
+        GrowthPlan sameLayers = new GrowthPlan(1, List.of(new MlpExpansion(40)));
+        Path out = tmp.resolve("mlp");
+        new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS).grow(source, sameLayers, out,
+                StreamProgress.NONE);
+        assertEquals(readJson(config).get("layer_types"), readJson(out.resolve("config.json")).get("layer_types"));
     }
 
     private void assertKeptEverything(Path out, Set<String> changed) throws IOException {
