@@ -6,17 +6,24 @@ import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.TestConfigs;
+import io.grow4j.transforms.steps.GrowthStep;
+import io.grow4j.transforms.steps.HeadDimExpansion;
 import io.grow4j.transforms.steps.HiddenExpansion;
 import io.grow4j.transforms.steps.LayerAddition;
 import io.grow4j.transforms.steps.MlpExpansion;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,6 +167,44 @@ class GrownDirectoryFidelityTest {
         Model read = FORMAT.read(source);
         FORMAT.write(read, out);
         assertEquals(readJson(source.resolve("config.json")), readJson(out.resolve("config.json")));
+    }
+
+    static Stream<Arguments> families() {
+        return Stream.of(
+                Arguments.of("llama", TestConfigs.llama(RopeLayout.HALF_SPLIT, false),
+                        List.of(new MlpExpansion(64), new LayerAddition(1, List.of(0)))),
+                Arguments.of("mistral", TestConfigs.mistral(), List.of(new HiddenExpansion(24))),
+                Arguments.of("gpt2", TestConfigs.gpt2(false), List.of(new HiddenExpansion(15),
+                        new HeadDimExpansion(5), new LayerAddition(1, List.of()))),
+                Arguments.of("bert", TestConfigs.bert(true), List.of(new MlpExpansion(48))));
+    }
+
+    /** Keys no codec reads (hub configs hold many), null values among them, survive growth in every family. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void everyFamilyCarriesKeysItDoesNotReadAndFiles(String name, TransformerConfig config, List<GrowthStep> steps)
+            throws IOException {
+        Path in = tmp.resolve(name);
+        FORMAT.write(RandomModels.create(config, DType.F32, 3), in);
+        Path configFile = in.resolve("config.json");
+        Files.writeString(configFile, Files.readString(configFile).replaceFirst("\\{", "{\"summary_activation\": null,"
+                + " \"task_specific_params\": {\"text-generation\": {\"do_sample\": true}}, \"bos_token_id\": 7,"
+                + " \"initializer_range\": 0.02,"));
+        Files.writeString(in.resolve("tokenizer.json"), "{}");
+        Files.createDirectories(in.resolve("sub"));
+        Files.writeString(in.resolve("sub/vocab.txt"), "a\nb\n");
+        Path out = tmp.resolve(name + "-grown");
+        FORMAT.write(new Grower(new CpuPadKernel()).grow(FORMAT.read(in), new GrowthPlan(1, steps)), out);
+        JsonNode was = readJson(configFile);
+        JsonNode now = readJson(out.resolve("config.json"));
+        List<String> carried = List.of("summary_activation", "task_specific_params", "bos_token_id",
+                "initializer_range");
+        List<String> first = new ArrayList<>();
+        now.fieldNames().forEachRemaining(first::add);
+        assertEquals(carried, first.subList(0, carried.size()), "key order: " + now);
+        carried.forEach(key -> assertEquals(was.get(key), now.get(key), key));
+        assertEquals("{}", Files.readString(out.resolve("tokenizer.json")));
+        assertEquals("a\nb\n", Files.readString(out.resolve("sub/vocab.txt")));
     }
 
     /** Layers of different attention types: nothing says which a new layer gets, so both paths refuse first. */
