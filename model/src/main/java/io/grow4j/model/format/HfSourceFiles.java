@@ -1,14 +1,19 @@
 package io.grow4j.model.format;
 
 import java.io.IOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The files of a Hugging Face model directory that are no weights (tokenizer.json, tokenizer.model,
@@ -39,26 +44,45 @@ record HfSourceFiles(Path directory, List<String> files) {
         files = List.copyOf(files);
     }
 
-    /** Every non-weight regular file under {@code dir} except config.json. */
+    /**
+     * Every non-weight regular file under {@code dir} except config.json. Links are followed (a linked subdirectory's
+     * files are carried too); a link back to a directory already visited is not walked twice.
+     */
     static HfSourceFiles scan(Path dir) throws IOException {
         List<String> found = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                String relative = relative(dir, p);
-                if (!relative.isEmpty() && Files.isRegularFile(p) && carried(relative)) {
-                    found.add(relative);
-                }
-            }
-        }
+        Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                        return d.getParent() != null && d.getParent().equals(dir)
+                                && SKIPPED_DIRECTORIES.contains(d.getFileName().toString())
+                                ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        String relative = relative(dir, file);
+                        if (attrs.isRegularFile() && carried(relative)) {
+                            found.add(relative);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                        if (e instanceof FileSystemLoopException) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        throw e;
+                    }
+                });
         return new HfSourceFiles(dir, found);
     }
 
-    /** Whether a file at this relative path is carried: not config.json, not a weight, not in a skipped directory. */
+    /** Whether a file at this relative path is carried: not config.json, not a weight. */
     static boolean carried(String relative) {
         String name = relative.substring(relative.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
-        int slash = relative.indexOf('/');
-        boolean skippedDirectory = slash > 0 && SKIPPED_DIRECTORIES.contains(relative.substring(0, slash));
-        return !relative.equals(HfDirectoryFormat.CONFIG) && !skippedDirectory && !WEIGHTS.matcher(name).matches();
+        return !relative.equals(HfDirectoryFormat.CONFIG) && !WEIGHTS.matcher(name).matches();
     }
 
     private static String relative(Path dir, Path p) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -120,8 +121,14 @@ class GrownDirectoryFidelityTest {
         // A hub cache snapshot links its files to blobs: the output gets a copy, not the link.
         Path blob = Files.write(tmp.resolve("blob"), new byte[] {0, 1, 2, (byte) 255});
         Files.createSymbolicLink(source.resolve("tokenizer.model"), blob);
-        // Weights in another format describe the source model: not carried.
+        // A linked subdirectory's files are carried too.
+        Path shared = Files.createDirectories(tmp.resolve("shared-templates"));
+        Files.writeString(shared.resolve("tool_use.jinja"), "{{ tools }}");
+        Files.createSymbolicLink(source.resolve("templates"), shared);
+        // Weights in another format describe the source model, git's store holds the source's history: not carried.
         Files.write(source.resolve("pytorch_model.bin"), new byte[] {7});
+        Files.createDirectories(source.resolve(".git/objects"));
+        Files.writeString(source.resolve(".git/objects/ab"), "blob");
     }
 
     @Test
@@ -248,13 +255,15 @@ class GrownDirectoryFidelityTest {
 
         Map<String, String> expected = digests(source);
         expected.keySet().removeIf(f -> f.endsWith(".safetensors") || f.equals("config.json")
-                || f.equals("pytorch_model.bin"));
+                || f.equals("pytorch_model.bin") || f.startsWith(".git/"));
+        assertTrue(expected.containsKey("templates/tool_use.jinja"));
         Map<String, String> actual = digests(out);
         actual.keySet().removeIf(f -> f.endsWith(".safetensors") || f.endsWith(".index.json")
                 || f.equals("config.json"));
         assertEquals(expected, actual, "non-weight files of the output");
         assertFalse(Files.isSymbolicLink(out.resolve("tokenizer.model")), "copied, not linked");
         assertFalse(Files.exists(out.resolve("pytorch_model.bin")), "stale weights of another format carried");
+        assertFalse(Files.isSymbolicLink(out.resolve("templates")), "copied, not linked");
     }
 
     private static JsonNode readJson(Path file) throws IOException {
@@ -264,7 +273,7 @@ class GrownDirectoryFidelityTest {
     /** sha-256 of every file under {@code dir} by relative path (links followed). */
     private static Map<String, String> digests(Path dir) throws IOException {
         Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
+        try (Stream<Path> walk = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
                 if (Files.isRegularFile(p)) {
                     out.put(dir.relativize(p).toString().replace('\\', '/'), sha256(Files.readAllBytes(p)));
