@@ -107,14 +107,10 @@ public final class HfCheckpoint {
         return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
     }
 
-    /** Why a directory cannot hold a model of {@code config} exactly; empty when it can. */
-    public static List<String> writeProblems(TransformerConfig config) {
-        return new HfDirectoryFormat().writeProblems(config);
-    }
-
     /**
-     * Why a directory written from this checkpoint cannot hold a model of {@code grown}: {@link #writeProblems} plus
-     * what this directory's config.json cannot follow (a per-layer list when layers are added).
+     * Why a directory written from this checkpoint cannot hold a model of {@code grown} exactly: what the family's
+     * config.json cannot describe, and what this directory's config.json cannot follow (a per-layer list when layers
+     * are added). Empty when it can.
      */
     public List<String> writeProblemsFor(TransformerConfig grown) {
         return HfDirectoryFormat.writeProblems(grown, extras);

@@ -101,20 +101,13 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.POOLER, "pooler.dense.weight"),
             HfTensor.of(Role.POOLER_BIAS, "pooler.dense.bias"));
 
-    /**
-     * The RoPE frequencies transformers before 4.35 saved with Llama-style weights (one per layer, later one for
-     * the model): computed from rope_theta, no weight.
-     */
-    private static final List<String> ROTARY_BUFFERS =
-            List.of("model.layers.{i}.self_attn.rotary_emb.inv_freq", "model.rotary_emb.inv_freq");
-
     static final List<HfFamily> ALL = List.of(
             new HfFamily("llama", "LlamaForCausalLM", Architecture.LLAMA, LLAMA_TENSORS, LlamaConfigCodec.LLAMA,
-                    List.of(), ROTARY_BUFFERS),
+                    List.of(), List.of()),
             new HfFamily("mistral", "MistralForCausalLM", Architecture.MISTRAL, LLAMA_TENSORS,
-                    LlamaConfigCodec.MISTRAL, List.of(), ROTARY_BUFFERS),
+                    LlamaConfigCodec.MISTRAL, List.of(), List.of()),
             new HfFamily("qwen2", "Qwen2ForCausalLM", Architecture.QWEN2, LLAMA_TENSORS, LlamaConfigCodec.QWEN2,
-                    List.of(), ROTARY_BUFFERS),
+                    List.of(), List.of()),
             // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
             // buffers (BOOL, U8 or float, by transformers version) are no weights.
             new HfFamily("gpt2", "GPT2LMHeadModel", Architecture.GPT2, GPT2_TENSORS, new Gpt2ConfigCodec(),

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Valid safetensors files are not refused as corrupt (issue #8, fault 3): every dtype of the format parses, buffers
- * (GPT-2's BOOL or U8 causal mask, Llama's rotary inv_freq) are skipped in any dtype, a weight stored in a type that
+ * (GPT-2's BOOL or U8 causal mask) are skipped in any dtype, a weight stored in a type that
  * holds no floating-point numbers is refused by name, and a redundant output head beside tie_word_embeddings loads
  * when it equals the embedding.
  */
@@ -100,14 +100,15 @@ class SafetensorsDtypesTest {
         assertSameModel(model, format.read(out));
     }
 
+    /** BertModel saves its position_ids buffer as I64. */
     @Test
-    void rotaryFrequenciesAreSkippedOnBothReadPaths() throws IOException {
-        Model model = RandomModels.create(Fixtures.llama(false, RopeLayout.HALF_SPLIT), DType.F32, 2);
-        Path out = dir.resolve("llama");
+    void bertPositionIdsInI64AreSkipped() throws IOException {
+        Model model = RandomModels.create(FamilyFixtures.bert(true), DType.F32, 8);
+        Path out = dir.resolve("bert");
         format.write(model, out);
         List<Raw> tensors = stored(out);
-        tensors.add(new Raw("model.layers.0.self_attn.rotary_emb.inv_freq", "F32", new long[] {2}, new byte[8]));
-        tensors.add(new Raw("model.layers.1.self_attn.rotary_emb.inv_freq", "F32", new long[] {2}, new byte[8]));
+        int positions = model.config().maxSeqLen();
+        tensors.add(new Raw("embeddings.position_ids", "I64", new long[] {1, positions}, new byte[8 * positions]));
         writeRaw(out.resolve("model.safetensors"), tensors);
         assertSameModel(model, format.read(out));
         assertEquals(model.tensors().keySet(), HfCheckpoint.open(out).tensors().keySet());
