@@ -4,16 +4,18 @@ import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
-import io.grow4j.model.TensorKey;
 import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.EnumMap;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -153,9 +155,21 @@ final class GgufConfigCodec {
      * tensors.
      */
     static DType fileTypeDtype(Collection<SafetensorsEntry> tensors) {
+        return fileTypeDtype(tensors.stream().map(t -> new Stored(t.dtype(), t.shape())).toList());
+    }
+
+    /** {@link #fileTypeDtype(Collection)} of a model's tensors. */
+    static DType fileTypeDtype(Model model) {
+        return fileTypeDtype(model.tensors().values().stream().map(t -> new Stored(t.dtype(), t.shape())).toList());
+    }
+
+    private record Stored(DType dtype, long[] shape) {
+    }
+
+    private static DType fileTypeDtype(List<Stored> tensors) {
         boolean anyMatrix = tensors.stream().anyMatch(t -> t.shape().length >= 2);
         Map<DType, Long> elements = new EnumMap<>(DType.class);
-        for (SafetensorsEntry t : tensors) {
+        for (Stored t : tensors) {
             if (!anyMatrix || t.shape().length >= 2) {
                 elements.merge(t.dtype(), Tensor.elementCount(t.shape()), Long::sum);
             }

@@ -1,7 +1,6 @@
 package io.grow4j.model.format;
 
 import io.grow4j.model.Activation;
-import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
@@ -115,11 +114,10 @@ public final class GgufFormat implements ModelFormat {
         Model stored = RopePermutation.toLayout(model, family.ropeLayout());
         SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>(
                 GgufMetadata.of(model).map(GgufMetadata::entries).orElse(new LinkedHashMap<>()));
+        GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
+                metadata);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
         family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
-        DType fileType = GgufConfigCodec.fileTypeDtype(tensors.entrySet().stream()
-                .map(t -> new SafetensorsEntry(t.getKey(), t.getValue().dtype(), t.getValue().shape())).toList());
-        GgufConfigCodec.write(stored.config(), family, fileType, stored.parameterCount(), metadata);
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
     }
 }
