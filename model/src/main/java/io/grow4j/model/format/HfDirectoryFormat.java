@@ -171,7 +171,10 @@ public final class HfDirectoryFormat implements ModelFormat {
         return problems;
     }
 
-    /** {@link #writeProblems(TransformerConfig)} plus what the source's carried config.json cannot follow. */
+    /**
+     * {@link #writeProblems(TransformerConfig)} plus what the source's carried config.json cannot follow and the
+     * source files that cannot be carried.
+     */
     @Override
     public List<String> writeProblems(Model source, TransformerConfig grown) {
         return writeProblems(grown, source.extras());
@@ -182,6 +185,7 @@ public final class HfDirectoryFormat implements ModelFormat {
         if (problems.isEmpty()) {
             problems.addAll(HfConfigWriter.problems(config, HfCarried.of(extras)));
         }
+        HfCarried.of(extras).ifPresent(c -> problems.addAll(c.files().problems()));
         return problems;
     }
 

@@ -25,10 +25,12 @@ import java.util.regex.Pattern;
  * <p>Files are copied, never linked, so the output shares nothing with the source; a symbolic link in the source (a
  * hub cache snapshot links every file to a blob) is copied as the file it points to.
  *
- * @param directory the source directory
- * @param files     paths relative to {@code directory}, '/'-separated, in walk order
+ * @param directory  the source directory
+ * @param files      paths relative to {@code directory}, '/'-separated, in walk order
+ * @param unreadable files and directories that cannot be read (relative paths): a read of the model works, a write
+ *                   refuses before any work
  */
-record HfSourceFiles(Path directory, List<String> files) {
+record HfSourceFiles(Path directory, List<String> files, List<String> unreadable) {
     /**
      * Weights in any format transformers, llama.cpp or ONNX write (and version-control or download caches, which
      * describe the source's weights): safetensors files and their index, PyTorch, TensorFlow, Flax, GGUF, ONNX.
@@ -42,6 +44,7 @@ record HfSourceFiles(Path directory, List<String> files) {
 
     HfSourceFiles {
         files = List.copyOf(files);
+        unreadable = List.copyOf(unreadable);
     }
 
     /**
@@ -50,6 +53,7 @@ record HfSourceFiles(Path directory, List<String> files) {
      */
     static HfSourceFiles scan(Path dir) throws IOException {
         List<String> found = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
         Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
                 new SimpleFileVisitor<>() {
                     @Override
@@ -63,20 +67,22 @@ record HfSourceFiles(Path directory, List<String> files) {
                     public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                         String relative = relative(dir, file);
                         if (attrs.isRegularFile() && carried(relative)) {
-                            found.add(relative);
+                            (Files.isReadable(file) ? found : unreadable).add(relative);
+                        } else if (attrs.isSymbolicLink()) {
+                            unreadable.add(relative); // a link whose target is gone
                         }
                         return FileVisitResult.CONTINUE;
                     }
 
                     @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                        if (e instanceof FileSystemLoopException) {
-                            return FileVisitResult.CONTINUE;
+                    public FileVisitResult visitFileFailed(Path file, IOException e) {
+                        if (!(e instanceof FileSystemLoopException)) {
+                            unreadable.add(relative(dir, file));
                         }
-                        throw e;
+                        return FileVisitResult.CONTINUE;
                     }
                 });
-        return new HfSourceFiles(dir, found);
+        return new HfSourceFiles(dir, found, unreadable);
     }
 
     /** Whether a file at this relative path is carried: not config.json, not a weight. */
@@ -87,6 +93,12 @@ record HfSourceFiles(Path directory, List<String> files) {
 
     private static String relative(Path dir, Path p) {
         return dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+    }
+
+    /** Why a directory written from the source would lose files: one line per file that cannot be read. */
+    List<String> problems() {
+        return unreadable.stream().map(f -> "source file " + directory.resolve(f) + " cannot be read, so it cannot be"
+                + " carried to the output (make it readable, or move it out of the model directory)").toList();
     }
 
     /** Bytes the copies take. */

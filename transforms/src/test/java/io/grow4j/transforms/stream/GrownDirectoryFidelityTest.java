@@ -235,6 +235,19 @@ class GrownDirectoryFidelityTest {
         assertEquals(readJson(config).get("layer_types"), readJson(out.resolve("config.json")).get("layer_types"));
     }
 
+    /** A file that cannot be read cannot be carried: the model still reads, a write refuses before any work. */
+    @Test
+    void anUnreadableSourceFileIsReportedBeforeGrowing() throws IOException {
+        Files.createSymbolicLink(source.resolve("added_tokens.json"), tmp.resolve("deleted-blob"));
+        Model read = FORMAT.read(source);
+        String expected = "source file " + source.resolve("added_tokens.json") + " cannot be read";
+        assertTrue(FORMAT.writeProblems(read, plan.apply(read.config())).stream().anyMatch(p -> p.startsWith(expected)));
+        PlanException e = assertThrows(PlanException.class, () -> new StreamingGrower(new CpuPadKernel(),
+                StreamOptions.DEFAULTS).grow(source, plan, tmp.resolve("streamed"), StreamProgress.NONE));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("streamed")));
+    }
+
     private void assertKeptEverything(Path out, Set<String> changed) throws IOException {
         JsonNode was = readJson(source.resolve("config.json"));
         JsonNode now = readJson(out.resolve("config.json"));
