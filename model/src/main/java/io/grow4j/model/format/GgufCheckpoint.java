@@ -169,17 +169,15 @@ public final class GgufCheckpoint {
 
     /**
      * The metadata {@link GgufFormat#write} would write for a model grown from this file: every key of the source,
-     * with those the config determines set from {@code grown}, file type from the tensors' common dtype and the
-     * parameter count from their sizes.
+     * with those the config determines set from {@code grown}, file type from the tensors' dtypes (that of the
+     * matrices, as {@link GgufFormat#write} decides it) and the parameter count from their sizes.
      *
-     * @param dtypes the dtype of every output tensor
-     * @param parameters the number of elements of all output tensors
+     * @param tensors every output tensor's name, dtype and shape
      */
-    public SequencedMap<String, GgufValue> metadataFor(TransformerConfig grown, Collection<DType> dtypes,
-            long parameters) {
+    public SequencedMap<String, GgufValue> metadataFor(TransformerConfig grown, Collection<SafetensorsEntry> tensors) {
         SequencedMap<String, GgufValue> out = new LinkedHashMap<>(metadata);
-        List<DType> distinct = dtypes.stream().distinct().toList();
-        GgufConfigCodec.write(grown, family, distinct.size() == 1 ? distinct.getFirst() : null, parameters, out);
+        long parameters = tensors.stream().mapToLong(t -> Tensor.elementCount(t.shape())).sum();
+        GgufConfigCodec.write(grown, family, GgufConfigCodec.fileTypeDtype(tensors), parameters, out);
         return out;
     }
 }

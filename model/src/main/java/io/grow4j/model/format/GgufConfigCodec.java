@@ -4,12 +4,17 @@ import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 
@@ -41,7 +46,10 @@ final class GgufConfigCodec {
     static final String FILE_TYPE = "general.file_type";
     static final String PARAMETER_COUNT = "general.parameter_count";
     private static final double DEFAULT_ROPE_BASE = 10000.0;
-    /** llama.cpp's llama_ftype for files whose weights are all of one float type. */
+    /**
+     * llama.cpp's llama_ftype by the type of the weight matrices: ALL_F32 (0), MOSTLY_F16 (1) and MOSTLY_BF16 (32),
+     * where "mostly" allows 1-D tensors (norms, biases) in F32.
+     */
     private static final Map<DType, Integer> FILE_TYPES = Map.of(DType.F32, 0, DType.F16, 1, DType.BF16, 32);
 
     private GgufConfigCodec() {
@@ -140,6 +148,36 @@ final class GgufConfigCodec {
      * appended otherwise; general.architecture goes first, as the spec asks. Keys that describe the tensors
      * (file type, parameter count) are updated too; everything else is left as it was.
      */
+    /**
+     * The dtype general.file_type names for these tensors: that of the matrices (tensors of two or more dimensions;
+     * norms and biases do not count, as in llama.cpp's MOSTLY_ types), the one holding most of their elements when
+     * they are mixed (F32 rescaled matrices beside F16 ones); all tensors decide when none is a matrix. Null for no
+     * tensors.
+     */
+    static DType fileTypeDtype(Collection<SafetensorsEntry> tensors) {
+        return fileTypeDtype(tensors.stream().map(t -> new Stored(t.dtype(), t.shape())).toList());
+    }
+
+    /** {@link #fileTypeDtype(Collection)} of a model's tensors. */
+    static DType fileTypeDtype(Model model) {
+        return fileTypeDtype(model.tensors().values().stream().map(t -> new Stored(t.dtype(), t.shape())).toList());
+    }
+
+    private record Stored(DType dtype, long[] shape) {
+    }
+
+    private static DType fileTypeDtype(List<Stored> tensors) {
+        boolean anyMatrix = tensors.stream().anyMatch(t -> t.shape().length >= 2);
+        Map<DType, Long> elements = new EnumMap<>(DType.class);
+        for (Stored t : tensors) {
+            if (!anyMatrix || t.shape().length >= 2) {
+                elements.merge(t.dtype(), Tensor.elementCount(t.shape()), Long::sum);
+            }
+        }
+        return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+    }
+
+    /** @param dtype the dtype general.file_type names ({@link #fileTypeDtype}); null or F64 leave the key out */
     static void write(TransformerConfig c, GgufFamily family, DType dtype, long parameters,
             SequencedMap<String, GgufValue> m) {
         String p = family.name() + ".";

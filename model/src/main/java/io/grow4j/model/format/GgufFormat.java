@@ -114,7 +114,8 @@ public final class GgufFormat implements ModelFormat {
         Model stored = RopePermutation.toLayout(model, family.ropeLayout());
         SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>(
                 GgufMetadata.of(model).map(GgufMetadata::entries).orElse(new LinkedHashMap<>()));
-        GgufConfigCodec.write(stored.config(), family, stored.dtype(), stored.parameterCount(), metadata);
+        GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
+                metadata);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
         family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));

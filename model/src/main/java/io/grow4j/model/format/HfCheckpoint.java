@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -23,11 +24,14 @@ public final class HfCheckpoint {
     private final Path directory;
     private final TransformerConfig config;
     private final SequencedMap<TensorKey, TensorLocation> tensors;
+    private final Map<String, Object> extras;
 
-    private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors) {
+    private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors,
+            Map<String, Object> extras) {
         this.directory = directory;
         this.config = config;
         this.tensors = Collections.unmodifiableSequencedMap(tensors);
+        this.extras = extras;
     }
 
     /**
@@ -59,12 +63,12 @@ public final class HfCheckpoint {
             config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             HfDirectoryFormat.locateTensors(dir, found.family(), config, weights).forEach((stored, name) -> {
                 SafetensorsCheckpoint.Located l = weights.tensors().get(name);
-                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().dtype(), l.entry().shape());
+                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().modelDType(), l.entry().shape());
                 TensorKey key = stored.key();
                 locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
             });
         }
-        return new HfCheckpoint(dir, config, locations);
+        return new HfCheckpoint(dir, config, locations, found.carried().asExtras());
     }
 
     public Path directory() {
@@ -80,6 +84,19 @@ public final class HfCheckpoint {
         return tensors;
     }
 
+    /**
+     * What a directory written from this one carries (its config.json keys and non-weight files), as
+     * {@link io.grow4j.model.Model#extras()} of a model read from it would hold it; pass it to {@link #writeCarried}.
+     */
+    public Map<String, Object> extras() {
+        return extras;
+    }
+
+    /** Bytes of the non-weight files a directory written from this one copies. */
+    public long carriedBytes() throws IOException {
+        return HfCarried.of(extras).orElseThrow().files().bytes();
+    }
+
     /** Bytes of tensor data in all shards (headers excluded). */
     public long dataBytes() {
         return tensors.values().stream().mapToLong(TensorLocation::byteSize).sum();
@@ -90,9 +107,13 @@ public final class HfCheckpoint {
         return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
     }
 
-    /** Why a directory cannot hold a model of {@code config} exactly; empty when it can. */
-    public static List<String> writeProblems(TransformerConfig config) {
-        return new HfDirectoryFormat().writeProblems(config);
+    /**
+     * Why a directory written from this checkpoint cannot hold a model of {@code grown} exactly: what the family's
+     * config.json cannot describe, and what this directory's config.json cannot follow (a per-layer list when layers
+     * are added). Empty when it can.
+     */
+    public List<String> writeProblemsFor(TransformerConfig grown) {
+        return HfDirectoryFormat.writeProblems(grown, extras);
     }
 
     /**
@@ -113,12 +134,14 @@ public final class HfCheckpoint {
     }
 
     /**
-     * Writes config.json for {@code config} into {@code dir}. torch_dtype is the tensors' common dtype, or for mixed
-     * dtypes one that holds them all, as {@link HfDirectoryFormat#write} decides it.
+     * Writes everything of a directory but the weights into {@code dir}, exactly as {@link HfDirectoryFormat#write}
+     * does: config.json for {@code config} carrying the source's keys, and copies of the source's non-weight files.
+     * torch_dtype is the tensors' common dtype, or for mixed dtypes one that holds them all.
+     *
+     * @param extras {@link #extras()} of the source checkpoint (or a model's extras); empty for a fresh config
      */
-    public static void writeConfig(Path dir, TransformerConfig config, Collection<DType> tensorDtypes)
-            throws IOException {
-        HfDirectoryFormat.writeConfig(dir.resolve(HfDirectoryFormat.CONFIG),
-                HfFamily.forArchitecture(config.architecture()), config, HfDirectoryFormat.torchDtype(tensorDtypes));
+    public static void writeCarried(Path dir, TransformerConfig config, Collection<DType> tensorDtypes,
+            Map<String, ?> extras) throws IOException {
+        HfDirectoryFormat.writeCarried(dir, config, tensorDtypes, extras);
     }
 }

@@ -11,19 +11,15 @@ interface HfConfigCodec {
     /** Reads the family's fields; {@code model_type}, {@code architectures} and the dtype are handled by the caller. */
     TransformerConfig read(ConfigFields fields) throws CheckpointException;
 
-    /** Adds the family's fields to {@code json}. Only called for configs without {@link #problems}. */
+    /**
+     * Sets the family's fields in {@code json}, which may already hold the source's config.json (keys the codec does
+     * not know are carried as they are, see {@link HfConfigWriter}). Only called for configs without
+     * {@link #problems}.
+     */
     void write(TransformerConfig config, ObjectNode json);
 
     /** Why this family's config.json cannot describe {@code config} exactly; empty when it can. */
     List<String> problems(TransformerConfig config);
-
-    /**
-     * Fields of the family's config.json that grow4j does not interpret but carries from a read to a write of the
-     * same family unchanged (growth does not affect them).
-     */
-    default List<String> carriedFields() {
-        return List.of();
-    }
 
     /** The RoPE layout Q and K rows are stored in when the family fixes it (empty: config.json says). */
     Optional<RopeLayout> storedRopeLayout();

@@ -1,7 +1,6 @@
 package io.grow4j.model.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
@@ -17,11 +16,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SequencedMap;
 import java.util.Set;
 import java.util.TreeMap;
@@ -31,13 +30,12 @@ import java.util.TreeMap;
  * (model_type) decides field and tensor names and how tensors are stored (GPT-2's fused, [in, out] Conv1D weights);
  * see {@link HfFamily}. Llama, Mistral and Qwen2 store Q and K rows half-split, so reading yields a
  * {@link io.grow4j.model.RopeLayout#HALF_SPLIT} config and writing an interleaved model permutes those rows. Tensors
- * keep their dtype both ways; fields a family carries without interpreting them (Mistral's sliding_window) survive a
- * read, growth and a write of the same family.
+ * keep their dtype both ways. Everything else survives a read, growth and a write: every config.json key (null values
+ * included, in order, changed only where the model changed, see {@link HfConfigWriter}) for the same family, and
+ * every non-weight file ({@link HfSourceFiles}: tokenizer, generation_config.json, chat templates...).
  */
 public final class HfDirectoryFormat implements ModelFormat {
     static final String CONFIG = "config.json";
-    private static final Map<DType, String> TORCH_DTYPES = new EnumMap<>(Map.of(
-            DType.F64, "float64", DType.F32, "float32", DType.F16, "float16", DType.BF16, "bfloat16"));
     /** Fields every family's config.json may carry that say nothing about the function. */
     private static final List<String> COMMON_FIELDS =
             List.of("model_type", "architectures", "torch_dtype", "dtype", "transformers_version");
@@ -60,8 +58,8 @@ public final class HfDirectoryFormat implements ModelFormat {
         }
     }
 
-    /** A directory's family and config, read from its config.json, with the fields it carries uninterpreted. */
-    record DirectoryConfig(HfFamily family, TransformerConfig config, HfCarriedFields carried) {
+    /** A directory's family and config, read from its config.json, with what a directory written from it carries. */
+    record DirectoryConfig(HfFamily family, TransformerConfig config, HfCarried carried) {
     }
 
     static DirectoryConfig readDirectoryConfig(Path dir) throws IOException {
@@ -75,21 +73,26 @@ public final class HfDirectoryFormat implements ModelFormat {
         if (!Files.isRegularFile(configFile)) {
             throw new CheckpointException(dir, "no " + CONFIG + ": not a Hugging Face model directory");
         }
-        JsonNode root = readConfig(configFile);
+        ObjectNode root = readConfig(configFile);
         HfFamily family = family(configFile, root);
-        ConfigFields fields = new ConfigFields(configFile, root);
-        COMMON_FIELDS.forEach(fields::node);
-        HfCarriedFields carried = HfCarriedFields.read(family, fields);
-        return new DirectoryConfig(family, family.codec().read(fields), carried);
+        TransformerConfig config = parseConfig(family, configFile, root);
+        return new DirectoryConfig(family, config, HfCarried.read(family, root, HfSourceFiles.scan(dir)));
     }
 
-    private static JsonNode readConfig(Path configFile) throws CheckpointException {
+    /** The config a family's config.json object means. */
+    static TransformerConfig parseConfig(HfFamily family, Path configFile, JsonNode root) throws CheckpointException {
+        ConfigFields fields = new ConfigFields(configFile, root);
+        COMMON_FIELDS.forEach(fields::node);
+        return family.codec().read(fields);
+    }
+
+    private static ObjectNode readConfig(Path configFile) throws CheckpointException {
         try {
             JsonNode root = SafetensorsFile.JSON.readTree(configFile.toFile());
             if (root == null || !root.isObject()) {
                 throw new CheckpointException(configFile, "expected a JSON object");
             }
-            return root;
+            return (ObjectNode) root;
         } catch (CheckpointException e) {
             throw e;
         } catch (IOException e) {
@@ -110,7 +113,8 @@ public final class HfDirectoryFormat implements ModelFormat {
     /**
      * The file name of every stored tensor the config implies (the family's name, or with one of its prefixes), after
      * checking them all: missing, unexpected and misshapen tensors are reported together, with names and shapes.
-     * Buffers the family may hold besides weights are skipped.
+     * Buffers the family may hold besides weights are skipped, in any dtype; a weight in a dtype that holds no
+     * floating-point numbers is refused by name, and a tied output head stored anyway must equal the embedding.
      */
     static SequencedMap<StoredTensor, String> locateTensors(Path dir, HfFamily family, TransformerConfig config,
             SafetensorsCheckpoint weights) throws CheckpointException {
@@ -130,9 +134,14 @@ public final class HfDirectoryFormat implements ModelFormat {
                         + Tensor.shapeString(stored.shape()) + ", got " + Tensor.shapeString(found.entry().shape())
                         + (stored.spec().plain() ? "" : " (" + describe(stored) + ")"));
             }
+            if (found.entry().dtype().modelDType().isEmpty()) {
+                problems.add(file + " in " + found.file().path().getFileName() + ": dtype " + found.entry().dtype()
+                        + " cannot hold a weight (grow4j reads weights in F64, F32, F16 or BF16)");
+            }
             files.put(stored, file);
         }
         Set<String> used = new HashSet<>(files.values());
+        TiedHead.redundantCopy(family, config, weights, problems).ifPresent(used::add);
         weights.tensors().forEach((name, found) -> {
             if (!used.contains(name) && !family.isBuffer(name)) {
                 problems.add("unexpected " + name + " " + Tensor.shapeString(found.entry().shape()) + " in "
@@ -162,9 +171,27 @@ public final class HfDirectoryFormat implements ModelFormat {
         return problems;
     }
 
+    /**
+     * {@link #writeProblems(TransformerConfig)} plus what the source's carried config.json cannot follow and the
+     * source files that cannot be carried.
+     */
+    @Override
+    public List<String> writeProblems(Model source, TransformerConfig grown) {
+        return writeProblems(grown, source.extras());
+    }
+
+    static List<String> writeProblems(TransformerConfig config, Map<String, ?> extras) {
+        List<String> problems = new ArrayList<>(new HfDirectoryFormat().writeProblems(config));
+        if (problems.isEmpty()) {
+            problems.addAll(HfConfigWriter.problems(config, HfCarried.of(extras)));
+        }
+        HfCarried.of(extras).ifPresent(c -> problems.addAll(c.files().problems()));
+        return problems;
+    }
+
     @Override
     public void write(Model model, Path out) throws IOException {
-        List<String> problems = writeProblems(model.config());
+        List<String> problems = writeProblems(model.config(), model.extras());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot write " + out + " as a " + name() + ":\n  "
                     + String.join("\n  ", problems));
@@ -176,42 +203,35 @@ public final class HfDirectoryFormat implements ModelFormat {
                 .orElse(model);
         AtomicOutput.writeDirectory(out, dir -> {
             Files.createDirectory(dir);
-            writeConfig(dir.resolve(CONFIG), family, stored);
             SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
             family.storedTensors(stored.config()).forEach(t -> tensors.put(t.name(), HfStorage.join(t, stored)));
             SafetensorsWriter.write(dir.resolve(SafetensorsCheckpoint.SINGLE), tensors);
+            writeCarried(dir, stored.config(), stored.tensors().values().stream().map(Tensor::dtype).toList(),
+                    stored.extras());
         });
     }
 
-    private static void writeConfig(Path file, HfFamily family, Model model) throws IOException {
-        ObjectNode json = configJson(family, model.config(), torchDtype(model));
-        HfCarriedFields.write(model, family, json);
-        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
-    }
-
-    static void writeConfig(Path file, HfFamily family, TransformerConfig config, DType torchDtype)
+    /**
+     * Writes everything of a directory but the weights: config.json for {@code config} (carrying the source's keys
+     * when {@code extras} come from a directory of the same family, see {@link HfConfigWriter}) and copies of the
+     * source's non-weight files ({@link HfSourceFiles}). The one path both whole and streamed writes take.
+     *
+     * @param dtypes the dtype of every tensor written, for torch_dtype
+     */
+    static void writeCarried(Path dir, TransformerConfig config, Collection<DType> dtypes, Map<String, ?> extras)
             throws IOException {
-        SafetensorsFile.JSON.writer(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(file.toFile(), configJson(family, config, torchDtype));
-    }
-
-    private static ObjectNode configJson(HfFamily family, TransformerConfig config, DType torchDtype) {
-        ObjectNode json = SafetensorsFile.JSON.createObjectNode();
-        json.putArray("architectures").add(family.architectureClass());
-        json.put("model_type", family.modelType());
-        family.codec().write(config, json);
-        json.put("torch_dtype", TORCH_DTYPES.get(torchDtype));
-        return json;
+        Optional<HfCarried> carried = HfCarried.of(extras);
+        if (carried.isPresent()) {
+            carried.get().files().copyInto(dir);
+        }
+        HfConfigWriter.write(dir.resolve(CONFIG), HfFamily.forArchitecture(config.architecture()), config,
+                torchDtype(dtypes), carried);
     }
 
     /**
      * torch_dtype is one value: the common dtype, or for mixed tensors one that holds them all without rounding
      * (F16 and BF16 do not hold each other, F32 holds both).
      */
-    private static DType torchDtype(Model model) {
-        return torchDtype(model.tensors().values().stream().map(Tensor::dtype).toList());
-    }
-
     static DType torchDtype(Collection<DType> dtypes) {
         if (!dtypes.isEmpty() && dtypes.stream().distinct().count() == 1) {
             return dtypes.iterator().next();

@@ -125,14 +125,14 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     LlamaConfigCodec.MISTRAL, List.of(), List.of()),
             new HfFamily("qwen2", "Qwen2ForCausalLM", Architecture.QWEN2, LLAMA_TENSORS, LlamaConfigCodec.QWEN2,
                     List.of(), List.of()),
-            // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
-            // buffers and a tied lm_head copy are no weights.
             new HfFamily("qwen3", "Qwen3ForCausalLM", Architecture.QWEN3, QWEN3_TENSORS, LlamaConfigCodec.QWEN3,
                     List.of(), List.of()),
             new HfFamily("olmo2", "Olmo2ForCausalLM", Architecture.OLMO2, OLMO2_TENSORS, LlamaConfigCodec.OLMO2,
                     List.of(), List.of()),
+            // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the hub's gpt2) none. The causal mask
+            // buffers (BOOL, U8 or float, by transformers version) are no weights.
             new HfFamily("gpt2", "GPT2LMHeadModel", Architecture.GPT2, GPT2_TENSORS, new Gpt2ConfigCodec(),
-                    List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias", "lm_head.weight")),
+                    List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias")),
             new HfFamily("bert", "BertModel", Architecture.BERT, BERT_TENSORS, new BertConfigCodec(),
                     List.of("bert."), List.of("embeddings.position_ids")),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
@@ -207,6 +207,14 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             return Optional.of(name);
         }
         return prefixes.stream().map(p -> p + name).filter(available::contains).findFirst();
+    }
+
+    /**
+     * The file name of the tensor holding {@code role} (a global role such as the output head), or empty when the
+     * family has none.
+     */
+    Optional<String> globalName(Role role) {
+        return Optional.ofNullable(byRole().get(role)).map(t -> t.name(-1));
     }
 
     /** A buffer the family's checkpoints may hold besides weights (any prefix), never read. */

@@ -36,27 +36,27 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     /**
-     * One family's differences: architecture, biases, transformers' defaults for max_position_embeddings,
-     * rms_norm_eps and head_dim (0: hidden_size / num_attention_heads), and fields grow4j does not interpret but must
-     * not drop (Mistral's sliding_window: attention is only exact to transformers' up to the window, and growth does
-     * not touch it).
+     * One family's differences: architecture, biases, and transformers' defaults for max_position_embeddings,
+     * rms_norm_eps and head_dim (0: hidden_size / num_attention_heads). Fields grow4j does not interpret (Mistral's and
+     * Qwen2's sliding_window, Qwen2's max_window_layers) are carried from the source config.json by
+     * {@link HfConfigWriter}, as every key is.
      */
     record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps,
-            int defaultHeadDim, List<String> carried) {
+            int defaultHeadDim) {
     }
 
     static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
-            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, 0, List.of()));
+            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, 0));
     static final LlamaConfigCodec MISTRAL = new LlamaConfigCodec(
-            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, 0, List.of("sliding_window")));
+            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, 0));
     static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, 32768,
-            1e-6, 0, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+            1e-6, 0));
     /** Qwen3Config: head_dim defaults to 128 whatever the hidden size; one rms_norm_eps for every norm. */
     static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, 32768,
-            1e-6, 128, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
+            1e-6, 128));
     /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
     static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, 2048,
-            1e-5, 0, List.of()));
+            1e-5, 0));
 
     private final Dialect dialect;
 
@@ -178,11 +178,6 @@ final class LlamaConfigCodec implements HfConfigCodec {
             problems.add("Hugging Face " + family + " uses RoPE; this model has learned positions");
         }
         return problems;
-    }
-
-    @Override
-    public List<String> carriedFields() {
-        return dialect.carried();
     }
 
     @Override

@@ -33,7 +33,16 @@ final class SafetensorsFile {
             .build();
 
     /** A tensor's place in the file; begin and end are absolute file offsets. */
-    record Entry(String name, DType dtype, long[] shape, long begin, long end) {
+    record Entry(String name, SafetensorsDtype dtype, long[] shape, long begin, long end) {
+        /**
+         * The dtype a weight stored here is held in.
+         *
+         * @throws IllegalStateException the stored type cannot hold a weight (callers check first)
+         */
+        DType modelDType() {
+            return dtype.modelDType().orElseThrow(() -> new IllegalStateException(name + " is " + dtype
+                    + ", no floating-point type grow4j computes in"));
+        }
     }
 
     private final Path path;
@@ -106,10 +115,12 @@ final class SafetensorsFile {
         JsonNode offsets = node.path("data_offsets");
         long[] shape = longs(node.path("shape"));
         long[] range = longs(offsets);
-        DType dtype = dtype(node.path("dtype"));
+        SafetensorsDtype dtype = node.path("dtype").isTextual() ? SafetensorsDtype.byName(node.path("dtype").asText())
+                : null;
         int before = problems.size();
         if (dtype == null) {
-            problems.add(name + ": dtype " + node.path("dtype") + " is not one of F64, F32, F16, BF16");
+            problems.add(name + ": dtype " + node.path("dtype") + " is no safetensors dtype (one of "
+                    + SafetensorsDtype.names() + ")");
         }
         if (shape == null) {
             problems.add(name + ": shape " + node.path("shape") + " is not a list of non-negative integers");
@@ -132,20 +143,12 @@ final class SafetensorsFile {
         return new Entry(name, dtype, shape, dataStart + range[0], dataStart + range[1]);
     }
 
-    /** -1 when the shape is too large to address, which no range can match. */
-    private static long byteCount(long[] shape, DType dtype) {
+    /** -1 when the shape is too large to address or fills no whole bytes, which no range can match. */
+    private static long byteCount(long[] shape, SafetensorsDtype dtype) {
         try {
-            return Math.multiplyExact(Tensor.elementCount(shape), dtype.bytes());
+            return dtype.byteCount(Tensor.elementCount(shape));
         } catch (ArithmeticException e) {
             return -1;
-        }
-    }
-
-    private static DType dtype(JsonNode node) {
-        try {
-            return node.isTextual() ? DType.fromSafetensors(node.asText()) : null;
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 
@@ -174,8 +177,13 @@ final class SafetensorsFile {
         return entries;
     }
 
-    /** A copy of the entry's data in fresh memory, in the dtype it is stored in. */
+    /** A copy of the entry's data in fresh memory, in the dtype it is stored in (a floating-point one). */
     Tensor copy(Entry entry) {
-        return SegmentIo.copyTensor(file, entry.begin(), entry.dtype(), entry.shape());
+        return SegmentIo.copyTensor(file, entry.begin(), entry.modelDType(), entry.shape());
+    }
+
+    /** The entry's bytes as stored, valid while the file is mapped. */
+    MemorySegment bytes(Entry entry) {
+        return file.asSlice(entry.begin(), entry.end() - entry.begin());
     }
 }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -148,5 +151,29 @@ class GgufMetadataTest {
         Map<String, GgufValue> m = GgufMetadata.of(format.read(file)).orElseThrow().entries();
         expectedCarried().forEach((key, value) -> assertEquals(value, m.get(key), key));
         assertEquals(new GgufValue.Int(GgufType.UINT32, 1), m.get("general.file_type"), "MOSTLY_F16");
+    }
+    /**
+     * llama.cpp's MOSTLY_F16 means F16 matrices with F32 norms, what converters write; such a mixed file lost
+     * general.file_type. Mixed matrices name the type holding most of their elements.
+     */
+    @Test
+    void mixedFilesNameTheTypeOfTheirMatrices() throws IOException {
+        Model f16 = RandomModels.create(config, DType.F16, 15);
+        Map<TensorKey, Tensor> mixed = new LinkedHashMap<>(f16.tensors());
+        mixed.replaceAll((key, t) -> key.role().isNorm() ? t.convertTo(DType.F32) : t);
+        assertEquals(1, fileType(f16.derive(f16.config(), mixed), "norms.gguf"), "MOSTLY_F16");
+
+        Model bf16 = RandomModels.create(config, DType.BF16, 16);
+        Map<TensorKey, Tensor> rescaled = new LinkedHashMap<>(bf16.tensors());
+        rescaled.replaceAll((key, t) -> key.role() == Role.WO ? t.convertTo(DType.F32) : t);
+        assertEquals(32, fileType(bf16.derive(bf16.config(), rescaled), "rescaled.gguf"), "MOSTLY_BF16");
+        assertEquals(0, fileType(RandomModels.create(config, DType.F32, 17), "f32.gguf"), "ALL_F32");
+    }
+
+    private long fileType(Model model, String name) throws IOException {
+        Path file = dir.resolve(name);
+        format.write(model, file);
+        GgufValue value = GgufMetadata.of(format.read(file)).orElseThrow().entries().get("general.file_type");
+        return ((GgufValue.Int) value).value();
     }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -73,8 +74,11 @@ final class GrowthStream implements AutoCloseable {
         return entries;
     }
 
-    /** Writes the shards, config.json and (when sharded) the index into {@code dir}, which it creates. */
-    void writeTo(Path dir, ShardPlan plan, StreamProgress progress) throws IOException {
+    /**
+     * Writes the shards, config.json, the source's non-weight files ({@code extras}: the source checkpoint's) and
+     * (when sharded) the index into {@code dir}, which it creates.
+     */
+    void writeTo(Path dir, ShardPlan plan, Map<String, ?> extras, StreamProgress progress) throws IOException {
         Files.createDirectory(dir);
         List<SafetensorsEntry> all = plan.shards().stream().flatMap(s -> s.entries().stream()).toList();
         allocateBuffer(all);
@@ -89,7 +93,7 @@ final class GrowthStream implements AutoCloseable {
                 }
             }
         }
-        HfCheckpoint.writeConfig(dir, grownConfig(), all.stream().map(SafetensorsEntry::dtype).toList());
+        HfCheckpoint.writeCarried(dir, grownConfig(), all.stream().map(SafetensorsEntry::dtype).toList(), extras);
         if (plan.sharded()) {
             SafetensorsWriter.writeIndex(dir.resolve(SafetensorsWriter.INDEX), plan.weightMap(), plan.dataBytes());
         }

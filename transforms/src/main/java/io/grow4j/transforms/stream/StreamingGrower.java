@@ -2,7 +2,6 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.TransformerConfig;
-import io.grow4j.model.Tensor;
 import io.grow4j.model.format.AtomicOutput;
 import io.grow4j.model.format.GgufCheckpoint;
 import io.grow4j.model.format.GgufStreamWriter;
@@ -49,7 +48,7 @@ public final class StreamingGrower {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
         if (problems.isEmpty()) {
             TransformerConfig grown = plan.apply(source.config());
-            for (String p : HfCheckpoint.writeProblems(grown)) {
+            for (String p : source.writeProblemsFor(grown)) {
                 problems.add("output directory: " + p);
             }
             if (!HfCheckpoint.storesAsIs(grown)) {
@@ -76,9 +75,9 @@ public final class StreamingGrower {
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
-                disk.require(out, shards.fileBytes());
+                disk.require(out, shards.fileBytes() + checkpoint.carriedBytes());
                 progress.start(shards.dataBytes(), shards.tensorCount());
-                AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, progress));
+                AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, checkpoint.extras(), progress));
                 progress.finish();
                 return new StreamResult(stream.grownConfig(), shards.tensorCount(), shards.shards().size(),
                         shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(), stream.peakCacheBytes());
@@ -119,9 +118,7 @@ public final class StreamingGrower {
                     GgufCheckpoint.tensorNames(grown))) {
                 List<SafetensorsEntry> entries = stream.outputEntries();
                 long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
-                long parameters = entries.stream().mapToLong(e -> Tensor.elementCount(e.shape())).sum();
-                SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown,
-                        entries.stream().map(SafetensorsEntry::dtype).toList(), parameters);
+                SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown, entries);
                 long fileBytes = GgufStreamWriter.headerBytes(metadata, entries) + GgufStreamWriter.dataBytes(entries);
                 AtomicOutput.removeStale(out);
                 disk.require(out, fileBytes);

@@ -98,7 +98,7 @@ public final class SyntheticCheckpoints {
                     }
                 }
             }
-            HfCheckpoint.writeConfig(dir, config, List.of(dtype));
+            HfCheckpoint.writeCarried(dir, config, List.of(dtype), Map.of());
             if (plan.sharded()) {
                 SafetensorsWriter.writeIndex(dir.resolve(SafetensorsWriter.INDEX), plan.weightMap(), plan.dataBytes());
             }

@@ -34,7 +34,8 @@ final class Checkpoints {
                     }
                 }
             }
-            HfCheckpoint.writeConfig(dir, model.config(), entries.stream().map(SafetensorsEntry::dtype).toList());
+            HfCheckpoint.writeCarried(dir, model.config(), entries.stream().map(SafetensorsEntry::dtype).toList(),
+                    model.extras());
             if (plan.sharded()) {
                 SafetensorsWriter.writeIndex(dir.resolve(SafetensorsWriter.INDEX), plan.weightMap(), plan.dataBytes());
             }

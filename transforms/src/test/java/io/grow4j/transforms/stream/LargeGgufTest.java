@@ -106,8 +106,7 @@ class LargeGgufTest {
         List<SafetensorsEntry> entries = new ArrayList<>();
         GgufCheckpoint.tensorNames(CONFIG).forEach((name, key) -> entries.add(new SafetensorsEntry(name, DType.BF16,
                 key.role().shape(CONFIG))));
-        SequencedMap<String, GgufValue> metadata = GgufCheckpoint.open(tiny).metadataFor(CONFIG,
-                List.of(DType.BF16), CONFIG.parameterCount());
+        SequencedMap<String, GgufValue> metadata = GgufCheckpoint.open(tiny).metadataFor(CONFIG, entries);
         SplittableRandom random = new SplittableRandom(17);
         try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, entries)) {
             for (SafetensorsEntry e : entries) {
