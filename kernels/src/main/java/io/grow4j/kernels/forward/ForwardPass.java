@@ -5,6 +5,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
@@ -30,6 +31,7 @@ public final class ForwardPass {
     private final float[] finalNorm;         // (hidden)
     private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+    private final RopeFrequencies frequencies; // RoPE models only, else null
 
     /** Converts every weight of the model to float once; the backend stays owned by the caller. */
     public ForwardPass(Model model, KernelBackend backend) {
@@ -44,6 +46,7 @@ public final class ForwardPass {
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toFloatArray();
+        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
     }
 
     public TransformerConfig config() {
@@ -143,8 +146,8 @@ public final class ForwardPass {
             addBias(k, w.bk());
             addBias(v, w.bv());
             if (config.positions() instanceof Positions.Rope rope) {
-                backend.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
-                backend.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
+                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
             }
             cache.store(l, position, k, v);
             backend.attention(q, cache.keys(l), cache.values(l), att, position,

@@ -5,6 +5,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
@@ -29,6 +30,7 @@ public final class ReferenceForward {
     private final double[] finalNorm;         // (hidden)
     private final double[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+    private final RopeFrequencies frequencies; // RoPE models only, else null
 
     /** Reads every weight of the model once, as double. */
     public ReferenceForward(Model model) {
@@ -42,6 +44,7 @@ public final class ReferenceForward {
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toDoubleArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toDoubleArray();
+        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
     }
 
     public TransformerConfig config() {
@@ -129,8 +132,8 @@ public final class ReferenceForward {
             double[] k = ReferenceMath.matvec(w.wk(), n, w.bk(), a.kvHeads() * a.keySize(), hidden);
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
             if (config.positions() instanceof Positions.Rope rope) {
-                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
-                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
+                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
             }
             keys[l][position] = k;
             values[l][position] = v;
