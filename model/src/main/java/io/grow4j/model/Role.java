@@ -48,7 +48,9 @@ public enum Role {
      */
     /** BERT's pooler, tanh(W·h[0] + b) on the first position: reads hidden dims and writes pooled hidden dims. */
     POOLER(false, TransformerConfig::pooler, Dim.HIDDEN, Dim.HIDDEN),
-    POOLER_BIAS(false, TransformerConfig::pooler, Dim.HIDDEN);
+    POOLER_BIAS(false, TransformerConfig::pooler, Dim.HIDDEN),
+    /** Bias of a gated MLP's gate (Llama's mlp_bias puts biases on gate, up and down alike). */
+    B_GATE(true, c -> c.mlp().bias() && c.mlp().activation().gated(), Dim.MLP);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;

@@ -162,6 +162,7 @@ public final class ForwardPass {
                 backend.matvecs(xb, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
                         new int[] {mlpSize, mlpSize});
                 addBias(hb2, w.bUp());
+                addBias(hb, w.bGate());
             } else {
                 project(w.wUp(), w.bUp(), xb, hb2, mlpSize, hidden);
             }

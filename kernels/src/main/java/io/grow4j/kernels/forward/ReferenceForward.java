@@ -17,7 +17,7 @@ import java.util.List;
  * <pre>
  *   x = tok_emb[token] (+ pos_emb[position])
  *   per layer:  x += Wo · attention(rope(Wq·n(x) + bq), rope(Wk·n(x) + bk), Wv·n(x) + bv) + bo
- *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x)]) + bdown
+ *               x += Wdown · act(Wup·n(x) + bup [, Wgate·n(x) + bgate]) + bdown
  *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias)
  *   logits = head · n(x)
  * </pre>
@@ -147,7 +147,7 @@ public final class ReferenceForward {
             int size = config.mlp().size();
             double[] n = norm(x, w.mlpNorm(), w.mlpNormBias());
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
-            double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
+            double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, w.bGate(), size, hidden);
             for (int i = 0; i < size; i++) {
                 h[i] = switch (config.mlp().activation()) {
                     case SWIGLU -> ActivationMath.silu(gate[i]) * h[i];

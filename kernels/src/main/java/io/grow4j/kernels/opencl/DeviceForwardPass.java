@@ -106,6 +106,11 @@ public final class DeviceForwardPass implements AutoCloseable {
 
     private static TransformerConfig checked(TransformerConfig config) {
         ForwardSupport.check(config);
+        if (Role.B_GATE.presentIn(config)) {
+            // decode.cl's project_swiglu adds one bias, to the up projection only.
+            throw new IllegalArgumentException("the OpenCL decode pass has no gate bias (Llama's mlp_bias): run this"
+                    + " model on the CPU pass");
+        }
         return config;
     }
 
