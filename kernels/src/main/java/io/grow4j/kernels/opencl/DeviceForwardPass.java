@@ -106,11 +106,6 @@ public final class DeviceForwardPass implements AutoCloseable {
 
     private static TransformerConfig checked(TransformerConfig config) {
         ForwardSupport.check(config);
-        if (Role.B_GATE.presentIn(config)) {
-            // decode.cl's project_swiglu adds one bias, to the up projection only.
-            throw new IllegalArgumentException("the OpenCL decode pass has no gate bias (Llama's mlp_bias): run this"
-                    + " model on the CPU pass");
-        }
         return config;
     }
 
@@ -234,9 +229,10 @@ public final class DeviceForwardPass implements AutoCloseable {
             switch (config.mlp().activation()) {
                 case SWIGLU -> {
                     long[][] range = sizes.project(rows);
+                    cl_mem gateBias = weights.optional(Role.B_GATE, l, null);
                     step(name, "project_swiglu", range[0], range[1], b -> new Object[] {
-                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), b.xb, b.hb, rows,
-                            hidden, bias != null ? 1 : 0});
+                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), orNone(gateBias),
+                            b.xb, b.hb, rows, hidden, bias != null ? 1 : 0, gateBias != null ? 1 : 0});
                 }
                 case RELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 2, b -> b.xb, b -> b.hb);
                 case GELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 3, b -> b.xb, b -> b.hb);
