@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
@@ -80,6 +82,24 @@ class GgufRopeScalingTest {
         e = assertThrows(CheckpointException.class, () -> format.read(negative));
         assertTrue(e.getMessage().contains("rope_freqs.weight entry 1 is -2.0: divisors must be positive"),
                 e.getMessage());
+    }
+
+    /** llama3 (from config.json) is written as rope_freqs.weight, as llama.cpp's converter does: float32 divisors. */
+    @Test
+    void llama3IsWrittenAsRopeFreqs() throws IOException {
+        TransformerConfig llama3 = new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(),
+                config.layers(), 64, new AttentionConfig(4, 2, 8, 8, false), config.mlp(),
+                config.normEps(), new Positions.Rope(500000, RopeLayout.INTERLEAVED,
+                new RopeScaling.Llama3(8, 1, 4, 16)), false);
+        Path out = dir.resolve("llama3.gguf");
+        format.write(RandomModels.create(llama3, DType.F32, 2), out);
+        TransformerConfig read = format.read(out).config();
+        assertTrue(((Positions.Rope) read.positions()).scaling() instanceof RopeScaling.FrequencyDivisors);
+        double[] want = RopeFrequencies.of(llama3).inverseFrequencies(0);
+        double[] got = RopeFrequencies.of(read).inverseFrequencies(0);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 6e-8 * want[i], "pair " + i + " within float32 rounding of its divisor");
+        }
     }
 
     /** Scalings GGUF cannot hold are refused before anything is written. */
