@@ -117,11 +117,16 @@ public sealed interface RopeScaling {
 
     /**
      * Dynamic NTK: past max_position_embeddings the base becomes theta·(factor·L/max − (factor − 1))^(d/(d−2)) for a
-     * sequence of length L.
+     * sequence of length L. originalMaxPositions is an optional field transformers accepts but does not use (it
+     * takes max_position_embeddings); kept so a config reads back as it was.
      */
-    record Dynamic(double factor) implements RopeScaling {
+    record Dynamic(double factor, Integer originalMaxPositions) implements RopeScaling {
         public Dynamic {
             positive("dynamic", "factor", factor);
+        }
+
+        public Dynamic(double factor) {
+            this(factor, null);
         }
 
         @Override

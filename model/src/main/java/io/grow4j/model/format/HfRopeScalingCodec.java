@@ -40,7 +40,8 @@ final class HfRopeScalingCodec {
             RopeScaling scaling = switch (type) {
                 case "default" -> RopeScaling.NONE;
                 case "linear" -> new RopeScaling.Linear(s.number("factor", true));
-                case "dynamic" -> new RopeScaling.Dynamic(s.number("factor", true));
+                case "dynamic" -> new RopeScaling.Dynamic(s.number("factor", true),
+                        optionalInt(s, "original_max_position_embeddings"));
                 case "llama3" -> new RopeScaling.Llama3(s.number("factor", true), s.number("low_freq_factor", true),
                         s.number("high_freq_factor", true), s.integer("original_max_position_embeddings", 1));
                 case "yarn" -> yarn(s);
@@ -67,7 +68,8 @@ final class HfRopeScalingCodec {
 
     private static List<String> fieldsOf(String type) {
         return switch (type) {
-            case "linear", "dynamic" -> List.of("factor");
+            case "linear" -> List.of("factor");
+            case "dynamic" -> List.of("factor", "original_max_position_embeddings");
             case "llama3" -> List.of("factor", "low_freq_factor", "high_freq_factor",
                     "original_max_position_embeddings");
             case "yarn" -> List.of("factor", "original_max_position_embeddings", "beta_fast", "beta_slow",
@@ -129,7 +131,10 @@ final class HfRopeScalingCodec {
                 return null;
             }
             case RopeScaling.Linear l -> o.put("rope_type", "linear").put("factor", l.factor());
-            case RopeScaling.Dynamic d -> o.put("rope_type", "dynamic").put("factor", d.factor());
+            case RopeScaling.Dynamic d -> {
+                o.put("rope_type", "dynamic").put("factor", d.factor());
+                putIf(o, "original_max_position_embeddings", d.originalMaxPositions());
+            }
             case RopeScaling.Llama3 l -> o.put("rope_type", "llama3").put("factor", l.factor())
                     .put("low_freq_factor", l.lowFreqFactor()).put("high_freq_factor", l.highFreqFactor())
                     .put("original_max_position_embeddings", l.originalMaxPositions());

@@ -61,7 +61,7 @@ class HfRopeScalingTest {
 
     @Test
     void everyScalingTypeSurvivesWritingAndReading() throws IOException {
-        List<RopeScaling> scalings = List.of(new RopeScaling.Linear(2), new RopeScaling.Dynamic(4),
+        List<RopeScaling> scalings = List.of(new RopeScaling.Linear(2), new RopeScaling.Dynamic(4, 32),
                 new RopeScaling.Llama3(32, 1, 4, 8192),
                 new RopeScaling.Yarn(4, 32, 16.0, 2.0, null, 0.707, 0.707, false),
                 new RopeScaling.LongRope(List.of(1.0, 1.5, 2.0, 3.0), List.of(4.0, 5.0, 6.0, 7.0), 16, 4.0, 1.2));
@@ -136,6 +136,16 @@ class HfRopeScalingTest {
     private void assertMessage(Path out, String expected) {
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
         assertTrue(e.getMessage().contains(expected), expected + " in " + e.getMessage());
+    }
+
+    /** The paper's decoder has no scaling field: refused rather than dropped. */
+    @Test
+    void genericConfigRefusesScaling() {
+        TransformerConfig generic = new TransformerConfig(Architecture.GENERIC, 32, 16, 1, 16,
+                new AttentionConfig(4, 4, 4, 4, false), new MlpConfig(20, Activation.RELU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.INTERLEAVED, new RopeScaling.Linear(2)), false);
+        assertEquals(List.of("the grow4j-generic config has no RoPE scaling field; this model uses linear, factor 2.0"),
+                format.writeProblems(generic));
     }
 
     /** Buffers that agree are accepted (and noted as dropped); one that disagrees is named. */
