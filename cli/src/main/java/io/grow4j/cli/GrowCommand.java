@@ -150,6 +150,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         checkOutput(problems);
         PlanException.throwIfAny(problems);
+        source.notes().forEach(note -> spec.commandLine().getErr().println("note: " + model + ": " + note));
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
         if (force) {
             deleteRecursively(out);

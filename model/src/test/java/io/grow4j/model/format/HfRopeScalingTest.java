@@ -164,6 +164,7 @@ class HfRopeScalingTest {
         Model read = format.read(out);
         assertEquals(List.of("1 rotary_emb.inv_freq buffer agree with config.json's RoPE and will not be written"
                 + " (transformers recomputes them)"), format.readNotes(read));
+        assertEquals(format.readNotes(read), HfCheckpoint.open(out).notes(), "streamed growth says it too");
         Path again = dir.resolve("again");
         format.write(read, again);
         String header = Files.readString(again.resolve(SafetensorsCheckpoint.SINGLE), StandardCharsets.ISO_8859_1);
@@ -176,6 +177,7 @@ class HfRopeScalingTest {
         rewriteWeights(out, model, "model.rotary_emb.inv_freq", plain);
         assertMessage(out, "model.rotary_emb.inv_freq[0] = 1.0 disagrees with 0.576");
         assertMessage(out, "from rope_theta and the RoPE scaling in config.json");
+        assertThrows(CheckpointException.class, () -> HfCheckpoint.open(out));
     }
 
     private static void rewriteWeights(Path out, Model model, String bufferName, Tensor buffer) throws IOException {
