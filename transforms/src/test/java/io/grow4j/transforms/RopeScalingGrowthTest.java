@@ -99,6 +99,29 @@ class RopeScalingGrowthTest {
         assertTrue(d[0] <= 1e-5 * d[1], scaling + ": single precision changed by " + d[0] + " (largest " + d[1] + ")");
     }
 
+    /**
+     * Ratio 4: longrope's lists spread to every fourth pair, linear and llama3 kept, the untruncated yarn's range
+     * scaled exactly; head size 8 -> 32 exact. The truncated yarn's ceiling does not scale by 4: refused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exactScalings")
+    void headSizeTimesFourIsExactToo(RopeScaling scaling) {
+        TransformerConfig config = llama32(scaling);
+        GrowthPlan plan = new GrowthPlan(6, List.of(new HeadDimExpansion(32)));
+        List<String> problems = plan.problems(config);
+        if (scaling instanceof RopeScaling.Yarn y && y.truncates()) {
+            // ceil(0.71) = 1 at d = 8 but ceil(2.83) = 3, not 4, at d = 32: exact for x2, refused for x4.
+            assertEquals(1, problems.size(), problems.toString());
+            assertTrue(problems.getFirst().contains("becomes [0.0, 3.0] at head size 32"), problems.getFirst());
+            return;
+        }
+        assertEquals(List.of(), problems);
+        Model original = RandomModels.create(config, DType.F64, 15);
+        double diff = Logits.maxDiffDouble(original, GROWER.grow(original, plan),
+                Logits.randomTokens(config.vocabSize(), SEQUENCE, 4));
+        assertTrue(diff <= 1e-12, scaling + " x4 changed logits by " + diff);
+    }
+
     /** The scaling is applied at all: the same weights under plain RoPE give other logits past the original context. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("exactScalings")
