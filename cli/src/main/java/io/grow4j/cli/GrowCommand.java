@@ -157,6 +157,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
+        source.notes().forEach(note -> spec.commandLine().getErr().println("note: " + model + ": " + note));
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
         long start = System.nanoTime();
         StreamResult result;

@@ -67,7 +67,7 @@ final class InspectCommand implements Callable<Integer> {
     private static String positions(Positions p) {
         return switch (p) {
             case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
-                    .replace('_', '-') + " pairs";
+                    .replace('_', '-') + " pairs, scaling " + rope.scaling().describe();
             case Positions.Learned learned -> "learned";
         };
     }

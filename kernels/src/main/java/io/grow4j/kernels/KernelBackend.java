@@ -1,5 +1,6 @@
 package io.grow4j.kernels;
 
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 
 /**
@@ -40,10 +41,16 @@ public interface KernelBackend extends AutoCloseable {
     void rmsnorm(float[] out, float[] x, float[] gain, float eps, int n);
 
     /**
-     * Rotates every head of vec (heads × headSize) in place at the given position, frequency theta^(-2i/headSize)
-     * for pair i, the pair's dims placed by layout.
+     * Rotates every head of vec (heads × headSize) in place at the given position, pair i by position ×
+     * frequencies' inverse frequency i, the pair's dims placed by layout; the rotated pair is multiplied by the
+     * frequencies' attention factor (1 but for yarn and longrope), as transformers multiplies cos and sin.
      */
-    void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout);
+    void rope(float[] vec, int heads, int headSize, int position, RopeFrequencies frequencies, RopeLayout layout);
+
+    /** Plain RoPE: frequency theta^(-2i/headSize) for pair i. */
+    default void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+        rope(vec, heads, headSize, position, RopeFrequencies.plain(theta, headSize), layout);
+    }
 
     /**
      * Causal attention of one query position over cached keys and values of positions 0..position.

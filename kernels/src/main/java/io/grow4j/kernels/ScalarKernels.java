@@ -1,5 +1,6 @@
 package io.grow4j.kernels;
 
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 
 /**
@@ -47,13 +48,15 @@ public final class ScalarKernels implements KernelBackend {
     }
 
     @Override
-    public void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+    public void rope(float[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
+                     RopeLayout layout) {
+        double factor = frequencies.attentionFactor();
         for (int h = 0; h < heads; h++) {
             int base = h * headSize;
             for (int pair = 0; pair < headSize / 2; pair++) {
-                double angle = RopeMath.angle(position, pair, headSize, theta);
-                double cos = Math.cos(angle);
-                double sin = Math.sin(angle);
+                double angle = frequencies.angle(position, pair);
+                double cos = Math.cos(angle) * factor;
+                double sin = Math.sin(angle) * factor;
                 int i0 = base + layout.dimOf(pair, 0, headSize);
                 int i1 = base + layout.dimOf(pair, 1, headSize);
                 double x0 = vec[i0];

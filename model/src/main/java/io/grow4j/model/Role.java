@@ -57,7 +57,9 @@ public enum Role {
     K_HEAD_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD, Dim.HEAD_KEY),
     /** Whole-projection QK-norm gains (OLMo-2's q_norm/k_norm), one entry per query (key) projection row. */
     Q_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.Q_KEY),
-    K_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.KV_KEY);
+    K_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.KV_KEY),
+    /** Bias of a gated MLP's gate (Llama's mlp_bias puts biases on gate, up and down alike). */
+    B_GATE(true, c -> c.mlp().bias() && c.mlp().activation().gated(), Dim.MLP);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;

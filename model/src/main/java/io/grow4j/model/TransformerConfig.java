@@ -58,6 +58,9 @@ public record TransformerConfig(
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
+        if (positions instanceof Positions.Rope rope && !rope.scaling().problems(attention.keySize()).isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(attention.keySize())));
+        }
     }
 
     public TransformerConfig withHidden(int newHidden, double newEps) {
@@ -73,6 +76,11 @@ public record TransformerConfig(
     public TransformerConfig withAttention(AttentionConfig newAttention) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, newAttention, mlp, normEps,
                 positions, tiedEmbeddings, typeVocabSize, pooler);
+    }
+
+    public TransformerConfig withPositions(Positions newPositions) {
+        return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps,
+                newPositions, tiedEmbeddings, typeVocabSize, pooler);
     }
 
     public TransformerConfig withMlp(MlpConfig newMlp) {

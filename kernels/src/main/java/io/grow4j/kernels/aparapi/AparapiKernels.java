@@ -7,6 +7,7 @@ import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.device.FallbackPolicy;
 import io.grow4j.kernels.device.WorkGroupSizes;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 
 /**
@@ -122,12 +123,13 @@ public final class AparapiKernels implements KernelBackend {
     }
 
     @Override
-    public void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+    public void rope(float[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
+                     RopeLayout layout) {
         if (headSize % 2 != 0) {
             throw new IllegalArgumentException("rope needs an even head size, got " + headSize);
         }
         Checks.length("rope", "vec", vec, (long) heads * headSize);
-        float[][] table = io.grow4j.kernels.opencl.RopeTables.cosSin(headSize, position, theta);
+        float[][] table = io.grow4j.kernels.opencl.RopeTables.cosSin(frequencies, position);
         RopeKernel k = rope;
         k.v = vec;
         k.cosines = table[0];

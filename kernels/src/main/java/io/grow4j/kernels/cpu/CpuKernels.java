@@ -1,7 +1,8 @@
 package io.grow4j.kernels.cpu;
 
 import io.grow4j.kernels.KernelBackend;
-import io.grow4j.kernels.RopeMath;
+import io.grow4j.kernels.opencl.RopeTables;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 import jdk.incubator.vector.FloatVector;
 
@@ -115,15 +116,12 @@ public final class CpuKernels implements KernelBackend {
 
     /** The angles depend on the pair only, so cos and sin are computed once per call and reused by every head. */
     @Override
-    public void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+    public void rope(float[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
+                     RopeLayout layout) {
         int pairs = headSize / 2;
-        float[] cos = new float[pairs];
-        float[] sin = new float[pairs];
-        for (int pair = 0; pair < pairs; pair++) {
-            double angle = RopeMath.angle(position, pair, headSize, theta);
-            cos[pair] = (float) Math.cos(angle);
-            sin[pair] = (float) Math.sin(angle);
-        }
+        float[][] table = RopeTables.cosSin(frequencies, position);
+        float[] cos = table[0];
+        float[] sin = table[1];
         for (int h = 0; h < heads; h++) {
             int base = h * headSize;
             for (int pair = 0; pair < pairs; pair++) {

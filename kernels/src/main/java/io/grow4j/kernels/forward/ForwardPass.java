@@ -6,6 +6,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
@@ -34,6 +35,7 @@ public final class ForwardPass {
     private final float[] finalNorm;         // (hidden)
     private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+    private final RopeFrequencies frequencies; // RoPE models only, else null
 
     /** Converts every weight of the model to float once; the backend stays owned by the caller. */
     public ForwardPass(Model model, KernelBackend backend) {
@@ -48,6 +50,7 @@ public final class ForwardPass {
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toFloatArray();
+        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
     }
 
     public TransformerConfig config() {
@@ -152,8 +155,8 @@ public final class ForwardPass {
             qkNorm(q, a.queryHeads(), w.qNorm());
             qkNorm(k, a.kvHeads(), w.kNorm());
             if (config.positions() instanceof Positions.Rope rope) {
-                backend.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
-                backend.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
+                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
             }
             cache.store(l, position, k, v);
             backend.attention(q, cache.keys(l), cache.values(l), att, position,
@@ -168,6 +171,7 @@ public final class ForwardPass {
                 backend.matvecs(in, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
                         new int[] {mlpSize, mlpSize});
                 addBias(hb2, w.bUp());
+                addBias(hb, w.bGate());
             } else {
                 project(w.wUp(), w.bUp(), in, hb2, mlpSize, hidden);
             }

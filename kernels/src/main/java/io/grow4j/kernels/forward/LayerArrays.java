@@ -29,6 +29,7 @@ record LayerArrays<A>(
         A mlpNorm,            // (hidden)
         A mlpNormBias,        // (hidden), LayerNorm only, else null
         A wGate,              // (mlp, hidden), SwiGLU only, else null
+        A bGate,              // (mlp), gated MLP with biases (Llama mlp_bias) only, else null
         A wUp,                // (mlp, hidden)
         A bUp,                // (mlp) or null
         A wDown,              // (hidden, mlp)
@@ -60,7 +61,7 @@ record LayerArrays<A>(
                 get.apply(Role.WV), get.apply(Role.BV),
                 get.apply(Role.WO), get.apply(Role.BO),
                 get.apply(Role.MLP_NORM), get.apply(Role.MLP_NORM_BIAS),
-                get.apply(Role.W_GATE),
+                get.apply(Role.W_GATE), get.apply(Role.B_GATE),
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
                 get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
                 firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM));

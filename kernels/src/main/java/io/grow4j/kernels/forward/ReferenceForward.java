@@ -6,6 +6,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.List;
  *   per layer:  x += attn(x), then x += mlp(x), each branch f read from the family's row as
  *                 pre-norm: f(n(x))    post-branch: n(f(x))
  *               attn(y) = Wo · attention(rope(qk(Wq·y + bq)), rope(qk(Wk·y + bk)), Wv·y + bv) + bo
- *               mlp(y)  = Wdown · act(Wup·y + bup [, Wgate·y]) + bdown
+ *               mlp(y)  = Wdown · act(Wup·y + bup [, Wgate·y + bgate]) + bdown
  *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias; qk = the family's QK-norm:
  *                none, RMSNorm per head, or RMSNorm over the whole projection, with the same epsilon)
  *   logits = head · n(x)
@@ -33,6 +34,7 @@ public final class ReferenceForward {
     private final double[] finalNorm;         // (hidden)
     private final double[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+    private final RopeFrequencies frequencies; // RoPE models only, else null
 
     /** Reads every weight of the model once, as double. */
     public ReferenceForward(Model model) {
@@ -46,6 +48,7 @@ public final class ReferenceForward {
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toDoubleArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toDoubleArray();
+        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
     }
 
     public TransformerConfig config() {
@@ -161,8 +164,8 @@ public final class ReferenceForward {
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
             qkNorm(q, k, w);
             if (config.positions() instanceof Positions.Rope rope) {
-                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, rope.theta(), rope.layout());
-                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, rope.theta(), rope.layout());
+                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
+                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
             }
             keys[l][position] = k;
             values[l][position] = v;
@@ -177,7 +180,7 @@ public final class ReferenceForward {
             int size = config.mlp().size();
             double[] n = branchInput(x, w.mlpNorm(), w.mlpNormBias());
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
-            double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, null, size, hidden);
+            double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, w.bGate(), size, hidden);
             for (int i = 0; i < size; i++) {
                 h[i] = switch (config.mlp().activation()) {
                     case SWIGLU -> ActivationMath.silu(gate[i]) * h[i];

@@ -1,6 +1,6 @@
 package io.grow4j.kernels.forward;
 
-import io.grow4j.kernels.RopeMath;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 
 /**
@@ -70,10 +70,20 @@ final class ReferenceMath {
 
     /** Rotates pair i of every head by position · theta^(-2i/headSize), in place. */
     static void rope(double[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+        rope(vec, heads, headSize, position, RopeFrequencies.plain(theta, headSize), layout);
+    }
+
+    /**
+     * Rotates pair i of every head by position × the inverse frequency of pair i, in place, and multiplies it by the
+     * attention factor (transformers scales cos and sin by it).
+     */
+    static void rope(double[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
+                     RopeLayout layout) {
+        double factor = frequencies.attentionFactor();
         for (int pair = 0; pair < headSize / 2; pair++) {
-            double angle = RopeMath.angle(position, pair, headSize, theta);
-            double cos = Math.cos(angle);
-            double sin = Math.sin(angle);
+            double angle = frequencies.angle(position, pair);
+            double cos = Math.cos(angle) * factor;
+            double sin = Math.sin(angle) * factor;
             for (int h = 0; h < heads; h++) {
                 int i0 = h * headSize + layout.dimOf(pair, 0, headSize);
                 int i1 = h * headSize + layout.dimOf(pair, 1, headSize);

@@ -3,6 +3,7 @@ package io.grow4j.kernels.opencl;
 import io.grow4j.kernels.forward.DecodingSession;
 import io.grow4j.kernels.forward.Inputs;
 import io.grow4j.model.Positions;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -26,6 +27,8 @@ public final class DeviceDecodingSession implements DecodingSession, AutoCloseab
     private final List<ClKernel> kernels = new ArrayList<>();
     private final DecodeBuffers buffers;
     private final int[] stepData;
+    /** The rotary frequencies of a RoPE model (host-side tables per step), else null. */
+    private final RopeFrequencies frequencies;
     private int position;
     private boolean closed;
 
@@ -36,6 +39,7 @@ public final class DeviceDecodingSession implements DecodingSession, AutoCloseab
         this.bindings = bindings;
         this.buffers = new DecodeBuffers(device, config);
         this.stepData = new int[2 + config.attention().keySize()];
+        this.frequencies = config.positions() instanceof Positions.Rope ? RopeFrequencies.of(config) : null;
         try {
             for (DeviceForwardPass.Binding b : bindings) {
                 kernels.add(program.kernel(b.step().kernel()));
@@ -109,9 +113,9 @@ public final class DeviceDecodingSession implements DecodingSession, AutoCloseab
         }
         stepData[0] = token;
         stepData[1] = position;
-        if (config.positions() instanceof Positions.Rope rope) {
-            int pairs = config.attention().keySize() / 2;
-            float[][] table = RopeTables.cosSin(config.attention().keySize(), position, rope.theta());
+        if (frequencies != null) {
+            int pairs = frequencies.pairs();
+            float[][] table = RopeTables.cosSin(frequencies, position);
             for (int i = 0; i < pairs; i++) {
                 stepData[2 + i] = Float.floatToRawIntBits(table[0][i]);
                 stepData[2 + pairs + i] = Float.floatToRawIntBits(table[1][i]);

@@ -280,9 +280,10 @@ public final class DeviceForwardPass implements AutoCloseable {
             switch (config.mlp().activation()) {
                 case SWIGLU -> {
                     long[][] range = sizes.project(rows);
+                    cl_mem gateBias = weights.optional(Role.B_GATE, l, null);
                     step(name, "project_swiglu", range[0], range[1], b -> new Object[] {
-                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), branchIn.apply(b), b.hb, rows,
-                            hidden, bias != null ? 1 : 0});
+                            weights.get(Role.W_GATE, l), weights.get(Role.W_UP, l), orNone(bias), orNone(gateBias),
+                            branchIn.apply(b), b.hb, rows, hidden, bias != null ? 1 : 0, gateBias != null ? 1 : 0});
                 }
                 case RELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 2, branchIn, b -> b.hb);
                 case GELU -> project(name, weights.get(Role.W_UP, l), bias, rows, hidden, 3, branchIn, b -> b.hb);

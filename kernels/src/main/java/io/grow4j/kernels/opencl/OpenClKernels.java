@@ -6,6 +6,7 @@ import io.grow4j.kernels.device.DeviceType;
 import io.grow4j.kernels.device.MatmulVariant;
 import io.grow4j.kernels.device.WorkGroupSizes;
 import io.grow4j.model.DType;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 import org.jocl.Pointer;
 import org.jocl.cl_mem;
@@ -185,12 +186,13 @@ public final class OpenClKernels implements KernelBackend {
     }
 
     @Override
-    public void rope(float[] vec, int heads, int headSize, int position, double theta, RopeLayout layout) {
+    public void rope(float[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
+                     RopeLayout layout) {
         if (headSize % 2 != 0) {
             throw new IllegalArgumentException("rope needs an even head size, got " + headSize);
         }
         checkLength("rope", "vec", vec, (long) heads * headSize);
-        float[][] table = RopeTables.cosSin(headSize, position, theta);
+        float[][] table = RopeTables.cosSin(frequencies, position);
         cl_mem vm = scratch.upload(0, vec, heads * headSize, "rope vec");
         cl_mem cm = scratch.upload(1, table[0], headSize / 2, "rope cosines");
         cl_mem sm = scratch.upload(2, table[1], headSize / 2, "rope sines");

@@ -252,7 +252,8 @@ __kernel void project(__global const float* w0, __global const float* w1, __glob
 
 // out[r] = silu(wg[r] . x) * (wu[r] . x + bu[r]): SwiGLU's gate and up projections in one pass over x.
 __kernel void project_swiglu(__global const float* wg, __global const float* wu, __global const float* bu,
-                             __global const float* x, __global float* out, int rows, int cols, int hasBias) {
+                             __global const float* bg, __global const float* x, __global float* out, int rows,
+                             int cols, int hasBias, int hasGateBias) {
 #if ROWS > 0
     const int r0 = get_global_id(0) * ROWS;
     if (r0 >= rows) {
@@ -264,7 +265,7 @@ __kernel void project_swiglu(__global const float* wg, __global const float* wu,
     rows_dot(wg, x, r0, count, cols, gates);
     rows_dot(wu, x, r0, count, cols, ups);
     for (int j = 0; j < count; j++) {
-        const float g = gates[j];
+        const float g = hasGateBias ? gates[j] + bg[r0 + j] : gates[j];
         const float u = hasBias ? ups[j] + bu[r0 + j] : ups[j];
         out[r0 + j] = g / (1.0f + exp(-g)) * u;
     }
@@ -280,11 +281,14 @@ __kernel void project_swiglu(__global const float* wg, __global const float* wu,
         sg += gr[c] * x[c];
         su += ur[c] * x[c];
     }
-    const float g = group_sum(red, sg, l, MV_WG);
+    float g = group_sum(red, sg, l, MV_WG);
     float u = group_sum(red, su, l, MV_WG);
     if (l == 0) {
         if (hasBias) {
             u += bu[r];
+        }
+        if (hasGateBias) {
+            g += bg[r];
         }
         out[r] = g / (1.0f + exp(-g)) * u;
     }

@@ -6,8 +6,10 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -28,6 +30,19 @@ public final class TestConfigs {
         m.put("llama mha one layer", new TransformerConfig(Architecture.LLAMA, 19, 16, 1, 20,
                 new AttentionConfig(2, 2, 8, 8, false), new MlpConfig(7, Activation.SWIGLU, true), 1e-5,
                 new Positions.Rope(10000, RopeLayout.INTERLEAVED), false));
+        // RoPE scaling: every pass takes its angles (and yarn's, longrope's attention factor) from RopeFrequencies;
+        // sequences of maxSeqLen reach past each original context of 8.
+        m.put("llama3 rope scaling gqa half-split", new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 32,
+                new AttentionConfig(6, 2, 8, 8, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(500000, RopeLayout.HALF_SPLIT, new RopeScaling.Llama3(8, 1, 4, 8)), true));
+        m.put("yarn rope scaling interleaved", new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 32,
+                new AttentionConfig(4, 4, 8, 8, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.INTERLEAVED,
+                        new RopeScaling.Yarn(4, 8, null, null, null, null, null, null)), false));
+        m.put("longrope rope scaling mlp bias", new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 32,
+                new AttentionConfig(4, 2, 8, 8, true), new MlpConfig(40, Activation.SWIGLU, true), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, new RopeScaling.LongRope(List.of(1.0, 1.5, 2.0, 4.0),
+                        List.of(3.0, 5.0, 9.0, 17.0), 8, null, null)), false));
         m.put("generic learned relu biases k!=v", new TransformerConfig(Architecture.GENERIC, 29, 20, 2, 16,
                 new AttentionConfig(4, 4, 6, 10, true), new MlpConfig(33, Activation.RELU, true), 1e-5,
                 new Positions.Learned(), false));

@@ -2,14 +2,18 @@ package io.grow4j.kernels.opencl;
 
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.ScalarKernels;
+import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static io.grow4j.kernels.Close.assertClose;
 import static io.grow4j.kernels.Close.randomFloats;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every forward-pass kernel of a device backend against {@link ScalarKernels}, relative error ≤ 1e-5 of the largest
@@ -95,6 +99,39 @@ public abstract class BackendContract {
                                     + " headSize=" + headSize + " position=" + position + " theta=" + theta);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Scaled RoPE: per-pair frequencies and the attention factor (yarn's 0.1·ln 4 + 1, longrope's on both sides of
+     * its original context). A rotation keeps each pair's length, so the scalar result must have every pair's length
+     * times the attention factor, and the backend must match it.
+     */
+    @Test
+    void ropeWithScaling() {
+        List<RopeScaling> scalings = List.of(new RopeScaling.Llama3(8, 1, 4, 16),
+                new RopeScaling.Yarn(4, 16, null, null, null, null, null, null),
+                new RopeScaling.LongRope(List.of(1.0, 2.0, 3.0, 4.0), List.of(5.0, 6.0, 7.0, 8.0), 16, null, null));
+        for (RopeScaling scaling : scalings) {
+            RopeFrequencies frequencies = new RopeFrequencies(10000, scaling, 8, 64);
+            for (RopeLayout layout : RopeLayout.values()) {
+                for (int position : new int[] {3, 15, 16, 63}) {
+                    float[] vec = randomFloats(random, 2 * 8, 1);
+                    float[] want = vec.clone();
+                    SCALAR.rope(want, 2, 8, position, frequencies, layout);
+                    for (int h = 0; h < 2; h++) {
+                        for (int pair = 0; pair < 4; pair++) {
+                            int i0 = h * 8 + layout.dimOf(pair, 0, 8);
+                            int i1 = h * 8 + layout.dimOf(pair, 1, 8);
+                            assertEquals(Math.hypot(vec[i0], vec[i1]) * frequencies.attentionFactor(),
+                                    Math.hypot(want[i0], want[i1]), 1e-5, scaling.type() + " pair length");
+                        }
+                    }
+                    backend().rope(vec, 2, 8, position, frequencies, layout);
+                    assertClose(want, vec, vec.length, TOLERANCE, "rope " + scaling.type() + " " + layout
+                            + " position=" + position);
                 }
             }
         }

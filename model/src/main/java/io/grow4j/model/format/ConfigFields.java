@@ -16,12 +16,32 @@ import java.util.Set;
 final class ConfigFields {
     private final Path file;
     private final JsonNode root;
-    private final List<String> problems = new ArrayList<>();
+    private final List<String> problems;
+    /** "rope_scaling." for a nested object's fields, so problems name the full path; "" at the top. */
+    private final String prefix;
     private final Set<String> read = new HashSet<>();
 
     ConfigFields(Path file, JsonNode root) {
+        this(file, root, "", new ArrayList<>());
+    }
+
+    private ConfigFields(Path file, JsonNode root, String prefix, List<String> problems) {
         this.file = file;
         this.root = root;
+        this.prefix = prefix;
+        this.problems = problems;
+    }
+
+    /** The fields of a nested JSON object; its problems are reported with this object's, named "field.key". */
+    ConfigFields nested(String field) {
+        return new ConfigFields(file, node(field), prefix + field + ".", problems);
+    }
+
+    /** The names of the fields present. */
+    Set<String> names() {
+        Set<String> names = new HashSet<>();
+        root.properties().forEach(e -> names.add(e.getKey()));
+        return names;
     }
 
     Path file() {
@@ -43,7 +63,7 @@ final class ConfigFields {
     /** A required integer >= min. */
     int integer(String field, int min) {
         if (!has(field)) {
-            problems.add("missing " + field);
+            problems.add("missing " + prefix + field);
             return Math.max(min, 1);
         }
         return integer(field, min, 1);
@@ -56,7 +76,7 @@ final class ConfigFields {
         }
         JsonNode n = root.get(field);
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min) {
-            problems.add(field + " must be an integer >= " + min + ", got " + n);
+            problems.add(prefix + field + " must be an integer >= " + min + ", got " + n);
             return Math.max(min, 1);
         }
         return n.asInt();
@@ -69,7 +89,7 @@ final class ConfigFields {
         }
         JsonNode n = root.get(field);
         if (!n.isNumber() || !(positive ? n.asDouble() > 0 : n.asDouble() >= 0) || Double.isInfinite(n.asDouble())) {
-            problems.add(field + " must be a " + (positive ? "positive" : "non-negative") + " number, got " + n);
+            problems.add(prefix + field + " must be a " + (positive ? "positive" : "non-negative") + " number, got " + n);
             return positive ? 1 : 0;
         }
         return n.asDouble();
@@ -77,7 +97,7 @@ final class ConfigFields {
 
     double number(String field, boolean positive) {
         if (!has(field)) {
-            problems.add("missing " + field);
+            problems.add("missing " + prefix + field);
             return 1;
         }
         return number(field, positive, 1);
@@ -85,7 +105,7 @@ final class ConfigFields {
 
     boolean bool(String field) {
         if (!has(field)) {
-            problems.add("missing " + field);
+            problems.add("missing " + prefix + field);
             return false;
         }
         return bool(field, false);
@@ -97,7 +117,7 @@ final class ConfigFields {
         }
         JsonNode n = root.get(field);
         if (!n.isBoolean()) {
-            problems.add(field + " must be true or false, got " + n);
+            problems.add(prefix + field + " must be true or false, got " + n);
             return absent;
         }
         return n.asBoolean();
@@ -107,13 +127,13 @@ final class ConfigFields {
     String choice(String field, String absent, Set<String> allowed) {
         if (!has(field)) {
             if (absent == null) {
-                problems.add("missing " + field + " (one of " + allowed + ")");
+                problems.add("missing " + prefix + field + " (one of " + allowed + ")");
             }
             return absent;
         }
         JsonNode n = root.get(field);
         if (!n.isTextual() || !allowed.contains(n.asText())) {
-            problems.add(field + " must be one of " + allowed + ", got " + n);
+            problems.add(prefix + field + " must be one of " + allowed + ", got " + n);
             return absent;
         }
         return n.asText();

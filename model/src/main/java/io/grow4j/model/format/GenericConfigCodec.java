@@ -7,6 +7,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
 import java.util.Arrays;
 import java.util.List;
@@ -99,8 +100,14 @@ final class GenericConfigCodec implements HfConfigCodec {
 
     @Override
     public List<String> problems(TransformerConfig c) {
-        return c.architecture().equals(Architecture.GENERIC) ? List.of()
-                : List.of("the grow4j-generic family holds generic models only, not " + c.architecture().id());
+        if (!c.architecture().equals(Architecture.GENERIC)) {
+            return List.of("the grow4j-generic family holds generic models only, not " + c.architecture().id());
+        }
+        if (c.positions() instanceof Positions.Rope r && !(r.scaling() instanceof RopeScaling.None)) {
+            return List.of("the grow4j-generic config has no RoPE scaling field; this model uses "
+                    + r.scaling().describe());
+        }
+        return List.of();
     }
 
     @Override

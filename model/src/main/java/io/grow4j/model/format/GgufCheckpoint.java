@@ -54,7 +54,7 @@ public final class GgufCheckpoint {
             MemorySegment mapped = SegmentIo.mapReadOnly(path, arena);
             GgufFile parsed = GgufParser.parse(mapped, path);
             GgufFamily family = GgufFormat.family(path, parsed);
-            TransformerConfig config = GgufConfigCodec.read(path, parsed, family);
+            TransformerConfig config = GgufConfigCodec.read(path, mapped, parsed, family);
             SequencedMap<String, TensorKey> names = family.tensorNames(config);
             GgufTensors.check(path, parsed, family, config, names);
             SequencedMap<TensorKey, GgufTensorInfo> tensors = new LinkedHashMap<>();

@@ -10,12 +10,15 @@ import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.RopeScaling;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -42,6 +45,8 @@ final class GgufConfigCodec {
     static final String ROPE_BASE = "rope.freq_base";
     static final String ROPE_DIMS = "rope.dimension_count";
     static final String VOCAB = "vocab_size";
+    static final String SCALING_TYPE = "rope.scaling.type";
+    static final String SCALING_FACTOR = "rope.scaling.factor";
     static final String EXACT_PREFIX = "grow4j.";
     static final String FILE_TYPE = "general.file_type";
     static final String PARAMETER_COUNT = "general.parameter_count";
@@ -55,7 +60,8 @@ final class GgufConfigCodec {
     private GgufConfigCodec() {
     }
 
-    static TransformerConfig read(Path path, GgufFile file, GgufFamily family) throws CheckpointException {
+    static TransformerConfig read(Path path, MemorySegment mapped, GgufFile file, GgufFamily family)
+            throws CheckpointException {
         String p = family.name() + ".";
         GgufFields f = new GgufFields(path, file.metadata());
         int hidden = f.integer(p + EMBEDDING, 1);
@@ -74,13 +80,14 @@ final class GgufConfigCodec {
         double eps = exactReal(f, p + EPS, Double.NaN);
         double theta = exactReal(f, p + ROPE_BASE, DEFAULT_ROPE_BASE);
         refuseUnmodelled(f, p, keySize);
+        RopeScaling scaling = scaling(f, p, mapped, file, keySize);
         int vocab = vocabulary(f, p, file, family);
         boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
                     new AttentionConfig(heads, kvHeads, keySize, valueSize, false),
-                    new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, family.ropeLayout()),
+                    new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, family.ropeLayout(), scaling),
                     tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
@@ -111,17 +118,35 @@ final class GgufConfigCodec {
         if (f.integer(p + "expert_count", 0, 0) > 0) {
             f.problem(p + "expert_count " + f.get(p + "expert_count") + ": mixture-of-experts models are not supported");
         }
-        String scaling = f.string(p + "rope.scaling.type", "none");
-        double factor = f.real(p + "rope.scaling.factor", 1.0);
-        if (!scaling.equals("none") && factor != 1.0) {
-            f.problem(p + "rope.scaling.type '" + scaling + "' with factor " + factor
-                    + " is not supported (plain RoPE only)");
-        }
         int rotary = f.integer(p + ROPE_DIMS, 0, keySize);
         if (rotary != keySize) {
             f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize
                     + "; partial RoPE is not supported");
         }
+    }
+
+    /**
+     * llama.cpp's RoPE scaling keys ("none" or "linear" with its factor) and rope_freqs.weight; yarn and longrope
+     * compute their frequencies differently from transformers and are refused rather than approximated.
+     */
+    private static RopeScaling scaling(GgufFields f, String p, MemorySegment mapped, GgufFile file, int keySize) {
+        String type = f.string(p + SCALING_TYPE, "none");
+        double factor = f.real(p + SCALING_FACTOR, 1.0);
+        Optional<RopeScaling> divisors = GgufRopeFreqs.read(mapped, file, keySize, f);
+        boolean scaled = !type.equals("none") && factor != 1.0;
+        if (scaled && !type.equals("linear")) {
+            f.problem(p + SCALING_TYPE + " '" + type + "' with factor " + factor + " is not supported (none and"
+                    + " linear are, and per-pair divisors in " + GgufRopeFreqs.NAME + ")");
+        } else if (scaled && divisors.isPresent()) {
+            f.problem(p + SCALING_TYPE + " linear together with " + GgufRopeFreqs.NAME + " is not supported");
+        } else if (scaled) {
+            try {
+                return new RopeScaling.Linear(factor);
+            } catch (IllegalArgumentException e) {
+                f.problem(p + SCALING_FACTOR + ": " + e.getMessage());
+            }
+        }
+        return divisors.orElse(RopeScaling.NONE);
     }
 
     /** From the token embedding's shape, which llama.cpp trusts too; a vocab_size key must agree with it. */
@@ -193,7 +218,17 @@ final class GgufConfigCodec {
         uint32(m, p + VALUE_LENGTH, a.valueSize());
         uint32(m, p + ROPE_DIMS, a.keySize());
         real(m, p + EPS, c.normEps());
-        real(m, p + ROPE_BASE, ((Positions.Rope) c.positions()).theta());
+        Positions.Rope rope = (Positions.Rope) c.positions();
+        real(m, p + ROPE_BASE, rope.theta());
+        if (rope.scaling() instanceof RopeScaling.Linear linear) {
+            m.put(p + SCALING_TYPE, GgufValue.Str.of("linear"));
+            real(m, p + SCALING_FACTOR, linear.factor());
+        } else if (m.containsKey(p + SCALING_TYPE)) {
+            // Per-pair divisors travel as rope_freqs.weight; a source's key would scale them twice.
+            m.put(p + SCALING_TYPE, GgufValue.Str.of("none"));
+            m.remove(p + SCALING_FACTOR);
+            m.remove(EXACT_PREFIX + p + SCALING_FACTOR);
+        }
         if (m.containsKey(p + VOCAB)) {
             uint32(m, p + VOCAB, c.vocabSize());
         }

@@ -43,7 +43,7 @@ public final class GgufFormat implements ModelFormat {
             MemorySegment mapped = SegmentIo.mapReadOnly(path, arena);
             GgufFile file = GgufParser.parse(mapped, path);
             GgufFamily family = family(path, file);
-            TransformerConfig config = GgufConfigCodec.read(path, file, family);
+            TransformerConfig config = GgufConfigCodec.read(path, mapped, file, family);
             GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
             GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());
             return new Model(config, loaded.tensors(), Map.of(GgufMetadata.EXTRAS_KEY, metadata));
@@ -88,8 +88,12 @@ public final class GgufFormat implements ModelFormat {
             problems.add("GGUF " + family.name() + "'s MLP is SwiGLU; this model uses " + config.mlp().activation()
                     + instead);
         }
-        if (!(config.positions() instanceof Positions.Rope)) {
+        if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
+        } else if (!GgufRopeFreqs.holds(rope.scaling())) {
+            problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
+                    + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
+                    + instead);
         }
         if (problems.isEmpty()) {
             // Whatever else the name table cannot hold (roles a family gains later), one line per role.
@@ -118,6 +122,8 @@ public final class GgufFormat implements ModelFormat {
                 metadata);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
         family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+        // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
+        GgufRopeFreqs.tensor(stored.config()).ifPresent(t -> tensors.put(GgufRopeFreqs.NAME, t));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
     }
 }

@@ -7,6 +7,7 @@ import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,13 +26,20 @@ public final class HfCheckpoint {
     private final TransformerConfig config;
     private final SequencedMap<TensorKey, TensorLocation> tensors;
     private final Map<String, Object> extras;
+    private final List<String> notes;
 
     private HfCheckpoint(Path directory, TransformerConfig config, SequencedMap<TensorKey, TensorLocation> tensors,
-            Map<String, Object> extras) {
+            Map<String, Object> extras, List<String> notes) {
         this.directory = directory;
         this.config = config;
         this.tensors = Collections.unmodifiableSequencedMap(tensors);
         this.extras = extras;
+        this.notes = List.copyOf(notes);
+    }
+
+    /** What reading leaves out, as {@link HfDirectoryFormat#readNotes} says it (agreeing inv_freq buffers). */
+    public List<String> notes() {
+        return notes;
     }
 
     /**
@@ -58,6 +66,7 @@ public final class HfCheckpoint {
         }
         SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();
         TransformerConfig config;
+        List<String> notes = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
             config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
@@ -67,8 +76,12 @@ public final class HfCheckpoint {
                 TensorKey key = stored.key();
                 locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
             });
+            int buffers = HfRotaryBuffers.present(weights.tensors().keySet()).size();
+            if (buffers > 0) {
+                notes.add(HfRotaryBuffers.note(buffers));
+            }
         }
-        return new HfCheckpoint(dir, config, locations, found.carried().asExtras());
+        return new HfCheckpoint(dir, config, locations, found.carried().asExtras(), notes);
     }
 
     public Path directory() {

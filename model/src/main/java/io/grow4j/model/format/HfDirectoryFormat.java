@@ -36,6 +36,8 @@ import java.util.TreeMap;
  */
 public final class HfDirectoryFormat implements ModelFormat {
     static final String CONFIG = "config.json";
+    /** Extras key of the read note about dropped inv_freq buffers. */
+    private static final String ROTARY_NOTE_KEY = "hf-rotary-buffers";
     /** Fields every family's config.json may carry that say nothing about the function. */
     private static final List<String> COMMON_FIELDS =
             List.of("model_type", "architectures", "torch_dtype", "dtype", "transformers_version");
@@ -54,7 +56,12 @@ public final class HfDirectoryFormat implements ModelFormat {
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
-            return new Model(config, tensors, found.carried().asExtras());
+            Map<String, Object> extras = new LinkedHashMap<>(found.carried().asExtras());
+            int buffers = HfRotaryBuffers.present(weights.tensors().keySet()).size();
+            if (buffers > 0) {
+                extras.put(ROTARY_NOTE_KEY, HfRotaryBuffers.note(buffers));
+            }
+            return new Model(config, tensors, extras);
         }
     }
 
@@ -142,8 +149,9 @@ public final class HfDirectoryFormat implements ModelFormat {
         }
         Set<String> used = new HashSet<>(files.values());
         TiedHead.redundantCopy(family, config, weights, problems).ifPresent(used::add);
+        problems.addAll(HfRotaryBuffers.problems(config, weights));
         weights.tensors().forEach((name, found) -> {
-            if (!used.contains(name) && !family.isBuffer(name)) {
+            if (!used.contains(name) && !family.isBuffer(name) && !name.endsWith(HfRotaryBuffers.SUFFIX)) {
                 problems.add("unexpected " + name + " " + Tensor.shapeString(found.entry().shape()) + " in "
                         + found.file().path().getFileName());
             }
@@ -159,6 +167,12 @@ public final class HfDirectoryFormat implements ModelFormat {
     private static String describe(StoredTensor stored) {
         return String.join(" + ", stored.parts().stream().map(TensorKey::toString).toList())
                 + (stored.spec().transposed() ? ", stored [in, out]" : "");
+    }
+
+    /** What reading dropped: agreeing rotary_emb.inv_freq buffers. */
+    @Override
+    public List<String> readNotes(Model model) {
+        return model.extras().get(ROTARY_NOTE_KEY) instanceof String note ? List.of(note) : List.of();
     }
 
     @Override

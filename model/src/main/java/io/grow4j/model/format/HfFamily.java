@@ -45,6 +45,7 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.BO, "model.layers.{i}.self_attn.o_proj.bias"),
             HfTensor.of(Role.MLP_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
             HfTensor.of(Role.W_GATE, "model.layers.{i}.mlp.gate_proj.weight"),
+            HfTensor.of(Role.B_GATE, "model.layers.{i}.mlp.gate_proj.bias"),
             HfTensor.of(Role.W_UP, "model.layers.{i}.mlp.up_proj.weight"),
             HfTensor.of(Role.B_UP, "model.layers.{i}.mlp.up_proj.bias"),
             HfTensor.of(Role.W_DOWN, "model.layers.{i}.mlp.down_proj.weight"),

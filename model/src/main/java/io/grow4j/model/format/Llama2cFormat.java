@@ -6,6 +6,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
@@ -97,6 +98,10 @@ public final class Llama2cFormat implements ModelFormat {
             case Positions.Rope r when r.theta() != Llama2cHeader.ROPE_THETA -> problems.add(
                     "llama2.c fixes the RoPE base at 10000; this model uses " + r.theta() + instead);
             case Positions.Rope r -> { }
+        }
+        if (config.positions() instanceof Positions.Rope r && !(r.scaling() instanceof RopeScaling.None)) {
+            problems.add("llama2.c's header has no RoPE scaling (run.c rotates by 10000^(-2i/d) at every position);"
+                    + " this model uses " + r.scaling().describe() + instead);
         }
         return problems;
     }

@@ -8,6 +8,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,9 @@ import java.util.Set;
  * Hugging Face {@code LlamaConfig} and the families that share its fields ({@code MistralConfig},
  * {@code Qwen2Config}); what differs between them is data ({@link Dialect}): where attention biases sit, the
  * transformers defaults, and fields carried through unchanged. Optional fields default as transformers does, so a
- * config.json means here what it means there. Fields that change the function in ways grow4j does not model
- * (rope_scaling, gated MLP biases, other activations) are refused rather than ignored.
+ * config.json means here what it means there. RoPE scaling is read by {@link HfRopeScalingCodec}; Llama's
+ * attention_bias, mlp_bias and a head_dim other than hidden / heads are modelled. Fields that change the function in
+ * ways grow4j does not model (other activations) are refused rather than ignored.
  */
 final class LlamaConfigCodec implements HfConfigCodec {
     /** transformers applies rotate_half: pairs (i, i + d/2). */
@@ -36,27 +38,27 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     /**
-     * One family's differences: architecture, biases, and transformers' defaults for max_position_embeddings,
-     * rms_norm_eps and head_dim (0: hidden_size / num_attention_heads). Fields grow4j does not interpret (Mistral's and
-     * Qwen2's sliding_window, Qwen2's max_window_layers) are carried from the source config.json by
-     * {@link HfConfigWriter}, as every key is.
+     * One family's differences: architecture, biases, whether mlp_bias is read (Llama's biases gate, up and down),
+     * and transformers' defaults for max_position_embeddings, rms_norm_eps and head_dim (0: hidden_size /
+     * num_attention_heads). Fields grow4j does not interpret (Mistral's and Qwen2's sliding_window, Qwen2's
+     * max_window_layers) are carried from the source config.json by {@link HfConfigWriter}, as every key is.
      */
-    record Dialect(Architecture architecture, Biases biases, int defaultMaxPositions, double defaultEps,
-            int defaultHeadDim) {
+    record Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
+            double defaultEps, int defaultHeadDim) {
     }
 
     static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
-            new Dialect(Architecture.LLAMA, Biases.FIELD, 2048, 1e-6, 0));
+            new Dialect(Architecture.LLAMA, Biases.FIELD, true, 2048, 1e-6, 0));
     static final LlamaConfigCodec MISTRAL = new LlamaConfigCodec(
-            new Dialect(Architecture.MISTRAL, Biases.NONE, 4096 * 32, 1e-6, 0));
-    static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, 32768,
-            1e-6, 0));
+            new Dialect(Architecture.MISTRAL, Biases.NONE, false, 4096 * 32, 1e-6, 0));
+    static final LlamaConfigCodec QWEN2 = new LlamaConfigCodec(new Dialect(Architecture.QWEN2, Biases.QKV, false,
+            32768, 1e-6, 0));
     /** Qwen3Config: head_dim defaults to 128 whatever the hidden size; one rms_norm_eps for every norm. */
-    static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, 32768,
-            1e-6, 128));
+    static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, false,
+            32768, 1e-6, 128));
     /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
-    static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, 2048,
-            1e-5, 0));
+    static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, false,
+            2048, 1e-5, 0));
 
     private final Dialect dialect;
 
@@ -81,16 +83,14 @@ final class LlamaConfigCodec implements HfConfigCodec {
         boolean tied = f.bool("tie_word_embeddings", false);
         AttentionConfig attention = attention(f, heads, kvHeads, headDim);
         f.choice("hidden_act", "silu", Set.of("silu"));
-        if (f.bool("mlp_bias", false)) {
-            f.problem("mlp_bias true puts a bias on gate_proj too, which grow4j does not model");
-        }
-        if (f.has("rope_scaling")) {
-            f.problem("rope_scaling " + f.node("rope_scaling") + " is not supported (plain RoPE only)");
-        }
+        boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);
+        RopeScaling scaling = HfRopeScalingCodec.read(f);
+        scaling.problems(headDim).forEach(p -> f.problem(p + " (head_dim " + headDim + ")"));
         f.check();
         try {
             return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, LAYOUT), tied);
+                    new MlpConfig(mlp, Activation.SWIGLU, mlpBias), eps, new Positions.Rope(theta, LAYOUT, scaling),
+                    tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
@@ -114,10 +114,6 @@ final class LlamaConfigCodec implements HfConfigCodec {
             return f.number("rope_theta", true, 10000.0);
         }
         JsonNode p = f.node("rope_parameters");
-        String type = p.path("rope_type").asText("default");
-        if (!type.equals("default")) {
-            f.problem("rope_parameters.rope_type '" + type + "' is not supported (plain RoPE only)");
-        }
         JsonNode theta = p.path("rope_theta");
         if (!theta.isNumber() || !(theta.asDouble() > 0)) {
             f.problem("rope_parameters.rope_theta must be a positive number, got " + theta);
@@ -141,9 +137,17 @@ final class LlamaConfigCodec implements HfConfigCodec {
                 .put("rope_theta", ((Positions.Rope) c.positions()).theta())
                 .put("tie_word_embeddings", c.tiedEmbeddings())
                 .put("hidden_act", Activation.SWIGLU.hfName())
-                .put("mlp_bias", false);
+                .put("mlp_bias", c.mlp().bias());
         if (dialect.biases() == Biases.FIELD) {
             json.put("attention_bias", a.bias());
+        }
+        // One spelling: a source's rope_parameters would otherwise contradict the rope_scaling written here.
+        json.remove("rope_parameters");
+        ObjectNode scaling = HfRopeScalingCodec.write(((Positions.Rope) c.positions()).scaling());
+        if (scaling == null) {
+            json.remove("rope_scaling");
+        } else {
+            json.set("rope_scaling", scaling);
         }
     }
 
@@ -170,11 +174,14 @@ final class LlamaConfigCodec implements HfConfigCodec {
         if (c.mlp().activation() != Activation.SWIGLU) {
             problems.add("Hugging Face " + family + "'s MLP is SwiGLU; this model uses " + c.mlp().activation());
         }
-        if (c.mlp().bias()) {
-            problems.add("Hugging Face " + family + "'s MLP has no biases (Llama's mlp_bias also biases gate_proj);"
-                    + " this model has up/down biases");
+        if (c.mlp().bias() && !dialect.mlpBias()) {
+            problems.add("Hugging Face " + family + "'s MLP has no biases; this model has them");
         }
-        if (!c.usesRope()) {
+        if (c.positions() instanceof Positions.Rope rope
+                && rope.scaling() instanceof RopeScaling.FrequencyDivisors) {
+            problems.add("config.json has no field for per-pair RoPE frequency divisors (GGUF rope_freqs.weight): "
+                    + "write GGUF instead");
+        } else if (!c.usesRope()) {
             problems.add("Hugging Face " + family + " uses RoPE; this model has learned positions");
         }
         return problems;

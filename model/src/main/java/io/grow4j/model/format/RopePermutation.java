@@ -80,7 +80,6 @@ public final class RopePermutation {
     }
 
     private static TransformerConfig withLayout(TransformerConfig c, Positions.Rope rope, RopeLayout target) {
-        return new TransformerConfig(c.architecture(), c.vocabSize(), c.hidden(), c.layers(), c.maxSeqLen(),
-                c.attention(), c.mlp(), c.normEps(), new Positions.Rope(rope.theta(), target), c.tiedEmbeddings());
+        return c.withPositions(rope.withLayout(target));
     }
 }

@@ -129,7 +129,7 @@ class GgufBadInputTest {
                 .u32("llama.block_count", 2)
                 .kv("llama.feed_forward_length", GgufBytes.ARRAY, o -> o.i32(GgufBytes.UINT32).i64(1).i32(24))
                 .u32("llama.expert_count", 8)
-                .str("llama.rope.scaling.type", "linear").f32("llama.rope.scaling.factor", 4)
+                .str("llama.rope.scaling.type", "yarn").f32("llama.rope.scaling.factor", 4)
                 .llamaTensors(model).write(dir.resolve("config.gguf"));
         CheckpointException e = assertFails(file, "cannot read the llama config from its metadata:");
         for (String problem : new String[] {"missing llama.embedding_length",
@@ -138,7 +138,8 @@ class GgufBadInputTest {
                         + " supported)",
                 "missing llama.context_length", "missing llama.attention.layer_norm_rms_epsilon",
                 "llama.expert_count 8: mixture-of-experts models are not supported",
-                "llama.rope.scaling.type 'linear' with factor 4.0 is not supported"}) {
+                "llama.rope.scaling.type 'yarn' with factor 4.0 is not supported (none and linear are, and per-pair"
+                        + " divisors in rope_freqs.weight)"}) {
             assertTrue(e.getMessage().contains("\n  " + problem), problem + " in\n" + e.getMessage());
         }
     }
@@ -160,13 +161,13 @@ class GgufBadInputTest {
                     : new byte[66];
             b.tensor(name, type, type == GgufBytes.GGML_F32 ? dims : new long[] {256, 1}, data);
         });
-        b.tensor("rope_freqs.weight", GgufBytes.GGML_F32, new long[] {2}, new byte[8]);
+        b.tensor("blk.0.ffn_gate_inp.weight", GgufBytes.GGML_F32, new long[] {2}, new byte[8]);
         CheckpointException e = assertFails(b.write(dir.resolve("tensors.gguf")),
                 "tensors disagree with the llama metadata:");
         for (String problem : new String[] {"missing blk.1.ffn_up.weight (layers.1.w_up), expected dims [16, 24]",
                 "blk.0.attn_k.weight: expected dims [16, 8], got [16, 12] (ggml order, innermost first)",
                 "blk.1.attn_v.weight: expected dims [16, 8], got [256, 1]",
-                "unexpected tensor rope_freqs.weight F32 dims [2]"}) {
+                "unexpected tensor blk.0.ffn_gate_inp.weight F32 dims [2]"}) {
             assertTrue(e.getMessage().contains("\n  " + problem), problem + " in\n" + e.getMessage());
         }
     }

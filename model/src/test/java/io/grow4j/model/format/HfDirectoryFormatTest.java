@@ -17,6 +17,7 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
@@ -205,11 +206,11 @@ class HfDirectoryFormatTest {
     void badConfigFieldsAreAllReportedTogether() throws IOException {
         Path out = writeTiny("m");
         editConfig(out, c -> c.put("hidden_size", -3).put("hidden_act", "gelu").put("rms_norm_eps", "small")
-                .putNull("rope_scaling").putObject("rope_scaling").put("type", "linear"));
+                .putNull("rope_scaling").putObject("rope_scaling").put("type", "su"));
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
         for (String expected : List.of("config.json: bad config", "hidden_size must be an integer >= 1, got -3",
                 "hidden_act must be one of [silu], got \"gelu\"", "rms_norm_eps must be a non-negative number",
-                "rope_scaling {\"type\":\"linear\"} is not supported")) {
+                "rope_scaling.rope_type 'su' is unknown (known: default, linear, llama3, dynamic, yarn, longrope)")) {
             assertTrue(e.getMessage().contains(expected), expected + " in " + e.getMessage());
         }
         Files.writeString(out.resolve("config.json"), "{\"model_type\": \"llama\",");
@@ -324,16 +325,24 @@ class HfDirectoryFormatTest {
         TransformerConfig llamaRelu = Fixtures.llama(true, RopeLayout.INTERLEAVED)
                 .withMlp(new MlpConfig(24, Activation.RELU, true));
         List<String> problems = format.writeProblems(llamaRelu);
-        assertEquals(2, problems.size(), problems.toString());
+        assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).contains("MLP is SwiGLU; this model uses RELU"), problems.toString());
-        assertTrue(problems.get(1).contains("mlp_bias also biases gate_proj"), problems.toString());
+        TransformerConfig mistralBiased = new TransformerConfig(Architecture.MISTRAL, 32, 16, 2, 8,
+                new AttentionConfig(4, 2, 4, 4, false), new MlpConfig(24, Activation.SWIGLU, true), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT), false);
+        assertEquals(List.of("Hugging Face mistral's MLP has no biases; this model has them"),
+                format.writeProblems(mistralBiased));
     }
 
     @Test
     void refusedWriteLeavesNothingOnDisk() throws IOException {
-        Model model = RandomModels.create(Fixtures.llama(true, RopeLayout.INTERLEAVED)
-                .withMlp(new MlpConfig(24, Activation.SWIGLU, true)), DType.F32, 1);
-        assertThrows(IllegalArgumentException.class, () -> format.write(model, dir.resolve("out")));
+        TransformerConfig config = Fixtures.llama(true, RopeLayout.INTERLEAVED);
+        Model model = RandomModels.create(config.withPositions(new Positions.Rope(10000, RopeLayout.INTERLEAVED,
+                new RopeScaling.FrequencyDivisors(List.of(1.0, 4.0)))), DType.F32, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> format.write(model, dir.resolve("out")));
+        assertTrue(e.getMessage().contains("no field for per-pair RoPE frequency divisors (GGUF rope_freqs.weight)"),
+                e.getMessage());
         assertEquals(List.of(), Fixtures.listing(dir));
     }
 

@@ -1,6 +1,7 @@
 package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
@@ -35,7 +36,31 @@ final class Growth {
         if (config.usesRope() && newSize > oldSize && newSize % oldSize != 0) {
             problems.add("head size " + oldSize + " -> " + newSize + " on a RoPE model needs an integer ratio, so "
                     + "that every rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
+        } else if (config.positions() instanceof Positions.Rope rope && newSize > oldSize) {
+            try {
+                rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta());
+            } catch (IllegalArgumentException e) {
+                problems.add("head size " + oldSize + " -> " + newSize + ": " + e.getMessage());
+            }
         }
+    }
+
+    /**
+     * {@code config} with attention {@code grown} and its RoPE scaling moved to the grown key size (per-pair lists
+     * spread so pair r·i keeps pair i's factor), both at once since a scaling must fit its head size;
+     * {@link #ropeRatio} has accepted the growth.
+     */
+    static TransformerConfig withKeySize(TransformerConfig config, AttentionConfig grown) {
+        int oldSize = config.attention().keySize();
+        int newSize = grown.keySize();
+        Positions positions = config.positions();
+        if (positions instanceof Positions.Rope rope && newSize != oldSize) {
+            positions = rope.withScaling(
+                    rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta()));
+        }
+        return new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(), config.layers(),
+                config.maxSeqLen(), grown, config.mlp(), config.normEps(), positions, config.tiedEmbeddings(),
+                config.typeVocabSize(), config.pooler());
     }
 
     /**

@@ -43,7 +43,7 @@ public record HeadDimExpansion(int size) implements GrowthStep {
 
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        return config.withAttention(config.attention().withKeySize(size).withValueSize(size));
+        return Growth.withKeySize(config, config.attention().withKeySize(size).withValueSize(size));
     }
 
     @Override

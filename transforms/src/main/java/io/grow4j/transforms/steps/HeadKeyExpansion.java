@@ -44,7 +44,7 @@ public record HeadKeyExpansion(int size) implements GrowthStep {
 
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        return config.withAttention(config.attention().withKeySize(size));
+        return Growth.withKeySize(config, config.attention().withKeySize(size));
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.Map;
 public record MlpExpansion(int size) implements GrowthStep {
     private static final Map<Role, EntryRule> RULES = Map.of(
             Role.W_GATE, EntryRule.ARBITRARY,
+            Role.B_GATE, EntryRule.ARBITRARY,
             Role.W_UP, EntryRule.ARBITRARY,
             Role.B_UP, EntryRule.ARBITRARY,
             Role.W_DOWN, EntryRule.ZERO);

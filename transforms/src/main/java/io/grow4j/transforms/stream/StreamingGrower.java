@@ -2,8 +2,10 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.format.AtomicOutput;
 import io.grow4j.model.format.GgufCheckpoint;
+import io.grow4j.model.format.GgufRopeFreqs;
 import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -119,13 +122,20 @@ public final class StreamingGrower {
                 List<SafetensorsEntry> entries = stream.outputEntries();
                 long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
                 SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown, entries);
-                long fileBytes = GgufStreamWriter.headerBytes(metadata, entries) + GgufStreamWriter.dataBytes(entries);
+                // rope_freqs.weight is no model tensor: it follows them, as GgufFormat.write places it.
+                Optional<Tensor> ropeFreqs = GgufRopeFreqs.tensor(grown);
+                List<SafetensorsEntry> all = new ArrayList<>(entries);
+                ropeFreqs.ifPresent(t -> all.add(new SafetensorsEntry(GgufRopeFreqs.NAME, t.dtype(), t.shape())));
+                long fileBytes = GgufStreamWriter.headerBytes(metadata, all) + GgufStreamWriter.dataBytes(all);
                 AtomicOutput.removeStale(out);
                 disk.require(out, fileBytes);
                 progress.start(dataBytes, entries.size());
                 AtomicOutput.writeFile(out, file -> {
-                    try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, entries)) {
+                    try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, all)) {
                         stream.writeGguf(writer, progress);
+                        if (ropeFreqs.isPresent()) {
+                            writer.write(ropeFreqs.get().data());
+                        }
                     }
                 });
                 progress.finish();

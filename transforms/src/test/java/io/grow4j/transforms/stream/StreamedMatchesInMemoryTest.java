@@ -11,6 +11,7 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -71,6 +72,14 @@ class StreamedMatchesInMemoryTest {
                 false);
     }
 
+    /** Llama with longrope scaling (its factor lists spread by head growth), attention_bias and mlp_bias. */
+    static TransformerConfig longRopeLlama() {
+        return new TransformerConfig(Architecture.LLAMA, 37, 24, 2, 32, new AttentionConfig(4, 2, 8, 8, true),
+                new MlpConfig(40, Activation.SWIGLU, true), 1e-5, new Positions.Rope(10000, RopeLayout.HALF_SPLIT,
+                new RopeScaling.LongRope(List.of(1.0, 2.0, 3.0, 4.0), List.of(5.0, 6.0, 7.0, 8.0), 8, null, null)),
+                false);
+    }
+
     /** BERT: post-LayerNorm, two token types, a pooler; hidden growth by duplication. */
     static TransformerConfig bert() {
         return new TransformerConfig(Architecture.BERT, 27, 12, 2, 9, new AttentionConfig(2, 2, 6, 6, true),
@@ -98,6 +107,9 @@ class StreamedMatchesInMemoryTest {
                         1L << 20),
                 Arguments.of("qwen2 layers then heads", RandomModels.create(qwen2(), DType.BF16, 5),
                         plan(new LayerAddition(1, List.of(1)), new HeadAddition(2, false)), 1500L, WHOLE, 1L << 20),
+                Arguments.of("longrope llama with attention and mlp biases, head size doubled",
+                        RandomModels.create(longRopeLlama(), DType.F32, 7), plan(new HeadDimExpansion(16),
+                                new MlpExpansion(48), new LayerAddition(1, List.of(1))), WHOLE, WHOLE, 1L << 20),
                 Arguments.of("bert mlp, heads, hidden doubled by duplication", RandomModels.create(bert(), DType.F32, 6),
                         plan(new MlpExpansion(40), new HeadAddition(2, false), new HiddenExpansion(24)), WHOLE, 3000L,
                         1L << 20));
