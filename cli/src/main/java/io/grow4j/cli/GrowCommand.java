@@ -211,7 +211,10 @@ final class GrowCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
-        Model source = ModelFiles.read(model, spec.commandLine().getErr());
+        Model read = ModelFiles.read(model, spec.commandLine().getErr());
+        // --dtype wider than the file: convert first, so rescales are computed and stored in it, not in the source's
+        // dtype; narrower: grow in the source's dtype and round once at the end (an explicit choice, noted)
+        Model source = dtype == null ? read : read.widenedFor(dtype);
         ModelFormat format = ModelFormats.forOutput(out);
         if (growthPlan != null) {
             List<String> planProblems = growthPlan.problems(source.config());
@@ -225,7 +228,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         checkOutput(problems);
         PlanException.throwIfAny(problems);
-        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
+        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan, dtype);
 
         Model grown;
         if (backend.equals("opencl")) {

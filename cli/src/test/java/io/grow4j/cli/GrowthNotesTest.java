@@ -38,7 +38,7 @@ class GrowthNotesTest {
         Model model = RandomModels.create(BERT, DType.BF16, 1);
         GrowthPlan plan = new GrowthPlan(1, List.of(new HiddenExpansion(24)));
         StringWriter fromModel = new StringWriter();
-        GrowthNotes.printRounding(new PrintWriter(fromModel), model, plan);
+        GrowthNotes.printRounding(new PrintWriter(fromModel), model, plan, null);
         assertTrue(fromModel.toString().startsWith("note: step 1 (hidden): old entries scaled by 0.3333333333333333"
                 + " rounded to BF16"), fromModel.toString());
 
@@ -48,7 +48,7 @@ class GrowthNotesTest {
         assertEquals(fromModel.toString(), fromCheckpoint.toString());
 
         StringWriter exact = new StringWriter();
-        GrowthNotes.printRounding(new PrintWriter(exact), model, new GrowthPlan(1, List.of(new HiddenExpansion(16))));
+        GrowthNotes.printRounding(new PrintWriter(exact), model, new GrowthPlan(1, List.of(new HiddenExpansion(16))), null);
         assertEquals("", exact.toString());
     }
 }
