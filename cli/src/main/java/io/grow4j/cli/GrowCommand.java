@@ -5,6 +5,7 @@ import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.NonFiniteCount;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.GgufCheckpoint;
 import io.grow4j.model.format.GgufFormat;
@@ -16,6 +17,7 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.PlanFiles;
+import io.grow4j.transforms.stream.NonFiniteScan;
 import io.grow4j.transforms.stream.StreamOptions;
 import io.grow4j.transforms.stream.StreamProgress;
 import io.grow4j.transforms.stream.StreamResult;
@@ -90,6 +92,11 @@ final class GrowCommand implements Callable<Integer> {
             description = "store the grown tensors as f64, f32, f16 or bf16 (default: as read; grows in memory)")
     DType dtype;
 
+    @Option(names = NonFiniteWeights.ALLOW_OPTION, description = "grow a model whose weights hold NaN or infinite"
+            + " values, carrying them as they are (default: refuse, naming the tensors); new entries are scaled from"
+            + " the finite values only")
+    boolean allowNonFinite;
+
     @Spec
     CommandSpec spec;
 
@@ -148,6 +155,7 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
+        NonFiniteWeights.check(model, NonFiniteScan.of(source), allowNonFinite, problems, spec.commandLine().getErr());
         checkOutput(problems);
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
@@ -182,6 +190,7 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
+        NonFiniteWeights.check(model, NonFiniteScan.of(source), allowNonFinite, problems, stderr);
         checkOutput(problems);
         PlanException.throwIfAny(problems);
         source.notes().forEach(note -> stderr.println("note: " + model + ": " + note));
@@ -226,6 +235,8 @@ final class GrowCommand implements Callable<Integer> {
                 }
             }
         }
+        NonFiniteWeights.check(model, NonFiniteCount.perTensor(read.tensors()), allowNonFinite, problems,
+                spec.commandLine().getErr());
         checkOutput(problems);
         PlanException.throwIfAny(problems);
         GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan, dtype);
