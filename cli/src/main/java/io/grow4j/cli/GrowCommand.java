@@ -42,8 +42,10 @@ import java.util.concurrent.Callable;
                 + " tensor: memory stays bounded by the largest tensor (quantized GGUF tensors are decoded one at a"
                 + " time), output shards hold at most --shard-size bytes, and OUT appears only when complete."
                 + " Other inputs and outputs (llama2.c .bin, ONNX, GPT-2's fused tensors, --dtype) are grown in memory.",
-        "Values the storage dtype rounds (rescaled gains, mean fills in F16/BF16) are listed as note: lines on"
-                + " stderr."})
+        "Values that F16 or BF16 would round (gains rescaled by a factor that is not a power of two, mean fills)"
+                + " are kept in F32, so the output may mix dtypes and still computes what the source did; each such"
+                + " case is a note: line on stderr. --dtype f16 or bf16 rounds them instead (an explicit choice, noted"
+                + " too). Weights holding NaN or infinite values are refused unless --allow-non-finite."})
 final class GrowCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model directory, a llama2.c .bin, a .gguf or an .onnx file")
     Path model;
@@ -89,7 +91,9 @@ final class GrowCommand implements Callable<Integer> {
     Path deviceProfile;
 
     @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,
-            description = "store the grown tensors as f64, f32, f16 or bf16 (default: as read; grows in memory)")
+            description = "store every grown tensor as f64, f32, f16 or bf16 (default: as read, with rescaled"
+                    + " F16/BF16 tensors kept in F32; grows in memory). A wider type than the model's is applied"
+                    + " before growing; a narrower one rounds once, at the end")
     DType dtype;
 
     @Option(names = NonFiniteWeights.ALLOW_OPTION, description = "grow a model whose weights hold NaN or infinite"
