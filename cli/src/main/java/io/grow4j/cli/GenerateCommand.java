@@ -2,6 +2,7 @@ package io.grow4j.cli;
 
 import io.grow4j.kernels.forward.Generator;
 import io.grow4j.model.Model;
+import io.grow4j.model.NonFiniteCount;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,6 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--temperature must be >= 0, got " + temperature);
         }
         Model m = ModelFiles.read(model, spec.commandLine().getErr());
+        NonFiniteWeights.warn(model, NonFiniteCount.perTensor(m.tensors()), spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Forwards forwards = backend.forwards(); Forwards.Forward forward = forwards.create(m)) {
             long start = System.nanoTime();

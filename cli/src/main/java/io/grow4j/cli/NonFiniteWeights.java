@@ -31,8 +31,7 @@ final class NonFiniteWeights {
         if (found.isEmpty()) {
             return;
         }
-        String what = model + ": " + found.size() + (found.size() == 1 ? " tensor holds" : " tensors hold")
-                + " non-finite values (" + list(found) + ")";
+        String what = summary(model, found);
         if (allow) {
             err.println("note: " + what + "; carried as they are (" + ALLOW_OPTION + "), new entries are scaled from"
                     + " the finite values only");
@@ -41,6 +40,21 @@ final class NonFiniteWeights {
             problems.add(what + ": growth would carry them into the grown model, which then computes NaN; fix the"
                     + " source, or pass " + ALLOW_OPTION + " to carry them as they are");
         }
+    }
+
+    /** For commands that run a model: a warning that what it computes is meaningless (NaN logits decode to token 0). */
+    static void warn(Path model, SortedMap<TensorKey, NonFiniteCount> found, PrintWriter err) {
+        if (!found.isEmpty()) {
+            err.println("warning: " + summary(model, found) + ": its outputs are NaN and the tokens chosen from them"
+                    + " meaningless");
+            err.flush();
+        }
+    }
+
+    /** "MODEL: 2 tensors hold non-finite values (layers.0.wq: 1 NaN, ...)". */
+    private static String summary(Path model, SortedMap<TensorKey, NonFiniteCount> found) {
+        return model + ": " + found.size() + (found.size() == 1 ? " tensor holds" : " tensors hold")
+                + " non-finite values (" + list(found) + ")";
     }
 
     /** "layers.0.wq: 1 NaN, final_norm: 2 infinite" (the first {@link #SHOWN}, then how many more). */

@@ -135,4 +135,14 @@ class NonFiniteWeightsTest {
                 + " (first of 128/128 positions)\nFAIL: non-finite logits"), verify.out());
         assertFalse(verify.out().contains("relative"), verify.out());
     }
+
+    /** Before: "all token 0" without a word. */
+    @Test
+    void generateWarnsThatItsTokensAreMeaningless() throws IOException {
+        Path source = write(broken(DType.F32), "dir");
+        Cli run = Cli.run("generate", source.toString(), "--steps", "4");
+        assertTrue(run.err().contains("warning: " + source + ": 2 tensors hold non-finite values (final_norm: 2"
+                + " infinite, layers.0.wq: 1 NaN): its outputs are NaN and the tokens chosen from them meaningless"),
+                run.err());
+    }
 }
