@@ -145,4 +145,25 @@ class NonFiniteWeightsTest {
                 + " infinite, layers.0.wq: 1 NaN): its outputs are NaN and the tokens chosen from them meaningless"),
                 run.err());
     }
+
+    /** GPT-2's mean fill (LayerNorm): a NaN embedding entry stays out of the new columns of its row. */
+    @Test
+    void gpt2MeanFillLeavesThemOut() throws IOException {
+        TransformerConfig gpt2 = new TransformerConfig(Architecture.GPT2, 41, 12, 2, 32,
+                new AttentionConfig(2, 2, 6, 6, true), new MlpConfig(48, Activation.GELU, true), 1e-5,
+                new Positions.Learned(), true);
+        Model model = RandomModels.create(gpt2, DType.F32, 4);
+        model.tensor(Role.TOKEN_EMBEDDING).set(13, Double.NaN);
+        Path source = dir.resolve("gpt2");
+        new HfDirectoryFormat().write(model, source);
+        Path plan = Files.writeString(dir.resolve("gpt2.yaml"), "seed: 2\nsteps:\n  - heads: {add: 1}\n"
+                + "  - hidden: {size: 18}\n  - layers: {add: 1, at: [1]}\n");
+        Path out = dir.resolve("gpt2-grown");
+        Cli run = Cli.run("grow", source.toString(), "--plan", plan.toString(), "--out", out.toString(),
+                "--allow-non-finite");
+        assertEquals(0, run.exitCode(), run.err());
+        Model grown = ModelFormats.forInput(out).read(out);
+        assertEquals(Map.of(TensorKey.global(Role.TOKEN_EMBEDDING), new NonFiniteCount(1, 0)),
+                NonFiniteCount.perTensor(grown.tensors()));
+    }
 }
