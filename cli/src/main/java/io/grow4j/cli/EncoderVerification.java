@@ -37,8 +37,16 @@ final class EncoderVerification {
         return comparison;
     }
 
-    void report(PrintWriter out, LogitComparison c, String runOn, double tolerance, boolean pass) {
+    /** @param nameA and {@code nameB}: how the two models are named in a non-finite failure */
+    void report(PrintWriter out, LogitComparison c, String runOn, double tolerance, boolean pass, String nameA,
+            String nameB) {
         out.printf("compared      %d sequences × %d tokens on %s%n", sequences, length, runOn);
+        if (c.nonFinite()) {
+            c.reportNonFinite(out, "hidden states", length, nameA, nameB);
+            out.println("FAIL: non-finite hidden states");
+            out.flush();
+            return;
+        }
         out.printf("max |Δhidden| %.6e%n", c.maxAbsDiff());
         out.printf("max |hidden|  %.6e%n", c.maxAbsLogit());
         out.printf("relative      %.6e (tolerance %.1e)%n", c.relativeDiff(), tolerance);

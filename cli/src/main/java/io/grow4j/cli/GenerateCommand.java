@@ -2,6 +2,7 @@ package io.grow4j.cli;
 
 import io.grow4j.kernels.forward.Generator;
 import io.grow4j.model.Model;
+import io.grow4j.model.NonFiniteCount;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps " + steps + " exceeds the limit of " + model + ": its maximum"
                     + " sequence length " + m.config().maxSeqLen());
         }
+        NonFiniteWeights.warn(model, NonFiniteCount.perTensor(m.tensors()), spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Forwards forwards = backend.forwards(); Forwards.Forward forward = forwards.create(m)) {
             long start = System.nanoTime();

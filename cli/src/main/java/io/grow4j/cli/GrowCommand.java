@@ -4,6 +4,7 @@ import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.transforms.device.DeviceGrower;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.NonFiniteCount;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.GgufCheckpoint;
 import io.grow4j.model.format.GgufFormat;
@@ -15,6 +16,7 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.StepReport;
+import io.grow4j.transforms.stream.NonFiniteScan;
 import io.grow4j.transforms.stream.StreamOptions;
 import io.grow4j.transforms.stream.StreamProgress;
 import io.grow4j.transforms.stream.StreamResult;
@@ -40,8 +42,10 @@ import java.util.function.Consumer;
                 + " tensor: memory stays bounded by the largest tensor (quantized GGUF tensors are decoded one at a"
                 + " time), output shards hold at most --shard-size bytes, and OUT appears only when complete."
                 + " Other inputs and outputs (llama2.c .bin, ONNX, GPT-2's fused tensors, --dtype) are grown in memory.",
-        "Values the storage dtype rounds (rescaled gains, mean fills in F16/BF16) are listed as note: lines on"
-                + " stderr."})
+        "Values that F16 or BF16 would round (gains rescaled by a factor that is not a power of two, mean fills)"
+                + " are kept in F32, so the output may mix dtypes and still computes what the source did; each such"
+                + " case is a note: line on stderr. --dtype f16 or bf16 rounds them instead (an explicit choice, noted"
+                + " too). Weights holding NaN or infinite values are refused unless --allow-non-finite."})
 final class GrowCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL",
             description = "the model to grow (never modified): " + Formats.MODELS_READ)
@@ -91,8 +95,15 @@ final class GrowCommand implements Callable<Integer> {
     Path deviceProfile;
 
     @Option(names = "--dtype", paramLabel = "TYPE", converter = OutputDType.class,
-            description = "store the grown tensors as f64, f32, f16 or bf16 (default: as read; grows in memory)")
+            description = "store every grown tensor as f64, f32, f16 or bf16 (default: as read, with rescaled"
+                    + " F16/BF16 tensors kept in F32; grows in memory). A wider type than the model's is applied"
+                    + " before growing; a narrower one rounds once, at the end")
     DType dtype;
+
+    @Option(names = NonFiniteWeights.ALLOW_OPTION, description = "grow a model whose weights hold NaN or infinite"
+            + " values, carrying them as they are (default: refuse, naming the tensors); new entries are scaled from"
+            + " the finite values only")
+    boolean allowNonFinite;
 
     @Spec
     CommandSpec spec;
@@ -155,6 +166,7 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
+        NonFiniteWeights.check(model, NonFiniteScan.of(source), allowNonFinite, problems, spec.commandLine().getErr());
         problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
         source.notes().forEach(note -> spec.commandLine().getErr().println("note: " + model + ": " + note));
@@ -188,6 +200,7 @@ final class GrowCommand implements Callable<Integer> {
         if (growthPlan != null) {
             problems.addAll(StreamingGrower.problems(source, growthPlan));
         }
+        NonFiniteWeights.check(model, NonFiniteScan.of(source), allowNonFinite, problems, stderr);
         problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
         source.notes().forEach(note -> stderr.println("note: " + model + ": " + note));
@@ -214,7 +227,10 @@ final class GrowCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         GrowthPlan growthPlan = readPlan(problems);
-        Model source = ModelFiles.read(model, spec.commandLine().getErr());
+        Model read = ModelFiles.read(model, spec.commandLine().getErr());
+        // --dtype wider than the file: convert first, so rescales are computed and stored in it, not in the source's
+        // dtype; narrower: grow in the source's dtype and round once at the end (an explicit choice, noted)
+        Model source = dtype == null ? read : read.widenedFor(dtype);
         ModelFormat format = ModelFormats.forOutput(out);
         if (growthPlan != null) {
             List<String> planProblems = growthPlan.problems(source.config());
@@ -226,9 +242,11 @@ final class GrowCommand implements Callable<Integer> {
                 }
             }
         }
+        NonFiniteWeights.check(model, NonFiniteCount.perTensor(read.tensors()), allowNonFinite, problems,
+                spec.commandLine().getErr());
         problems.addAll(claim.problems());
         PlanException.throwIfAny(problems);
-        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan);
+        GrowthNotes.printRounding(spec.commandLine().getErr(), source, growthPlan, dtype);
 
         Model grown;
         try (GrowProgressBar bar = new GrowProgressBar(System.err, GrowProgressBar.isTerminal())) {

@@ -22,8 +22,9 @@ final class GrowthNotes {
     private GrowthNotes() {
     }
 
-    static void printRounding(PrintWriter out, Model model, GrowthPlan plan) {
-        print(out, RoundingNotes.of(model, plan));
+    /** @param output the uniform dtype asked for (--dtype), or null to store each tensor as growth does */
+    static void printRounding(PrintWriter out, Model model, GrowthPlan plan, DType output) {
+        print(out, RoundingNotes.of(model, plan, output));
     }
 
     static void printRounding(PrintWriter out, HfCheckpoint source, GrowthPlan plan) {

@@ -2,8 +2,10 @@ package io.grow4j.cli;
 
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.NonFiniteCount;
 import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -12,6 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", description = "Print a model's family, sizes and parameter count.")
@@ -35,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
         out.println("model        " + name);
         out.println("family       " + c.architecture().id());
         out.println("parameters   " + String.format("%,d", m.parameterCount()));
-        out.println("dtype        " + (dtype == null ? "mixed" : dtype));
+        out.println("dtype        " + (dtype == null ? "mixed (" + dtypeCounts(m) + ")" : dtype));
         out.println("vocab        " + c.vocabSize());
         out.println("hidden       " + c.hidden());
         out.println("layers       " + c.layers());
@@ -61,7 +66,32 @@ final class InspectCommand implements Callable<Integer> {
         out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
         out.println("output       " + (!c.architecture().languageModelHead() ? "hidden states"
                 : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head"));
+        printNonFinite(out, m);
         out.flush();
+    }
+
+    /** "none", or one line per tensor holding NaN or infinite values, with its counts. */
+    private static void printNonFinite(PrintWriter out, Model m) {
+        SortedMap<TensorKey, NonFiniteCount> found = NonFiniteCount.perTensor(m.tensors());
+        if (found.isEmpty()) {
+            out.println("non-finite   none");
+            return;
+        }
+        String label = "non-finite   ";
+        for (Map.Entry<TensorKey, NonFiniteCount> e : found.entrySet()) {
+            out.println(label + e.getKey() + ": " + e.getValue().describe() + " of "
+                    + String.format("%,d", m.tensor(e.getKey()).size()) + " values");
+            label = "             ";
+        }
+    }
+
+    /** "BF16 × 20, F32 × 5": tensors per dtype of a mixed model (growth keeps rescaled half-precision ones in F32). */
+    private static String dtypeCounts(Model m) {
+        Map<DType, Long> counts = new TreeMap<>();
+        m.tensors().values().forEach(t -> counts.merge(t.dtype(), 1L, Long::sum));
+        StringBuilder s = new StringBuilder();
+        counts.forEach((d, n) -> s.append(s.isEmpty() ? "" : ", ").append(d).append(" × ").append(n));
+        return s + " tensors";
     }
 
     private static String positions(Positions p) {

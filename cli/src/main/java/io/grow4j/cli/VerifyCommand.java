@@ -162,7 +162,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
         boolean pass = comparison.within(tolerance);
         String runOn = onnxRuntime ? "onnxruntime" : reference ? "reference (float64)" : backend.name + " (float32)";
-        verification.report(spec.commandLine().getOut(), comparison, runOn + ", " + output, tolerance, pass);
+        verification.report(spec.commandLine().getOut(), comparison, runOn + ", " + output, tolerance, pass,
+                "A " + first, "B " + second);
         return pass ? Grow4j.OK : Grow4j.CHECK_FAILED;
     }
 
@@ -176,6 +177,13 @@ final class VerifyCommand implements Callable<Integer> {
     private void report(PrintWriter out, LogitComparison c, boolean pass) {
         String runOn = precision.equals("double") ? "reference (float64)" : backend.name + " (float32)";
         out.printf("compared      %d sequences × %d tokens on %s%n", sequences, length, runOn);
+        if (c.nonFinite()) {
+            // a NaN model is broken, not different: no difference figures, which would read NaN or mislead
+            c.reportNonFinite(out, "logits", length, "A " + first, "B " + second);
+            out.println("FAIL: non-finite logits");
+            out.flush();
+            return;
+        }
         out.printf("max |Δlogit|  %.6e%n", c.maxAbsDiff());
         out.printf("max |logit|   %.6e%n", c.maxAbsLogit());
         out.printf("relative      %.6e (tolerance %.1e)%n", c.relativeDiff(), tolerance);

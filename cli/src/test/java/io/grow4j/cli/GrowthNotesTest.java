@@ -38,9 +38,13 @@ class GrowthNotesTest {
         Model model = RandomModels.create(BERT, DType.BF16, 1);
         GrowthPlan plan = new GrowthPlan(1, List.of(new HiddenExpansion(24)));
         StringWriter fromModel = new StringWriter();
-        GrowthNotes.printRounding(new PrintWriter(fromModel), model, plan);
+        GrowthNotes.printRounding(new PrintWriter(fromModel), model, plan, null);
         assertTrue(fromModel.toString().startsWith("note: step 1 (hidden): old entries scaled by 0.3333333333333333"
-                + " rounded to BF16"), fromModel.toString());
+                + " kept in F32 (BF16 would round them by up to 3.9e-03"), fromModel.toString());
+        StringWriter rounded = new StringWriter();
+        GrowthNotes.printRounding(new PrintWriter(rounded), model, plan, DType.BF16);
+        assertTrue(rounded.toString().startsWith("note: step 1 (hidden): old entries scaled by 0.3333333333333333"
+                + " rounded to BF16"), rounded.toString());
 
         new HfDirectoryFormat().write(model, dir.resolve("bert"));
         StringWriter fromCheckpoint = new StringWriter();
@@ -48,7 +52,7 @@ class GrowthNotesTest {
         assertEquals(fromModel.toString(), fromCheckpoint.toString());
 
         StringWriter exact = new StringWriter();
-        GrowthNotes.printRounding(new PrintWriter(exact), model, new GrowthPlan(1, List.of(new HiddenExpansion(16))));
+        GrowthNotes.printRounding(new PrintWriter(exact), model, new GrowthPlan(1, List.of(new HiddenExpansion(16))), null);
         assertEquals("", exact.toString());
     }
 }

@@ -40,6 +40,17 @@ public enum DType {
         throw new IllegalArgumentException("unsupported dtype '" + name + "' (supported: F64, F32, F16, BF16)");
     }
 
+    /**
+     * The narrowest dtype that holds every value of both without rounding: F64 over anything, F32 over the half
+     * types, and F32 for F16 with BF16 (neither holds the other: F16 has more mantissa, BF16 more exponent).
+     */
+    public static DType holding(DType a, DType b) {
+        if (a == b) {
+            return a;
+        }
+        return a == F64 || b == F64 ? F64 : F32;
+    }
+
     double get(MemorySegment s, long index) {
         long at = index * bytes;
         return switch (this) {

@@ -147,6 +147,19 @@ public final class Model {
         return d == null ? DType.F32 : d;
     }
 
+    /**
+     * Each tensor in {@link DType#holding} of its dtype and {@code dtype}: what a model must be grown in before being
+     * converted to {@code dtype}, so that growth computes in the wider of the two and rounds once, at the end.
+     */
+    public Model widenedFor(DType dtype) {
+        Map<TensorKey, Tensor> out = new TreeMap<>();
+        tensors.forEach((k, t) -> {
+            DType wide = DType.holding(t.dtype(), dtype);
+            out.put(k, t.dtype() == wide ? t : t.convertTo(wide));
+        });
+        return derive(config, out);
+    }
+
     public Model convertTo(DType dtype) {
         Map<TensorKey, Tensor> out = new TreeMap<>();
         tensors.forEach((k, t) -> out.put(k, t.dtype() == dtype ? t : t.convertTo(dtype)));

@@ -2,6 +2,7 @@ package io.grow4j.transforms;
 
 import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
+import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
@@ -70,8 +71,8 @@ public final class Grower {
             return source;
         }
         Tensor reference = recipe.statsFrom() == null ? null : model.tensor(recipe.statsFrom());
-        Tensor out = Tensor.allocate(source != null ? source.dtype() : reference != null ? reference.dtype()
-                : model.dtypeOrDefault(), recipe.newShape());
+        DType base = source != null ? source.dtype() : reference != null ? reference.dtype() : model.dtypeOrDefault();
+        Tensor out = Tensor.allocate(GrownDTypes.of(recipe, base), recipe.newShape());
         Fill fill = FillResolver.resolve(recipe, reference, planSeed, stepIndex);
         if (fill instanceof Fill.Uniform u && u.halfWidth() == 0) {
             notes.add("step " + (stepIndex + 1) + ": new entries of " + recipe.target() + " are all zero, because "

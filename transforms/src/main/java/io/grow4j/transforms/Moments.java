@@ -11,6 +11,9 @@ import io.grow4j.model.Tensor;
  * from the first): the moments only set the scale of "arbitrary" new entries, a million samples pin that scale far
  * more finely than it matters, and a full pass over every large tensor was most of the time of growing a big model.
  * The sample is a fixed function of the size, so every path (in memory, streamed, on a device) gets the same bits.
+ *
+ * <p>NaN and infinite entries are left out (count holds the finite ones): a model carried with them on request must
+ * not have them spread into every new entry whose scale is taken from their tensor.
  */
 record Moments(long count, double mean, double standardDeviation) {
     static final long SAMPLES = 1L << 20;
@@ -23,6 +26,9 @@ record Moments(long count, double mean, double standardDeviation) {
         double m2 = Double.NaN;
         for (long i = 0; i < size; i += stride) {
             double d = t.get(i);
+            if (!Double.isFinite(d)) {
+                continue;
+            }
             if (n == 0) {
                 m1 = 0.0;
                 m2 = 0.0;

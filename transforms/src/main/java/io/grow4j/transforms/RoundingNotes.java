@@ -13,11 +13,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Where a plan stores values it computes in a dtype that rounds them, so commands can say so: old entries rescaled by
- * a factor that is not a power of two (RMSNorm and LayerNorm gains × sqrt(h/h'), duplicated readers × 1/m, queries
- * × sqrt(k'/k)) and new entries that must equal a mean (LayerNorm's mean fill). Zeros and copies stay exact in any
- * dtype; F64 rounds no more than the arithmetic itself. Works from dtypes alone, so a streamed checkpoint that is
- * never loaded can be described too.
+ * Where a plan computes values that a half-precision dtype would round, and what becomes of them, so commands can say
+ * so: old entries rescaled by a factor that is not a power of two and new entries that must equal a mean (see
+ * {@link GrownDTypes}). By default such tensors are stored in F32 ("kept in F32"); F32 itself rounds them by 6e-8
+ * ("rounded to F32"); a uniform output dtype asked for explicitly rounds them to it ("rounded to BF16"). Zeros and
+ * copies stay exact in any dtype; F64 rounds no more than the arithmetic itself. Works from dtypes alone, so a
+ * streamed checkpoint that is never loaded can be described too.
  */
 public final class RoundingNotes {
     private RoundingNotes() {
@@ -25,16 +26,29 @@ public final class RoundingNotes {
 
     /** The notes for growing {@code model} by {@code plan}, one line per step, kind, factor and dtype. */
     public static List<String> of(Model model, GrowthPlan plan) {
-        Map<TensorKey, DType> dtypes = new HashMap<>();
-        model.tensors().forEach((key, t) -> dtypes.put(key, t.dtype()));
-        return of(model.config(), dtypes, plan);
+        return of(model, plan, null);
     }
 
     /**
-     * @param dtypes the storage dtype of every tensor of a model of {@code start}; new tensors take their source's
-     *               or reference's dtype, as {@link Grower} allocates them
+     * @param output the dtype every tensor is converted to after growing (an explicit uniform output dtype), or null
+     *               to store each as {@link GrownDTypes} says
+     */
+    public static List<String> of(Model model, GrowthPlan plan, DType output) {
+        Map<TensorKey, DType> dtypes = new HashMap<>();
+        model.tensors().forEach((key, t) -> dtypes.put(key, t.dtype()));
+        return of(model.config(), dtypes, plan, output);
+    }
+
+    /**
+     * @param dtypes the storage dtype of every tensor of a model of {@code start}; new tensors take theirs as
+     *               {@link Grower} allocates them
      */
     public static List<String> of(TransformerConfig start, Map<TensorKey, DType> dtypes, GrowthPlan plan) {
+        return of(start, dtypes, plan, null);
+    }
+
+    private static List<String> of(TransformerConfig start, Map<TensorKey, DType> dtypes, GrowthPlan plan,
+            DType output) {
         PlanException.throwIfAny(plan.problems(start));
         List<String> notes = new ArrayList<>();
         TransformerConfig config = start;
@@ -47,12 +61,12 @@ public final class RoundingNotes {
             Map<TensorKey, DType> next = new HashMap<>();
             for (TensorRecipe r : step.recipes(config, after)) {
                 TensorKey from = r.source() != null ? r.source() : r.statsFrom();
-                DType dtype = from == null ? fallback : current.getOrDefault(from, fallback);
-                next.put(r.target(), dtype);
-                String what = roundedKind(r, dtype);
-                if (what != null) {
-                    rounded.computeIfAbsent(what + " rounded to " + dtype + " (relative error up to "
-                            + String.format("%.1e", unitRoundoff(dtype)) + ")", k -> new ArrayList<>()).add(r.target());
+                DType base = from == null ? fallback : current.getOrDefault(from, fallback);
+                DType stored = GrownDTypes.of(r, base);
+                next.put(r.target(), stored);
+                String note = note(r, base, output != null ? output : stored);
+                if (note != null) {
+                    rounded.computeIfAbsent(note, k -> new ArrayList<>()).add(r.target());
                 }
             }
             String label = plan.label(i);
@@ -63,24 +77,18 @@ public final class RoundingNotes {
         return notes;
     }
 
-    /** What of this recipe the dtype rounds, or null when it stores the recipe's values exactly. */
-    private static String roundedKind(TensorRecipe r, DType dtype) {
-        if (dtype == DType.F64) {
+    /** What becomes of the values of {@code r} computed from {@code base} and written as {@code written}. */
+    private static String note(TensorRecipe r, DType base, DType written) {
+        String kind = GrownDTypes.roundedKind(r, written);
+        if (kind == null) {
             return null;
         }
-        if (r.fill() == NewEntries.AXIS_MEAN) {
-            return "mean-filled new entries" + (isPowerOfTwo(r.scale()) ? "" : " (scaled by " + r.scale() + ")");
+        if (written != base && written == GrownDTypes.of(r, base)) {
+            return kind + " kept in F32 (" + base + " would round them by up to "
+                    + String.format("%.1e", unitRoundoff(base)) + ", beyond what verify accepts)";
         }
-        if (r.source() != null && !isPowerOfTwo(r.scale())) {
-            return "old entries scaled by " + r.scale();
-        }
-        return null;
-    }
-
-    /** Powers of two rescale without rounding (short of overflow and subnormals). */
-    private static boolean isPowerOfTwo(double scale) {
-        double magnitude = Math.abs(scale);
-        return magnitude != 0 && magnitude == Math.scalb(1.0, Math.getExponent(magnitude));
+        return kind + " rounded to " + written + " (relative error up to "
+                + String.format("%.1e", unitRoundoff(written)) + ")";
     }
 
     /** Half the distance between neighbouring values relative to the value: 2^-(mantissa bits + 1). */

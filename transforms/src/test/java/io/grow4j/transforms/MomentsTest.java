@@ -53,4 +53,23 @@ class MomentsTest {
                 Double.doubleToRawLongBits(m.standardDeviation()));
         assertEquals(all.getStandardDeviation(), m.standardDeviation(), 1e-2 * all.getStandardDeviation());
     }
+
+    /** Issue 8, fault 6: a NaN or infinite entry is left out, so the fills scaled by these moments stay finite. */
+    @Test
+    void nonFiniteEntriesAreLeftOut() {
+        SplittableRandom random = new SplittableRandom(3);
+        Tensor t = Tensor.allocate(DType.BF16, 500);
+        SummaryStatistics finite = new SummaryStatistics();
+        for (int i = 0; i < 500; i++) {
+            t.set(i, i == 7 ? Double.NaN : i == 100 ? Double.POSITIVE_INFINITY : i == 300
+                    ? Double.NEGATIVE_INFINITY : random.nextGaussian());
+            if (Double.isFinite(t.get(i))) {
+                finite.addValue(t.get(i));
+            }
+        }
+        Moments m = Moments.of(t);
+        assertEquals(497, m.count());
+        assertEquals(finite.getMean(), m.mean());
+        assertEquals(finite.getStandardDeviation(), m.standardDeviation());
+    }
 }

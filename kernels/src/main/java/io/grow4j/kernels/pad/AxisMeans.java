@@ -50,23 +50,31 @@ final class AxisMeans {
         });
     }
 
-    /** [outer, inner] table of Σ_k src[outer, k, inner] / n, k ascending. */
+    /**
+     * [outer, inner] table of Σ_k src[outer, k, inner] / n, k ascending, over the finite entries only (n counts
+     * them; no finite entry: 0), so a NaN or infinity carried on request does not spread into the new entries.
+     */
     private static double[] means(Tensor src, long[] oldShape, int axis) {
         long outer = product(oldShape, 0, axis);
         long n = oldShape[axis];
         long inner = product(oldShape, axis + 1, oldShape.length);
         double[] sums = new double[table(outer * inner, "mean table")];
+        long[] finite = new long[sums.length];
         for (long o = 0; o < outer; o++) {
             for (long k = 0; k < n; k++) {
                 long from = (o * n + k) * inner;
                 int to = (int) (o * inner);
                 for (int i = 0; i < inner; i++) {
-                    sums[to + i] += src.get(from + i);
+                    double v = src.get(from + i);
+                    if (Double.isFinite(v)) {
+                        sums[to + i] += v;
+                        finite[to + i]++;
+                    }
                 }
             }
         }
         for (int i = 0; i < sums.length; i++) {
-            sums[i] = sums[i] / n;
+            sums[i] = finite[i] == 0 ? 0.0 : sums[i] / finite[i];
         }
         return sums;
     }

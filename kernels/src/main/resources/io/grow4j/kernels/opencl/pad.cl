@@ -74,7 +74,8 @@ inline acc_t fill_value(int kind, ulong seed, acc_t param, ulong flat) {
     return param * ((acc_t) 2 * unit - (acc_t) 1);
 }
 
-// Fill.AxisMean: scale × (Σ_k src[base + k·step]) / n, k ascending, as AxisMeans sums on the CPU. meanRows[row] is
+// Fill.AxisMean: scale × (Σ_k src[base + k·step]) / n, k ascending, over the finite entries only (n counts them; none:
+// 0), as AxisMeans sums on the CPU, so a carried NaN does not spread into new entries. meanRows[row] is
 // the old row the mean starts at (-1: none in this row). Along the last axis (meanLast) a row's new columns average
 // its old row; along a leading axis a new row's old columns average the old rows along that axis.
 inline acc_t axis_mean(__global const src_t* src, long mr, int oc, long oldCols, long step, long n, int meanLast,
@@ -84,10 +85,15 @@ inline acc_t axis_mean(__global const src_t* src, long mr, int oc, long oldCols,
     }
     const long base = meanLast ? mr * oldCols : mr * oldCols + oc;
     acc_t sum = (acc_t) 0;
+    long finite = 0;
     for (long k = 0; k < n; k++) {
-        sum += LOAD(src, base + k * step);
+        const acc_t v = LOAD(src, base + k * step);
+        if (isfinite(v)) {
+            sum += v;
+            finite++;
+        }
     }
-    return scale * (sum / (acc_t) n);
+    return scale * (finite == 0 ? (acc_t) 0 : sum / (acc_t) finite);
 }
 
 // Item (x, row) writes columns [x*strip, x*strip + strip) of new row `row`: strip 1 on GPUs (neighbouring items,

@@ -65,6 +65,26 @@ class OpenClPadKernelTest {
         checkSame(wide, DType.F32, DType.F32, random, "writer rows");
     }
 
+    /** Issue 8, fault 6: NaN and infinite old entries are left out of the means on the device as on the CPU. */
+    @Test
+    void axisMeansSkipNonFiniteEntriesAsTheCpuDoes() {
+        SplittableRandom random = new SplittableRandom(78);
+        double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int trial = 0; trial < 40; trial++) {
+            PadSpec spec = PadSpecs.randomAxisMean(random);
+            DType dtype = EXACT_TYPES[random.nextInt(2)];
+            Tensor src = PadSpecs.randomTensor(random, dtype, spec.oldShape());
+            for (int i = 0; i < 1 + src.size() / 4; i++) {
+                src.set(random.nextLong(src.size()), specials[random.nextInt(specials.length)]);
+            }
+            Tensor want = Tensor.allocate(dtype, spec.newShape());
+            Tensor got = Tensor.allocate(dtype, spec.newShape());
+            cpu.pad(src, want, spec);
+            device.pad(src, got, spec);
+            assertSameBits(want, got, "non-finite axis mean trial " + trial + " " + PadSpecs.describe(spec));
+        }
+    }
+
     @Test
     void everyStripLayoutMatches() {
         SplittableRandom random = new SplittableRandom(31);

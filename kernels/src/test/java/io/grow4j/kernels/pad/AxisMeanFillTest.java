@@ -52,6 +52,24 @@ class AxisMeanFillTest {
                 Arrays.toString(writer.toDoubleArray()));
     }
 
+    /**
+     * Issue 8, fault 6: a NaN or infinity (carried with --allow-non-finite) is left out of the mean, so the new entries
+     * stay finite; a column with no finite entry gets 0. Before, one NaN made every new entry of its row NaN.
+     */
+    @Test
+    void nonFiniteEntriesAreLeftOutOfTheMean() {
+        Tensor embedding = Tensor.of(DType.F32, new long[] {3, 3}, new double[] {1, Double.NaN, 5,
+                Double.POSITIVE_INFINITY, 2, 4, Double.NaN, Double.NEGATIVE_INFINITY, Double.NaN});
+        Tensor grown = Tensor.allocate(DType.F32, 3, 4);
+        PadSpec spec = new PadSpec(new long[] {3, 3}, new long[] {3, 4},
+                new int[][] {PadSpec.identity(3), PadSpec.prefix(3, 4)}, 1.0, new Fill.AxisMean(1));
+        kernel.pad(embedding, grown, spec);
+        assertEquals(3.0, grown.get(3));
+        assertEquals(3.0, grown.get(7));
+        assertEquals(0.0, grown.get(11));
+        assertMatchesDefinition(embedding, grown, spec, "non-finite");
+    }
+
     @Test
     void largeTensorsTakeTheParallelPath() {
         Random random = new Random(8);
@@ -110,11 +128,16 @@ class AxisMeanFillTest {
         }
         long n = spec.oldShape()[axis];
         double sum = 0;
+        long finite = 0;
         for (int k = 0; k < n; k++) {
             old[axis] = k;
-            sum += src.get(flat(old, spec.oldShape()));
+            double v = src.get(flat(old, spec.oldShape()));
+            if (Double.isFinite(v)) {
+                sum += v;
+                finite++;
+            }
         }
-        return spec.scale() * (sum / n);
+        return spec.scale() * (finite == 0 ? 0.0 : sum / finite);
     }
 
     private static long flat(int[] index, long[] shape) {

@@ -79,6 +79,9 @@ final class GgufConfigCodec {
         int context = f.integer(p + CONTEXT, 1);
         double eps = exactReal(f, p + EPS, Double.NaN);
         double theta = exactReal(f, p + ROPE_BASE, DEFAULT_ROPE_BASE);
+        // the ranges config.json's rms_norm_eps and rope_theta are held to (ConfigFields.number)
+        requireFinite(f, p + EPS, eps, false);
+        requireFinite(f, p + ROPE_BASE, theta, true);
         refuseUnmodelled(f, p, keySize);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
         int vocab = vocabulary(f, p, file, family);
@@ -112,6 +115,13 @@ final class GgufConfigCodec {
             return exact.value();
         }
         return Double.parseDouble(Float.toString(single.value()));
+    }
+
+    /** NaN and infinite values, and negative (or, when {@code positive}, zero) ones, named with key and value. */
+    private static void requireFinite(GgufFields f, String key, double value, boolean positive) {
+        if (!Double.isFinite(value) || (positive ? value <= 0 : value < 0)) {
+            f.problem(key + " is " + value + "; it must be a finite number " + (positive ? "> 0" : ">= 0"));
+        }
     }
 
     private static void refuseUnmodelled(GgufFields f, String p, int keySize) {

@@ -144,6 +144,30 @@ class GgufBadInputTest {
         }
     }
 
+    /** Issue 8, fault 6: the ranges config.json's rms_norm_eps and rope_theta are held to, with key and value. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "Infinity  | 10000     | llama.attention.layer_norm_rms_epsilon is Infinity; it must be a finite number >= 0",
+            "NaN       | 10000     | llama.attention.layer_norm_rms_epsilon is NaN; it must be a finite number >= 0",
+            "-1e-5     | 10000     | llama.attention.layer_norm_rms_epsilon is -1.0E-5; it must be a finite number >= 0",
+            "1e-5      | NaN       | llama.rope.freq_base is NaN; it must be a finite number > 0",
+            "1e-5      | 0         | llama.rope.freq_base is 0.0; it must be a finite number > 0",
+            "1e-5      | -Infinity | llama.rope.freq_base is -Infinity; it must be a finite number > 0"})
+    void nonFiniteOrOutOfRangeRealsAreRefusedByKeyAndValue(float eps, float base, String expected) throws IOException {
+        Path file = new GgufBytes().str("general.architecture", "llama")
+                .u32("llama.context_length", config.maxSeqLen())
+                .u32("llama.embedding_length", config.hidden())
+                .u32("llama.block_count", config.layers())
+                .u32("llama.feed_forward_length", config.mlp().size())
+                .u32("llama.attention.head_count", config.attention().queryHeads())
+                .u32("llama.attention.head_count_kv", config.attention().kvHeads())
+                .u32("llama.rope.dimension_count", config.attention().keySize())
+                .f32("llama.attention.layer_norm_rms_epsilon", eps)
+                .f32("llama.rope.freq_base", base)
+                .llamaTensors(model).write(dir.resolve("reals.gguf"));
+        assertFails(file, "cannot read the llama config from its metadata:\n  " + expected);
+    }
+
     @Test
     void tensorProblemsAreListedTogether() throws IOException {
         GgufBytes b = new GgufBytes().llamaConfig(config);

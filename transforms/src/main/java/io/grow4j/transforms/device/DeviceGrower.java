@@ -11,6 +11,7 @@ import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.FillResolver;
 import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.GrownDTypes;
 import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.StepReport;
@@ -129,7 +130,7 @@ public final class DeviceGrower {
         DeviceTensor reference = recipe.statsFrom() == null ? null : model.tensor(recipe.statsFrom());
         DType dtype = source != null ? source.dtype() : reference != null ? reference.dtype() : model.dtypeOrDefault();
         Fill fill = FillResolver.resolve(recipe, statisticsOf(model, recipe, reference), planSeed, stepIndex);
-        return kernel.pad(source, recipe.toPadSpec(fill), dtype);
+        return kernel.pad(source, recipe.toPadSpec(fill), GrownDTypes.of(recipe, dtype));
     }
 
     /** The host tensor FillResolver reads for this recipe's statistics, or null when the fill needs none. */

@@ -5,6 +5,7 @@ import io.grow4j.model.Model;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.GrownDTypes;
 import io.grow4j.transforms.TensorRecipe;
 import io.grow4j.transforms.steps.GrowthStep;
 
@@ -59,7 +60,10 @@ final class PlanTrace {
         return trace;
     }
 
-    /** Mirrors Grower.build: a grown tensor keeps its source's dtype, else its reference's, else the model's. */
+    /**
+     * Mirrors Grower.build: a grown tensor keeps its source's dtype, else its reference's, else the model's, widened
+     * as {@link GrownDTypes} says.
+     */
     private Map<TensorKey, DType> stageDtypes(int stage, TransformerConfig config) {
         Map<TensorKey, DType> previous = dtypes.get(stage - 1);
         DType modelDtype = modelDtype(previous);
@@ -68,7 +72,7 @@ final class PlanTrace {
             TensorRecipe r = recipe(stage, key);
             DType d = r.source() != null ? previous.get(r.source())
                     : r.statsFrom() != null ? previous.get(r.statsFrom()) : modelDtype;
-            out.put(key, d);
+            out.put(key, GrownDTypes.of(r, d));
         }
         return out;
     }

@@ -84,7 +84,8 @@ class DeviceGrowerTest {
             TransformerConfig config = (TransformerConfig) e.getValue()[0];
             @SuppressWarnings("unchecked")
             List<GrowthStep> steps = (List<GrowthStep>) e.getValue()[1];
-            for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            // F16 and BF16: rescaled tensors are stored in F32 (GrownDTypes) on the device as on the CPU
+            for (DType dtype : new DType[] {DType.F32, DType.F64, DType.F16, DType.BF16}) {
                 Model model = RandomModels.create(config, dtype, e.getKey().hashCode());
                 checkSame(model, new GrowthPlan(17, steps), e.getKey() + " " + dtype);
             }

@@ -70,6 +70,15 @@ final class OnnxTensors {
     /** {@code template} (an initializer) holding {@code tensor}'s values, [in, out] when {@code transposed}. */
     static TensorProto encode(Tensor tensor, TensorProto template, boolean transposed) {
         DType target = dtype(template);
+        boolean half = target == DType.F16 || target == DType.BF16;
+        if (half && (tensor.dtype() == DType.F32 || tensor.dtype() == DType.F64)) {
+            // growth keeps the values a half type would round (rescaled gains, mean fills) in F32; an ONNX graph
+            // fixes each initializer's type, so rounding them here would write a model that computes something else
+            throw new IllegalArgumentException("initializer '" + template.getName() + "' is " + target + " in the"
+                    + " graph, and the model holds it in " + tensor.dtype() + " (growth keeps values that " + target
+                    + " would round in F32); the graph cannot change the initializer's type: grow with --dtype "
+                    + target.name().toLowerCase() + " to round them explicitly, or use a float32 graph");
+        }
         Tensor stored = transposed ? transpose(tensor) : tensor;
         if (stored.dtype() != target) {
             stored = stored.convertTo(target);
