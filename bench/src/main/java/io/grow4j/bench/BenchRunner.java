@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Runs the kernel benchmarks on each requested backend and the baselines beside them in the same process: OpenBLAS
- * sgemm for matmul, a memory copy for pad (host memory, and the device's own buffer copy for device-resident pads).
+ * sgemm for matmul, a memory copy for pad (host memory, and the device's own buffer copy for device-resident pads),
+ * the read bandwidth for decoding (which reads every weight once per token).
  * A backend that cannot start, or a baseline that cannot run, is reported with its reason and skipped.
  */
 public final class BenchRunner {
@@ -25,6 +26,8 @@ public final class BenchRunner {
     private final PrintStream log;
     private final List<BenchResult> results = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
+    /** The same run's read bandwidth, GB/s, that decoding rows are compared with; NaN until measured. */
+    private double readGbps = Double.NaN;
 
     public BenchRunner(boolean quick, DeviceProfile profile, boolean forward, PrintStream log) {
         this.shapes = quick ? BenchShapes.QUICK : BenchShapes.FULL;
@@ -61,6 +64,12 @@ public final class BenchRunner {
         }
         log.println("baseline: memory copy of " + (shapes.padBytes() >> 20) + " MiB");
         add(new PadBench(shapes, timer).copyBaseline());
+        int cores = Runtime.getRuntime().availableProcessors();
+        log.println("baseline: read bandwidth, vectorised sum over " + (shapes.readBytes() >> 20) + " MiB on "
+                + cores + " threads");
+        BenchResult read = new ReadBandwidth(shapes.readBytes(), cores).measure(timer);
+        readGbps = read.gbps();
+        add(read);
     }
 
     private void backend(String name) {
@@ -73,9 +82,9 @@ public final class BenchRunner {
             add(kernels.attention(backend));
             pad(name, backend.device());
             if (forward) {
-                forwardBench.run(backend).forEach(this::add);
+                forwardBench.run(backend).forEach(this::addForward);
                 if (name.equals("opencl")) {
-                    forwardBench.runResident(profile).forEach(this::add);
+                    forwardBench.runResident(profile).forEach(this::addForward);
                 }
             }
         } catch (RuntimeException | LinkageError e) {
@@ -101,6 +110,12 @@ public final class BenchRunner {
         results.add(r);
         log.printf("  %-16s %-52s %-15s %10.6f s  %10.2f %s%n", r.kernel(), r.shape(), r.backend(), r.seconds(),
                 r.throughput(), r.unit());
+    }
+
+    /** Decoding rows get their effective weight bandwidth against the same run's read bandwidth. */
+    private void addForward(BenchResult r) {
+        add(r.kernel().equals("forward-decode") ? r.withWeightBandwidth(forwardBench.weightBytesPerToken(), readGbps)
+                : r);
     }
 
     private void skip(String reason) {

@@ -13,6 +13,8 @@ import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 
@@ -107,6 +109,23 @@ public final class ForwardBench {
                 };
             });
         }
+    }
+
+    /**
+     * Weight bytes one decoding step reads: every tensor once (the tied embedding as the output head), except an
+     * untied token embedding, of which only the token's row is read. Key/value cache reads are not weights.
+     */
+    public long weightBytesPerToken() {
+        return weightBytesPerToken(model());
+    }
+
+    static long weightBytesPerToken(Model model) {
+        long bytes = model.tensors().values().stream().mapToLong(Tensor::byteSize).sum();
+        if (!model.config().tiedEmbeddings()) {
+            Tensor embedding = model.tensor(Role.TOKEN_EMBEDDING);
+            bytes -= embedding.byteSize() - embedding.byteSize() / model.config().vocabSize();
+        }
+        return bytes;
     }
 
     private Model model() {

@@ -29,14 +29,15 @@ final class GrowthBenchReport {
 
     void printTable(PrintWriter out) {
         out.println("| params | grown | output | streamed s | cp s | streamed GB/s | cp GB/s | streamed / cp throughput"
-                + " | in-memory s | memcpy s | in-memory / memcpy time |");
-        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | in-memory s | memcpy s | in-memory / memcpy time | fresh memcpy s | in-memory / fresh memcpy |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (GrowthBenchRow r : rows) {
-            out.printf("| %s | %s | %s | %.3f | %.3f | %.2f | %.2f | %.2f | %s | %s | %s |%n",
+            out.printf("| %s | %s | %s | %.3f | %.3f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |%n",
                     SyntheticCheckpoints.label(r.params()), SyntheticCheckpoints.label(r.grownParams()),
                     ByteSizes.format(r.outputBytes()), r.streamSeconds(), r.cpSeconds(), r.streamGbPerSecond(),
                     r.cpGbPerSecond(), r.streamShareOfCp(), number(r.memorySeconds(), "%.3f"),
-                    number(r.memcpySeconds(), "%.3f"), number(r.memoryOverMemcpy(), "%.2f"));
+                    number(r.memcpySeconds(), "%.3f"), number(r.memoryOverMemcpy(), "%.2f"),
+                    number(r.freshSeconds(), "%.3f"), number(r.memoryOverFresh(), "%.2f"));
         }
         out.flush();
     }
@@ -60,7 +61,8 @@ final class GrowthBenchReport {
                     .put("cpSeconds", r.cpSeconds()).put("streamShareOfCp", r.streamShareOfCp());
             if (!Double.isNaN(r.memorySeconds())) {
                 n.put("memorySeconds", r.memorySeconds()).put("memcpySeconds", r.memcpySeconds())
-                        .put("memoryOverMemcpy", r.memoryOverMemcpy());
+                        .put("memoryOverMemcpy", r.memoryOverMemcpy()).put("freshMemcpySeconds", r.freshSeconds())
+                        .put("memoryOverFreshMemcpy", r.memoryOverFresh());
             }
         }
         json.writer(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);

@@ -11,10 +11,13 @@ package io.grow4j.cli;
  * @param streamSeconds   streamed growth, directory to directory
  * @param cpSeconds       {@code cp -r} of the grown directory: the file floor
  * @param memorySeconds   in-memory growth of the loaded model (reading and writing not included)
- * @param memcpySeconds   one memory copy of the grown model's bytes: the in-memory floor
+ * @param memcpySeconds   one memory copy of the grown model's bytes into memory touched beforehand: the in-memory
+ *                        floor the issue names
+ * @param freshSeconds    the same copy into memory allocated (as growth allocates its new tensors) in the timed
+ *                        interval: what first-touch page faults add, which growth cannot avoid for new tensors
  */
 record GrowthBenchRow(long params, long grownParams, long inputBytes, long outputBytes, double streamSeconds,
-                      double cpSeconds, double memorySeconds, double memcpySeconds) {
+                      double cpSeconds, double memorySeconds, double memcpySeconds, double freshSeconds) {
 
     double streamGbPerSecond() {
         return outputBytes / 1e9 / streamSeconds;
@@ -36,5 +39,10 @@ record GrowthBenchRow(long params, long grownParams, long inputBytes, long outpu
     /** In-memory growth time over the time to copy the grown bytes once (the target: at most 1.5). */
     double memoryOverMemcpy() {
         return memorySeconds / memcpySeconds;
+    }
+
+    /** In-memory growth time over a copy into freshly allocated memory. */
+    double memoryOverFresh() {
+        return memorySeconds / freshSeconds;
     }
 }

@@ -38,6 +38,8 @@ class GrowthBenchCommandTest {
         assertEquals(1, rows.size());
         assertEquals(SyntheticCheckpoints.llamaShaped(128).parameterCount(), rows.get(0).get("params").asLong());
         assertTrue(rows.get(0).get("streamSeconds").asDouble() > 0 && rows.get(0).get("cpSeconds").asDouble() > 0);
+        assertTrue(rows.get(0).get("freshMemcpySeconds").asDouble() > 0, "the fresh-memory floor beside memcpy");
+        assertTrue(out.toString().contains("| in-memory / fresh memcpy |"), out.toString());
         byte[] png = Arrays.copyOf(Files.readAllBytes(plot), 8);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, png);
         try (Stream<Path> left = Files.list(work)) {

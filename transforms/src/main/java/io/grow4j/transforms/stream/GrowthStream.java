@@ -22,8 +22,9 @@ import java.util.SequencedMap;
 
 /**
  * One streamed growth writing one directory or one GGUF file: the output tensors in file order, each traced back to
- * what it is made of. An unchanged tensor stored as held is copied file to file; any other one is built into a
- * reusable buffer (sized to the largest such tensor, so memory does not grow with the model) and written out. In a
+ * what it is made of. An unchanged tensor stored as held is copied file to file; any other one is built into one of
+ * two reusable buffers (sized to the largest such tensor, so memory does not grow with the model) and written out by
+ * {@link WriteBehind} while the next one is built. In a
  * directory config.json follows the shards, and the index comes last.
  */
 final class GrowthStream implements AutoCloseable {
@@ -37,7 +38,7 @@ final class GrowthStream implements AutoCloseable {
     private final StagedTensors staged;
     private final SequencedMap<String, TensorKey> keysByName;
     private final Arena bufferArena = Arena.ofShared();
-    private MemorySegment buffer;
+    private WriteBehind writes;
     private int copied;
     private int prefetched;
 
@@ -85,11 +86,16 @@ final class GrowthStream implements AutoCloseable {
         int next = 0;
         for (ShardPlan.Shard shard : plan.shards()) {
             try (ShardWriter writer = ShardWriter.create(dir, shard)) {
-                for (SafetensorsEntry entry : shard.entries()) {
-                    prefetchThrough(all, next + PREFETCH_AHEAD);
-                    writeTensor(writer, entry);
-                    next++;
-                    progress.tensorWritten(entry.name(), entry.byteSize());
+                try {
+                    for (SafetensorsEntry entry : shard.entries()) {
+                        prefetchThrough(all, next + PREFETCH_AHEAD);
+                        writeTensor(writer, entry);
+                        next++;
+                        progress.tensorWritten(entry.name(), entry.byteSize());
+                    }
+                    writes.drain();
+                } finally {
+                    writes.quiesce();
                 }
             }
         }
@@ -117,11 +123,16 @@ final class GrowthStream implements AutoCloseable {
                 writer.transfer(from, offset, count);
             }
         };
-        for (int next = 0; next < all.size(); next++) {
-            SafetensorsEntry entry = all.get(next);
-            prefetchThrough(all, next + PREFETCH_AHEAD);
-            writeTensor(sink, entry);
-            progress.tensorWritten(entry.name(), entry.byteSize());
+        try {
+            for (int next = 0; next < all.size(); next++) {
+                SafetensorsEntry entry = all.get(next);
+                prefetchThrough(all, next + PREFETCH_AHEAD);
+                writeTensor(sink, entry);
+                progress.tensorWritten(entry.name(), entry.byteSize());
+            }
+            writes.drain();
+        } finally {
+            writes.quiesce();
         }
     }
 
@@ -137,19 +148,22 @@ final class GrowthStream implements AutoCloseable {
         try {
             SourceTensors.Stored from = origin.stage() == 0 ? source.stored(origin.key()) : null;
             if (from != null) {
-                writer.transfer(from.channel(), from.offset(), from.bytes());
+                writes.queue(() -> writer.transfer(from.channel(), from.offset(), from.bytes()));
                 copied++;
             } else {
-                Tensor out = new Tensor(entry.dtype(), entry.shape(), buffer.asSlice(0, entry.byteSize()));
+                Tensor out = new Tensor(entry.dtype(), entry.shape(), writes.buffer().asSlice(0, entry.byteSize()));
                 staged.build(origin, out);
-                writer.write(out.data());
+                writes.queueFromBuffer(() -> writer.write(out.data()));
             }
         } finally {
             staged.release();
         }
     }
 
-    /** One buffer for every built tensor: the largest one's size, allocated (and zeroed) once per run. */
+    /**
+     * Two buffers for the built tensors (one being written while the next is built): the largest one's size,
+     * allocated (and zeroed) once per run.
+     */
     private void allocateBuffer(List<SafetensorsEntry> entries) {
         long largest = 0;
         for (SafetensorsEntry e : entries) {
@@ -158,7 +172,7 @@ final class GrowthStream implements AutoCloseable {
                 largest = Math.max(largest, e.byteSize());
             }
         }
-        buffer = bufferArena.allocate(Math.max(largest, 1), 64);
+        writes = new WriteBehind(bufferArena, largest);
     }
 
     private StagedKey finalKey(TensorKey key) {
@@ -175,6 +189,9 @@ final class GrowthStream implements AutoCloseable {
 
     @Override
     public void close() {
+        if (writes != null) {
+            writes.close();
+        }
         staged.close();
         bufferArena.close();
     }

@@ -3,11 +3,13 @@ package io.grow4j.transforms.stream;
 import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
+import io.grow4j.model.format.CheckpointException;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.TensorLocation;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,6 +22,8 @@ import java.util.Map;
  * tensor), each tensor mapped on demand into an arena the caller closes. Nothing here can write to the source.
  */
 final class HfSourceTensors implements SourceTensors {
+    /** ByteBuffers index with int; larger tensors are read in pieces. */
+    private static final long CHUNK = 1L << 30;
     private final HfCheckpoint checkpoint;
     private final Map<Path, FileChannel> channels = new HashMap<>();
 
@@ -61,6 +65,24 @@ final class HfSourceTensors implements SourceTensors {
     public Tensor map(TensorKey key, Arena arena) throws IOException {
         TensorLocation l = location(key);
         return l.map(channels.get(l.file()), arena);
+    }
+
+    /** Read with positional reads straight into the buffer (no mapping); a short file is reported as truncated. */
+    @Override
+    public Tensor read(TensorKey key, SourceReadBuffers buffers, Arena arena) throws IOException {
+        TensorLocation l = location(key);
+        FileChannel channel = channels.get(l.file());
+        MemorySegment data = buffers.take(l.byteSize());
+        for (long done = 0; done < data.byteSize(); ) {
+            long piece = Math.min(data.byteSize() - done, CHUNK);
+            int n = channel.read(data.asSlice(done, piece).asByteBuffer(), l.offset() + done);
+            if (n < 0) {
+                throw CheckpointException.truncated(l.file(), channel.size(), "tensor " + l.entry().name(),
+                        l.offset(), l.offset() + l.byteSize());
+            }
+            done += n;
+        }
+        return new Tensor(l.dtype(), l.entry().shape(), data);
     }
 
     /** The open channel of the file holding {@code key}, for kernel-side copies. */

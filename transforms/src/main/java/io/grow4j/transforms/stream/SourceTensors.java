@@ -27,6 +27,14 @@ interface SourceTensors extends AutoCloseable {
     Tensor map(TensorKey key, Arena arena) throws IOException;
 
     /**
+     * The tensor as held in memory, read (copied, not mapped) into a buffer from {@code buffers}; the same values as
+     * {@link #map}. Sources whose tensors must be decoded map them into {@code arena} instead.
+     */
+    default Tensor read(TensorKey key, SourceReadBuffers buffers, Arena arena) throws IOException {
+        return map(key, arena);
+    }
+
+    /**
      * Where the file holds {@code key}'s bytes exactly as {@link #map} gives them, for a file-to-file copy; null when
      * they must be decoded (a quantized GGUF tensor).
      */

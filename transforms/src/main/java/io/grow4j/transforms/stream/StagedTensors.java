@@ -24,6 +24,7 @@ final class StagedTensors implements AutoCloseable {
     private final IntermediateCache cache;
     private final Map<StagedKey, Fill> fills = new HashMap<>();
     private final FillPrefetcher prefetcher;
+    private final SourceReadBuffers reads = new SourceReadBuffers();
     private Arena scope = Arena.ofShared();
 
     StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
@@ -38,7 +39,7 @@ final class StagedTensors implements AutoCloseable {
     void build(StagedKey k, Tensor dst) throws IOException {
         StagedKey at = trace.origin(k);
         if (at.stage() == 0) {
-            dst.data().copyFrom(source.map(at.key(), scope).data());
+            dst.data().copyFrom(source.read(at.key(), reads, scope).data());
             return;
         }
         TensorRecipe r = trace.recipe(at);
@@ -70,11 +71,11 @@ final class StagedTensors implements AutoCloseable {
         prefetcher.prefetch(k);
     }
 
-    /** Tensor {@code k}: a view of the source file, or an intermediate from the cache (computed on a miss). */
+    /** Tensor {@code k}: a source tensor read into a reused buffer, or an intermediate (cached, computed on a miss). */
     Tensor get(StagedKey k) throws IOException {
         StagedKey at = trace.origin(k);
         if (at.stage() == 0) {
-            return source.map(at.key(), scope);
+            return source.read(at.key(), reads, scope);
         }
         Tensor cached = cache.get(at);
         if (cached != null) {
@@ -93,8 +94,9 @@ final class StagedTensors implements AutoCloseable {
         }
     }
 
-    /** Ends one output tensor: unmaps the source ranges it read and trims the cache to its budget. */
+    /** Ends one output tensor: frees the source buffers and ranges it read and trims the cache to its budget. */
     void release() {
+        reads.releaseAll();
         scope.close();
         scope = Arena.ofShared();
         cache.trim();
@@ -108,6 +110,7 @@ final class StagedTensors implements AutoCloseable {
     public void close() {
         prefetcher.close();
         scope.close();
+        reads.close();
         cache.close();
     }
 }
