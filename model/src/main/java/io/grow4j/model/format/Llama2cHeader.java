@@ -96,6 +96,12 @@ record Llama2cHeader(int dim, int hiddenDim, int layers, int heads, int kvHeads,
                 new Positions.Rope(ROPE_THETA, RopeLayout.INTERLEAVED), vocabSize > 0);
     }
 
+    /** The fields by their llama2.c names, for messages. */
+    String describe() {
+        return "dim " + dim + ", hidden_dim " + hiddenDim + ", n_layers " + layers + ", n_heads " + heads + ", n_kv_heads "
+                + kvHeads + ", vocab_size " + vocabSize + ", seq_len " + seqLen;
+    }
+
     ByteBuffer toBytes() {
         ByteBuffer b = ByteBuffer.allocate((int) BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(dim).putInt(hiddenDim).putInt(layers).putInt(heads).putInt(kvHeads).putInt(vocabSize).putInt(seqLen);
