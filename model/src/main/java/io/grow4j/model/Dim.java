@@ -22,6 +22,12 @@ public enum Dim {
     Q_VALUE(c -> c.attention().queryHeads() * c.attention().valueSize()),
     MLP(c -> c.mlp().size());
 
+    /**
+     * The largest size of any axis: growth maps every axis with an int[] of its length, and a Java array holds at most
+     * this many elements (the VM reserves a few header words below Integer.MAX_VALUE).
+     */
+    public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
+
     private final ToIntFunction<TransformerConfig> size;
 
     Dim(ToIntFunction<TransformerConfig> size) {
