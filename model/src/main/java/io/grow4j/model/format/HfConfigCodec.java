@@ -25,6 +25,11 @@ interface HfConfigCodec {
         return List.of();
     }
 
+    /** The family's config.json name for the layer count, for messages. */
+    default String layersField() {
+        return "num_hidden_layers";
+    }
+
     /** The RoPE layout Q and K rows are stored in when the family fixes it (empty: config.json says). */
     Optional<RopeLayout> storedRopeLayout();
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.DType;
+import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -54,6 +55,8 @@ public final class HfDirectoryFormat implements ModelFormat {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
+            MemoryBudget.require("reading the weights of " + dir, files.values().stream()
+                    .map(name -> weights.tensors().get(name).entry()).mapToLong(e -> e.end() - e.begin()).sum());
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
             return new Model(config, tensors, found.carried().asExtras());
@@ -114,6 +117,7 @@ public final class HfDirectoryFormat implements ModelFormat {
      */
     static SequencedMap<StoredTensor, String> locateTensors(Path dir, HfFamily family, TransformerConfig config,
             SafetensorsCheckpoint weights) throws CheckpointException {
+        LayerCount.check(dir.resolve(CONFIG), family.codec().layersField(), config.layers(), weights.tensors().size());
         List<String> problems = new ArrayList<>();
         SequencedMap<StoredTensor, String> files = new LinkedHashMap<>();
         Set<String> available = weights.tensors().keySet();

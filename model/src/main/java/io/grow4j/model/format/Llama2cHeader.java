@@ -45,6 +45,11 @@ record Llama2cHeader(int dim, int hiddenDim, int layers, int heads, int kvHeads,
         if (!problems.isEmpty()) {
             throw new CheckpointException(path, "bad llama2.c header: " + String.join("; ", problems));
         }
+        try {
+            header.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(path, "bad llama2.c header (" + header.describe() + "): " + e.getMessage());
+        }
         return header;
     }
 

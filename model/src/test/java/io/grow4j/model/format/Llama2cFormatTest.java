@@ -148,9 +148,13 @@ class Llama2cFormatTest {
         setHeaderField(file, 0, 1 << 30); // dim
         setHeaderField(file, 3, 1); // n_heads: head size 2^30
         setHeaderField(file, 4, 1);
-        setHeaderField(file, 5, -Integer.MAX_VALUE); // vocab 2^31 - 1: the embedding alone is 2^63 bytes
+        setHeaderField(file, 1, 1 << 30); // hidden_dim: w1 alone is 5 layers x 2^62 bytes
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(file));
         assertTrue(e.getMessage().contains("more than 2^63 bytes") && e.getMessage().contains("dim 1073741824"),
+                e.getMessage());
+        setHeaderField(file, 5, -Integer.MAX_VALUE); // vocab 2^31 - 1: more rows than an index map can hold
+        e = assertThrows(CheckpointException.class, () -> format.read(file));
+        assertTrue(e.getMessage().contains("vocabulary 2147483647 exceeds the largest axis, 2147483639"),
                 e.getMessage());
     }
 
