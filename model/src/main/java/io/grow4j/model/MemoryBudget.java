@@ -26,10 +26,19 @@ public final class MemoryBudget {
      * @throws IllegalArgumentException {@code bytes} exceeds {@link #limit()}
      */
     public static void require(String what, long bytes) {
-        if (bytes < 0 || bytes > limit()) {
-            throw new IllegalArgumentException(what + " needs " + (bytes < 0 ? "more than 2^63 bytes" : size(bytes))
-                    + " of memory, but this JVM may use at most " + size(limit()) + ": " + HOW_TO_RAISE);
+        String problem = problem(what, bytes);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
+    }
+
+    /** What {@link #require} would say, or null when {@code bytes} fits. */
+    public static String problem(String what, long bytes) {
+        if (bytes >= 0 && bytes <= limit()) {
+            return null;
+        }
+        return what + " needs " + (bytes < 0 ? "more than 2^63 bytes" : size(bytes)) + " of memory, but this JVM may"
+                + " use at most " + size(limit()) + ": " + HOW_TO_RAISE;
     }
 
     /** "1.50 GiB (1,610,612,736 bytes)": readable and exact. */

@@ -33,7 +33,7 @@ public final class Grower {
 
     public Model grow(Model model, GrowthPlan plan, Consumer<StepReport> onStep) {
         PlanException.throwIfAny(plan.problems(model.config()));
-        GrowthMemory.requireInMemory(model.config(), plan, widestElement(model));
+        GrowthMemory.requireInMemory(model.config(), plan, GrowthMemory.widestElement(model));
         Model current = model;
         for (int i = 0; i < plan.steps().size(); i++) {
             long start = System.nanoTime();
@@ -43,10 +43,6 @@ public final class Grower {
             current = next;
         }
         return current;
-    }
-
-    private static int widestElement(Model model) {
-        return model.tensors().values().stream().mapToInt(t -> t.dtype().bytes()).max().orElse(Float.BYTES);
     }
 
     /**

@@ -83,7 +83,12 @@ public final class HfDirectoryFormat implements ModelFormat {
         ConfigFields fields = new ConfigFields(configFile, root);
         COMMON_FIELDS.forEach(fields::node);
         HfCarriedFields carried = HfCarriedFields.read(family, fields);
-        return new DirectoryConfig(family, family.codec().read(fields), carried);
+        try {
+            return new DirectoryConfig(family, family.codec().read(fields), carried);
+        } catch (IllegalArgumentException e) {
+            // Sizes each field allows but that break a limit together (heads x head size past the largest axis).
+            throw new CheckpointException(configFile, "inconsistent config: " + e.getMessage(), e);
+        }
     }
 
     private static JsonNode readConfig(Path configFile) throws CheckpointException {

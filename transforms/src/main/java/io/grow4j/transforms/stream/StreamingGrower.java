@@ -9,6 +9,8 @@ import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.SafetensorsEntry;
+import io.grow4j.model.format.TensorLocation;
+import io.grow4j.transforms.GrowthMemory;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
 
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -43,9 +46,16 @@ public final class StreamingGrower {
         this.disk = disk;
     }
 
+    private static int widestElement(Map<?, TensorLocation> tensors) {
+        return tensors.values().stream().mapToInt(t -> t.entry().dtype().bytes()).max().orElse(Float.BYTES);
+    }
+
     /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
     public static List<String> problems(HfCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan, widestElement(source.tensors())));
+        }
         if (problems.isEmpty()) {
             TransformerConfig grown = plan.apply(source.config());
             for (String p : HfCheckpoint.writeProblems(grown)) {
@@ -88,6 +98,10 @@ public final class StreamingGrower {
     /** Every reason {@code plan} cannot grow {@code source} into a GGUF file streamed; empty when it can. */
     public static List<String> problems(GgufCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            // Quantized tensors are decoded to float32 (4 bytes); float ones keep their width, at most 8.
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan, Double.BYTES));
+        }
         if (problems.isEmpty()) {
             for (String p : GgufCheckpoint.writeProblems(plan.apply(source.config()))) {
                 problems.add("output GGUF: " + p);
