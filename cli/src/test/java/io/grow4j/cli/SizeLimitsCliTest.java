@@ -56,6 +56,29 @@ class SizeLimitsCliTest {
         assertFalse(Files.exists(out));
     }
 
+    /** The fuzzer's CLI part: stories260K with a header field or a data word set to a size that breaks things. */
+    @Test
+    void mutatedHeadersEndInSuccessOrOneErrorLineNamingTheFile() throws IOException {
+        byte[] original = Files.readAllBytes(Stories.path());
+        int[] values = {0, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 1 << 30, 3};
+        long seed = 8;
+        java.util.Random random = new java.util.Random(seed);
+        for (int round = 0; round < 16; round++) {
+            int field = random.nextInt(9); // the seven header fields and the first two floats of the embedding
+            int value = values[random.nextInt(values.length)];
+            byte[] bytes = original.clone();
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(4 * field, value);
+            Path file = Files.write(dir.resolve("mutated-" + round + ".bin"), bytes);
+            Cli run = Cli.run("inspect", file.toString());
+            String where = "seed " + seed + " round " + round + ": int32 " + field + " = " + value + ": " + run.err();
+            assertTrue(run.exitCode() == 0 || run.exitCode() == 2, where);
+            if (run.exitCode() == 2) {
+                assertEquals(1, run.err().lines().count(), where);
+                assertTrue(run.err().startsWith("grow4j inspect: error: " + file), where);
+            }
+        }
+    }
+
     @Test
     void anOutOfMemoryErrorIsOneLineSayingHowToRaiseTheLimit() {
         String line = Grow4j.describe(new OutOfMemoryError("Java heap space"));
