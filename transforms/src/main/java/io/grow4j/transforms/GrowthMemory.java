@@ -1,9 +1,9 @@
 package io.grow4j.transforms;
 
+import io.grow4j.model.Dim;
 import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
-import io.grow4j.model.Tensor;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.steps.GrowthStep;
 
@@ -32,10 +32,29 @@ public final class GrowthMemory {
                 (before, after) -> saturatedAdd(modelBytes(before, elementBytes), modelBytes(after, elementBytes)));
     }
 
-    /** Streamed growth holds a few tensors at a time: at least the largest grown tensor and its source. */
-    public static List<String> streamedProblems(TransformerConfig start, GrowthPlan plan, int elementBytes) {
-        return problems(start, plan, ", streamed,", (before, after) ->
-                saturatedAdd(largestTensorBytes(before, elementBytes), largestTensorBytes(after, elementBytes)));
+    /**
+     * Streamed growth works through tensors in bounded chunks, but first maps every axis of both configs with an int[]
+     * of its length and traces every tensor of every stage (a recipe and a few map entries each, about
+     * {@link #TRACE_BYTES_PER_TENSOR}): those must fit.
+     */
+    public static List<String> streamedProblems(TransformerConfig start, GrowthPlan plan) {
+        return problems(start, plan, ", streamed, for its index maps and plan trace,",
+                (before, after) -> saturatedAdd(saturatedAdd(indexMapBytes(before), indexMapBytes(after)),
+                        Math.multiplyHigh(tensorCount(after), TRACE_BYTES_PER_TENSOR) != 0 ? -1
+                                : tensorCount(after) * TRACE_BYTES_PER_TENSOR));
+    }
+
+    /** A recipe with its shapes, and its entries in the trace's maps: an estimate, generous for small tensors. */
+    static final long TRACE_BYTES_PER_TENSOR = 512;
+
+    private static long tensorCount(TransformerConfig config) {
+        long count = 0;
+        for (Role role : Role.values()) {
+            if (role.presentIn(config)) {
+                count += role.perLayer() ? config.layers() : 1;
+            }
+        }
+        return count;
     }
 
     /** @throws IllegalArgumentException {@link #inMemoryProblems} are not empty (the first is the message) */
@@ -44,8 +63,8 @@ public final class GrowthMemory {
     }
 
     /** @throws IllegalArgumentException {@link #streamedProblems} are not empty (the first is the message) */
-    public static void requireStreamed(TransformerConfig start, GrowthPlan plan, int elementBytes) {
-        throwFirst(streamedProblems(start, plan, elementBytes));
+    public static void requireStreamed(TransformerConfig start, GrowthPlan plan) {
+        throwFirst(streamedProblems(start, plan));
     }
 
     private static void throwFirst(List<String> problems) {
@@ -85,20 +104,13 @@ public final class GrowthMemory {
         }
     }
 
-    /** Bytes of the largest single tensor of {@code config}; -1 when past 2^63 - 1. */
-    static long largestTensorBytes(TransformerConfig config, int elementBytes) {
-        long largest = 0;
-        try {
-            for (Role role : Role.values()) {
-                if (role.presentIn(config)) {
-                    largest = Math.max(largest, Math.multiplyExact(Tensor.elementCount(role.shape(config)),
-                            (long) elementBytes));
-                }
-            }
-            return largest;
-        } catch (ArithmeticException e) {
-            return -1;
+    /** Bytes of one int[] index map per kind of axis of {@code config}. */
+    static long indexMapBytes(TransformerConfig config) {
+        long total = 0;
+        for (Dim dim : Dim.values()) {
+            total += (long) Integer.BYTES * dim.size(config);
         }
+        return total;
     }
 
     private static long saturatedAdd(long a, long b) {

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FormatFuzzTest {
     static final long SEED = Long.getLong("grow4j.fuzz.seed", 20261130L);
-    static final int ROUNDS = Integer.getInteger("grow4j.fuzz.rounds", 500);
+    static final int ROUNDS = Integer.getInteger("grow4j.fuzz.rounds", 400);
     private static final int PER_INPUT_SECONDS = 10;
     private static ExecutorService worker;
 

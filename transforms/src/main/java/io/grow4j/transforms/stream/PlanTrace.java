@@ -38,8 +38,7 @@ final class PlanTrace {
      */
     static PlanTrace of(GrowthPlan plan, TransformerConfig start, Map<TensorKey, DType> sourceDtypes) {
         plan.apply(start); // validates the whole plan first, every problem at once
-        GrowthMemory.requireStreamed(start, plan,
-                sourceDtypes.values().stream().mapToInt(DType::bytes).max().orElse(Float.BYTES));
+        GrowthMemory.requireStreamed(start, plan);
         PlanTrace trace = new PlanTrace(plan);
         trace.configs.add(start);
         trace.dtypes.add(Map.copyOf(sourceDtypes));

@@ -9,7 +9,6 @@ import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.SafetensorsEntry;
-import io.grow4j.model.format.TensorLocation;
 import io.grow4j.transforms.GrowthMemory;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -46,15 +44,11 @@ public final class StreamingGrower {
         this.disk = disk;
     }
 
-    private static int widestElement(Map<?, TensorLocation> tensors) {
-        return tensors.values().stream().mapToInt(t -> t.entry().dtype().bytes()).max().orElse(Float.BYTES);
-    }
-
     /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
     public static List<String> problems(HfCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
         if (problems.isEmpty()) {
-            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan, widestElement(source.tensors())));
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
         }
         if (problems.isEmpty()) {
             TransformerConfig grown = plan.apply(source.config());
@@ -99,8 +93,7 @@ public final class StreamingGrower {
     public static List<String> problems(GgufCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
         if (problems.isEmpty()) {
-            // Quantized tensors are decoded to float32 (4 bytes); float ones keep their width, at most 8.
-            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan, Double.BYTES));
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
         }
         if (problems.isEmpty()) {
             for (String p : GgufCheckpoint.writeProblems(plan.apply(source.config()))) {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OnnxFuzzTest {
     static final long SEED = Long.getLong("grow4j.fuzz.seed", 20261130L);
-    static final int ROUNDS = Integer.getInteger("grow4j.fuzz.onnx.rounds", 12);
+    static final int ROUNDS = Integer.getInteger("grow4j.fuzz.onnx.rounds", 8);
     private static final long[] SPECIAL = {0, -1, 1, Integer.MAX_VALUE, 1L << 32, Long.MAX_VALUE, Long.MIN_VALUE};
     private static final int PER_INPUT_SECONDS = 30;
 
