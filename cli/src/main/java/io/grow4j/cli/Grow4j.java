@@ -1,5 +1,6 @@
 package io.grow4j.cli;
 
+import io.grow4j.model.MemoryBudget;
 import io.grow4j.transforms.PlanException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +22,21 @@ public final class Grow4j {
     public static final int ERROR = 2;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(run(args, System.err));
+    }
+
+    /**
+     * Runs a command; an OutOfMemoryError, which picocli does not catch (it is an Error), becomes one line and exit 2
+     * like any other error, instead of a stack trace and exit 1.
+     */
+    static int run(String[] args, java.io.PrintStream err) {
+        String command = args.length > 0 ? args[0] : "grow4j";
+        try {
+            return commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("grow4j " + command + ": error: " + describe(e));
+            return ERROR;
+        }
     }
 
     public static CommandLine commandLine() {
@@ -78,7 +93,8 @@ public final class Grow4j {
             return f.getFile() + " already exists" + (f.getReason() == null ? "" : ": " + f.getReason());
         }
         if (e instanceof OutOfMemoryError) {
-            return "out of memory: " + e.getMessage() + " (raise -Xmx through GROW4J_JAVA_OPTS)";
+            return "out of memory (" + e.getMessage() + ") with at most " + MemoryBudget.size(MemoryBudget.limit())
+                    + " available: " + MemoryBudget.HOW_TO_RAISE;
         }
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;

@@ -12,6 +12,7 @@ import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.model.format.ModelFormat;
 import io.grow4j.model.format.ModelFormats;
+import io.grow4j.transforms.GrowthMemory;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
@@ -236,6 +237,10 @@ final class GrowCommand implements Callable<Integer> {
             List<String> planProblems = growthPlan.problems(source.config());
             problems.addAll(planProblems);
             if (planProblems.isEmpty()) {
+                problems.addAll(GrowthMemory.inMemoryProblems(source.config(), growthPlan,
+                        GrowthMemory.widestElement(source)));
+            }
+            if (problems.isEmpty()) {
                 TransformerConfig grown = growthPlan.apply(source.config());
                 for (String p : format.writeProblems(source, grown)) {
                     problems.add("output " + out + " (" + format.name() + "): " + p);

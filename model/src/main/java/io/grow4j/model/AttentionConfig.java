@@ -18,6 +18,12 @@ public record AttentionConfig(int queryHeads, int kvHeads, int keySize, int valu
             throw new IllegalArgumentException("attention sizes must be positive: heads " + queryHeads + ", kv heads "
                     + kvHeads + ", key size " + keySize + ", value size " + valueSize);
         }
+        for (long[] product : new long[][] {{queryHeads, keySize}, {queryHeads, valueSize}}) {
+            if (product[0] * product[1] > Dim.MAX_SIZE) {
+                throw new IllegalArgumentException("query heads " + queryHeads + " x head size " + product[1] + " = "
+                        + product[0] * product[1] + " rows exceed the largest axis, " + Dim.MAX_SIZE);
+            }
+        }
         if (queryHeads % kvHeads != 0) {
             throw new IllegalArgumentException("query heads " + queryHeads + " not a multiple of kv heads " + kvHeads);
         }

@@ -24,6 +24,12 @@ public enum Dim {
     /** One head's key size: a per-head QK-norm gain, shared by every head. */
     HEAD_KEY(c -> c.attention().keySize());
 
+    /**
+     * The largest size of any axis: growth maps every axis with an int[] of its length, and a Java array holds at most
+     * this many elements (the VM reserves a few header words below Integer.MAX_VALUE).
+     */
+    public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
+
     private final ToIntFunction<TransformerConfig> size;
 
     Dim(ToIntFunction<TransformerConfig> size) {

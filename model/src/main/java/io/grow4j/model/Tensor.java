@@ -17,7 +17,7 @@ public final class Tensor {
         this.dtype = dtype;
         this.shape = shape.clone();
         this.data = data;
-        long expected = elementCount(shape) * dtype.bytes();
+        long expected = byteSize(dtype, shape);
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " " + dtype
                     + " needs " + expected + " bytes, got " + data.byteSize());
@@ -26,7 +26,7 @@ public final class Tensor {
 
     /** Zero-filled tensor in memory owned by the garbage collector. */
     public static Tensor allocate(DType dtype, long... shape) {
-        long bytes = elementCount(shape) * dtype.bytes();
+        long bytes = byteSize(dtype, shape);
         return new Tensor(dtype, shape, Arena.ofAuto().allocate(Math.max(bytes, 1), 8).asSlice(0, bytes));
     }
 
@@ -39,6 +39,20 @@ public final class Tensor {
             t.set(i, values[i]);
         }
         return t;
+    }
+
+    /**
+     * Bytes of a tensor of this dtype and shape.
+     *
+     * @throws IllegalArgumentException past 2^63 - 1 bytes (named with the shape, not as a bare "integer overflow")
+     */
+    public static long byteSize(DType dtype, long[] shape) {
+        try {
+            return Math.multiplyExact(elementCount(shape), (long) dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Arrays.toString(shape)
+                    + " needs more than 2^63 - 1 bytes");
+        }
     }
 
     public static long elementCount(long[] shape) {

@@ -41,6 +41,11 @@ public record TransformerConfig(
             throw new IllegalArgumentException("sizes must be positive: vocab " + vocabSize + ", hidden " + hidden
                     + ", layers " + layers + ", max sequence " + maxSeqLen);
         }
+        axisLimit("vocabulary", vocabSize);
+        axisLimit("hidden size", hidden);
+        axisLimit("max sequence length", maxSeqLen);
+        axisLimit("MLP size", mlp.size());
+        axisLimit("token types", typeVocabSize);
         if (!(normEps >= 0)) {
             throw new IllegalArgumentException("norm epsilon must be >= 0, got " + normEps);
         }
@@ -60,6 +65,12 @@ public record TransformerConfig(
         }
         if (positions instanceof Positions.Rope rope && !rope.scaling().problems(attention.keySize()).isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(attention.keySize())));
+        }
+    }
+
+    private static void axisLimit(String what, int size) {
+        if (size > Dim.MAX_SIZE) {
+            throw new IllegalArgumentException(what + " " + size + " exceeds the largest axis, " + Dim.MAX_SIZE);
         }
     }
 
@@ -113,12 +124,17 @@ public record TransformerConfig(
         return positions instanceof Positions.Rope;
     }
 
-    /** Parameter count implied by the config (what {@link Role} shapes add up to). */
+    /**
+     * Parameter count implied by the config (what {@link Role} shapes add up to).
+     *
+     * @throws ArithmeticException the count exceeds 2^63 - 1 (sizes no checkpoint can hold)
+     */
     public long parameterCount() {
         long total = 0;
         for (Role role : Role.values()) {
             if (role.presentIn(this)) {
-                total += Tensor.elementCount(role.shape(this)) * (role.perLayer() ? layers : 1);
+                total = Math.addExact(total,
+                        Math.multiplyExact(Tensor.elementCount(role.shape(this)), role.perLayer() ? layers : 1));
             }
         }
         return total;

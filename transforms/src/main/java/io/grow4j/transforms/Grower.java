@@ -34,6 +34,7 @@ public final class Grower {
 
     public Model grow(Model model, GrowthPlan plan, Consumer<StepReport> onStep) {
         PlanException.throwIfAny(plan.problems(model.config()));
+        GrowthMemory.requireInMemory(model.config(), plan, GrowthMemory.widestElement(model));
         Model current = model;
         for (int i = 0; i < plan.steps().size(); i++) {
             long start = System.nanoTime();

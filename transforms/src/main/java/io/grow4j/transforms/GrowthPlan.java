@@ -28,7 +28,12 @@ public record GrowthPlan(long seed, List<GrowthStep> steps) {
                 problems.add(label(i) + ": " + p);
             }
             if (stepProblems.isEmpty()) {
-                config = step.apply(config);
+                try {
+                    config = step.apply(config);
+                } catch (IllegalArgumentException e) {
+                    // The grown config breaks a limit of its own (an axis past the largest array): the step's sizes.
+                    problems.add(label(i) + ": " + step.fields() + " gives " + e.getMessage());
+                }
             }
         }
         return problems;

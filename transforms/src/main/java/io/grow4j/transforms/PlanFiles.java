@@ -1,6 +1,9 @@
 package io.grow4j.transforms;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -26,8 +29,10 @@ import java.util.Set;
  */
 public final class PlanFiles {
     private static final Set<String> TOP_LEVEL = Set.of("version", "seed", "steps");
+    /** Duplicate keys are refused: YAML says keys are unique, and a silent last-one-wins hides an edit gone wrong. */
     private static final ObjectMapper YAML = new ObjectMapper(
-            new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+            new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()));
 
     private PlanFiles() {
     }
@@ -41,13 +46,7 @@ public final class PlanFiles {
     }
 
     public static GrowthPlan parse(String yaml, String source) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(yaml);
-        } catch (JacksonException e) {
-            throw new PlanException(List.of(source + ": malformed YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr())));
-        }
+        JsonNode root = readSingleDocument(yaml, source);
         if (root == null || !root.isObject()) {
             throw new PlanException(List.of(source + ": a plan is a mapping with 'seed' and 'steps'"));
         }
@@ -66,6 +65,27 @@ public final class PlanFiles {
         List<GrowthStep> steps = readSteps(root.get("steps"), source, problems);
         PlanException.throwIfAny(problems);
         return new GrowthPlan(seed, steps);
+    }
+
+    /**
+     * The one YAML document of a plan. A second document ("---") would otherwise be ignored without a word, so that
+     * a plan pasted twice or a concatenated file runs only its first half.
+     */
+    private static JsonNode readSingleDocument(String yaml, String source) {
+        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            JsonNode root = documents.hasNextValue() ? documents.nextValue() : null;
+            if (documents.hasNextValue()) {
+                JsonLocation at = documents.getParser().currentLocation();
+                throw new PlanException(List.of(source + ": holds more than one YAML document (a second starts near line "
+                        + at.getLineNr() + "); a plan is one document"));
+            }
+            return root;
+        } catch (JacksonException e) {
+            throw new PlanException(List.of(source + ": malformed YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr())));
+        } catch (IOException e) {
+            throw new PlanException(List.of(source + ": unreadable YAML: " + e.getMessage()));
+        }
     }
 
     private static long readSeed(JsonNode seed, String source, List<String> problems) {

@@ -65,6 +65,27 @@ class PlanFilesTest {
         assertTrue(p.contains("step 5 (layers): at must be a list of integers, got 3"), p.toString());
     }
 
+    /** Issue 8 fault 5: the second 'size' used to win silently. */
+    @Test
+    void duplicateKeysAreRefused() {
+        PlanException e = assertThrows(PlanException.class,
+                () -> PlanFiles.parse("seed: 1\nsteps:\n  - mlp: {size: 64, size: 128}\n", "dup.yaml"));
+        assertTrue(e.getMessage().startsWith("dup.yaml: malformed YAML: Duplicate field 'size'"), e.getMessage());
+        e = assertThrows(PlanException.class,
+                () -> PlanFiles.parse("seed: 1\nseed: 2\nsteps:\n  - mlp: {size: 64}\n", "dup.yaml"));
+        assertTrue(e.getMessage().contains("Duplicate field 'seed'"), e.getMessage());
+    }
+
+    /** Issue 8 fault 5: everything after the first document used to be ignored. */
+    @Test
+    void aSecondDocumentIsRefused() {
+        String two = "seed: 1\nsteps:\n  - mlp: {size: 64}\n---\nseed: 2\nsteps:\n  - layers: {add: 1}\n";
+        PlanException e = assertThrows(PlanException.class, () -> PlanFiles.parse(two, "two.yaml"));
+        assertTrue(e.getMessage().startsWith("two.yaml: holds more than one YAML document"), e.getMessage());
+        assertEquals(1, PlanFiles.parse("---\nseed: 1\nsteps:\n  - mlp: {size: 64}\n", "one.yaml").steps().size(),
+                "one document with an explicit start marker is fine");
+    }
+
     @Test
     void malformedYamlNamesTheLine() {
         PlanException e = assertThrows(PlanException.class,

@@ -28,8 +28,15 @@ public class CheckpointException extends IOException {
      * [begin, end). Reports where the data stops and how many bytes that part still lacks.
      */
     public static CheckpointException truncated(Path file, long fileSize, String what, long begin, long end) {
+        return truncated(file, fileSize, what, begin, end, "");
+    }
+
+    /** As {@link #truncated(Path, long, String, long, long)}, followed by {@code why} (what implies the size). */
+    public static CheckpointException truncated(Path file, long fileSize, String what, long begin, long end,
+            String why) {
         return new CheckpointException(file, "truncated at offset " + fileSize + " while reading " + what
-                + ": need " + (end - fileSize) + " more bytes (" + what + " spans bytes " + begin + ".." + end + ")");
+                + ": need " + (end - fileSize) + " more bytes (" + what + " spans bytes " + begin + ".." + end + ")"
+                + (why.isEmpty() ? "" : "; " + why));
     }
 
     /** The file this problem was found in. */

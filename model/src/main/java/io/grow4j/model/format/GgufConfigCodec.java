@@ -76,6 +76,11 @@ final class GgufConfigCodec {
         int valueSize = f.integer(p + VALUE_LENGTH, 1, derived > 0 ? derived : keySize);
         int mlp = f.integer(p + FFN, 1);
         int layers = f.integer(p + BLOCKS, 0);
+        String tooManyLayers = LayerCount.problem(p + BLOCKS, layers, file.tensors().size());
+        if (tooManyLayers != null) {
+            f.problem(tooManyLayers);
+            layers = 0;
+        }
         int context = f.integer(p + CONTEXT, 1);
         double eps = exactReal(f, p + EPS, Double.NaN);
         double theta = exactReal(f, p + ROPE_BASE, DEFAULT_ROPE_BASE);

@@ -1,6 +1,7 @@
 package io.grow4j.model.format;
 
 import io.grow4j.model.Activation;
+import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
@@ -44,6 +45,8 @@ public final class GgufFormat implements ModelFormat {
             GgufFile file = GgufParser.parse(mapped, path);
             GgufFamily family = family(path, file);
             TransformerConfig config = GgufConfigCodec.read(path, mapped, file, family);
+            // Quantized tensors are expanded to float32: the memory needed is what the config implies at 4 bytes.
+            MemoryBudget.require("reading the weights of " + path, GgufTensors.loadedBytes(file));
             GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
             GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());
             return new Model(config, loaded.tensors(), Map.of(GgufMetadata.EXTRAS_KEY, metadata));

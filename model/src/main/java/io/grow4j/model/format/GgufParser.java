@@ -195,11 +195,14 @@ final class GgufParser {
             throw corrupt(what + ": data offset " + Long.toUnsignedString(t.offset())
                     + " is not a multiple of the alignment " + parsed.alignment());
         }
+        // Offsets near 2^63 would wrap to negative file positions: past the file is past it, whatever the sum.
         long begin = parsed.dataStart() + t.offset();
         long end = begin + bytes;
         if (begin < parsed.dataStart() || end < begin || end > in.size()) {
-            throw corrupt(what + " spans bytes " + begin + ".." + end + " (data section offset " + t.offset()
-                    + "), outside the file, which ends at offset " + in.size()
+            String span = begin < parsed.dataStart() || end < begin
+                    ? "ends past byte 2^63 - 1 (" + bytes + " bytes at data section offset " + t.offset() + ")"
+                    : "spans bytes " + begin + ".." + end + " (data section offset " + t.offset() + ")";
+            throw corrupt(what + " " + span + ", outside the file, which ends at offset " + in.size()
                     + ": the file is truncated or the offset is corrupt");
         }
     }

@@ -43,6 +43,21 @@ final class GgufTensors {
         return loaded;
     }
 
+    /** Bytes the tensors of {@code file} take once loaded (quantized ones as float32); -1 past 2^63 - 1. */
+    static long loadedBytes(GgufFile file) {
+        long total = 0;
+        try {
+            for (GgufTensorInfo t : file.tensors().values()) {
+                DType d = t.type().dtype();
+                total = Math.addExact(total, d != null ? t.byteSize()
+                        : Math.multiplyExact(t.elements(), (long) Float.BYTES));
+            }
+            return total;
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
     Map<TensorKey, Tensor> tensors() {
         return tensors;
     }

@@ -26,6 +26,11 @@ final class Gpt2ConfigCodec implements HfConfigCodec {
             Map.of("gelu_new", Activation.GELU_TANH, "gelu", Activation.GELU, "relu", Activation.RELU);
 
     @Override
+    public String layersField() {
+        return "n_layer";
+    }
+
+    @Override
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
         int hidden = f.integer("n_embd", 1, 768);
         int layers = f.integer("n_layer", 0, 12);

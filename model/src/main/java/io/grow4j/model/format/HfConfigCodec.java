@@ -21,6 +21,11 @@ interface HfConfigCodec {
     /** Why this family's config.json cannot describe {@code config} exactly; empty when it can. */
     List<String> problems(TransformerConfig config);
 
+    /** The family's config.json name for the layer count, for messages. */
+    default String layersField() {
+        return "num_hidden_layers";
+    }
+
     /** The RoPE layout Q and K rows are stored in when the family fixes it (empty: config.json says). */
     Optional<RopeLayout> storedRopeLayout();
 }

@@ -3,6 +3,7 @@ package io.grow4j.model.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.DType;
+import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -54,6 +55,8 @@ public final class HfDirectoryFormat implements ModelFormat {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
+            MemoryBudget.require("reading the weights of " + dir, files.values().stream()
+                    .map(name -> weights.tensors().get(name).entry()).mapToLong(e -> e.end() - e.begin()).sum());
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
             Map<String, Object> extras = new LinkedHashMap<>(found.carried().asExtras());
@@ -90,7 +93,12 @@ public final class HfDirectoryFormat implements ModelFormat {
     static TransformerConfig parseConfig(HfFamily family, Path configFile, JsonNode root) throws CheckpointException {
         ConfigFields fields = new ConfigFields(configFile, root);
         COMMON_FIELDS.forEach(fields::node);
-        return family.codec().read(fields);
+        try {
+            return family.codec().read(fields);
+        } catch (IllegalArgumentException e) {
+            // Sizes each field allows but that break a limit together (heads x head size past the largest axis).
+            throw new CheckpointException(configFile, "inconsistent config: " + e.getMessage(), e);
+        }
     }
 
     private static ObjectNode readConfig(Path configFile) throws CheckpointException {
@@ -125,6 +133,7 @@ public final class HfDirectoryFormat implements ModelFormat {
      */
     static SequencedMap<StoredTensor, String> locateTensors(Path dir, HfFamily family, TransformerConfig config,
             SafetensorsCheckpoint weights) throws CheckpointException {
+        LayerCount.check(dir.resolve(CONFIG), family.codec().layersField(), config.layers(), weights.tensors().size());
         List<String> problems = new ArrayList<>();
         SequencedMap<StoredTensor, String> files = new LinkedHashMap<>();
         Set<String> available = weights.tensors().keySet();

@@ -4,6 +4,7 @@ import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
+import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeScaling;
@@ -42,8 +43,8 @@ public final class Llama2cFormat implements ModelFormat {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment file = SegmentIo.mapReadOnly(path, arena);
             TransformerConfig config = Llama2cHeader.read(file, path).toConfig();
+            checkSize(path, file.byteSize(), config);
             List<Span> spans = Llama2cLayout.spans(config);
-            checkSize(path, file.byteSize(), spans);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             for (Span span : spans) {
                 if (span.key() != null) {
@@ -54,18 +55,29 @@ public final class Llama2cFormat implements ModelFormat {
         }
     }
 
-    /** Before reading any weight: a short file names the first tensor it cuts, a long one the surplus. */
-    private static void checkSize(Path path, long size, List<Span> spans) throws CheckpointException {
-        for (Span span : spans) {
-            if (span.end() > size) {
-                throw CheckpointException.truncated(path, size, span.name(), span.begin(), span.end());
-            }
+    /**
+     * Before anything is listed or read per layer: the header's sizes must add up to the file's length, so a corrupt
+     * n_layers (2^31 - 1) fails here instead of listing billions of spans. A short file names the first tensor it
+     * cuts, a long one the surplus.
+     */
+    private static void checkSize(Path path, long size, TransformerConfig config) throws CheckpointException {
+        long expected;
+        try {
+            expected = Llama2cLayout.fileBytes(config);
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(path, "the header's sizes (" + Llama2cHeader.of(config).describe()
+                    + ") imply a file of more than 2^63 bytes; this file has " + size + ": the header is corrupt");
         }
-        long expected = spans.getLast().end();
+        if (size < expected) {
+            Span cut = Llama2cLayout.spanAt(config, size);
+            throw CheckpointException.truncated(path, size, cut.name(), cut.begin(), cut.end(), "the header ("
+                    + Llama2cHeader.of(config).describe() + ") implies a file of " + expected + " bytes");
+        }
         if (size > expected) {
             throw new CheckpointException(path, (size - expected) + " unexpected bytes after the last tensor at offset "
                     + expected + " (the header implies a file of " + expected + " bytes)");
         }
+        MemoryBudget.require("reading the weights of " + path, expected);
     }
 
     @Override

@@ -45,6 +45,11 @@ record Llama2cHeader(int dim, int hiddenDim, int layers, int heads, int kvHeads,
         if (!problems.isEmpty()) {
             throw new CheckpointException(path, "bad llama2.c header: " + String.join("; ", problems));
         }
+        try {
+            header.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(path, "bad llama2.c header (" + header.describe() + "): " + e.getMessage());
+        }
         return header;
     }
 
@@ -94,6 +99,12 @@ record Llama2cHeader(int dim, int hiddenDim, int layers, int heads, int kvHeads,
                 new AttentionConfig(heads, kvHeads, headSize, headSize, false),
                 new MlpConfig(hiddenDim, Activation.SWIGLU, false), NORM_EPS,
                 new Positions.Rope(ROPE_THETA, RopeLayout.INTERLEAVED), vocabSize > 0);
+    }
+
+    /** The fields by their llama2.c names, for messages. */
+    String describe() {
+        return "dim " + dim + ", hidden_dim " + hiddenDim + ", n_layers " + layers + ", n_heads " + heads + ", n_kv_heads "
+                + kvHeads + ", vocab_size " + vocabSize + ", seq_len " + seqLen;
     }
 
     ByteBuffer toBytes() {

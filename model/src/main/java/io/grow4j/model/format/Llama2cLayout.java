@@ -89,6 +89,51 @@ final class Llama2cLayout {
         return spans;
     }
 
+    /**
+     * Bytes of a whole file for {@code config}, without listing its spans: a header may claim 2^31 - 1 layers, and the
+     * size must be compared with the file before anything is made per layer.
+     *
+     * @throws ArithmeticException the sizes overflow 64 bits (a corrupt header)
+     */
+    static long fileBytes(TransformerConfig config) {
+        long end = Llama2cHeader.BYTES;
+        for (Section section : Section.values()) {
+            end = Math.addExact(end, Math.multiplyExact(spanBytes(section, config), spanCount(section, config)));
+        }
+        return end;
+    }
+
+    /** The span holding byte {@code offset} of a file for {@code config} (after the header and before its end). */
+    static Span spanAt(TransformerConfig config, long offset) {
+        long begin = Llama2cHeader.BYTES;
+        for (Section section : Section.values()) {
+            long bytes = spanBytes(section, config);
+            int count = spanCount(section, config);
+            if (bytes > 0 && offset < begin + bytes * count) {
+                int index = (int) ((offset - begin) / bytes);
+                boolean perLayer = section.role != null && section.role.perLayer();
+                return new Span(section, perLayer ? index : -1, begin + index * bytes, shape(section, config));
+            }
+            begin += bytes * count;
+        }
+        throw new IllegalArgumentException("offset " + offset + " is past the last tensor, which ends at " + begin);
+    }
+
+    private static long spanBytes(Section section, TransformerConfig config) {
+        if (section.role != null && !section.role.presentIn(config)) {
+            return 0;
+        }
+        return Math.multiplyExact(Tensor.elementCount(shape(section, config)), (long) Float.BYTES);
+    }
+
+    private static int spanCount(Section section, TransformerConfig config) {
+        return section.role != null && section.role.perLayer() ? config.layers() : 1;
+    }
+
+    private static long[] shape(Section section, TransformerConfig config) {
+        return section.role != null ? section.role.shape(config) : freqShape(config);
+    }
+
     static long[] freqShape(TransformerConfig config) {
         return new long[] {config.maxSeqLen(), config.attention().keySize() / 2};
     }

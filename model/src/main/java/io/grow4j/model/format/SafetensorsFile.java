@@ -137,7 +137,7 @@ final class SafetensorsFile {
         long needed = byteCount(shape, dtype);
         if (range[1] - range[0] != needed) {
             problems.add(name + ": data_offsets " + offsets + " hold " + (range[1] - range[0]) + " bytes, but "
-                    + dtype + Tensor.shapeString(shape) + " needs " + needed);
+                    + dtype + Tensor.shapeString(shape) + " needs " + (needed < 0 ? "more than 2^63 - 1" : needed));
             return null;
         }
         return new Entry(name, dtype, shape, dataStart + range[0], dataStart + range[1]);

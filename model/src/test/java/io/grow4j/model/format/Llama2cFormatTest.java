@@ -129,6 +129,42 @@ class Llama2cFormatTest {
                 e.getMessage());
     }
 
+    /** Issue 8 fault 5: n_layers 2^31 - 1 used to list billions of spans (OutOfMemoryError) before any size check. */
+    @Test
+    void headerSizesBeyondTheFileFailBeforeAnythingIsListed() throws IOException {
+        Path file = writeTiny(false);
+        setHeaderField(file, 2, Integer.MAX_VALUE);
+        long started = System.nanoTime();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(file));
+        assertTrue(System.nanoTime() - started < 5_000_000_000L, "refused at once");
+        assertTrue(e.getMessage().contains("n_layers 2147483647")
+                && e.getMessage().contains("implies a file of") && e.getMessage().contains("while reading layers."),
+                e.getMessage());
+    }
+
+    @Test
+    void headerSizesOverflowingSixtyFourBitsAreNamed() throws IOException {
+        Path file = writeTiny(false);
+        setHeaderField(file, 0, 1 << 30); // dim
+        setHeaderField(file, 3, 1); // n_heads: head size 2^30
+        setHeaderField(file, 4, 1);
+        setHeaderField(file, 1, 1 << 30); // hidden_dim: w1 alone is 5 layers x 2^62 bytes
+        CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(file));
+        assertTrue(e.getMessage().contains("more than 2^63 bytes") && e.getMessage().contains("dim 1073741824"),
+                e.getMessage());
+        setHeaderField(file, 5, -Integer.MAX_VALUE); // vocab 2^31 - 1: more rows than an index map can hold
+        e = assertThrows(CheckpointException.class, () -> format.read(file));
+        assertTrue(e.getMessage().contains("vocabulary 2147483647 exceeds the largest axis, 2147483639"),
+                e.getMessage());
+    }
+
+    private static void setHeaderField(Path file, int index, int value) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).flip();
+            channel.write(b, 4L * index);
+        }
+    }
+
     @Test
     void trailingBytesAreReported() throws IOException {
         Path file = writeTiny(true);

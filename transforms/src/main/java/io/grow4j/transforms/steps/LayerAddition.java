@@ -2,6 +2,7 @@ package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.Architecture;
+import io.grow4j.model.Dim;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
@@ -48,10 +49,14 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
                     + " zero branch is normed to 0 only when epsilon > 0, and this model's rms_norm_eps is "
                     + config.normEps());
         }
+        long total = (long) config.layers() + add;
+        if (problems.isEmpty() && total > Dim.MAX_SIZE) {
+            problems.add("add " + add + " to " + config.layers() + " layers gives " + total + ", more than the limit "
+                    + Dim.MAX_SIZE);
+        }
         if (!problems.isEmpty() || at.isEmpty()) {
             return problems;
         }
-        int total = config.layers() + add;
         if (at.size() != add) {
             problems.add("at lists " + at.size() + " positions for " + add + " new layers");
         }
@@ -89,6 +94,7 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
     @Override
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
         int[] origin = oldLayerOf(before.layers());
+        int[] nearest = nearestOldLayers(origin);
         List<TensorRecipe> recipes = new ArrayList<>();
         for (TensorKey key : Model.expectedKeys(after)) {
             long[] shape = key.role().shape(after);
@@ -97,7 +103,7 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
             } else if (origin[key.layer()] >= 0) {
                 recipes.add(copy(key, TensorKey.of(key.role(), origin[key.layer()]), shape));
             } else {
-                recipes.add(fresh(key, nearestOldLayer(origin, key.layer()), shape));
+                recipes.add(fresh(key, nearest[key.layer()], shape));
             }
         }
         return recipes;
@@ -127,17 +133,32 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
         return maps;
     }
 
-    /** The old layer closest in depth to a new one (the one before it, else the one after), or -1 when none. */
-    private static int nearestOldLayer(int[] origin, int layer) {
-        for (int d = 1; d < origin.length; d++) {
-            if (layer - d >= 0 && origin[layer - d] >= 0) {
-                return origin[layer - d];
-            }
-            if (layer + d < origin.length && origin[layer + d] >= 0) {
-                return origin[layer + d];
+    /**
+     * For each layer, the old layer closest in depth to it (the one before it, else the one after; ties go before), or
+     * -1 when there is none. Two linear passes: searching outwards from each new layer was quadratic in the number of
+     * layers added (minutes for a plan adding a hundred thousand).
+     */
+    static int[] nearestOldLayers(int[] origin) {
+        int n = origin.length;
+        int[] before = new int[n];
+        int last = -1;
+        for (int layer = 0; layer < n; layer++) {
+            before[layer] = last;
+            if (origin[layer] >= 0) {
+                last = layer;
             }
         }
-        return -1;
+        int[] nearest = new int[n];
+        int next = -1;
+        for (int layer = n - 1; layer >= 0; layer--) {
+            int b = before[layer];
+            boolean useBefore = b >= 0 && (next < 0 || layer - b <= next - layer);
+            nearest[layer] = useBefore ? origin[b] : next >= 0 ? origin[next] : -1;
+            if (origin[layer] >= 0) {
+                next = layer;
+            }
+        }
+        return nearest;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.GrowthMemory;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.GrownDTypes;
 import io.grow4j.transforms.TensorRecipe;
@@ -38,6 +39,7 @@ final class PlanTrace {
      */
     static PlanTrace of(GrowthPlan plan, TransformerConfig start, Map<TensorKey, DType> sourceDtypes) {
         plan.apply(start); // validates the whole plan first, every problem at once
+        GrowthMemory.requireStreamed(start, plan);
         PlanTrace trace = new PlanTrace(plan);
         trace.configs.add(start);
         trace.dtypes.add(Map.copyOf(sourceDtypes));

@@ -11,6 +11,7 @@ import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
 import io.grow4j.model.format.SafetensorsEntry;
 import io.grow4j.model.format.SourceOverlap;
+import io.grow4j.transforms.GrowthMemory;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
 
@@ -49,6 +50,9 @@ public final class StreamingGrower {
     /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
     public static List<String> problems(HfCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
+        }
         if (problems.isEmpty()) {
             TransformerConfig grown = plan.apply(source.config());
             for (String p : source.writeProblemsFor(grown)) {
@@ -91,6 +95,9 @@ public final class StreamingGrower {
     /** Every reason {@code plan} cannot grow {@code source} into a GGUF file streamed; empty when it can. */
     public static List<String> problems(GgufCheckpoint source, GrowthPlan plan) {
         List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        if (problems.isEmpty()) {
+            problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
+        }
         if (problems.isEmpty()) {
             for (String p : GgufCheckpoint.writeProblems(plan.apply(source.config()))) {
                 problems.add("output GGUF: " + p);

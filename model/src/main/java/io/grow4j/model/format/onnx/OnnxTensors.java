@@ -52,19 +52,32 @@ final class OnnxTensors {
         }
         DType dtype = dtype(t);
         long[] stored = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        long expected = expectedBytes(t, dtype, stored);
+        // The dims must match the data the file holds before anything is allocated for them (dims 2^32 over 4 bytes).
+        if (t.hasRawData() && t.getRawData().size() != expected) {
+            throw new GraphMappingException("initializer '" + t.getName() + "' of shape " + t.getDimsList()
+                    + " holds " + t.getRawData().size() + " bytes, expected " + expected);
+        }
+        if (!t.hasRawData() && typedValues(t).size() != expected / dtype.bytes()) {
+            throw new GraphMappingException("initializer '" + t.getName() + "' of shape " + t.getDimsList() + " holds "
+                    + typedValues(t).size() + " values, expected " + expected / dtype.bytes());
+        }
         Tensor tensor = Tensor.allocate(dtype, stored);
-        MemorySegment data = tensor.data();
-        long expected = tensor.byteSize();
         if (t.hasRawData()) {
-            if (t.getRawData().size() != expected) {
-                throw new GraphMappingException("initializer '" + t.getName() + "' of shape " + t.getDimsList()
-                        + " holds " + t.getRawData().size() + " bytes, expected " + expected);
-            }
-            data.copyFrom(MemorySegment.ofBuffer(t.getRawData().asReadOnlyByteBuffer()));
+            tensor.data().copyFrom(MemorySegment.ofBuffer(t.getRawData().asReadOnlyByteBuffer()));
         } else {
             copyTyped(t, tensor);
         }
         return transposed ? transpose(tensor) : tensor;
+    }
+
+    private static long expectedBytes(TensorProto t, DType dtype, long[] dims) {
+        try {
+            return Tensor.byteSize(dtype, dims);
+        } catch (IllegalArgumentException e) {
+            throw new GraphMappingException("initializer '" + t.getName() + "' has dims " + t.getDimsList() + ": "
+                    + e.getMessage());
+        }
     }
 
     /** {@code template} (an initializer) holding {@code tensor}'s values, [in, out] when {@code transposed}. */
@@ -121,16 +134,16 @@ final class OnnxTensors {
         }
     }
 
-    private static void copyTyped(TensorProto t, Tensor tensor) {
-        List<? extends Number> values = switch (t.getDataType()) {
+    private static List<? extends Number> typedValues(TensorProto t) {
+        return switch (t.getDataType()) {
             case DataType.FLOAT_VALUE -> t.getFloatDataList();
             case DataType.DOUBLE_VALUE -> t.getDoubleDataList();
             default -> t.getInt32DataList();
         };
-        if (values.size() != tensor.size()) {
-            throw new GraphMappingException("initializer '" + t.getName() + "' of shape " + t.getDimsList() + " holds "
-                    + values.size() + " values, expected " + tensor.size());
-        }
+    }
+
+    private static void copyTyped(TensorProto t, Tensor tensor) {
+        List<? extends Number> values = typedValues(t);
         boolean halfBits = t.getDataType() == DataType.FLOAT16_VALUE || t.getDataType() == DataType.BFLOAT16_VALUE;
         for (int i = 0; i < values.size(); i++) {
             if (halfBits) {
