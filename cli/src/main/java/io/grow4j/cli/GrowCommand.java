@@ -267,7 +267,7 @@ final class GrowCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
+    static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The training loop: seeded random windows of the training stream, the float32 {@link TrainingPass}, AdamW on the
@@ -24,9 +25,13 @@ public final class Trainer {
     public record State(Parameters params, AdamW optimizer) {
     }
 
-    /** One step's record; validationLoss is NaN on steps without evaluation. */
-    public record LogEntry(int step, long tokens, double trainLoss, double validationLoss, double learningRate,
-                           double gradientNorm) {
+    /**
+     * One step's record, counted after the step: tokens and model FLOPs (3 × the forward's matmul FLOPs per token, of
+     * the model as it was at each step) so far. validationLoss is NaN on steps without evaluation; the last entry
+     * (step = steps) holds only the final validation loss.
+     */
+    public record LogEntry(int step, long tokens, double flops, double trainLoss, double validationLoss,
+                           double learningRate, double gradientNorm) {
     }
 
     /** Validation loss on the fixed windows right before and right after a growth event. */
@@ -66,6 +71,11 @@ public final class Trainer {
 
     /** Runs every step; {@code growAt} maps a step to the growth applied right before it. */
     public List<LogEntry> run(Map<Integer, Growth> growAt) {
+        return run(growAt, entry -> { });
+    }
+
+    /** As {@link #run(Map)}, handing each step's entry to {@code progress} as it completes. */
+    public List<LogEntry> run(Map<Integer, Growth> growAt, Consumer<LogEntry> progress) {
         for (int step : growAt.keySet()) {
             if (step <= 0 || step >= settings.steps()) {
                 throw new IllegalArgumentException("growth at step " + step + " is outside the run's steps 1.."
@@ -76,6 +86,7 @@ public final class Trainer {
         Parameters grads = Parameters.zeros(state.params().config());
         List<LogEntry> log = new ArrayList<>();
         long tokens = 0;
+        double flops = 0;
         for (int step = 0; step < settings.steps(); step++) {
             Growth growth = growAt.get(step);
             if (growth != null) {
@@ -89,9 +100,11 @@ public final class Trainer {
             double lr = settings.schedule().rate(step);
             double norm = state.optimizer().update(state.params(), grads, lr);
             tokens += batch.tokens();
-            log.add(new LogEntry(step, tokens, loss, validationLoss, lr, norm));
+            flops += 3.0 * pass.matmulFlopsPerToken() * batch.tokens();
+            log.add(new LogEntry(step, tokens, flops, loss, validationLoss, lr, norm));
+            progress.accept(log.getLast());
         }
-        log.add(new LogEntry(settings.steps(), tokens, Double.NaN, validationLoss(), Double.NaN, Double.NaN));
+        log.add(new LogEntry(settings.steps(), tokens, flops, Double.NaN, validationLoss(), Double.NaN, Double.NaN));
         return log;
     }
 
