@@ -12,6 +12,7 @@ import io.grow4j.train.AdamW;
 import io.grow4j.train.ByteTokenizer;
 import io.grow4j.train.GrowthMidRun;
 import io.grow4j.train.LearningRateSchedule;
+import io.grow4j.train.OptimizerStateFile;
 import io.grow4j.train.TextCorpus;
 import io.grow4j.train.Trainer;
 import io.grow4j.train.TrainingSettings;
@@ -48,7 +49,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--corpus", required = true, paramLabel = "TEXT", description = "a UTF-8 text file")
     Path corpus;
 
-    @Option(names = "--out", required = true, paramLabel = "OUT", description = "the trained model, format by name")
+    @Option(names = "--out", required = true, paramLabel = "OUT", description = "the trained model, format by name;"
+            + " AdamW's state goes beside it as OUT.optimizer.safetensors")
     Path out;
 
     @Option(names = "--steps", defaultValue = "200", description = "optimizer steps (default ${DEFAULT-VALUE})")
@@ -105,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
         GrowthMidRun.OptimizerState mode = optimizerState(problems);
         Map<Integer, Trainer.Growth> growths = growths(config, mode, problems);
         TextCorpus text = readCorpus(problems);
-        for (Path output : log == null ? List.of(out) : List.of(out, log)) {
+        for (Path output : log == null ? List.of(out, optimizerOut()) : List.of(out, optimizerOut(), log)) {
             if (Files.exists(output) && !force) {
                 problems.add(output + " already exists (use --force to replace it)");
             }
@@ -147,12 +149,18 @@ final class TrainCommand implements Callable<Integer> {
             GrowCommand.deleteRecursively(out);
         }
         ModelFormats.forOutput(out).write(trainer.state().params().toModel(DType.F32), out);
+        OptimizerStateFile.write(optimizerOut(), trainer.state().optimizer());
         if (log != null) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             AtomicOutput.writeFile(log, tmp -> json.writeValue(tmp.toFile(), entries));
         }
-        stdout.printf("wrote %s%s%n", out, log == null ? "" : " and " + log);
+        stdout.printf("wrote %s, %s%s%n", out, optimizerOut(), log == null ? "" : " and " + log);
         return Grow4j.OK;
+    }
+
+    /** AdamW's state beside the model: OUT.optimizer.safetensors. */
+    private Path optimizerOut() {
+        return out.resolveSibling(out.getFileName() + ".optimizer.safetensors");
     }
 
     private GrowthMidRun.OptimizerState optimizerState(List<String> problems) {

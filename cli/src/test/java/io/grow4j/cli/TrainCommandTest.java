@@ -12,7 +12,9 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.ModelFormats;
+import io.grow4j.train.AdamW;
 import io.grow4j.train.InitialWeights;
+import io.grow4j.train.OptimizerStateFile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +67,9 @@ class TrainCommandTest {
         assertEquals(24, trained.config().hidden());
         assertEquals(2, trained.config().layers());
         assertEquals(40, trained.config().mlp().size());
+        AdamW state = OptimizerStateFile.read(dir.resolve("trained.optimizer.safetensors"), trained.config(),
+                AdamW.Settings.defaults());
+        assertEquals(12, state.step());
         JsonNode entries = new ObjectMapper().readTree(log.toFile());
         assertEquals(13, entries.size());
         assertEquals(4 * 32 * 12, entries.get(12).get("tokens").asLong());
