@@ -90,6 +90,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The config after every --grow-at plan that applies: what OUT must be able to hold. */
+    private TransformerConfig finalConfig;
+
     @Override
     public Integer call() throws Exception {
         Model start = ModelFiles.read(model);
@@ -105,7 +108,10 @@ final class TrainCommand implements Callable<Integer> {
                     + config.maxSeqLen());
         }
         GrowthMidRun.OptimizerState mode = optimizerState(problems);
+        finalConfig = config;
         Map<Integer, Trainer.Growth> growths = growths(config, mode, problems);
+        ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
+                + "model as " + out + ": " + p));
         TextCorpus text = readCorpus(problems);
         for (Path output : log == null ? List.of(out, optimizerOut()) : List.of(out, optimizerOut(), log)) {
             if (Files.exists(output) && !force) {
@@ -205,6 +211,7 @@ final class TrainCommand implements Callable<Integer> {
             planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));
             if (planProblems.isEmpty()) {
                 current = e.getValue().apply(current);
+                finalConfig = current;
                 TrainingSupport.problems(current)
                         .forEach(p -> problems.add("--grow-at step " + e.getKey() + ": grown model: " + p));
             }

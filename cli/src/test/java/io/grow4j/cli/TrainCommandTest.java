@@ -94,4 +94,16 @@ class TrainCommandTest {
         }
         assertFalse(Files.exists(out));
     }
+
+    /** Found before training, not after: llama2.c files cannot hold the epsilon hidden growth rescales. */
+    @Test
+    void refusesAnOutputFormatThatCannotHoldTheGrownModel() throws IOException {
+        Path out = dir.resolve("trained.bin");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "10", "--context", "32", "--grow-at", "5:" + plan);
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("cannot write the trained model as " + out), run.err());
+        assertFalse(run.out().contains("step 0:"), "no training before the refusal: " + run.out());
+        assertFalse(Files.exists(out));
+    }
 }
