@@ -1,0 +1,239 @@
+package io.grow4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grow4j.kernels.cpu.CpuKernels;
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.AtomicOutput;
+import io.grow4j.model.format.ModelFormats;
+import io.grow4j.train.AdamW;
+import io.grow4j.train.ByteTokenizer;
+import io.grow4j.train.GrowthMidRun;
+import io.grow4j.train.LearningRateSchedule;
+import io.grow4j.train.OptimizerStateFile;
+import io.grow4j.train.TextCorpus;
+import io.grow4j.train.Trainer;
+import io.grow4j.train.TrainingSettings;
+import io.grow4j.train.TrainingSupport;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.PlanException;
+import io.grow4j.transforms.PlanFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", description = {"Train a llama-style model on a UTF-8 text (byte-level tokens), growing it"
+        + " mid-run with --grow-at; writes the trained model and a JSON log.",
+        "Documents are the text's blocks between blank lines; every tenth goes to validation. Every problem of the"
+                + " request (a plan that cannot apply at its step, a step beyond --steps, a context beyond the model's"
+                + " maximum, a too-short corpus) is reported before training starts."})
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "the model to train (any readable format); its"
+            + " vocabulary must hold the 258 byte-level tokens")
+    Path model;
+
+    @Option(names = "--corpus", required = true, paramLabel = "TEXT", description = "a UTF-8 text file")
+    Path corpus;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT", description = "the trained model, format by name;"
+            + " AdamW's state goes beside it as OUT.optimizer.safetensors")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "200", description = "optimizer steps (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8", description = "windows per step (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--context", defaultValue = "64", description = "tokens per window (default ${DEFAULT-VALUE})")
+    int context;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (default ${DEFAULT-VALUE});"
+            + " linear warm-up over the first tenth of the steps, cosine decay to a tenth of it")
+    double lr;
+
+    @Option(names = "--eval-every", defaultValue = "50", description = "validation loss every N steps")
+    int evalEvery;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the windows (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--grow-at", paramLabel = "STEP:PLAN.yaml", description = "apply a growth plan right before"
+            + " STEP (repeatable)")
+    List<String> growAt = new ArrayList<>();
+
+    @Option(names = "--optimizer-state", defaultValue = "carry", paramLabel = "carry|reset",
+            description = "at growth: carry the AdamW moments with the weights, or reset them (default"
+                    + " ${DEFAULT-VALUE})")
+    String optimizerState;
+
+    @Option(names = "--log", paramLabel = "FILE.json", description = "write every step's record as JSON")
+    Path log;
+
+    @Option(names = "--force", description = "replace OUT and the log if they exist")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The config after every --grow-at plan that applies: what OUT must be able to hold. */
+    private TransformerConfig finalConfig;
+
+    @Override
+    public Integer call() throws Exception {
+        Model start = ModelFiles.read(model);
+        List<String> problems = new ArrayList<>();
+        TransformerConfig config = start.config();
+        problems.addAll(TrainingSupport.problems(config));
+        if (config.vocabSize() < ByteTokenizer.VOCAB_SIZE) {
+            problems.add("model vocabulary " + config.vocabSize() + " is smaller than the byte tokenizer's "
+                    + ByteTokenizer.VOCAB_SIZE);
+        }
+        if (context > config.maxSeqLen()) {
+            problems.add("--context " + context + " exceeds the model's maximum sequence length "
+                    + config.maxSeqLen());
+        }
+        GrowthMidRun.OptimizerState mode = optimizerState(problems);
+        finalConfig = config;
+        Map<Integer, Trainer.Growth> growths = growths(config, mode, problems);
+        ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
+                + "model as " + out + ": " + p));
+        TextCorpus text = readCorpus(problems);
+        List<OutputClaim> claims = new ArrayList<>();
+        for (Path output : log == null ? List.of(out, optimizerOut()) : List.of(out, optimizerOut(), log)) {
+            OutputClaim claim = OutputClaim.replacing(output, force, OutputClaim.Input.model(model),
+                    new OutputClaim.Input("the corpus", corpus));
+            claims.add(claim);
+            problems.addAll(claim.problems());
+        }
+        TrainingSettings settings = null;
+        try {
+            settings = new TrainingSettings(steps, batch, context, new LearningRateSchedule(lr, lr / 10,
+                    Math.max(1, steps / 10), Math.max(1, steps)), AdamW.Settings.defaults(), seed, evalEvery, 4);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            PlanException.throwIfAny(problems);
+            return train(start, text, settings, growths, claims);
+        } finally {
+            for (OutputClaim claim : claims) {
+                claim.close();
+            }
+        }
+    }
+
+    /** claims: the model, the optimizer state and the log (when asked for), in that order. */
+    private int train(Model start, TextCorpus text, TrainingSettings settings, Map<Integer, Trainer.Growth> growths,
+            List<OutputClaim> claims) throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<Trainer.LogEntry> entries;
+        Trainer trainer;
+        long began = System.nanoTime();
+        try (CpuKernels cpu = new CpuKernels()) {
+            trainer = new Trainer(io.grow4j.train.Parameters.of(start), text, settings, cpu);
+            entries = trainer.run(growths, e -> {
+                if (!Double.isNaN(e.validationLoss())) {
+                    double seconds = (System.nanoTime() - began) / 1e9;
+                    stdout.printf("step %d: train loss %.4f, validation loss %.4f, lr %.2e, %.0f tokens/s%n",
+                            e.step(), e.trainLoss(), e.validationLoss(), e.learningRate(), e.tokens() / seconds);
+                    stdout.flush();
+                }
+            });
+        }
+        for (Trainer.GrowthEntry g : trainer.growths()) {
+            stdout.printf("grew at step %d: %,d -> %,d parameters, validation loss %.6f -> %.6f%n", g.step(),
+                    g.before().parameterCount(), g.after().parameterCount(), g.lossBefore(), g.lossAfter());
+        }
+        stdout.printf("final validation loss %.4f%n", entries.getLast().validationLoss());
+        Model trained = trainer.state().params().toModel(DType.F32);
+        claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
+        // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
+        OptimizerStateFile.write(optimizerOut(), trainer.state().optimizer());
+        if (log != null) {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            claims.get(2).write(tmp -> json.writeValue(tmp.toFile(), entries));
+        }
+        stdout.printf("wrote %s, %s%s%n", out, optimizerOut(), log == null ? "" : " and " + log);
+        return Grow4j.OK;
+    }
+
+    /** AdamW's state beside the model: OUT.optimizer.safetensors. */
+    private Path optimizerOut() {
+        return out.resolveSibling(out.getFileName() + ".optimizer.safetensors");
+    }
+
+    private GrowthMidRun.OptimizerState optimizerState(List<String> problems) {
+        return switch (optimizerState) {
+            case "carry" -> GrowthMidRun.OptimizerState.CARRY;
+            case "reset" -> GrowthMidRun.OptimizerState.RESET;
+            default -> {
+                problems.add("--optimizer-state must be carry or reset, got '" + optimizerState + "'");
+                yield GrowthMidRun.OptimizerState.CARRY;
+            }
+        };
+    }
+
+    /** Each --grow-at parsed and its plan checked against the config the model will have at that step. */
+    private Map<Integer, Trainer.Growth> growths(TransformerConfig config, GrowthMidRun.OptimizerState mode,
+                                                 List<String> problems) throws IOException {
+        TreeMap<Integer, GrowthPlan> plans = new TreeMap<>();
+        for (String spec : growAt) {
+            int colon = spec.indexOf(':');
+            int step;
+            try {
+                step = Integer.parseInt(spec.substring(0, Math.max(colon, 0)));
+            } catch (NumberFormatException e) {
+                problems.add("--grow-at '" + spec + "': expected STEP:PLAN.yaml");
+                continue;
+            }
+            if (step <= 0 || step >= steps) {
+                problems.add("--grow-at " + spec + ": step " + step + " is outside the run's steps 1.." + (steps - 1));
+            }
+            try {
+                if (plans.put(step, PlanFiles.read(Path.of(spec.substring(colon + 1)))) != null) {
+                    problems.add("--grow-at " + spec + ": two plans at step " + step);
+                }
+            } catch (PlanException e) {
+                e.problems().forEach(p -> problems.add("--grow-at " + spec + ": " + p));
+            }
+        }
+        Map<Integer, Trainer.Growth> growths = new TreeMap<>();
+        TransformerConfig current = config;
+        for (Map.Entry<Integer, GrowthPlan> e : plans.entrySet()) {
+            List<String> planProblems = e.getValue().problems(current);
+            planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));
+            if (planProblems.isEmpty()) {
+                current = e.getValue().apply(current);
+                finalConfig = current;
+                TrainingSupport.problems(current)
+                        .forEach(p -> problems.add("--grow-at step " + e.getKey() + ": grown model: " + p));
+            }
+            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode));
+        }
+        return growths;
+    }
+
+    private TextCorpus readCorpus(List<String> problems) throws IOException {
+        try {
+            return TextCorpus.read(corpus, 10, context);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.grow4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grow4j.model.Activation;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.ModelFormats;
+import io.grow4j.train.AdamW;
+import io.grow4j.train.InitialWeights;
+import io.grow4j.train.OptimizerStateFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** grow4j train on a tiny byte-level llama the test writes, with growth mid-run, and its refusals. */
+class TrainCommandTest {
+    private static final TransformerConfig TINY = new TransformerConfig(Architecture.LLAMA, 258, 16, 1, 32,
+            new AttentionConfig(2, 1, 8, 8, false), new MlpConfig(24, Activation.SWIGLU, false), 1e-5,
+            new Positions.Rope(10000, RopeLayout.HALF_SPLIT), true);
+
+    @TempDir
+    Path dir;
+    Path model;
+    Path corpus;
+    Path plan;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        model = dir.resolve("model");
+        ModelFormats.forOutput(model).write(InitialWeights.create(TINY, 1).toModel(DType.F32), model);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            text.append("Paragraph ").append(i).append(": the mill wheel turned as the river ran past the stones")
+                    .append(i % 3 == 0 ? " in the spring.\n\n" : " of the old village.\n\n");
+        }
+        corpus = Files.writeString(dir.resolve("corpus.txt"), text);
+        plan = Files.writeString(dir.resolve("plan.yaml"),
+                "steps:\n  - mlp: {size: 40}\n  - hidden: {size: 24}\n  - layers: {add: 1}\n");
+    }
+
+    @Test
+    void trainsGrowsMidRunAndWritesModelAndLog() throws IOException {
+        Path out = dir.resolve("trained");
+        Path log = dir.resolve("log.json");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "12", "--batch", "4", "--context", "32", "--eval-every", "4", "--lr", "1e-2",
+                "--grow-at", "6:" + plan, "--log", log.toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().contains("grew at step 6"), run.out());
+        Model trained = ModelFiles.read(out);
+        assertEquals(24, trained.config().hidden());
+        assertEquals(2, trained.config().layers());
+        assertEquals(40, trained.config().mlp().size());
+        AdamW state = OptimizerStateFile.read(dir.resolve("trained.optimizer.safetensors"), trained.config(),
+                AdamW.Settings.defaults());
+        assertEquals(12, state.step());
+        JsonNode entries = new ObjectMapper().readTree(log.toFile());
+        assertEquals(13, entries.size());
+        assertEquals(4 * 32 * 12, entries.get(12).get("tokens").asLong());
+        assertTrue(entries.get(12).get("validationLoss").asDouble() < entries.get(0).get("validationLoss").asDouble(),
+                "validation loss should fall: " + entries.get(0) + " -> " + entries.get(12));
+    }
+
+    @Test
+    void refusesEveryProblemBeforeTraining() throws IOException {
+        Path out = dir.resolve("trained");
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "steps:\n  - mlp: {size: 10}\n");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "10", "--context", "64", "--grow-at", "12:" + plan, "--grow-at", "5:" + bad,
+                "--optimizer-state", "keep");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        List<String> lines = run.err().lines().toList();
+        for (String fragment : List.of("--context 64 exceeds the model's maximum sequence length 32",
+                "step 12 is outside the run's steps 1..9", "--grow-at step 5: step 1 (mlp): MLP size 10 would shrink",
+                "--optimizer-state must be carry or reset, got 'keep'")) {
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("grow4j train: error: ") && l.contains(fragment)),
+                    "no error line containing '" + fragment + "' in:\n" + run.err());
+        }
+        assertFalse(Files.exists(out));
+    }
+
+    /** Found before training, not after: llama2.c files cannot hold the epsilon hidden growth rescales. */
+    @Test
+    void refusesAnOutputFormatThatCannotHoldTheGrownModel() throws IOException {
+        Path out = dir.resolve("trained.bin");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "10", "--context", "32", "--grow-at", "5:" + plan);
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("cannot write the trained model as " + out), run.err());
+        assertFalse(run.out().contains("step 0:"), "no training before the refusal: " + run.out());
+        assertFalse(Files.exists(out));
+    }
+}

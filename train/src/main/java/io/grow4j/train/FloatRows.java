@@ -1,0 +1,124 @@
+package io.grow4j.train;
+
+import io.grow4j.model.RopeFrequencies;
+import io.grow4j.model.Positions;
+
+import java.util.stream.IntStream;
+
+/**
+ * Row-wise pieces of the float32 training pass over x [rows, width]: RMSNorm, RoPE and SwiGLU, forward and backward,
+ * parallel over rows. Row sums accumulate in double so the float pass stays within 1e-4 of the double reference.
+ */
+final class FloatRows {
+    private FloatRows() {
+    }
+
+    /** y = gain⊙x·r per row; r [rows] = (mean x² + ε)^−½ is written for the backward. */
+    static float[] rmsForward(float[] x, float[] gain, float[] r, int rows, int width, double eps) {
+        float[] y = new float[rows * width];
+        IntStream.range(0, rows).parallel().forEach(row -> {
+            int base = row * width;
+            double squares = 0;
+            for (int i = 0; i < width; i++) {
+                squares += (double) x[base + i] * x[base + i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(squares / width + eps));
+            r[row] = inv;
+            for (int i = 0; i < width; i++) {
+                y[base + i] = x[base + i] * inv * gain[i];
+            }
+        });
+        return y;
+    }
+
+    /**
+     * Adds to dx the gradient through y = gain⊙x·r, dx = r(dx̂ − x̂·mean(dx̂⊙x̂)) with x̂ = x·r, dx̂ = gain⊙dy; adds
+     * gain's gradient Σ_rows dy⊙x̂ to dGain (one pass over columns, so rows never race).
+     */
+    static void rmsBackward(float[] dy, float[] x, float[] gain, float[] r, float[] dx, float[] dGain, int rows,
+                            int width) {
+        IntStream.range(0, rows).parallel().forEach(row -> {
+            int base = row * width;
+            float inv = r[row];
+            double dot = 0;
+            for (int i = 0; i < width; i++) {
+                dot += (double) dy[base + i] * gain[i] * x[base + i] * inv;
+            }
+            float mean = (float) (dot / width);
+            for (int i = 0; i < width; i++) {
+                dx[base + i] += inv * (dy[base + i] * gain[i] - x[base + i] * inv * mean);
+            }
+        });
+        IntStream.range(0, width).parallel().forEach(i -> {
+            double sum = 0;
+            for (int row = 0; row < rows; row++) {
+                sum += (double) dy[row * width + i] * x[row * width + i] * r[row];
+            }
+            dGain[i] += (float) sum;
+        });
+    }
+
+    /** cos and sin [position][pair] of every rotary angle, from the shared {@link RopeFrequencies} formula (plain RoPE: TrainingSupport refuses scaling). */
+    record RopeTable(float[] cos, float[] sin, int pairs, Positions.Rope rope, int headSize) {
+        static RopeTable of(Positions.Rope rope, int headSize, int length) {
+            int pairs = headSize / 2;
+            float[] cos = new float[length * pairs];
+            float[] sin = new float[length * pairs];
+            RopeFrequencies frequencies = RopeFrequencies.plain(rope.theta(), headSize);
+            for (int t = 0; t < length; t++) {
+                for (int pair = 0; pair < pairs; pair++) {
+                    double angle = frequencies.angle(t, pair);
+                    cos[t * pairs + pair] = (float) Math.cos(angle);
+                    sin[t * pairs + pair] = (float) Math.sin(angle);
+                }
+            }
+            return new RopeTable(cos, sin, pairs, rope, headSize);
+        }
+
+        /** Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). */
+        void rotate(float[] x, int rows, int heads, int length, int sign) {
+            int width = heads * headSize;
+            IntStream.range(0, rows).parallel().forEach(row -> {
+                int t = row % length;
+                for (int pair = 0; pair < pairs; pair++) {
+                    float c = cos[t * pairs + pair];
+                    float s = sign * sin[t * pairs + pair];
+                    int d0 = rope.layout().dimOf(pair, 0, headSize);
+                    int d1 = rope.layout().dimOf(pair, 1, headSize);
+                    for (int h = 0; h < heads; h++) {
+                        int i0 = row * width + h * headSize + d0;
+                        int i1 = row * width + h * headSize + d1;
+                        float x0 = x[i0];
+                        float x1 = x[i1];
+                        x[i0] = x0 * c - x1 * s;
+                        x[i1] = x0 * s + x1 * c;
+                    }
+                }
+            });
+        }
+    }
+
+    static float[] swiglu(float[] gate, float[] up) {
+        float[] h = new float[gate.length];
+        IntStream.range(0, gate.length).parallel().forEach(i -> h[i] = silu(gate[i]) * up[i]);
+        return h;
+    }
+
+    /** From dh to dGate and dUp (written) through h = silu(gate)⊙up. */
+    static void swigluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp) {
+        IntStream.range(0, dh.length).parallel().forEach(i -> {
+            float z = gate[i];
+            float sigma = (float) (1.0 / (1.0 + Math.exp(-z)));
+            dUp[i] = dh[i] * z * sigma;
+            dGate[i] = dh[i] * up[i] * sigma * (1 + z * (1 - sigma));
+        });
+    }
+
+    private static float silu(float z) {
+        return (float) (z / (1.0 + Math.exp(-z)));
+    }
+
+    static void add(float[] y, float[] x) {
+        IntStream.range(0, y.length).parallel().forEach(i -> y[i] += x[i]);
+    }
+}

@@ -1,0 +1,42 @@
+package io.grow4j.train;
+
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.steps.HeadAddition;
+import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.MlpExpansion;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A tiny model trained, grown mid-run with its optimizer state, and trained on. */
+class GrowthMidRunTest {
+    /** Growth keeps the function; only float32 rounding of the rescaled gains and the wider sums may move it. */
+    private static final double ROUNDING = 1e-5;
+
+    @Test
+    void lossIsKeptAcrossGrowthAndKeepsFalling() throws IOException {
+        TextCorpus corpus = TextCorpus.split(TrainerTest.smallCorpus(), 5, 32);
+        GrowthPlan plan = new GrowthPlan(11, List.of(new MlpExpansion(64), new HeadAddition(2, false),
+                new HiddenExpansion(48), new LayerAddition(1, List.of())));
+        for (GrowthMidRun.OptimizerState mode : GrowthMidRun.OptimizerState.values()) {
+            Trainer trainer = TrainerTest.trainer(TrainerTest.TINY, corpus, TrainerTest.settings(60, 5));
+            List<Trainer.LogEntry> log = trainer.run(Map.of(30, new GrowthMidRun(plan, mode)));
+            Trainer.GrowthEntry growth = trainer.growths().getFirst();
+            System.err.printf("%s: validation %.4f at step 0, %.6f before growth, %.6f after, %.4f at the end%n",
+                    mode, log.getFirst().validationLoss(), growth.lossBefore(), growth.lossAfter(),
+                    log.getLast().validationLoss());
+            assertEquals(plan.apply(TrainerTest.TINY), trainer.state().params().config());
+            assertEquals(growth.lossBefore(), growth.lossAfter(), ROUNDING * growth.lossBefore(), mode + " growth");
+            assertTrue(growth.lossBefore() < log.getFirst().validationLoss() - 1, mode + " learned before growth");
+            assertTrue(log.getLast().validationLoss() < growth.lossAfter(),
+                    mode + ": validation loss " + log.getLast().validationLoss() + " at the end, "
+                            + growth.lossAfter() + " right after growth");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.grow4j.train;
+
+import io.grow4j.model.Activation;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+
+import java.util.SplittableRandom;
+
+/** Tiny llama-style configs and token batches for the training tests. */
+final class TinyModels {
+    private TinyModels() {
+    }
+
+    /** GQA (4 query heads on 2 kv groups), the given RoPE layout, tied or untied head. */
+    static TransformerConfig llama(int vocab, int hidden, int layers, int context, RopeLayout layout, boolean tied) {
+        return new TransformerConfig(Architecture.LLAMA, vocab, hidden, layers, context,
+                new AttentionConfig(4, 2, hidden / 4, hidden / 4, false), new MlpConfig(hidden * 3 / 2 + 1,
+                Activation.SWIGLU, false), 1e-5, new Positions.Rope(10000.0, layout), tied);
+    }
+
+    static int[][] tokens(int sequences, int length, int vocab, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[][] t = new int[sequences][length];
+        for (int[] row : t) {
+            for (int i = 0; i < length; i++) {
+                row[i] = random.nextInt(vocab);
+            }
+        }
+        return t;
+    }
+}

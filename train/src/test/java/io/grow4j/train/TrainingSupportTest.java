@@ -1,0 +1,38 @@
+package io.grow4j.train;
+
+import io.grow4j.model.Activation;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingSupportTest {
+    @Test
+    void llamaStyleConfigsTrain() {
+        assertEquals(List.of(), TrainingSupport.problems(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, true)));
+    }
+
+    @Test
+    void everyUnsupportedPartIsNamedOnce() {
+        TransformerConfig biased = new TransformerConfig(Architecture.LLAMA, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, true), new MlpConfig(12, Activation.GELU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.INTERLEAVED), false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainingPass(biased, null));
+        List<String> problems = TrainingSupport.problems(biased);
+        assertTrue(problems.contains("MLP activation is GELU, training supports SwiGLU only"), problems.toString());
+        assertTrue(problems.contains("tensor bq is not supported by the backward pass"), problems.toString());
+        assertTrue(problems.contains("tensor bo is not supported by the backward pass"), problems.toString());
+        assertEquals(problems.size(), problems.stream().distinct().count(), "each problem once: " + problems);
+        assertTrue(e.getMessage().contains("tensor bk"), e.getMessage());
+    }
+}
