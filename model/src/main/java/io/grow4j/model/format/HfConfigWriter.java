@@ -104,7 +104,26 @@ final class HfConfigWriter {
                 json = candidate;
             }
         }
-        return json;
+        return inSourceOrder(source, json);
+    }
+
+    /**
+     * The keys of {@code json} in the source's order, new keys after them: a codec that removes a key and a revert
+     * that puts it back would otherwise move it to the end (rope_scaling: null, say).
+     */
+    private static ObjectNode inSourceOrder(ObjectNode source, ObjectNode json) {
+        ObjectNode ordered = SafetensorsFile.JSON.createObjectNode();
+        source.fieldNames().forEachRemaining(name -> {
+            if (json.has(name)) {
+                ordered.set(name, json.get(name));
+            }
+        });
+        json.properties().forEach(field -> {
+            if (!ordered.has(field.getKey())) {
+                ordered.set(field.getKey(), field.getValue());
+            }
+        });
+        return ordered;
     }
 
     /** The config a config.json means, or null when it does not read. */
