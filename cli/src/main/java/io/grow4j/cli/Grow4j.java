@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 /** The grow4j command line. Exit codes: 0 success, 1 a check that ran and failed (verify), 2 an error. */
 @Command(name = "grow4j", mixinStandardHelpOptions = true, version = "grow4j 0.1.0",
         description = "Grow trained transformers without changing what they compute.",
-        subcommands = {InspectCommand.class, GenerateCommand.class, GrowCommand.class, TrainCommand.class, VerifyCommand.class, ConvertCommand.class,
+        subcommands = {InspectCommand.class, GenerateCommand.class, GrowCommand.class, VerifyCommand.class, ConvertCommand.class, TrainCommand.class,
                 DevicesCommand.class, BenchCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Grow4j {

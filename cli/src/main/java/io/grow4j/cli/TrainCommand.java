@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
             + " linear warm-up over the first tenth of the steps, cosine decay to a tenth of it")
     double lr;
 
-    @Option(names = "--eval-every", defaultValue = "50", description = "validation loss every N steps")
+    @Option(names = "--eval-every", defaultValue = "50", description = "validation loss every N steps (default ${DEFAULT-VALUE})")
     int evalEvery;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the windows (default ${DEFAULT-VALUE})")
