@@ -1,6 +1,8 @@
 package io.grow4j.kernels.cpu;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.TensorKernels;
+import io.grow4j.model.Tensor;
 import io.grow4j.kernels.RopeMath;
 import io.grow4j.model.RopeLayout;
 import jdk.incubator.vector.FloatVector;
@@ -12,11 +14,12 @@ import java.util.Arrays;
  * processor. Each kernel is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec,
  * column blocks of c for matmul, query heads for attention. Small calls run on the calling thread.
  */
-public final class CpuKernels implements KernelBackend {
+public final class CpuKernels implements KernelBackend, TensorKernels {
     /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */
     private static final int PACK_MIN_ROWS = 8;
 
     private final ParallelChunks parallel;
+    private final ThreadLocal<float[]> tileScratch = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> attentionScratch = ThreadLocal.withInitial(() -> new float[0]);
 
     /** A backend on one thread per available processor. */
@@ -59,6 +62,39 @@ public final class CpuKernels implements KernelBackend {
                 }
             }
         });
+    }
+
+    /** Rows of w are decoded a cache-sized tile at a time and dotted like an array's rows (same order, same sums). */
+    @Override
+    public void matvec(Tensor w, float[] x, float[] out) {
+        matmul(x, 1, w, out);
+    }
+
+    /** Each tile of weight rows is decoded once and dotted with every activation row while it sits in cache. */
+    @Override
+    public void matmul(float[] a, int m, Tensor w, float[] c) {
+        int n = Math.toIntExact(w.dim(0));
+        int k = Math.toIntExact(w.dim(1));
+        int tileRows = TensorRows.tileRows(k);
+        parallel.forRange(n, (long) m * k, (from, to) -> {
+            float[] tile = tile(tileRows * k);
+            for (int r0 = from; r0 < to; r0 += tileRows) {
+                int r1 = Math.min(to, r0 + tileRows);
+                TensorRows.decode(w, k, r0, r1, tile);
+                for (int i = 0; i < m; i++) {
+                    VectorDots.rowDots(tile, k, a, i * k, c, i * n + r0, 0, r1 - r0);
+                }
+            }
+        });
+    }
+
+    private float[] tile(int size) {
+        float[] tile = tileScratch.get();
+        if (tile.length < size) {
+            tile = new float[size];
+            tileScratch.set(tile);
+        }
+        return tile;
     }
 
     @Override

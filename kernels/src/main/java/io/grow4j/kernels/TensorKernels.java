@@ -1,0 +1,26 @@
+package io.grow4j.kernels;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
+
+import java.util.Set;
+
+/**
+ * Products with weights read in place from a {@link Tensor} (often a read-only slice of a memory-mapped file) in its
+ * stored dtype, converted to float32 as they are read: no float copy of the model is made. A backend that implements
+ * this is handed the tensors themselves; others get float arrays.
+ */
+public interface TensorKernels {
+    /** The dtypes these kernels read in place. */
+    Set<DType> READABLE = Set.of(DType.F32, DType.F16, DType.BF16);
+
+    /** out[r] = Σ_c w[r, c] · x[c]; w is [rows, cols] with rows = out.length, cols = x.length. */
+    void matvec(Tensor w, float[] x, float[] out);
+
+    /**
+     * c[i, j] = Σ_t a[i·k + t] · w[j, t]: a is [m, k] activations, w is [n, k] weights, c is [m, n]. Each weight is
+     * read once per call, so a batch of m positions costs one pass over the weights. Each entry equals the
+     * {@link #matvec} of row i bit for bit (the same summation order).
+     */
+    void matmul(float[] a, int m, Tensor w, float[] c);
+}
