@@ -39,8 +39,8 @@ public final class GgufFormat implements ModelFormat {
 
     @Override
     public Model read(Path path) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mapped = SegmentIo.mapReadOnly(path, arena);
+        {   // the tensors are views of the mapping, which lives as long as they do
+            MemorySegment mapped = SegmentIo.mapReadOnly(path, Arena.ofAuto());
             GgufFile file = GgufParser.parse(mapped, path);
             GgufFamily family = family(path, file);
             TransformerConfig config = GgufConfigCodec.read(path, file, family);

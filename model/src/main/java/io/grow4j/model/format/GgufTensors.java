@@ -83,7 +83,7 @@ final class GgufTensors {
         long start = file.start(info);
         DType dtype = info.type().dtype();
         if (dtype != null) {
-            tensors.put(key, SegmentIo.copyTensor(mapped, start, dtype, info.shape()));
+            tensors.put(key, SegmentIo.mappedTensor(mapped, start, dtype, info.shape()));
         } else {
             tensors.put(key, dequantize(mapped, start, info));
             dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(info.name());

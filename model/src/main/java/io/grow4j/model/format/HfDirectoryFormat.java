@@ -50,12 +50,12 @@ public final class HfDirectoryFormat implements ModelFormat {
     @Override
     public Model read(Path dir) throws IOException {
         DirectoryConfig found = readDirectoryConfig(dir);
-        try (Arena arena = Arena.ofConfined()) {
-            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
+        {   // the tensors are views of the mappings, which live as long as they do
+            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, Arena.ofAuto());
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
+            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.mapped(file))));
             return new Model(config, tensors, found.carried().asExtras());
         }
     }

@@ -38,15 +38,15 @@ public final class Llama2cFormat implements ModelFormat {
 
     @Override
     public Model read(Path path) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment file = SegmentIo.mapReadOnly(path, arena);
+        {   // the tensors are views of the mapping, which lives as long as they do
+            MemorySegment file = SegmentIo.mapReadOnly(path, Arena.ofAuto());
             TransformerConfig config = Llama2cHeader.read(file, path).toConfig();
             List<Span> spans = Llama2cLayout.spans(config);
             checkSize(path, file.byteSize(), spans);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             for (Span span : spans) {
                 if (span.key() != null) {
-                    tensors.put(span.key(), SegmentIo.copyTensor(file, span.begin(), DType.F32, span.shape()));
+                    tensors.put(span.key(), SegmentIo.mappedTensor(file, span.begin(), DType.F32, span.shape()));
                 }
             }
             return new Model(config, tensors);

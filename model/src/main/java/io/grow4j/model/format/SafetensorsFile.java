@@ -174,8 +174,8 @@ final class SafetensorsFile {
         return entries;
     }
 
-    /** A copy of the entry's data in fresh memory, in the dtype it is stored in. */
-    Tensor copy(Entry entry) {
-        return SegmentIo.copyTensor(file, entry.begin(), entry.dtype(), entry.shape());
+    /** The entry's data in place in the mapping, in the dtype it is stored in. */
+    Tensor mapped(Entry entry) {
+        return SegmentIo.mappedTensor(file, entry.begin(), entry.dtype(), entry.shape());
     }
 }
