@@ -85,13 +85,47 @@ public final class ForwardPass {
         return new Prefill(sequences).run();
     }
 
-    /** Floats of activations a batch of {@code positions} positions holds at once (for memory estimates). */
-    public long batchActivationFloats(int positions) {
+    /**
+     * Heap bytes scoring a batch of {@code positions} positions needs (an estimate, within a small factor): the float
+     * copies of weights the backend cannot read in place, every position's activations (a row of each buffer, twice
+     * for the gathered products), its key/value cache, and its logits.
+     */
+    public long heapBytes(int positions) {
         AttentionConfig a = config.attention();
-        long perRow = 4L * config.hidden() + 2L * config.mlp().size() + 2L * a.queryHeads() * Math.max(a.keySize(),
-                a.valueSize()) + 2L * a.kvHeads() * Math.max(a.keySize(), a.valueSize()) + 2L * config.vocabSize();
-        long cache = 2L * config.layers() * a.kvHeads() * Math.max(a.keySize(), a.valueSize());
-        return positions * (perRow + cache);
+        long width = Math.max(a.keySize(), a.valueSize());
+        long perRow = 5L * config.hidden() + 4L * config.mlp().size() + 8L * a.queryHeads() * width
+                + 4L * a.kvHeads() * width + 3L * config.vocabSize();
+        long cache = 2L * config.layers() * a.kvHeads() * width;
+        return Float.BYTES * (positions * (perRow + cache) + copiedFloats());
+    }
+
+    /** Floats the pass holds as copies: small vectors always, matrices only where the backend needs arrays. */
+    private long copiedFloats() {
+        long floats = finalNorm.length + (positionEmbedding == null ? 0 : positionEmbedding.length);
+        List<Weight> all = new java.util.ArrayList<>(List.of(tokenEmbedding, outputHead));
+        for (LayerArrays<Weight> layer : layers) {
+            all.addAll(layer.present());
+        }
+        for (Weight w : all) {
+            floats += w.tensor().rank() == 1 || !w.inPlace(backend) ? w.tensor().size() : 0;
+        }
+        return floats;
+    }
+
+    /** The tensors whose dtype the backend cannot read in place (they are converted to float copies), by name. */
+    public List<String> copiedMatrices() {
+        List<String> out = new java.util.ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+            for (Weight w : layers.get(l).present()) {
+                if (w.tensor().rank() == 2 && !w.inPlace(backend)) {
+                    out.add("layer " + l + " " + w.tensor());
+                }
+            }
+        }
+        if (!outputHead.inPlace(backend)) {
+            out.add("output head " + outputHead.tensor());
+        }
+        return out;
     }
 
     public Session newSession() {

@@ -36,6 +36,12 @@ record LayerArrays<A>(
         A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
         A kNorm) {            // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
 
+    /** The weights present, in record order. */
+    List<A> present() {
+        return java.util.stream.Stream.of(attentionNorm, attentionNormBias, wq, bq, wk, bk, wv, bv, wo, bo, mlpNorm,
+                mlpNormBias, wGate, wUp, bUp, wDown, bDown, qNorm, kNorm).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** Every layer as float arrays (the encoder pass, which still copies its weights). */
     static List<LayerArrays<float[]>> floats(Model model) {
         return all(model, Tensor::toFloatArray);
