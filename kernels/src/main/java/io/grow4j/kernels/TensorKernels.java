@@ -18,6 +18,12 @@ public interface TensorKernels {
     void matvec(Tensor w, float[] x, float[] out);
 
     /**
+     * outs[i] = ws[i] · x for every i (Q, K and V; gate and up): several projections of one input in one parallel
+     * pass, which saves a synchronisation per projection. Each result equals {@link #matvec} bit for bit.
+     */
+    void matvecs(Tensor[] ws, float[] x, float[][] outs);
+
+    /**
      * c[i, j] = Σ_t a[i·k + t] · w[j, t]: a is [m, k] activations, w is [n, k] weights, c is [m, n]. Each weight is
      * read once per call, so a batch of m positions costs one pass over the weights. Each entry equals the
      * {@link #matvec} of row i bit for bit (the same summation order).

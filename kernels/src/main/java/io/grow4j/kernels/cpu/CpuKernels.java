@@ -75,17 +75,40 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     public void matmul(float[] a, int m, Tensor w, float[] c) {
         int n = Math.toIntExact(w.dim(0));
         int k = Math.toIntExact(w.dim(1));
-        int tileRows = TensorRows.tileRows(k);
-        parallel.forRange(n, (long) m * k, (from, to) -> {
-            float[] tile = tile(tileRows * k);
-            for (int r0 = from; r0 < to; r0 += tileRows) {
-                int r1 = Math.min(to, r0 + tileRows);
-                TensorRows.decode(w, k, r0, r1, tile);
-                for (int i = 0; i < m; i++) {
-                    VectorDots.rowDots(tile, k, a, i * k, c, i * n + r0, 0, r1 - r0);
+        parallel.forRange(n, (long) m * k, (from, to) -> tileProducts(a, m, w, c, from, to));
+    }
+
+    /** The rows of every matrix form one range, split in chunks once: one fork/join instead of one per matrix. */
+    @Override
+    public void matvecs(Tensor[] ws, float[] x, float[][] outs) {
+        int[] first = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            first[i + 1] = first[i] + Math.toIntExact(ws[i].dim(0));
+        }
+        parallel.forRange(first[ws.length], x.length, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int lo = Math.max(from, first[i]);
+                int hi = Math.min(to, first[i + 1]);
+                if (lo < hi) {
+                    tileProducts(x, 1, ws[i], outs[i], lo - first[i], hi - first[i]);
                 }
             }
         });
+    }
+
+    /** c[i, r] for rows r in [from, to) of w, a tile of rows decoded at a time. */
+    private void tileProducts(float[] a, int m, Tensor w, float[] c, int from, int to) {
+        int n = Math.toIntExact(w.dim(0));
+        int k = Math.toIntExact(w.dim(1));
+        int tileRows = TensorRows.tileRows(k);
+        float[] tile = tile(tileRows * k);
+        for (int r0 = from; r0 < to; r0 += tileRows) {
+            int r1 = Math.min(to, r0 + tileRows);
+            TensorRows.decode(w, k, r0, r1, tile);
+            for (int i = 0; i < m; i++) {
+                VectorDots.rowDots(tile, k, a, i * k, c, i * n + r0, 0, r1 - r0);
+            }
+        }
     }
 
     private float[] tile(int size) {

@@ -190,16 +190,15 @@ public final class ForwardPass {
             for (int l = 0; l < layers.size(); l++) {
                 LayerArrays<Weight> w = layers.get(l);
                 float[] in = attentionInput(w);
-                w.wq().matvec(backend, in, q);
-                w.wk().matvec(backend, in, k);
-                w.wv().matvec(backend, in, v);
+                Weight.matvecs(backend, in, new Weight[] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v});
                 attend(l, w);
                 w.wo().matvec(backend, att, xb2);
                 attentionOutput(w);
                 in = mlpInput(w);
-                w.wUp().matvec(backend, in, hb2);
                 if (w.wGate() != null) {
-                    w.wGate().matvec(backend, in, hb);
+                    Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+                } else {
+                    w.wUp().matvec(backend, in, hb2);
                 }
                 activate(w);
                 w.wDown().matvec(backend, activated(), xb2);

@@ -51,6 +51,19 @@ final class Weight {
         }
     }
 
+    /** outs[i] = ws[i] · x, in one parallel pass where the backend can (Q, K and V; gate and up). */
+    static void matvecs(KernelBackend backend, float[] x, Weight[] ws, float[][] outs) {
+        boolean inPlace = java.util.Arrays.stream(ws).allMatch(w -> w.inPlace(backend));
+        if (inPlace) {
+            Tensor[] tensors = java.util.Arrays.stream(ws).map(Weight::tensor).toArray(Tensor[]::new);
+            ((TensorKernels) backend).matvecs(tensors, x, outs);
+        } else {
+            float[][] arrays = java.util.Arrays.stream(ws).map(Weight::floats).toArray(float[][]::new);
+            int[] rows = java.util.Arrays.stream(outs).mapToInt(o -> o.length).toArray();
+            backend.matvecs(x, x.length, arrays, outs, rows);
+        }
+    }
+
     /** c = a · Wᵀ: a is [m, k] activations, W is [n, k], c is [m, n]. */
     void matmul(KernelBackend backend, float[] a, int m, float[] c) {
         if (inPlace(backend)) {
