@@ -25,8 +25,8 @@ public interface TensorKernels {
 
     /**
      * c[i, j] = Σ_t a[i·k + t] · w[j, t]: a is [m, k] activations, w is [n, k] weights, c is [m, n]. Each weight is
-     * read once per call, so a batch of m positions costs one pass over the weights. Each entry equals the
-     * {@link #matvec} of row i bit for bit (the same summation order).
+     * read once per call, so a batch of m positions costs one pass over the weights. Small batches sum
+     * in {@link #matvec}'s order; larger ones run the packed kernel, whose depth blocking rounds differently.
      */
     void matmul(float[] a, int m, Tensor w, float[] c);
 }

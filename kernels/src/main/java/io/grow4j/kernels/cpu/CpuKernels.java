@@ -75,7 +75,33 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     public void matmul(float[] a, int m, Tensor w, float[] c) {
         int n = Math.toIntExact(w.dim(0));
         int k = Math.toIntExact(w.dim(1));
-        parallel.forRange(n, (long) m * k, (from, to) -> tileProducts(a, m, w, c, from, to));
+        if (m < PACK_MIN_ROWS || k == 0) {
+            parallel.forRange(n, (long) m * k, (from, to) -> tileProducts(a, m, w, c, from, to));
+        } else {
+            packedTensorMatmul(a, m, w, c, n, k);
+        }
+    }
+
+    /**
+     * Tasks are blocks of NC weight rows: each decodes its block once into float32 and runs the packed kernel on it
+     * against every activation row, then scatters its columns of c.
+     */
+    private void packedTensorMatmul(float[] a, int m, Tensor w, float[] c, int n, int k) {
+        int blocks = ceilDiv(n, PackedMatmul.NC);
+        parallel.forRange(blocks, (long) m * Math.min(n, PackedMatmul.NC) * k, (from, to) -> {
+            PackedMatmul.Workspace workspace = new PackedMatmul.Workspace();
+            float[] rows = new float[Math.min(n, PackedMatmul.NC) * k];
+            float[] part = new float[m * Math.min(n, PackedMatmul.NC)];
+            for (int block = from; block < to; block++) {
+                int j0 = block * PackedMatmul.NC;
+                int width = Math.min(n, j0 + PackedMatmul.NC) - j0;
+                TensorRows.decode(w, k, j0, j0 + width, rows);
+                PackedMatmul.block(a, rows, part, width, k, 0, m, 0, width, workspace);
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(part, i * width, c, i * n + j0, width);
+                }
+            }
+        });
     }
 
     /** The rows of every matrix form one range, split in chunks once: one fork/join instead of one per matrix. */
