@@ -20,6 +20,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
 
     private final ParallelChunks parallel;
     private final ThreadLocal<float[]> tileScratch = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> partScratch = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> attentionScratch = ThreadLocal.withInitial(() -> new float[0]);
 
     /** A backend on one thread per available processor. */
@@ -90,8 +91,8 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         int blocks = ceilDiv(n, PackedMatmul.NC);
         parallel.forRange(blocks, (long) m * Math.min(n, PackedMatmul.NC) * k, (from, to) -> {
             PackedMatmul.Workspace workspace = new PackedMatmul.Workspace();
-            float[] rows = new float[Math.min(n, PackedMatmul.NC) * k];
-            float[] part = new float[m * Math.min(n, PackedMatmul.NC)];
+            float[] rows = tile(Math.min(n, PackedMatmul.NC) * k);
+            float[] part = scratch(partScratch, m * Math.min(n, PackedMatmul.NC));
             for (int block = from; block < to; block++) {
                 int j0 = block * PackedMatmul.NC;
                 int width = Math.min(n, j0 + PackedMatmul.NC) - j0;
@@ -137,11 +138,16 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         }
     }
 
+    /** Per-thread scratch, kept between calls: a batch's products allocate nothing once warm. */
     private float[] tile(int size) {
-        float[] tile = tileScratch.get();
+        return scratch(tileScratch, size);
+    }
+
+    private static float[] scratch(ThreadLocal<float[]> holder, int size) {
+        float[] tile = holder.get();
         if (tile.length < size) {
             tile = new float[size];
-            tileScratch.set(tile);
+            holder.set(tile);
         }
         return tile;
     }
