@@ -2,6 +2,8 @@ package io.grow4j.cli;
 
 import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.DType;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.stream.StreamOptions;
@@ -52,7 +54,7 @@ class LargeVerifyTest {
                 .grow(in, PLAN, out, StreamProgress.NONE);
 
         Path log = tmp.resolve("verify.log");
-        int code = runChild(log, "verify", in.toString(), out.toString(), "--sequences", "2", "--length", "8",
+        int code = runChild(log, "512m", "verify", in.toString(), out.toString(), "--sequences", "2", "--length", "8",
                 "--batch", "2", "--backend", "cpu");
         String output = Files.readString(log);
         assertEquals(0, code, () -> "verify failed:\n" + output);
@@ -71,7 +73,7 @@ class LargeVerifyTest {
         Path model = tmp.resolve("m");
         SyntheticCheckpoints.write(model, small, DType.BF16, 3, 1L << 30);
         Path log = tmp.resolve("verify.log");
-        int code = runChild(log, "verify", model.toString(), model.toString(), "--sequences", "64", "--length",
+        int code = runChild(log, "512m", "verify", model.toString(), model.toString(), "--sequences", "64", "--length",
                 "64", "--batch", "64", "--backend", "cpu");
         String output = Files.readString(log);
         assertEquals(Grow4j.ERROR, code, output);
@@ -80,9 +82,28 @@ class LargeVerifyTest {
         assertTrue(!output.contains("\tat "), "no stack trace:\n" + output);
     }
 
-    private static int runChild(Path log, String... args) throws IOException, InterruptedException {
+    /**
+     * F64 weights cannot be read in place by the float pass, which copies them to float32: when those copies do not
+     * fit the heap, the refusal names the tensors and their dtype.
+     */
+    @Test
+    void namesTheTensorsItWouldHaveToCopy(@TempDir Path tmp) throws Exception {
+        TransformerConfig config = SyntheticCheckpoints.llamaShaped(512).withLayers(2);
+        Path model = tmp.resolve("f64");
+        new HfDirectoryFormat().write(RandomModels.create(config, DType.F64, 5), model);
+        Path log = tmp.resolve("verify.log");
+        int code = runChild(log, "96m", "verify", model.toString(), model.toString(), "--sequences", "1",
+                "--length", "4", "--backend", "cpu");
+        String output = Files.readString(log);
+        assertEquals(Grow4j.ERROR, code, output);
+        assertTrue(output.contains("the cpu backend cannot read these tensors in place and copies them to float32:"
+                + " layer 0 F64[512, 512]"), output);
+        assertTrue(!output.contains("\tat "), "no stack trace:\n" + output);
+    }
+
+    private static int runChild(Path log, String heap, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), VerifyChild.class.getName()));
         command.addAll(List.of(args));
