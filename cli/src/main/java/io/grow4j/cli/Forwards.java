@@ -25,6 +25,15 @@ final class Forwards implements AutoCloseable {
         /** Logits at every position of the sequence: [tokens.length][vocab]. */
         float[][] logits(int[] tokens);
 
+        /** Logits at every position of every sequence: [sequences][positions][vocab], as one batch where it can. */
+        float[][][] logits(int[][] sequences);
+
+        /** Heap bytes a batch of this many positions needs (0 when the pass keeps its state on a device). */
+        long heapBytes(int positions);
+
+        /** Weights the pass copies to float32 because it cannot read their dtype in place, named. */
+        java.util.List<String> copiedMatrices();
+
         @Override
         void close();
     }
@@ -76,6 +85,22 @@ final class Forwards implements AutoCloseable {
                     return pass.logits(tokens);
                 }
 
+                public float[][][] logits(int[][] sequences) {
+                    float[][][] out = new float[sequences.length][][];
+                    for (int s = 0; s < sequences.length; s++) {
+                        out[s] = pass.logits(sequences[s]);
+                    }
+                    return out;
+                }
+
+                public long heapBytes(int positions) {
+                    return 0;
+                }
+
+                public java.util.List<String> copiedMatrices() {
+                    return java.util.List.of();
+                }
+
                 public void close() {
                     pass.close();
                 }
@@ -89,6 +114,18 @@ final class Forwards implements AutoCloseable {
 
             public float[][] logits(int[] tokens) {
                 return pass.logits(tokens);
+            }
+
+            public float[][][] logits(int[][] sequences) {
+                return pass.logits(sequences);
+            }
+
+            public long heapBytes(int positions) {
+                return pass.heapBytes(positions);
+            }
+
+            public java.util.List<String> copiedMatrices() {
+                return pass.copiedMatrices();
             }
 
             public void close() {

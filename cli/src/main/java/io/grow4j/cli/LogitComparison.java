@@ -57,6 +57,18 @@ final class LogitComparison {
         return true;
     }
 
+    void add(float[] a, float[] b) {
+        double[] x = new double[a.length];
+        double[] y = new double[b.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = a[i];
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = b[i];
+        }
+        add(x, y);
+    }
+
     static int argmax(double[] x) {
         int best = 0;
         for (int i = 1; i < x.length; i++) {

@@ -14,9 +14,11 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 @Command(name = "verify", description = "Check that two models compute the same logits (encoders such as BERT: the same"
         + " hidden states) on seeded random token sequences. Exit 0 when the largest difference is within TOLERANCE ×"
@@ -46,6 +48,11 @@ final class VerifyCommand implements Callable<Integer> {
             description = "tokens per sequence, at most the models' maximum sequence length"
                     + " (default ${DEFAULT-VALUE})")
     int length;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "4", converter = OptionRanges.PositiveInt.class,
+            description = "sequences run through each layer together by the float pass, so each weight is read once"
+                    + " per layer per batch; fewer need less memory (default ${DEFAULT-VALUE})")
+    int batch;
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1234", converter = OptionRanges.Seed.class,
             description = "token seed (default ${DEFAULT-VALUE})")
@@ -77,18 +84,23 @@ final class VerifyCommand implements Callable<Integer> {
             return verifyEncoders(a, b);
         }
         LogitComparison comparison = new LogitComparison();
-        try (Forwards forwards = backend.forwards();
-             Forwards.Forward forwardA = forward(a, forwards);
-             Forwards.Forward forwardB = forward(b, forwards)) {
-            Supplier<DecodingSession> sessionsOfA = sessions(a, forwardA);
-            Supplier<DecodingSession> sessionsOfB = sessions(b, forwardB);
-            SplittableRandom random = new SplittableRandom(seed);
-            for (int s = 0; s < sequences; s++) {
-                DecodingSession x = sessionsOfA.get();
-                DecodingSession y = sessionsOfB.get();
-                for (int t = 0; t < length; t++) {
-                    int token = random.nextInt(a.config().vocabSize());
-                    comparison.add(x.nextLogits(token), y.nextLogits(token));
+        int[][] tokens = randomSequences(a.config().vocabSize());
+        if (precision.equals("double")) {
+            compareReference(a, b, tokens, comparison);
+        } else {
+            try (Forwards forwards = backend.forwards();
+                 Forwards.Forward forwardA = forwards.create(a);
+                 Forwards.Forward forwardB = forwards.create(b)) {
+                checkMemory(forwardA, forwardB);
+                for (int from = 0; from < sequences; from += batch) {
+                    int[][] chunk = Arrays.copyOfRange(tokens, from, Math.min(sequences, from + batch));
+                    float[][][] x = forwardA.logits(chunk);
+                    float[][][] y = forwardB.logits(chunk);
+                    for (int s = 0; s < chunk.length; s++) {
+                        for (int t = 0; t < length; t++) {
+                            comparison.add(x[s][t], y[s][t]);
+                        }
+                    }
                 }
             }
         }
@@ -133,18 +145,52 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Weights are prepared once per model; each sequence gets a fresh KV cache. */
-    private Supplier<DecodingSession> sessions(Model m, Forwards.Forward forward) {
-        if (precision.equals("double")) {
-            ReferenceForward reference = new ReferenceForward(m);
-            return reference::newSession;
+    /** The seeded tokens, sequence after sequence (the order every version of verify drew them in). */
+    private int[][] randomSequences(int vocabSize) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[][] tokens = new int[sequences][length];
+        for (int[] sequence : tokens) {
+            for (int t = 0; t < length; t++) {
+                sequence[t] = random.nextInt(vocabSize);
+            }
         }
-        return forward::newSession;
+        return tokens;
     }
 
-    /** The float pass of a model (null with --precision double, which runs the reference instead). */
-    private Forwards.Forward forward(Model m, Forwards forwards) {
-        return precision.equals("double") ? null : forwards.create(m);
+    /** The float64 reference, token by token (it holds double copies of both models: a test-sized path). */
+    private static void compareReference(Model a, Model b, int[][] tokens, LogitComparison comparison) {
+        ReferenceForward x = new ReferenceForward(a);
+        ReferenceForward y = new ReferenceForward(b);
+        for (int[] sequence : tokens) {
+            DecodingSession sx = x.newSession();
+            DecodingSession sy = y.newSession();
+            for (int token : sequence) {
+                comparison.add(sx.nextLogits(token), sy.nextLogits(token));
+            }
+        }
+    }
+
+    /**
+     * Refuses a batch the heap cannot hold, before computing anything: weights are read in place from the mapped
+     * files, so what must fit is one batch's activations for both models, plus float copies of any weights the
+     * backend cannot read in place (named, with their dtype).
+     */
+    private void checkMemory(Forwards.Forward x, Forwards.Forward y) {
+        int positions = Math.min(batch, sequences) * length;
+        long need = x.heapBytes(positions) + y.heapBytes(positions);
+        Runtime runtime = Runtime.getRuntime();
+        long available = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        if (need <= available) {
+            return;
+        }
+        List<String> copied = new ArrayList<>(x.copiedMatrices());
+        copied.addAll(y.copiedMatrices());
+        throw new IllegalArgumentException(String.format("verify needs about %d MiB of heap for a batch of %d"
+                        + " sequences × %d tokens and has %d MiB: lower --batch or raise -Xmx (GROW4J_JAVA_OPTS)%s",
+                need >> 20, Math.min(batch, sequences), length, available >> 20, copied.isEmpty() ? ""
+                        : "; the " + backend.name + " backend cannot read these tensors in place and copies them to"
+                        + " float32: " + String.join(", ", copied.subList(0, Math.min(3, copied.size())))
+                        + (copied.size() > 3 ? " and " + (copied.size() - 3) + " more" : "")));
     }
 
     /** Encoders see each whole sequence at once (no KV cache) and output hidden states, compared position by position. */

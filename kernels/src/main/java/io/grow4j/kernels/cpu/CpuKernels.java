@@ -3,6 +3,8 @@ package io.grow4j.kernels.cpu;
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.opencl.RopeTables;
 import io.grow4j.model.RopeFrequencies;
+import io.grow4j.kernels.TensorKernels;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeLayout;
 import jdk.incubator.vector.FloatVector;
 
@@ -13,11 +15,13 @@ import java.util.Arrays;
  * processor. Each kernel is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec,
  * column blocks of c for matmul, query heads for attention. Small calls run on the calling thread.
  */
-public final class CpuKernels implements KernelBackend {
+public final class CpuKernels implements KernelBackend, TensorKernels {
     /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */
     private static final int PACK_MIN_ROWS = 8;
 
     private final ParallelChunks parallel;
+    private final ThreadLocal<float[]> tileScratch = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> partScratch = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> attentionScratch = ThreadLocal.withInitial(() -> new float[0]);
 
     /** A backend on one thread per available processor. */
@@ -60,6 +64,93 @@ public final class CpuKernels implements KernelBackend {
                 }
             }
         });
+    }
+
+    /** Rows of w are decoded a cache-sized tile at a time and dotted like an array's rows (same order, same sums). */
+    @Override
+    public void matvec(Tensor w, float[] x, float[] out) {
+        matmul(x, 1, w, out);
+    }
+
+    /** Each tile of weight rows is decoded once and dotted with every activation row while it sits in cache. */
+    @Override
+    public void matmul(float[] a, int m, Tensor w, float[] c) {
+        int n = Math.toIntExact(w.dim(0));
+        int k = Math.toIntExact(w.dim(1));
+        if (m < PACK_MIN_ROWS || k == 0) {
+            parallel.forRange(n, (long) m * k, (from, to) -> tileProducts(a, m, w, c, from, to));
+        } else {
+            packedTensorMatmul(a, m, w, c, n, k);
+        }
+    }
+
+    /**
+     * Tasks are blocks of NC weight rows: each decodes its block once into float32 and runs the packed kernel on it
+     * against every activation row, then scatters its columns of c.
+     */
+    private void packedTensorMatmul(float[] a, int m, Tensor w, float[] c, int n, int k) {
+        int blocks = ceilDiv(n, PackedMatmul.NC);
+        parallel.forRange(blocks, (long) m * Math.min(n, PackedMatmul.NC) * k, (from, to) -> {
+            PackedMatmul.Workspace workspace = new PackedMatmul.Workspace();
+            float[] rows = tile(Math.min(n, PackedMatmul.NC) * k);
+            float[] part = scratch(partScratch, m * Math.min(n, PackedMatmul.NC));
+            for (int block = from; block < to; block++) {
+                int j0 = block * PackedMatmul.NC;
+                int width = Math.min(n, j0 + PackedMatmul.NC) - j0;
+                TensorRows.decode(w, k, j0, j0 + width, rows);
+                PackedMatmul.block(a, rows, part, width, k, 0, m, 0, width, workspace);
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(part, i * width, c, i * n + j0, width);
+                }
+            }
+        });
+    }
+
+    /** The rows of every matrix form one range, split in chunks once: one fork/join instead of one per matrix. */
+    @Override
+    public void matvecs(Tensor[] ws, float[] x, float[][] outs) {
+        int[] first = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            first[i + 1] = first[i] + Math.toIntExact(ws[i].dim(0));
+        }
+        parallel.forRange(first[ws.length], x.length, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int lo = Math.max(from, first[i]);
+                int hi = Math.min(to, first[i + 1]);
+                if (lo < hi) {
+                    tileProducts(x, 1, ws[i], outs[i], lo - first[i], hi - first[i]);
+                }
+            }
+        });
+    }
+
+    /** c[i, r] for rows r in [from, to) of w, a tile of rows decoded at a time. */
+    private void tileProducts(float[] a, int m, Tensor w, float[] c, int from, int to) {
+        int n = Math.toIntExact(w.dim(0));
+        int k = Math.toIntExact(w.dim(1));
+        int tileRows = TensorRows.tileRows(k);
+        float[] tile = tile(tileRows * k);
+        for (int r0 = from; r0 < to; r0 += tileRows) {
+            int r1 = Math.min(to, r0 + tileRows);
+            TensorRows.decode(w, k, r0, r1, tile);
+            for (int i = 0; i < m; i++) {
+                VectorDots.rowDots(tile, k, a, i * k, c, i * n + r0, 0, r1 - r0);
+            }
+        }
+    }
+
+    /** Per-thread scratch, kept between calls: a batch's products allocate nothing once warm. */
+    private float[] tile(int size) {
+        return scratch(tileScratch, size);
+    }
+
+    private static float[] scratch(ThreadLocal<float[]> holder, int size) {
+        float[] tile = holder.get();
+        if (tile.length < size) {
+            tile = new float[size];
+            holder.set(tile);
+        }
+        return tile;
     }
 
     @Override

@@ -10,10 +10,14 @@ import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * The float32 forward pass on any {@link KernelBackend}. Weights are converted to float arrays once; each session
- * owns its activation buffers and key/value cache, so sessions over one ForwardPass are independent.
+ * The float32 forward pass on any {@link KernelBackend}. Matrices stay in the model's tensors (slices of the mapped
+ * files) and are read in their stored dtype by backends with {@link io.grow4j.kernels.TensorKernels}; other backends
+ * get float copies (see {@link Weight}). Each session owns its activation buffers and key/value cache, so sessions
+ * over one ForwardPass are independent. {@link #logits(int[][])} scores whole sequences as matrix–matrix products.
  *
  * <pre>
  *   x ← tok_emb[token] (+ pos_emb[position])
@@ -29,27 +33,27 @@ import java.util.List;
 public final class ForwardPass {
     private final TransformerConfig config;
     private final KernelBackend backend;
-    private final float[] tokenEmbedding;    // (vocab, hidden)
+    private final Weight tokenEmbedding;     // (vocab, hidden)
     private final float[] positionEmbedding; // (maxSeqLen, hidden), learned positions only, else null
-    private final List<LayerArrays<float[]>> layers;
+    private final List<LayerArrays<Weight>> layers;
     private final float[] finalNorm;         // (hidden)
     private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
-    private final float[] outputHead;        // (vocab, hidden), the token embedding itself when tied
+    private final Weight outputHead;         // (vocab, hidden), the token embedding itself when tied
     private final RopeFrequencies frequencies; // RoPE models only, else null
 
-    /** Converts every weight of the model to float once; the backend stays owned by the caller. */
+    /** Wraps the model's weights (no copy on backends that read tensors in place); the backend stays the caller's. */
     public ForwardPass(Model model, KernelBackend backend) {
         this.config = model.config();
         this.backend = backend;
         ForwardSupport.check(config);
-        this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toFloatArray();
+        this.tokenEmbedding = new Weight(model.tensor(Role.TOKEN_EMBEDDING));
         this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
                 ? model.tensor(Role.POSITION_EMBEDDING).toFloatArray() : null;
-        this.layers = LayerArrays.floats(model);
+        this.layers = LayerArrays.weights(model);
         this.finalNorm = model.tensor(Role.FINAL_NORM).toFloatArray();
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
-        this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toFloatArray();
+        this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : new Weight(model.outputHead());
         this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
     }
 
@@ -72,18 +76,76 @@ public final class ForwardPass {
         return out;
     }
 
-    public Session newSession() {
-        return new Session();
+    /**
+     * Logits at every position of every sequence, [sequences][positions][vocab], all positions of the batch run
+     * through each layer together: every projection is one matrix–matrix product, so each weight is read once per
+     * layer per batch. Each entry equals what {@link #logits(int[])} gives for that sequence (same sums per row).
+     */
+    public float[][][] logits(int[][] sequences) {
+        for (int[] tokens : sequences) {
+            Inputs.checkSequence(tokens, config);
+        }
+        return new Prefill(sequences).run();
     }
 
-    /** One sequence: its position, key/value cache and reusable activation buffers. */
+    /**
+     * Heap bytes scoring a batch of {@code positions} positions needs (an estimate, within a small factor): the float
+     * copies of weights the backend cannot read in place, every position's activations (a row of each buffer, twice
+     * for the gathered products), its key/value cache, and its logits.
+     */
+    public long heapBytes(int positions) {
+        AttentionConfig a = config.attention();
+        long width = Math.max(a.keySize(), a.valueSize());
+        long perRow = 5L * config.hidden() + 4L * config.mlp().size() + 8L * a.queryHeads() * width
+                + 4L * a.kvHeads() * width + 3L * config.vocabSize();
+        long cache = 2L * config.layers() * a.kvHeads() * width;
+        return Float.BYTES * (positions * (perRow + cache) + copiedFloats());
+    }
+
+    /** Floats the pass holds as copies: small vectors always, matrices only where the backend needs arrays. */
+    private long copiedFloats() {
+        long floats = finalNorm.length + (positionEmbedding == null ? 0 : positionEmbedding.length);
+        List<Weight> all = new java.util.ArrayList<>(List.of(tokenEmbedding, outputHead));
+        for (LayerArrays<Weight> layer : layers) {
+            all.addAll(layer.present());
+        }
+        for (Weight w : all) {
+            floats += w.tensor().rank() == 1 || !w.inPlace(backend) ? w.tensor().size() : 0;
+        }
+        return floats;
+    }
+
+    /** The tensors whose dtype the backend cannot read in place (they are converted to float copies), by name. */
+    public List<String> copiedMatrices() {
+        List<String> out = new java.util.ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) {
+            for (Weight w : layers.get(l).present()) {
+                if (w.tensor().rank() == 2 && !w.inPlace(backend)) {
+                    out.add("layer " + l + " " + w.tensor());
+                }
+            }
+        }
+        if (!outputHead.inPlace(backend)) {
+            out.add("output head " + outputHead.tensor());
+        }
+        return out;
+    }
+
+    public Session newSession() {
+        return new Session(new KvCache(config.layers(), config.attention().kvHeads() * config.attention().keySize(),
+                config.attention().kvHeads() * config.attention().valueSize(), config.maxSeqLen()), 0);
+    }
+
+    /**
+     * One position's activations. A decoding session is one row advanced token by token; a prefill is one row per
+     * position of the batch. Each block is split into phases around its products so both run the same code.
+     */
     public final class Session implements DecodingSession {
         private final AttentionConfig a = config.attention();
         private final int hidden = config.hidden();
         private final int mlpSize = config.mlp().size();
         private final float eps = (float) config.normEps();
-        private final KvCache cache = new KvCache(config.layers(), a.kvHeads() * a.keySize(),
-                a.kvHeads() * a.valueSize(), config.maxSeqLen());
+        private final KvCache cache;
         private final float[] x = new float[hidden];                        // residual stream
         private final float[] xb = new float[hidden];                       // normed input of a block
         private final float[] xb2 = new float[hidden];                      // a block's output
@@ -99,7 +161,9 @@ public final class ForwardPass {
         private final float[] logits = new float[config.vocabSize()];
         private int position;
 
-        private Session() {
+        private Session(KvCache cache, int position) {
+            this.cache = cache;
+            this.position = position;
         }
 
         @Override
@@ -127,17 +191,29 @@ public final class ForwardPass {
             Inputs.checkToken(token, position, config);
             embed(token);
             for (int l = 0; l < layers.size(); l++) {
-                attentionBlock(l, layers.get(l));
-                mlpBlock(layers.get(l));
+                LayerArrays<Weight> w = layers.get(l);
+                float[] in = attentionInput(w);
+                Weight.matvecs(backend, in, new Weight[] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v});
+                attend(l, w);
+                w.wo().matvec(backend, att, xb2);
+                attentionOutput(w);
+                in = mlpInput(w);
+                if (w.wGate() != null) {
+                    Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+                } else {
+                    w.wUp().matvec(backend, in, hb2);
+                }
+                activate(w);
+                w.wDown().matvec(backend, activated(), xb2);
+                mlpOutput(w);
             }
-            norm(xb, x, finalNorm, finalNormBias);
-            backend.matvec(outputHead, xb, logits, config.vocabSize(), hidden);
+            outputHead.matvec(backend, finalInput(), logits);
             position++;
             return logits.clone();
         }
 
         private void embed(int token) {
-            System.arraycopy(tokenEmbedding, token * hidden, x, 0, hidden);
+            tokenEmbedding.row(token, x);
             if (positionEmbedding != null) {
                 for (int i = 0; i < hidden; i++) {
                     x[i] += positionEmbedding[position * hidden + i];
@@ -145,10 +221,12 @@ public final class ForwardPass {
             }
         }
 
-        private void attentionBlock(int l, LayerArrays<float[]> w) {
-            float[] in = branchInput(w.attentionNorm(), w.attentionNormBias());
-            backend.matvecs(in, hidden, new float[][] {w.wq(), w.wk(), w.wv()}, new float[][] {q, k, v},
-                    new int[] {q.length, k.length, v.length});
+        private float[] attentionInput(LayerArrays<Weight> w) {
+            return branchInput(w.attentionNorm(), w.attentionNormBias());
+        }
+
+        /** q, k, v hold the projections: biases, QK-norm, RoPE, then attention over the cache into att. */
+        private void attend(int l, LayerArrays<Weight> w) {
             addBias(q, w.bq());
             addBias(k, w.bk());
             addBias(v, w.bv());
@@ -161,44 +239,58 @@ public final class ForwardPass {
             cache.store(l, position, k, v);
             backend.attention(q, cache.keys(l), cache.values(l), att, position,
                     a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
-            project(w.wo(), w.bo(), att, xb2, hidden, att.length);
+        }
+
+        /** xb2 holds Wo·att: its bias, then the residual add. */
+        private void attentionOutput(LayerArrays<Weight> w) {
+            addBias(xb2, w.bo());
             addBranch(w.attentionNorm(), w.attentionNormBias());
         }
 
-        private void mlpBlock(LayerArrays<float[]> w) {
-            float[] in = branchInput(w.mlpNorm(), w.mlpNormBias());
-            if (config.mlp().activation().gated()) {
-                backend.matvecs(in, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
-                        new int[] {mlpSize, mlpSize});
-                addBias(hb2, w.bUp());
-                addBias(hb, w.bGate());
-            } else {
-                project(w.wUp(), w.bUp(), in, hb2, mlpSize, hidden);
-            }
+        private float[] mlpInput(LayerArrays<Weight> w) {
+            return branchInput(w.mlpNorm(), w.mlpNormBias());
+        }
+
+        /** hb2 holds Wup·in (and hb Wgate·in when gated): the bias, then the activation. */
+        private void activate(LayerArrays<Weight> w) {
+            addBias(hb2, w.bUp());
+            addBias(hb, w.bGate());
             switch (config.mlp().activation()) {
                 case SWIGLU -> backend.swiglu(hb, hb2, mlpSize);
                 case RELU -> backend.relu(hb2, mlpSize);
                 case GELU -> backend.gelu(hb2, mlpSize);
                 case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
             }
-            float[] h = config.mlp().activation().gated() ? hb : hb2;
-            project(w.wDown(), w.bDown(), h, xb2, hidden, mlpSize);
+        }
+
+        private float[] activated() {
+            return config.mlp().activation().gated() ? hb : hb2;
+        }
+
+        /** xb2 holds Wdown·h: its bias, then the residual add. */
+        private void mlpOutput(LayerArrays<Weight> w) {
+            addBias(xb2, w.bDown());
             addBranch(w.mlpNorm(), w.mlpNormBias());
         }
 
+        private float[] finalInput() {
+            norm(xb, x, finalNorm, finalNormBias);
+            return xb;
+        }
+
         /** A branch reads xb ← norm(x) before a pre-norm block, the stream x itself otherwise. */
-        private float[] branchInput(float[] gain, float[] bias) {
+        private float[] branchInput(Weight gain, Weight bias) {
             if (!preNorm) {
                 return x;
             }
-            norm(xb, x, gain, bias);
+            norm(xb, x, gain.floats(), bias == null ? null : bias.floats());
             return xb;
         }
 
         /** x ← x + xb2 (the branch's output), normed first where the norm follows the branch (OLMo-2). */
-        private void addBranch(float[] gain, float[] bias) {
+        private void addBranch(Weight gain, Weight bias) {
             if (config.normPlacement() == NormPlacement.POST_BRANCH) {
-                norm(xb, xb2, gain, bias);
+                norm(xb, xb2, gain.floats(), bias == null ? null : bias.floats());
                 backend.add(x, xb, hidden);
             } else {
                 backend.add(x, xb2, hidden);
@@ -217,10 +309,11 @@ public final class ForwardPass {
          * The family's QK-norm on vec (heads × keySize), in place: RMSNorm of each head with one shared gain, or of
          * the whole projection; nothing when the gain is null (no QK-norm).
          */
-        private void qkNorm(float[] vec, int heads, float[] gain) {
-            if (gain == null) {
+        private void qkNorm(float[] vec, int heads, Weight gainWeight) {
+            if (gainWeight == null) {
                 return;
             }
+            float[] gain = gainWeight.floats();
             int size = gain.length;
             for (int offset = 0; offset < heads * a.keySize(); offset += size) {
                 System.arraycopy(vec, offset, qkIn, 0, size);
@@ -229,16 +322,102 @@ public final class ForwardPass {
             }
         }
 
-        /** out = w (rows, cols) · in, plus bias when present. */
-        private void project(float[] w, float[] bias, float[] in, float[] out, int rows, int cols) {
-            backend.matvec(w, in, out, rows, cols);
-            addBias(out, bias);
+        private void addBias(float[] out, Weight bias) {
+            if (bias != null) {
+                backend.add(out, bias.floats(), out.length);
+            }
+        }
+    }
+
+    /**
+     * A batch of whole sequences: one {@link Session} row per position (rows of a sequence share its cache), the rows'
+     * inputs gathered into one [positions, in] matrix before each projection and its output scattered back.
+     */
+    private final class Prefill {
+        private final Session[] rows;
+        private final int[] tokens;
+        private final int[] lengths;
+
+        Prefill(int[][] sequences) {
+            int m = 0;
+            for (int[] s : sequences) {
+                m += s.length;
+            }
+            rows = new Session[m];
+            tokens = new int[m];
+            lengths = new int[sequences.length];
+            int i = 0;
+            for (int s = 0; s < sequences.length; s++) {
+                Session first = newSession();
+                lengths[s] = sequences[s].length;
+                for (int t = 0; t < sequences[s].length; t++, i++) {
+                    rows[i] = t == 0 ? first : new Session(first.cache, t);
+                    tokens[i] = sequences[s][t];
+                }
+            }
         }
 
-        private void addBias(float[] out, float[] bias) {
-            if (bias != null) {
-                backend.add(out, bias, out.length);
+        float[][][] run() {
+            for (int i = 0; i < rows.length; i++) {
+                rows[i].embed(tokens[i]);
             }
+            for (int l = 0; l < layers.size(); l++) {
+                LayerArrays<Weight> w = layers.get(l);
+                final int layer = l;
+                float[] in = gather(r -> r.attentionInput(w));
+                project(w.wq(), in, r -> r.q);
+                project(w.wk(), in, r -> r.k);
+                project(w.wv(), in, r -> r.v);
+                each(r -> r.attend(layer, w));
+                project(w.wo(), gather(r -> r.att), r -> r.xb2);
+                each(r -> r.attentionOutput(w));
+                in = gather(r -> r.mlpInput(w));
+                project(w.wUp(), in, r -> r.hb2);
+                if (w.wGate() != null) {
+                    project(w.wGate(), in, r -> r.hb);
+                }
+                each(r -> r.activate(w));
+                project(w.wDown(), gather(Session::activated), r -> r.xb2);
+                each(r -> r.mlpOutput(w));
+            }
+            project(outputHead, gather(Session::finalInput), r -> r.logits);
+            return split();
+        }
+
+        private float[] gather(Function<Session, float[]> row) {
+            int n = row.apply(rows[0]).length;
+            float[] out = new float[rows.length * n];
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(row.apply(rows[i]), 0, out, i * n, n);
+            }
+            return out;
+        }
+
+        private void project(Weight w, float[] in, Function<Session, float[]> target) {
+            int n = target.apply(rows[0]).length;
+            float[] out = new float[rows.length * n];
+            w.matmul(backend, in, rows.length, out);
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(out, i * n, target.apply(rows[i]), 0, n);
+            }
+        }
+
+        private void each(Consumer<Session> step) {
+            for (Session row : rows) {
+                step.accept(row);
+            }
+        }
+
+        private float[][][] split() {
+            float[][][] out = new float[lengths.length][][];
+            int i = 0;
+            for (int s = 0; s < lengths.length; s++) {
+                out[s] = new float[lengths[s]][];
+                for (int t = 0; t < lengths[s]; t++, i++) {
+                    out[s][t] = rows[i].logits.clone();
+                }
+            }
+            return out;
         }
     }
 }

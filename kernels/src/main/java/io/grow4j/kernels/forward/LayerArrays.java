@@ -9,11 +9,11 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * One layer's weights, converted once: {@code float[]} for the float32 passes (the same array objects go to the
- * backend on every call, so device backends can keep them resident), {@code double[]} for the reference. Optional
+ * One layer's weights: {@link Weight}s over the stored tensors for the float32 pass, {@code double[]} copies for the
+ * reference. Optional
  * tensors are null when absent.
  *
- * @param <A> the array type, float[] or double[]
+ * @param <A> Weight or double[]
  */
 record LayerArrays<A>(
         A attentionNorm,      // (hidden)
@@ -37,9 +37,20 @@ record LayerArrays<A>(
         A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
         A kNorm) {            // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
 
-    /** Every layer as float arrays. */
+    /** The weights present, in record order. */
+    List<A> present() {
+        return java.util.stream.Stream.of(attentionNorm, attentionNormBias, wq, bq, wk, bk, wv, bv, wo, bo, mlpNorm,
+                mlpNormBias, wGate, bGate, wUp, bUp, wDown, bDown, qNorm, kNorm).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** Every layer as float arrays (the encoder pass, which still copies its weights). */
     static List<LayerArrays<float[]>> floats(Model model) {
         return all(model, Tensor::toFloatArray);
+    }
+
+    /** Every layer's tensors, wrapped for the float32 pass (read in place, or converted on first use). */
+    static List<LayerArrays<Weight>> weights(Model model) {
+        return all(model, Weight::new);
     }
 
     /** Every layer as double arrays. */

@@ -40,12 +40,12 @@ public final class GgufFormat implements ModelFormat {
 
     @Override
     public Model read(Path path) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mapped = SegmentIo.mapReadOnly(path, arena);
+        {   // the tensors are views of the mapping, which lives as long as they do
+            MemorySegment mapped = SegmentIo.mapReadOnly(path, Arena.ofAuto());
             GgufFile file = GgufParser.parse(mapped, path);
             GgufFamily family = family(path, file);
             TransformerConfig config = GgufConfigCodec.read(path, mapped, file, family);
-            // Quantized tensors are expanded to float32: the memory needed is what the config implies at 4 bytes.
+            // Quantized tensors are expanded to float32 in new memory; float ones are views of the mapping.
             MemoryBudget.require("reading the weights of " + path, GgufTensors.loadedBytes(file));
             GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
             GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());

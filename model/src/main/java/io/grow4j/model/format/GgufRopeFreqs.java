@@ -39,7 +39,7 @@ public final class GgufRopeFreqs {
                     + Arrays.toString(info.dims()));
             return Optional.empty();
         }
-        double[] values = SegmentIo.copyTensor(mapped, file.start(info), DType.F32, info.shape()).toDoubleArray();
+        double[] values = SegmentIo.mappedTensor(mapped, file.start(info), DType.F32, info.shape()).toDoubleArray();
         List<Double> divisors = new ArrayList<>();
         for (double v : values) {
             if (!(v > 0) || Double.isInfinite(v)) {

@@ -49,8 +49,8 @@ final class GgufTensors {
         try {
             for (GgufTensorInfo t : file.tensors().values()) {
                 DType d = t.type().dtype();
-                total = Math.addExact(total, d != null ? t.byteSize()
-                        : Math.multiplyExact(t.elements(), (long) Float.BYTES));
+                // Float tensors are views of the mapping; only quantized ones are decoded into new memory.
+                total = Math.addExact(total, d != null ? 0 : Math.multiplyExact(t.elements(), (long) Float.BYTES));
             }
             return total;
         } catch (ArithmeticException e) {
@@ -98,7 +98,7 @@ final class GgufTensors {
         long start = file.start(info);
         DType dtype = info.type().dtype();
         if (dtype != null) {
-            tensors.put(key, SegmentIo.copyTensor(mapped, start, dtype, info.shape()));
+            tensors.put(key, SegmentIo.mappedTensor(mapped, start, dtype, info.shape()));
         } else {
             tensors.put(key, dequantize(mapped, start, info));
             dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(info.name());

@@ -3,7 +3,6 @@ package io.grow4j.model.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.DType;
-import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -51,14 +50,12 @@ public final class HfDirectoryFormat implements ModelFormat {
     @Override
     public Model read(Path dir) throws IOException {
         DirectoryConfig found = readDirectoryConfig(dir);
-        try (Arena arena = Arena.ofConfined()) {
-            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
+        {   // the tensors are views of the mappings, which live as long as they do
+            SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, Arena.ofAuto());
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
-            MemoryBudget.require("reading the weights of " + dir, files.values().stream()
-                    .map(name -> weights.tensors().get(name).entry()).mapToLong(e -> e.end() - e.begin()).sum());
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
+            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.mapped(file))));
             Map<String, Object> extras = new LinkedHashMap<>(found.carried().asExtras());
             int buffers = HfRotaryBuffers.present(weights.tensors().keySet()).size();
             if (buffers > 0) {

@@ -42,7 +42,7 @@ final class HfRotaryBuffers {
         }
         double[] expected = RopeFrequencies.of(config).inverseFrequencies(0);
         for (String name : names) {
-            Tensor t = weights.copy(name);
+            Tensor t = weights.mapped(name);
             double[] stored = t.toDoubleArray();
             if (stored.length != expected.length) {
                 problems.add(name + " has " + stored.length + " entries, but head_dim " + config.attention().keySize()

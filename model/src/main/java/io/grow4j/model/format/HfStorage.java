@@ -20,7 +20,10 @@ final class HfStorage {
     private HfStorage() {
     }
 
-    /** The model tensors a stored tensor holds, in fresh memory. */
+    /**
+     * The model tensors a stored tensor holds: row ranges of it in place (a fused tensor's parts are contiguous rows),
+     * or of its transpose, the one transform that needs fresh memory, made once per stored tensor.
+     */
     static Map<TensorKey, Tensor> split(StoredTensor stored, Tensor file) {
         Tensor rows = stored.spec().transposed() ? transpose(file) : file;
         Map<TensorKey, Tensor> out = new LinkedHashMap<>();
@@ -34,8 +37,8 @@ final class HfStorage {
             TensorKey key = stored.parts().get(i);
             long[] shape = rows.shape();
             shape[0] = stored.partRows().get(i);
-            Tensor part = Tensor.allocate(rows.dtype(), shape);
-            MemorySegment.copy(rows.data(), row * rowBytes, part.data(), 0, part.byteSize());
+            Tensor part = new Tensor(rows.dtype(), shape,
+                    rows.data().asSlice(row * rowBytes, Tensor.elementCount(shape) * rows.dtype().bytes()));
             out.put(key, part);
             row += shape[0];
         }

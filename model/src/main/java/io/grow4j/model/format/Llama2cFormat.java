@@ -4,7 +4,6 @@ import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
-import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeScaling;
@@ -40,15 +39,15 @@ public final class Llama2cFormat implements ModelFormat {
 
     @Override
     public Model read(Path path) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment file = SegmentIo.mapReadOnly(path, arena);
+        {   // the tensors are views of the mapping, which lives as long as they do
+            MemorySegment file = SegmentIo.mapReadOnly(path, Arena.ofAuto());
             TransformerConfig config = Llama2cHeader.read(file, path).toConfig();
             checkSize(path, file.byteSize(), config);
             List<Span> spans = Llama2cLayout.spans(config);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
             for (Span span : spans) {
                 if (span.key() != null) {
-                    tensors.put(span.key(), SegmentIo.copyTensor(file, span.begin(), DType.F32, span.shape()));
+                    tensors.put(span.key(), SegmentIo.mappedTensor(file, span.begin(), DType.F32, span.shape()));
                 }
             }
             return new Model(config, tensors);
@@ -77,7 +76,6 @@ public final class Llama2cFormat implements ModelFormat {
             throw new CheckpointException(path, (size - expected) + " unexpected bytes after the last tensor at offset "
                     + expected + " (the header implies a file of " + expected + " bytes)");
         }
-        MemoryBudget.require("reading the weights of " + path, expected);
     }
 
     @Override

@@ -113,9 +113,9 @@ final class SafetensorsCheckpoint {
         return tensors;
     }
 
-    /** A copy of a tensor in fresh memory, in its stored dtype. */
-    Tensor copy(String name) {
+    /** A tensor in place in its mapped file, in its stored dtype. */
+    Tensor mapped(String name) {
         Located l = tensors.get(name);
-        return l.file().copy(l.entry());
+        return l.file().mapped(l.entry());
     }
 }

@@ -177,9 +177,9 @@ final class SafetensorsFile {
         return entries;
     }
 
-    /** A copy of the entry's data in fresh memory, in the dtype it is stored in (a floating-point one). */
-    Tensor copy(Entry entry) {
-        return SegmentIo.copyTensor(file, entry.begin(), entry.modelDType(), entry.shape());
+    /** The entry's data in place in the mapping, in the dtype it is stored in (a floating-point one). */
+    Tensor mapped(Entry entry) {
+        return SegmentIo.mappedTensor(file, entry.begin(), entry.modelDType(), entry.shape());
     }
 
     /** The entry's bytes as stored, valid while the file is mapped. */

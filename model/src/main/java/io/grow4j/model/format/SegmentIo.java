@@ -26,13 +26,13 @@ final class SegmentIo {
     }
 
     /**
-     * A tensor in fresh memory holding a copy of the bytes at {@code offset}, so the mapping can be closed and the
-     * file replaced afterwards. Both sides are little-endian row-major, so the copy is byte for byte.
+     * The tensor at {@code offset} of a read-only mapping, in place: no copy, so a model of any size loads in the
+     * page cache rather than the heap or native memory. Both sides are little-endian row-major. The mapping lives as
+     * long as its arena (an automatic one: as long as the tensor is reachable); outputs replace files by renaming
+     * them ({@link AtomicOutput}), which leaves a mapped original intact.
      */
-    static Tensor copyTensor(MemorySegment file, long offset, DType dtype, long[] shape) {
-        Tensor t = Tensor.allocate(dtype, shape);
-        t.data().copyFrom(file.asSlice(offset, t.byteSize()));
-        return t;
+    static Tensor mappedTensor(MemorySegment file, long offset, DType dtype, long[] shape) {
+        return new Tensor(dtype, shape, file.asSlice(offset, Tensor.elementCount(shape) * dtype.bytes()));
     }
 
     static void writeFully(FileChannel channel, MemorySegment data) throws IOException {

@@ -248,10 +248,9 @@ class HfFamiliesTest {
 
     private static Map<String, Tensor> readSafetensors(Path modelDir) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            SafetensorsFile file = SafetensorsFile.open(modelDir.resolve("model.safetensors"), arena);
-            file.entries().values().forEach(e -> out.put(e.name(), file.copy(e)));
-        }
+        SafetensorsFile file = SafetensorsFile.open(modelDir.resolve("model.safetensors"),
+                java.lang.foreign.Arena.ofAuto());
+        file.entries().values().forEach(e -> out.put(e.name(), file.mapped(e)));
         return out;
     }
 

@@ -1,0 +1,121 @@
+package io.grow4j.kernels.forward;
+
+import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.TensorKernels;
+import io.grow4j.kernels.cpu.CpuKernels;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.DType;
+import io.grow4j.model.Model;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.TransformerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Weights read in place from the stored tensors (CpuKernels as {@link TensorKernels}) against the float-array path
+ * (the same CpuKernels behind a plain {@link KernelBackend}, which gets float copies), and batched prefill against
+ * token-by-token decoding, on every family's config shapes.
+ */
+class MappedWeightsTest {
+    private static final CpuKernels CPU = new CpuKernels(2);
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    private static Map<String, TransformerConfig> families() {
+        Map<String, TransformerConfig> all = new LinkedHashMap<>(TestConfigs.all());
+        all.put("wide", TestConfigs.wide());
+        all.put("qwen3", BlockPartsTest.config(Architecture.QWEN3, 1e-5));
+        all.put("olmo2", BlockPartsTest.config(Architecture.OLMO2, 1e-5));
+        return all;
+    }
+
+    @Test
+    void inPlaceF32EqualsTheArrayPath() {
+        KernelBackend arrays = arraysOnly(CPU);
+        assertFalse(arrays instanceof TensorKernels);
+        for (Map.Entry<String, TransformerConfig> e : families().entrySet()) {
+            Model model = RandomModels.create(e.getValue(), DType.F32, e.getKey().hashCode());
+            int[] tokens = ForwardPassTest.randomTokens(e.getValue(), Math.min(12, e.getValue().maxSeqLen()), 3);
+            assertRelative(new ForwardPass(model, arrays).logits(tokens), new ForwardPass(model, CPU).logits(tokens),
+                    1e-6, e.getKey());
+        }
+    }
+
+    /** F16 and BF16 weights are converted in registers; the reference reads the same rounded values in double. */
+    @Test
+    void inPlaceHalfPrecisionMatchesTheReferenceOnTheSameRoundedWeights() {
+        for (DType dtype : new DType[] {DType.F16, DType.BF16}) {
+            for (Map.Entry<String, TransformerConfig> e : families().entrySet()) {
+                Model model = RandomModels.create(e.getValue(), dtype, e.getKey().hashCode());
+                int[] tokens = ForwardPassTest.randomTokens(e.getValue(), Math.min(12, e.getValue().maxSeqLen()), 5);
+                ForwardPassTest.assertCloseToReference(new ReferenceForward(model).logits(tokens),
+                        new ForwardPass(model, CPU).logits(tokens), e.getKey() + " " + dtype);
+            }
+        }
+    }
+
+    @Test
+    void batchedPrefillEqualsTokenByTokenDecoding() {
+        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+            for (Map.Entry<String, TransformerConfig> e : families().entrySet()) {
+                Model model = RandomModels.create(e.getValue(), dtype, e.getKey().hashCode());
+                ForwardPass pass = new ForwardPass(model, CPU);
+                int length = Math.min(9, e.getValue().maxSeqLen());
+                int[][] batch = {ForwardPassTest.randomTokens(e.getValue(), length, 1),
+                        ForwardPassTest.randomTokens(e.getValue(), length - 2, 2),
+                        ForwardPassTest.randomTokens(e.getValue(), 1, 3)};
+                float[][][] batched = pass.logits(batch);
+                for (int s = 0; s < batch.length; s++) {
+                    assertRelative(pass.logits(batch[s]), batched[s], 1e-5, e.getKey() + " " + dtype + " seq " + s);
+                }
+            }
+        }
+    }
+
+    /** The in-place path really is taken: a read-only tensor view is all it needs (no float copy is kept). */
+    @Test
+    void cpuReadsEveryStoredFloatDtypeInPlace() {
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            assertTrue(new Weight(io.grow4j.model.Tensor.allocate(dtype, 4, 4)).inPlace(CPU), dtype.toString());
+        }
+        assertFalse(new Weight(io.grow4j.model.Tensor.allocate(DType.F64, 4, 4)).inPlace(CPU));
+    }
+
+    static void assertRelative(float[][] want, float[][] got, double tolerance, String what) {
+        double scale = 0;
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            for (int j = 0; j < want[i].length; j++) {
+                scale = Math.max(scale, Math.abs(want[i][j]));
+                worst = Math.max(worst, Math.abs(want[i][j] - got[i][j]));
+            }
+        }
+        if (!(worst <= tolerance * scale)) {
+            fail(what + ": max |Δlogit| " + worst + " > " + tolerance + " × max|logit| " + scale);
+        }
+    }
+
+    /** The backend's KernelBackend methods only, so the pass hands it float arrays (the old path). */
+    private static KernelBackend arraysOnly(KernelBackend backend) {
+        return (KernelBackend) Proxy.newProxyInstance(KernelBackend.class.getClassLoader(),
+                new Class<?>[] {KernelBackend.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(backend, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
