@@ -51,6 +51,8 @@ class CommandLineTest {
                 "unknown option '--shard-size=4GB'");
         assertUsageError(Cli.run("verify", model, model, "--tolerence", "1e-3"), "grow4j verify",
                 "unknown option '--tolerence'", "did you mean --tolerance");
+        assertUsageError(Cli.run("grow", model, "--plna", "plan.yaml", "--out", "x"), "grow4j grow",
+                "unknown option '--plna'", "--plan");
     }
 
     @Test
