@@ -63,7 +63,26 @@ final class HfConfigWriter {
             return json;
         }
         resizeLayerLists(source.get(), json, config.layers());
-        return keepSourceValues(family, source.get(), json);
+        return inSourceOrder(source.get(), keepSourceValues(family, source.get(), json));
+    }
+
+    /**
+     * The source's keys in the source's order, then any new ones: a codec that removes a key and the revert that
+     * puts it back (rope_scaling) would otherwise move it to the end.
+     */
+    private static ObjectNode inSourceOrder(ObjectNode source, ObjectNode json) {
+        ObjectNode ordered = SafetensorsFile.JSON.createObjectNode();
+        source.fieldNames().forEachRemaining(name -> {
+            if (json.has(name)) {
+                ordered.set(name, json.get(name));
+            }
+        });
+        json.properties().forEach(e -> {
+            if (!ordered.has(e.getKey())) {
+                ordered.set(e.getKey(), e.getValue());
+            }
+        });
+        return ordered;
     }
 
     /** Updates the dtype keys the source has; a config without a source gets torch_dtype. */
