@@ -76,13 +76,27 @@ public final class Grow4j {
                 err.println("grow4j " + command + ": error: " + problem);
             }
         } else {
-            err.println("grow4j " + command + ": error: " + describe(e));
+            printLines(err, "grow4j " + command + ": error: " + describe(e));
         }
         if (System.getenv("GROW4J_DEBUG") != null) {
             e.printStackTrace(err);
         }
         err.flush();
         return ERROR;
+    }
+
+    /**
+     * A message that lists its problems one per line, joined by a newline and a two-space indent (the readers' own
+     * layout), printed as those lines. Each line is escaped on its own, so any other newline, such as one inside a
+     * tensor name read from a file, stays escaped: every printed line starts with the error prefix or the indent,
+     * never with a forged "wrote ...".
+     */
+    static void printLines(PrintWriter err, String message) {
+        String[] lines = message.split("\n  ", -1);
+        err.println(lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            err.println("  " + lines[i]);
+        }
     }
 
     static String describe(Throwable e) {

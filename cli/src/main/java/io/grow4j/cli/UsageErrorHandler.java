@@ -2,6 +2,7 @@ package io.grow4j.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParameterException;
@@ -22,16 +23,24 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
         CommandLine cli = ex.getCommandLine();
         String command = cli.getCommandSpec().qualifiedName();
         PrintWriter err = cli.getErr();
-        err.println(command + ": error: " + message(ex));
+        err.println(command + ": error: " + message(ex, args));
         err.println("see '" + command + " --help'");
         err.flush();
         return Grow4j.ERROR;
     }
 
-    private static String message(ParameterException ex) {
+    private static String message(ParameterException ex, String[] args) {
         CommandSpec spec = ex.getCommandLine().getCommandSpec();
         if (ex.getMessage().startsWith("Missing required subcommand")) {
             return "no command given (commands: " + String.join(", ", spec.subcommands().keySet()) + ")";
+        }
+        if (ex instanceof MissingParameterException) {
+            // picocli checks required options before it reports unmatched ones, so a misspelt required option
+            // (--plna) would read as "missing --plan" alone: name the unknown option first, it is the cause.
+            List<String> unknown = unknownOptions(args, spec);
+            if (!unknown.isEmpty()) {
+                return String.join("; ", unknown) + "; " + ex.getMessage();
+            }
         }
         if (!(ex instanceof UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
             return ex.getMessage();
@@ -55,6 +64,22 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
         List<String> labels = spec.positionalParameters().stream().map(PositionalParamSpec::paramLabel).toList();
         return "unexpected argument '" + arg + "' (" + spec.qualifiedName() + " takes "
                 + (labels.isEmpty() ? "no positional arguments" : String.join(" ", labels)) + ")";
+    }
+
+    /** Each argument after the command's name that looks like an option the command does not have. */
+    private static List<String> unknownOptions(String[] args, CommandSpec spec) {
+        List<String> unknown = new ArrayList<>();
+        for (String arg : args) {
+            if ("--".equals(arg)) {
+                break;
+            }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (name.startsWith("-") && name.length() > 1 && !isNumber(name) && spec.findOption(name) == null
+                    && (spec.parent() == null || spec.parent().findOption(name) == null)) {
+                unknown.add("unknown option '" + arg + "'");
+            }
+        }
+        return unknown;
     }
 
     private static boolean isNumber(String arg) {

@@ -51,6 +51,8 @@ class CommandLineTest {
                 "unknown option '--shard-size=4GB'");
         assertUsageError(Cli.run("verify", model, model, "--tolerence", "1e-3"), "grow4j verify",
                 "unknown option '--tolerence'", "did you mean --tolerance");
+        assertUsageError(Cli.run("grow", model, "--plna", "plan.yaml", "--out", "x"), "grow4j grow",
+                "unknown option '--plna'", "--plan");
     }
 
     @Test
@@ -111,11 +113,11 @@ class CommandLineTest {
     /** Each command's help names every format it reads and writes (README's formats table), wrapped or not. */
     @Test
     void helpTextsNameEveryFormat() {
-        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, gpt2, bert", "llama2.c .bin", ".gguf",
-                ".onnx");
+        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, bert", "llama2.c .bin",
+                ".gguf", ".onnx");
         Map<String, List<String>> expected = Map.of(
                 "grow", all, "convert", all, "inspect", all, "verify", all, "demo", all,
-                "generate", List.of("Hugging Face", "llama2.c .bin", ".gguf"));
+                "generate", List.of("Hugging Face", "qwen2, qwen3, olmo2", "llama2.c .bin", ".gguf"));
         for (var entry : expected.entrySet()) {
             Cli help = Cli.run(entry.getKey(), "--help");
             assertEquals(0, help.exitCode(), help.err());

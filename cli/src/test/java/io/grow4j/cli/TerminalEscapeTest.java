@@ -46,6 +46,9 @@ class TerminalEscapeTest {
             assertEquals(2, run.exitCode(), run.out() + run.err());
             assertClean(run);
             assertTrue(run.err().contains("\\x1b[1A\\r\\nwrote x gguf"), "the name, escaped, in: " + run.err());
+            // the message's own layout (one problem per indented line) is kept, not escaped into one line
+            assertTrue(run.err().lines().anyMatch(l -> l.startsWith("  missing output_norm.weight")), run.err());
+            assertFalse(run.err().contains("\\n  "), "the problems' line breaks escaped: " + run.err());
         }
     }
 

@@ -63,7 +63,26 @@ final class HfConfigWriter {
             return json;
         }
         resizeLayerLists(source.get(), json, config.layers());
-        return keepSourceValues(family, source.get(), json);
+        return inSourceOrder(source.get(), keepSourceValues(family, source.get(), json));
+    }
+
+    /**
+     * The source's keys in the source's order, then any new ones: a codec that removes a key and the revert that
+     * puts it back (rope_scaling) would otherwise move it to the end.
+     */
+    private static ObjectNode inSourceOrder(ObjectNode source, ObjectNode json) {
+        ObjectNode ordered = SafetensorsFile.JSON.createObjectNode();
+        source.fieldNames().forEachRemaining(name -> {
+            if (json.has(name)) {
+                ordered.set(name, json.get(name));
+            }
+        });
+        json.properties().forEach(e -> {
+            if (!ordered.has(e.getKey())) {
+                ordered.set(e.getKey(), e.getValue());
+            }
+        });
+        return ordered;
     }
 
     /** Updates the dtype keys the source has; a config without a source gets torch_dtype. */
@@ -104,26 +123,7 @@ final class HfConfigWriter {
                 json = candidate;
             }
         }
-        return inSourceOrder(source, json);
-    }
-
-    /**
-     * The keys of {@code json} in the source's order, new keys after them: a codec that removes a key and a revert
-     * that puts it back would otherwise move it to the end (rope_scaling: null, say).
-     */
-    private static ObjectNode inSourceOrder(ObjectNode source, ObjectNode json) {
-        ObjectNode ordered = SafetensorsFile.JSON.createObjectNode();
-        source.fieldNames().forEachRemaining(name -> {
-            if (json.has(name)) {
-                ordered.set(name, json.get(name));
-            }
-        });
-        json.properties().forEach(field -> {
-            if (!ordered.has(field.getKey())) {
-                ordered.set(field.getKey(), field.getValue());
-            }
-        });
-        return ordered;
+        return json;
     }
 
     /** The config a config.json means, or null when it does not read. */

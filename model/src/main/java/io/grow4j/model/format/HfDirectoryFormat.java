@@ -83,6 +83,7 @@ public final class HfDirectoryFormat implements ModelFormat {
         ObjectNode root = readConfig(configFile);
         HfFamily family = family(configFile, root);
         TransformerConfig config = parseConfig(family, configFile, root);
+        checkLayerLists(configFile, root, config.layers());
         return new DirectoryConfig(family, config, HfCarried.read(family, root, HfSourceFiles.scan(dir)));
     }
 
@@ -95,6 +96,18 @@ public final class HfDirectoryFormat implements ModelFormat {
         } catch (IllegalArgumentException e) {
             // Sizes each field allows but that break a limit together (heads x head size past the largest axis).
             throw new CheckpointException(configFile, "inconsistent config: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * transformers' layer_types has one entry per layer; another length is a broken config (issue 9, bad input).
+     * Checked on the source only: the config writer reads back configs whose lists it has yet to resize.
+     */
+    private static void checkLayerLists(Path configFile, JsonNode root, int layers) throws CheckpointException {
+        JsonNode types = root.get("layer_types");
+        if (types != null && types.isArray() && types.size() != layers) {
+            throw new CheckpointException(configFile, "bad config:\n  layer_types has " + types.size()
+                    + " entries, but num_hidden_layers is " + layers + " (one per layer)");
         }
     }
 

@@ -133,6 +133,15 @@ class HfRopeScalingTest {
         assertMessage(out, "rope_scaling.factor must be a positive number, got -1.0");
     }
 
+    /** Issue 9, bad input: a per-layer list that does not match the layer count is refused, not resized later. */
+    @Test
+    void aLayerTypesListOfTheWrongLengthIsRefused() throws IOException {
+        Path out = write(config(RopeScaling.NONE, false), "layer-types");
+        int layers = format.read(out).config().layers();
+        editConfig(out, c -> c.putArray("layer_types").add("full_attention").add("full_attention"));
+        assertMessage(out, "layer_types has 2 entries, but num_hidden_layers is " + layers + " (one per layer)");
+    }
+
     private void assertMessage(Path out, String expected) {
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
         assertTrue(e.getMessage().contains(expected), expected + " in " + e.getMessage());
