@@ -93,6 +93,8 @@ public final class ForwardPass {
         private final float[] att = new float[a.queryHeads() * a.valueSize()];
         private final float[] hb = new float[mlpSize];
         private final float[] hb2 = new float[mlpSize];
+        private final MixtureOfExperts experts = config.architecture().mixtureOfExperts()
+                ? new MixtureOfExperts(backend, hidden, config.mlp()) : null;
         private final float[] logits = new float[config.vocabSize()];
         private int position;
 
@@ -164,6 +166,11 @@ public final class ForwardPass {
 
         private void mlpBlock(LayerArrays<float[]> w) {
             float[] in = branchInput(w.mlpNorm(), w.mlpNormBias());
+            if (w.experts() != null) {
+                experts.apply(w.experts(), in, xb2);
+                addBranch(w.mlpNorm(), w.mlpNormBias());
+                return;
+            }
             if (config.mlp().activation().gated()) {
                 backend.matvecs(in, hidden, new float[][] {w.wUp(), w.wGate()}, new float[][] {hb2, hb},
                         new int[] {mlpSize, mlpSize});

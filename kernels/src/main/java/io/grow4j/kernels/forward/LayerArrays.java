@@ -34,23 +34,29 @@ record LayerArrays<A>(
         A wDown,              // (hidden, mlp)
         A bDown,              // (hidden) or null
         A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
-        A kNorm) {            // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
+        A kNorm,              // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
+        ExpertArrays<A> experts) { // router and experts of a mixture-of-experts MLP; null when dense
 
     /** Every layer as float arrays. */
     static List<LayerArrays<float[]>> floats(Model model) {
-        return all(model, Tensor::toFloatArray);
+        int experts = model.config().mlp().experts();
+        return all(model, Tensor::toFloatArray, a -> ExpertArrays.splitFloats(a, experts));
     }
 
     /** Every layer as double arrays. */
     static List<LayerArrays<double[]>> doubles(Model model) {
-        return all(model, Tensor::toDoubleArray);
+        int experts = model.config().mlp().experts();
+        return all(model, Tensor::toDoubleArray, a -> ExpertArrays.splitDoubles(a, experts));
     }
 
-    private static <A> List<LayerArrays<A>> all(Model model, Function<Tensor, A> convert) {
-        return IntStream.range(0, model.config().layers()).mapToObj(l -> of(model, l, convert)).toList();
+    private static <A> List<LayerArrays<A>> all(Model model, Function<Tensor, A> convert,
+                                                Function<A, List<A>> splitExperts) {
+        return IntStream.range(0, model.config().layers())
+                .mapToObj(l -> of(model, l, convert, splitExperts)).toList();
     }
 
-    private static <A> LayerArrays<A> of(Model model, int layer, Function<Tensor, A> convert) {
+    private static <A> LayerArrays<A> of(Model model, int layer, Function<Tensor, A> convert,
+                                         Function<A, List<A>> splitExperts) {
         Function<Role, A> get = role -> role.presentIn(model.config())
                 ? convert.apply(model.tensor(role, layer)) : null;
         return new LayerArrays<>(
@@ -63,7 +69,8 @@ record LayerArrays<A>(
                 get.apply(Role.W_GATE),
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
                 get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
-                firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM));
+                firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM),
+                ExpertArrays.of(model, layer, convert, splitExperts));
     }
 
     /** The gain of whichever QK-norm the family has (the roles of the other kind are absent). */

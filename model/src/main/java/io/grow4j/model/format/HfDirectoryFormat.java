@@ -55,7 +55,16 @@ public final class HfDirectoryFormat implements ModelFormat {
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.copy(file))));
+            Map<TensorKey, List<Tensor>> expertSlices = new TreeMap<>();
+            files.forEach((stored, file) -> {
+                if (stored.expert() >= 0) {
+                    expertSlices.computeIfAbsent(stored.parts().getFirst(), k -> new ArrayList<>())
+                            .add(weights.copy(file));
+                } else {
+                    tensors.putAll(HfStorage.split(stored, weights.copy(file)));
+                }
+            });
+            expertSlices.forEach((key, slices) -> tensors.put(key, HfStorage.stackExperts(slices)));
             return new Model(config, tensors, found.carried().asExtras());
         }
     }

@@ -47,6 +47,9 @@ final class HfStorage {
      * that holds them all ({@link HfDirectoryFormat#torchDtype}), so nothing is rounded.
      */
     static Tensor join(StoredTensor stored, Model model) {
+        if (stored.expert() >= 0) {
+            return expertSlice(model.tensor(stored.parts().getFirst()), stored.expert(), stored.shape());
+        }
         List<Tensor> parts = new ArrayList<>();
         stored.parts().forEach(key -> parts.add(model.tensor(key)));
         if (stored.spec().plain()) {
@@ -63,6 +66,29 @@ final class HfStorage {
             offset += same.byteSize();
         }
         return stored.spec().transposed() ? transpose(rows) : rows;
+    }
+
+    /** Expert e's slice of a tensor stacked over experts on its first axis, sharing its memory. */
+    static Tensor expertSlice(Tensor stacked, int expert, long[] sliceShape) {
+        long bytes = stacked.byteSize() / stacked.dim(0);
+        return new Tensor(stacked.dtype(), sliceShape, stacked.data().asSlice(expert * bytes, bytes));
+    }
+
+    /**
+     * Stacks per-expert slices (in expert order) into one tensor with a leading expert axis, in the dtype of the
+     * first slice (a checkpoint stores all experts of one weight in one dtype; another is converted).
+     */
+    static Tensor stackExperts(List<Tensor> slices) {
+        Tensor first = slices.getFirst();
+        long[] shape = new long[first.rank() + 1];
+        shape[0] = slices.size();
+        System.arraycopy(first.shape(), 0, shape, 1, first.rank());
+        Tensor out = Tensor.allocate(first.dtype(), shape);
+        for (int e = 0; e < slices.size(); e++) {
+            Tensor slice = slices.get(e).dtype() == first.dtype() ? slices.get(e) : slices.get(e).convertTo(first.dtype());
+            MemorySegment.copy(slice.data(), 0, out.data(), e * first.byteSize(), first.byteSize());
+        }
+        return out;
     }
 
     /** [r, c] → [c, r], element by element as raw bits. */

@@ -55,6 +55,14 @@ final class LlamaConfigCodec implements HfConfigCodec {
     static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, 32768,
             1e-6, 128, List.of("sliding_window", "use_sliding_window", "max_window_layers")));
     /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
+    /**
+     * MixtralConfig: Mistral's attention, num_local_experts (default 8) experts of which num_experts_per_tok
+     * (default 2) run per token; the router's training terms (router_aux_loss_coef, router_jitter_noise) do not
+     * change the function and are carried.
+     */
+    static final LlamaConfigCodec MIXTRAL = new LlamaConfigCodec(new Dialect(Architecture.MIXTRAL, Biases.NONE,
+            4096 * 32, 1e-5, 0, List.of("sliding_window", "router_aux_loss_coef", "router_jitter_noise",
+            "output_router_logits")));
     static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, 2048,
             1e-5, 0, List.of()));
 
@@ -87,13 +95,29 @@ final class LlamaConfigCodec implements HfConfigCodec {
         if (f.has("rope_scaling")) {
             f.problem("rope_scaling " + f.node("rope_scaling") + " is not supported (plain RoPE only)");
         }
+        MlpConfig mlpConfig = mlp(f, mlp);
         f.check();
         try {
             return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, LAYOUT), tied);
+                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
+    }
+
+    /** A SwiGLU MLP, or for a mixture-of-experts family as many experts of that size as the config says. */
+    private MlpConfig mlp(ConfigFields f, int size) {
+        MlpConfig dense = new MlpConfig(size, Activation.SWIGLU, false);
+        if (!dialect.architecture().mixtureOfExperts()) {
+            return dense;
+        }
+        int experts = f.integer("num_local_experts", 1, 8);
+        int topK = f.integer("num_experts_per_tok", 1, 2);
+        if (topK > experts) {
+            f.problem("num_experts_per_tok " + topK + " exceeds num_local_experts " + experts);
+            return dense.withExperts(experts, experts);
+        }
+        return dense.withExperts(experts, topK);
     }
 
     private AttentionConfig attention(ConfigFields f, int heads, int kvHeads, int headDim) {
@@ -144,6 +168,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
                 .put("mlp_bias", false);
         if (dialect.biases() == Biases.FIELD) {
             json.put("attention_bias", a.bias());
+        }
+        if (c.mlp().experts() > 0) {
+            json.put("num_local_experts", c.mlp().experts()).put("num_experts_per_tok", c.mlp().topK());
         }
     }
 
