@@ -52,6 +52,15 @@ public final class Tensor {
         return n;
     }
 
+    /**
+     * The same data seen with another shape of as many elements (a unit axis added or dropped), sharing memory.
+     *
+     * @throws IllegalArgumentException the element counts differ
+     */
+    public Tensor reshape(long... newShape) {
+        return new Tensor(dtype, newShape, data);
+    }
+
     public long[] shape() {
         return shape.clone();
     }

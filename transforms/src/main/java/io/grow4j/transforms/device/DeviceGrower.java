@@ -15,6 +15,7 @@ import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.StepReport;
 import io.grow4j.transforms.TensorRecipe;
+import io.grow4j.transforms.steps.ExpertUpcycling;
 import io.grow4j.transforms.steps.GrowthStep;
 
 import java.util.IdentityHashMap;
@@ -89,6 +90,13 @@ public final class DeviceGrower {
 
     public DeviceModel grow(DeviceModel model, GrowthPlan plan, Consumer<StepReport> onStep) {
         PlanException.throwIfAny(plan.problems(model.config()));
+        for (int i = 0; i < plan.steps().size(); i++) {
+            if (plan.steps().get(i) instanceof ExpertUpcycling) {
+                // its recipes read a dense weight as one expert, a reshape the device tensors do not offer
+                throw new PlanException(List.of(plan.label(i) + ": upcycling to experts runs on the host, not on"
+                        + " an OpenCL device (grow without --device)"));
+            }
+        }
         DeviceModel current = model;
         for (int i = 0; i < plan.steps().size(); i++) {
             long start = System.nanoTime();
