@@ -19,6 +19,7 @@ import io.grow4j.transforms.steps.ExpertUpcycling;
 import io.grow4j.transforms.steps.GrowthStep;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
