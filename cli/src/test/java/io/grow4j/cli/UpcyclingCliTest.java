@@ -65,6 +65,26 @@ class UpcyclingCliTest {
         assertFalse(Files.exists(out));
     }
 
+    /** A directory into a directory streams by default; an upcycling plan grows in memory instead. */
+    @Test
+    void aDirectoryIsUpcycledInMemoryByDefaultAndStreamingSaysWhyNot() throws IOException {
+        Path llama = dir.resolve("llama-dir");
+        assertEquals(0, Cli.run("convert", Stories.randomLike(dir).toString(), llama.toString()).exitCode());
+        String upcycle = plan("up.yaml", UPCYCLE);
+        Path moe = dir.resolve("moe-dir");
+        Cli grow = Cli.run("grow", llama.toString(), "--plan", upcycle, "--out", moe.toString());
+        assertEquals(0, grow.exitCode(), grow.err());
+        Cli verify = Cli.run("verify", llama.toString(), moe.toString(), "--precision", "double", "--tolerance",
+                "1e-12");
+        assertEquals(0, verify.exitCode(), verify.out());
+        Path streamed = dir.resolve("streamed");
+        Cli stream = Cli.run("grow", llama.toString(), "--plan", upcycle, "--out", streamed.toString(), "--stream");
+        assertEquals(2, stream.exitCode());
+        assertTrue(stream.err().contains("mixtral stores each expert as its own tensor, which streaming (one file"
+                + " tensor per model tensor) does not write; grow in memory (--in-memory)"), stream.err());
+        assertFalse(Files.exists(streamed));
+    }
+
     private String plan(String name, String text) throws IOException {
         return Files.writeString(dir.resolve(name), text).toString();
     }

@@ -39,24 +39,19 @@ record LayerArrays<A>(
 
     /** Every layer as float arrays. */
     static List<LayerArrays<float[]>> floats(Model model) {
-        int experts = model.config().mlp().experts();
-        return all(model, Tensor::toFloatArray, a -> ExpertArrays.splitFloats(a, experts));
+        return all(model, Tensor::toFloatArray);
     }
 
     /** Every layer as double arrays. */
     static List<LayerArrays<double[]>> doubles(Model model) {
-        int experts = model.config().mlp().experts();
-        return all(model, Tensor::toDoubleArray, a -> ExpertArrays.splitDoubles(a, experts));
+        return all(model, Tensor::toDoubleArray);
     }
 
-    private static <A> List<LayerArrays<A>> all(Model model, Function<Tensor, A> convert,
-                                                Function<A, List<A>> splitExperts) {
-        return IntStream.range(0, model.config().layers())
-                .mapToObj(l -> of(model, l, convert, splitExperts)).toList();
+    private static <A> List<LayerArrays<A>> all(Model model, Function<Tensor, A> convert) {
+        return IntStream.range(0, model.config().layers()).mapToObj(l -> of(model, l, convert)).toList();
     }
 
-    private static <A> LayerArrays<A> of(Model model, int layer, Function<Tensor, A> convert,
-                                         Function<A, List<A>> splitExperts) {
+    private static <A> LayerArrays<A> of(Model model, int layer, Function<Tensor, A> convert) {
         Function<Role, A> get = role -> role.presentIn(model.config())
                 ? convert.apply(model.tensor(role, layer)) : null;
         return new LayerArrays<>(
@@ -70,7 +65,7 @@ record LayerArrays<A>(
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
                 get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
                 firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM),
-                ExpertArrays.of(model, layer, convert, splitExperts));
+                ExpertArrays.of(model, layer, convert));
     }
 
     /** The gain of whichever QK-norm the family has (the roles of the other kind are absent). */

@@ -48,7 +48,7 @@ final class HfStorage {
      */
     static Tensor join(StoredTensor stored, Model model) {
         if (stored.expert() >= 0) {
-            return expertSlice(model.tensor(stored.parts().getFirst()), stored.expert(), stored.shape());
+            return model.tensor(stored.parts().getFirst()).slice(stored.expert());
         }
         List<Tensor> parts = new ArrayList<>();
         stored.parts().forEach(key -> parts.add(model.tensor(key)));
@@ -66,12 +66,6 @@ final class HfStorage {
             offset += same.byteSize();
         }
         return stored.spec().transposed() ? transpose(rows) : rows;
-    }
-
-    /** Expert e's slice of a tensor stacked over experts on its first axis, sharing its memory. */
-    static Tensor expertSlice(Tensor stacked, int expert, long[] sliceShape) {
-        long bytes = stacked.byteSize() / stacked.dim(0);
-        return new Tensor(stacked.dtype(), sliceShape, stacked.data().asSlice(expert * bytes, bytes));
     }
 
     /**
