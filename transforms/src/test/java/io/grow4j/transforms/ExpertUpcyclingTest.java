@@ -142,6 +142,26 @@ class ExpertUpcyclingTest {
         assertTrue(firstChoices.size() >= 4, "router sends every token to one of " + firstChoices);
     }
 
+    /**
+     * A zero router ties every expert on every token: the choice falls deterministically on the lowest indices, the
+     * chosen weights are 1/k each, and the upcycled model is still exact.
+     */
+    @Test
+    void aRouterThatTiesEveryExpertStaysExact() {
+        Model original = RandomModels.create(TestConfigs.mistral(), DType.F64, 1);
+        Model grown = GROWER.grow(original, new GrowthPlan(9, List.of(new ExpertUpcycling(4, 2))));
+        java.util.Map<TensorKey, Tensor> tensors = new java.util.TreeMap<>(grown.tensors());
+        for (int l = 0; l < grown.config().layers(); l++) {
+            tensors.put(TensorKey.of(Role.ROUTER, l), Tensor.allocate(DType.F64, 4, grown.config().hidden()));
+        }
+        Model tied = grown.derive(grown.config(), tensors);
+        int[] tokens = Logits.randomTokens(original.config().vocabSize(), 10, 3);
+        double d = Logits.maxDiffDouble(original, tied, tokens);
+        assertTrue(d <= 1e-12, "tied router moved the logits by " + d);
+        double[] f = Logits.maxDiffFloat(original.convertTo(DType.F32), tied.convertTo(DType.F32), tokens);
+        assertTrue(f[0] <= 1e-5 * f[1], "single precision moved by " + f[0]);
+    }
+
     /** Experts are really routed: changing one expert that some token uses changes the logits. */
     @Test
     void aChangedExpertChangesTheLogits() {
