@@ -203,6 +203,17 @@ class ExpertUpcyclingTest {
                 .problems(llama));
     }
 
+    /** Refused before any device is opened, so this runs on machines without OpenCL. */
+    @Test
+    void theDeviceGrowerRefusesUpcyclingWithItsReason() {
+        Model llama = RandomModels.create(TestConfigs.mistral(), DType.F32, 1);
+        PlanException e = org.junit.jupiter.api.Assertions.assertThrows(PlanException.class,
+                () -> io.grow4j.transforms.device.DeviceGrower.grow(llama,
+                        new GrowthPlan(1, List.of(new ExpertUpcycling(4, 2))), null));
+        assertEquals(List.of("step 1 (moe): upcycling to experts runs on the host, not on an OpenCL device (grow"
+                + " without --device)"), e.problems());
+    }
+
     /** A mixtral-shaped model: Mistral's attention (GQA 4 over 2), 4 SwiGLU experts, top-2. */
     static TransformerConfig mixtral(boolean tied) {
         TransformerConfig mistral = TestConfigs.mistral();
