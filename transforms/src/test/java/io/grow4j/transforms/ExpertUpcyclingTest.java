@@ -191,6 +191,8 @@ class ExpertUpcyclingTest {
         assertEquals(List.of("step 1 (moe): top_k 5 exceeds experts 4: a token cannot use more experts than there"
                 + " are"), problems(llama, new ExpertUpcycling(4, 5)));
         assertEquals(List.of("step 1 (moe): top_k must be at least 1, got 0"), problems(llama, new ExpertUpcycling(4, 0)));
+        assertEquals(List.of("step 1 (moe): experts must be at least 1, got 0"),
+                problems(llama, new ExpertUpcycling(0, 2)));
         assertEquals(List.of("step 1 (moe): mixtral is already a mixture of 4 experts; adding experts to it is not"
                 + " exact in general (a new expert takes routing weight or changes the top-k), so only dense models"
                 + " are upcycled"), problems(mixtral(false), new ExpertUpcycling(8, 2)));

@@ -35,10 +35,13 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
     @Override
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
+        if (experts < 1) {
+            problems.add("experts must be at least 1, got " + experts);
+        }
         if (topK < 1) {
             problems.add("top_k must be at least 1, got " + topK);
         }
-        if (topK > experts) {
+        if (experts >= 1 && topK > experts) {
             problems.add("top_k " + topK + " exceeds experts " + experts + ": a token cannot use more experts than"
                     + " there are");
         }
