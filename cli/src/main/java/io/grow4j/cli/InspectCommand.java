@@ -46,7 +46,9 @@ final class InspectCommand implements Callable<Integer> {
         out.println("layers       " + c.layers());
         out.println("heads        " + c.attention().queryHeads() + " query, " + c.attention().kvHeads() + " key/value");
         out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
-        out.println("mlp          " + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")");
+        out.println("mlp          " + (c.mlp().experts() > 0 ? c.mlp().experts() + " experts of " : "")
+                + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")"
+                + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : ""));
         out.println("norm         " + (c.normKind() == NormKind.RMS ? "RMSNorm" : "LayerNorm") + ", "
                 + switch (c.normPlacement()) {
                     case PRE -> "before each block";

@@ -16,9 +16,10 @@ import java.util.stream.Collectors;
  * @param embedding what happens to the token embedding before the first block
  * @param headSizes whether values have their own per-head size
  * @param output    what the model outputs after the last block
+ * @param mlpKind   one dense MLP per block, or a routed mixture of expert MLPs (sizes in {@link MlpConfig})
  */
 public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask mask, Embedding embedding,
-                           HeadSizes headSizes, Output output) {
+                           HeadSizes headSizes, Output output, MlpKind mlpKind) {
 
     /** A norm: its kind and where it sits. */
     public record Norm(NormKind kind, NormPlacement placement) {
@@ -78,9 +79,20 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
         HIDDEN_STATES
     }
 
+    public enum MlpKind {
+        /** One MLP per block. */
+        DENSE,
+        /**
+         * Mixtral's sparse block: a router (experts × hidden) scores the normed input, softmax over all experts,
+         * the top-k experts (ties to the lower index) run, their outputs weighted by the softmax renormalised over
+         * the chosen k (HF transformers modeling_mixtral.py, MixtralSparseMoeBlock).
+         */
+        MIXTURE_OF_EXPERTS
+    }
+
     private static final Architecture PRE_RMS_DECODER = new Architecture("llama",
             new Norm(NormKind.RMS, NormPlacement.PRE), QkNorm.NONE, AttentionMask.CAUSAL, Embedding.PLAIN,
-            HeadSizes.SHARED, Output.LOGITS);
+            HeadSizes.SHARED, Output.LOGITS, MlpKind.DENSE);
 
     /** The paper's decoder: pre-RMSNorm, key/query size and value size per head chosen independently. */
     public static final Architecture GENERIC = PRE_RMS_DECODER.withId("generic").withHeadSizes(HeadSizes.SEPARATE);
@@ -96,7 +108,7 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     /** BERT: post-LayerNorm encoder, token types, embedding LayerNorm, GELU; outputs hidden states. */
     public static final Architecture BERT = new Architecture("bert",
             new Norm(NormKind.LAYER, NormPlacement.POST_RESIDUAL), QkNorm.NONE, AttentionMask.BIDIRECTIONAL,
-            Embedding.NORMED, HeadSizes.SHARED, Output.HIDDEN_STATES);
+            Embedding.NORMED, HeadSizes.SHARED, Output.HIDDEN_STATES, MlpKind.DENSE);
 
     /** Qwen3: Llama's blocks with RMSNorm on each query and key head before RoPE (q_norm, k_norm). */
     public static final Architecture QWEN3 = PRE_RMS_DECODER.withId("qwen3").withQkNorm(QkNorm.PER_HEAD);
@@ -107,23 +119,46 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     public static final Architecture OLMO2 = PRE_RMS_DECODER.withId("olmo2")
             .withNorm(new Norm(NormKind.RMS, NormPlacement.POST_BRANCH)).withQkNorm(QkNorm.WHOLE_PROJECTION);
 
+    /** Mixtral: Llama's blocks with a sparse mixture of SwiGLU experts in place of the MLP. */
+    public static final Architecture MIXTRAL = PRE_RMS_DECODER.withId("mixtral")
+            .withMlpKind(MlpKind.MIXTURE_OF_EXPERTS);
+
     /** Every family, in the order they are listed to users. */
-    public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT);
+    public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT,
+            MIXTRAL);
 
     public Architecture withId(String newId) {
-        return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output);
+        return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind);
     }
 
     public Architecture withNorm(Norm newNorm) {
-        return new Architecture(id, newNorm, qkNorm, mask, embedding, headSizes, output);
+        return new Architecture(id, newNorm, qkNorm, mask, embedding, headSizes, output, mlpKind);
     }
 
     public Architecture withQkNorm(QkNorm newQkNorm) {
-        return new Architecture(id, norm, newQkNorm, mask, embedding, headSizes, output);
+        return new Architecture(id, norm, newQkNorm, mask, embedding, headSizes, output, mlpKind);
     }
 
     public Architecture withHeadSizes(HeadSizes newHeadSizes) {
-        return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output);
+        return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output, mlpKind);
+    }
+
+    public Architecture withMlpKind(MlpKind newMlpKind) {
+        return new Architecture(id, norm, qkNorm, mask, embedding, headSizes, output, newMlpKind);
+    }
+
+    /** The MLP is a routed mixture of experts. */
+    public boolean mixtureOfExperts() {
+        return mlpKind == MlpKind.MIXTURE_OF_EXPERTS;
+    }
+
+    /**
+     * The family whose blocks are this one's with a mixture of experts in place of the MLP, if there is one: the
+     * target of dense-to-MoE upcycling (llama and mistral become mixtral).
+     */
+    public java.util.Optional<Architecture> withExperts() {
+        Architecture routed = withMlpKind(MlpKind.MIXTURE_OF_EXPERTS);
+        return ALL.stream().filter(a -> a.mixtureOfExperts() && a.withId(routed.id).equals(routed)).findFirst();
     }
 
     public boolean separateHeadSizes() {

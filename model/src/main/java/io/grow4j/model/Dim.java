@@ -22,7 +22,9 @@ public enum Dim {
     Q_VALUE(c -> c.attention().queryHeads() * c.attention().valueSize()),
     MLP(c -> c.mlp().size()),
     /** One head's key size: a per-head QK-norm gain, shared by every head. */
-    HEAD_KEY(c -> c.attention().keySize());
+    HEAD_KEY(c -> c.attention().keySize()),
+    /** The experts of a mixture-of-experts MLP: rows of the router, the leading axis of stacked expert weights. */
+    EXPERTS(c -> c.mlp().experts());
 
     /**
      * The largest size of any axis: growth maps every axis with an int[] of its length, and a Java array holds at most

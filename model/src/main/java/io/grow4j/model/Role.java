@@ -33,12 +33,12 @@ public enum Role {
     MLP_NORM(true, c -> true, Dim.HIDDEN),
     MLP_NORM_BIAS(true, Role::layerNorm, Dim.HIDDEN),
     /** SwiGLU gate (llama2.c w1). */
-    W_GATE(true, c -> c.mlp().activation().gated(), Dim.MLP, Dim.HIDDEN),
+    W_GATE(true, c -> dense(c) && c.mlp().activation().gated(), Dim.MLP, Dim.HIDDEN),
     /** First MLP layer (llama2.c w3 for SwiGLU). */
-    W_UP(true, c -> true, Dim.MLP, Dim.HIDDEN),
+    W_UP(true, Role::dense, Dim.MLP, Dim.HIDDEN),
     B_UP(true, c -> c.mlp().bias(), Dim.MLP),
     /** Second MLP layer (llama2.c w2). */
-    W_DOWN(true, c -> true, Dim.HIDDEN, Dim.MLP),
+    W_DOWN(true, Role::dense, Dim.HIDDEN, Dim.MLP),
     B_DOWN(true, c -> c.mlp().bias(), Dim.HIDDEN),
     /** Pre-norm models only: post-norm blocks end normalised already. */
     FINAL_NORM(false, c -> !c.postNorm(), Dim.HIDDEN),
@@ -59,7 +59,18 @@ public enum Role {
     Q_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.Q_KEY),
     K_NORM(true, c -> c.architecture().qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION, Dim.KV_KEY),
     /** Bias of a gated MLP's gate (Llama's mlp_bias puts biases on gate, up and down alike). */
-    B_GATE(true, c -> c.mlp().bias() && c.mlp().activation().gated(), Dim.MLP);
+    B_GATE(true, c -> c.mlp().bias() && c.mlp().activation().gated(), Dim.MLP),
+    /** Mixture of experts: the router (Mixtral's block_sparse_moe.gate), one row of logits per expert. */
+    ROUTER(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN),
+    /**
+     * Every expert's SwiGLU gate (Mixtral's w1), stacked on a leading expert axis as GGUF's ffn_gate_exps: growth
+     * steps then treat an expert's slice exactly like a dense MLP's tensor, and the expert axis is never grown.
+     */
+    EXPERT_GATE(true, Role::experts, Dim.EXPERTS, Dim.MLP, Dim.HIDDEN),
+    /** Every expert's up projection (Mixtral's w3), stacked. */
+    EXPERT_UP(true, Role::experts, Dim.EXPERTS, Dim.MLP, Dim.HIDDEN),
+    /** Every expert's down projection (Mixtral's w2), stacked. */
+    EXPERT_DOWN(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN, Dim.MLP);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -106,6 +117,14 @@ public enum Role {
     public boolean isNormBias() {
         return this == ATTENTION_NORM_BIAS || this == MLP_NORM_BIAS || this == FINAL_NORM_BIAS
                 || this == EMBEDDING_NORM_BIAS;
+    }
+
+    private static boolean dense(TransformerConfig c) {
+        return !c.architecture().mixtureOfExperts();
+    }
+
+    private static boolean experts(TransformerConfig c) {
+        return c.architecture().mixtureOfExperts();
     }
 
     private static boolean layerNorm(TransformerConfig c) {

@@ -66,6 +66,22 @@ public final class Tensor {
         return n;
     }
 
+    /**
+     * The same data seen with another shape of as many elements (a unit axis added or dropped), sharing memory.
+     *
+     * @throws IllegalArgumentException the element counts differ
+     */
+    public Tensor reshape(long... newShape) {
+        return new Tensor(dtype, newShape, data);
+    }
+
+    /** Entry {@code index} of the first axis (one expert of a stacked expert tensor), sharing memory. */
+    public Tensor slice(long index) {
+        long bytes = byteSize() / shape[0];
+        return new Tensor(dtype, java.util.Arrays.copyOfRange(shape, 1, shape.length),
+                data.asSlice(index * bytes, bytes));
+    }
+
     public long[] shape() {
         return shape.clone();
     }

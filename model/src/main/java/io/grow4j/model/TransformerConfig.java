@@ -60,6 +60,15 @@ public record TransformerConfig(
         if (pooler && architecture.languageModelHead()) {
             throw new IllegalArgumentException(architecture.id() + " outputs logits; only encoders have a pooler");
         }
+        if (architecture.mixtureOfExperts() != (mlp.experts() > 0)) {
+            throw new IllegalArgumentException(architecture.id() + (architecture.mixtureOfExperts()
+                    ? " routes among experts, but the MLP has none" : " has a dense MLP, but the MLP has "
+                    + mlp.experts() + " experts"));
+        }
+        if (mlp.experts() > 0 && (mlp.bias() || !mlp.activation().gated())) {
+            throw new IllegalArgumentException("experts are SwiGLU MLPs without biases, got " + mlp.activation()
+                    + (mlp.bias() ? " with biases" : ""));
+        }
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
@@ -102,6 +111,12 @@ public record TransformerConfig(
     public TransformerConfig withPooler(boolean newPooler) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps,
                 positions, tiedEmbeddings, typeVocabSize, newPooler);
+    }
+
+    /** The grown-by-upcycling config: same sizes, the family's mixture-of-experts row, E experts, top-k. */
+    public TransformerConfig withArchitecture(Architecture newArchitecture, MlpConfig newMlp) {
+        return new TransformerConfig(newArchitecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp,
+                normEps, positions, tiedEmbeddings, typeVocabSize, pooler);
     }
 
     public NormKind normKind() {

@@ -68,6 +68,10 @@ public final class Grower {
 
     private Tensor build(Model model, TensorRecipe recipe, long planSeed, int stepIndex) {
         Tensor source = recipe.source() == null ? null : model.tensor(recipe.source());
+        if (source != null && !source.hasShape(recipe.oldShape())) {
+            // a recipe may read its source with a unit axis added (a dense MLP weight read as one expert)
+            source = source.reshape(recipe.oldShape());
+        }
         if (recipe.isCopy()) {
             return source;
         }

@@ -1,5 +1,6 @@
 package io.grow4j.transforms;
 
+import io.grow4j.transforms.steps.ExpertUpcycling;
 import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HeadDimExpansion;
@@ -28,7 +29,9 @@ public record StepType(String name, Set<String> required, Set<String> optional,
             new StepType("head_value", Set.of("size"), Set.of(), f -> new HeadValueExpansion(f.integer("size"))),
             new StepType("hidden", Set.of("size"), Set.of(), f -> new HiddenExpansion(f.integer("size"))),
             new StepType("layers", Set.of("add"), Set.of("at"),
-                    f -> new LayerAddition(f.integer("add"), f.integers("at"))));
+                    f -> new LayerAddition(f.integer("add"), f.integers("at"))),
+            new StepType("moe", Set.of("experts", "top_k"), Set.of(),
+                    f -> new ExpertUpcycling(f.integer("experts"), f.integer("top_k"))));
 
     private static final Map<String, StepType> BY_NAME =
             ALL.stream().collect(Collectors.toMap(StepType::name, t -> t));

@@ -25,6 +25,7 @@ import java.util.function.Function;
  *               q,k,v ← Wq·in+bq, Wk·in+bk, Wv·in+bv   qknorm(q), qknorm(k)   rope(q), rope(k)   cache ← k,v
  *               out ← Wo·attention(q, cache) + bo      x ← x + out, or x + norm(out) (post-branch)
  *               in ← norm(x) or x      out ← Wdown·act(Wup·in+bup [, Wgate·in]) + bdown      x ← x + out or norm(out)
+ *               (mixture of experts: out ← Σ over the routed top-k experts of weight · expert(in), see MixtureOfExperts)
  *   logits ← head · norm(x)                  (norm: RMSNorm, or LayerNorm with a bias for GPT-2)
  * </pre>
  * Which norm sits where and which QK-norm applies come from the family's row ({@link io.grow4j.model.Architecture}),
@@ -158,6 +159,7 @@ public final class ForwardPass {
         private final float[] att = new float[a.queryHeads() * a.valueSize()];
         private final float[] hb = new float[mlpSize];
         private final float[] hb2 = new float[mlpSize];
+        private MixtureOfExperts experts;
         private final float[] logits = new float[config.vocabSize()];
         private int position;
 
@@ -198,13 +200,11 @@ public final class ForwardPass {
                 w.wo().matvec(backend, att, xb2);
                 attentionOutput(w);
                 in = mlpInput(w);
-                if (w.wGate() != null) {
-                    Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+                if (w.experts() != null) {
+                    experts().apply(w.experts(), in, xb2);
                 } else {
-                    w.wUp().matvec(backend, in, hb2);
+                    denseMlp(w, in);
                 }
-                activate(w);
-                w.wDown().matvec(backend, activated(), xb2);
                 mlpOutput(w);
             }
             outputHead.matvec(backend, finalInput(), logits);
@@ -249,6 +249,25 @@ public final class ForwardPass {
 
         private float[] mlpInput(LayerArrays<Weight> w) {
             return branchInput(w.mlpNorm(), w.mlpNormBias());
+        }
+
+        /** xb2 ← Wdown·act(Wup·in [, Wgate·in]) with their biases, the dense MLP of one position. */
+        private void denseMlp(LayerArrays<Weight> w, float[] in) {
+            if (w.wGate() != null) {
+                Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+            } else {
+                w.wUp().matvec(backend, in, hb2);
+            }
+            activate(w);
+            w.wDown().matvec(backend, activated(), xb2);
+        }
+
+        /** The session's mixture-of-experts scratch, made on first use (dense models never need one). */
+        private MixtureOfExperts experts() {
+            if (experts == null) {
+                experts = new MixtureOfExperts(backend, hidden, config.mlp());
+            }
+            return experts;
         }
 
         /** hb2 holds Wup·in (and hb Wgate·in when gated): the bias, then the activation. */
@@ -337,6 +356,9 @@ public final class ForwardPass {
         private final Session[] rows;
         private final int[] tokens;
         private final int[] lengths;
+        /** Scratch for the rows' mixture-of-experts blocks, which run one row at a time; null when dense. */
+        private final MixtureOfExperts experts = config.architecture().mixtureOfExperts()
+                ? new MixtureOfExperts(backend, config.hidden(), config.mlp()) : null;
 
         Prefill(int[][] sequences) {
             int m = 0;
@@ -371,17 +393,27 @@ public final class ForwardPass {
                 each(r -> r.attend(layer, w));
                 project(w.wo(), gather(r -> r.att), r -> r.xb2);
                 each(r -> r.attentionOutput(w));
-                in = gather(r -> r.mlpInput(w));
-                project(w.wUp(), in, r -> r.hb2);
-                if (w.wGate() != null) {
-                    project(w.wGate(), in, r -> r.hb);
+                if (w.experts() != null) {
+                    // Each row routes to its own experts, so rows run one by one through the decoding code.
+                    each(r -> experts.apply(w.experts(), r.mlpInput(w), r.xb2));
+                } else {
+                    denseMlp(w);
                 }
-                each(r -> r.activate(w));
-                project(w.wDown(), gather(Session::activated), r -> r.xb2);
                 each(r -> r.mlpOutput(w));
             }
             project(outputHead, gather(Session::finalInput), r -> r.logits);
             return split();
+        }
+
+        /** Every row's xb2 ← its dense MLP output, each projection one matrix product over the rows. */
+        private void denseMlp(LayerArrays<Weight> w) {
+            float[] in = gather(r -> r.mlpInput(w));
+            project(w.wUp(), in, r -> r.hb2);
+            if (w.wGate() != null) {
+                project(w.wGate(), in, r -> r.hb);
+            }
+            each(r -> r.activate(w));
+            project(w.wDown(), gather(Session::activated), r -> r.xb2);
         }
 
         private float[] gather(Function<Session, float[]> row) {

@@ -35,12 +35,18 @@ record LayerArrays<A>(
         A wDown,              // (hidden, mlp)
         A bDown,              // (hidden) or null
         A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
-        A kNorm) {            // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
+        A kNorm,              // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
+        ExpertArrays<A> experts) { // router and experts of a mixture-of-experts MLP; null when dense
 
-    /** The weights present, in record order. */
+    /** The weights present, in record order, then the router and every expert's matrices. */
     List<A> present() {
-        return java.util.stream.Stream.of(attentionNorm, attentionNormBias, wq, bq, wk, bk, wv, bv, wo, bo, mlpNorm,
-                mlpNormBias, wGate, bGate, wUp, bUp, wDown, bDown, qNorm, kNorm).filter(java.util.Objects::nonNull).toList();
+        List<A> out = new java.util.ArrayList<>(java.util.stream.Stream.of(attentionNorm, attentionNormBias, wq, bq,
+                wk, bk, wv, bv, wo, bo, mlpNorm, mlpNormBias, wGate, bGate, wUp, bUp, wDown, bDown, qNorm, kNorm)
+                .filter(java.util.Objects::nonNull).toList());
+        if (experts != null) {
+            out.addAll(experts.all());
+        }
+        return out;
     }
 
     /** Every layer as float arrays (the encoder pass, which still copies its weights). */
@@ -75,7 +81,8 @@ record LayerArrays<A>(
                 get.apply(Role.W_GATE), get.apply(Role.B_GATE),
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
                 get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
-                firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM));
+                firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM),
+                ExpertArrays.of(model, layer, convert));
     }
 
     /** The gain of whichever QK-norm the family has (the roles of the other kind are absent). */

@@ -179,6 +179,9 @@ public final class ReferenceForward {
             int hidden = config.hidden();
             int size = config.mlp().size();
             double[] n = branchInput(x, w.mlpNorm(), w.mlpNormBias());
+            if (w.experts() != null) {
+                return branchOutput(experts(w.experts(), n), w.mlpNorm(), w.mlpNormBias());
+            }
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
             double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, w.bGate(), size, hidden);
             for (int i = 0; i < size; i++) {
@@ -191,6 +194,29 @@ public final class ReferenceForward {
             }
             double[] out = ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
             return branchOutput(out, w.mlpNorm(), w.mlpNormBias());
+        }
+
+        /** Mixtral's sparse block on the normed input n: the chosen SwiGLU experts, weighted by {@link Routing}. */
+        private double[] experts(ExpertArrays<double[]> w, double[] n) {
+            int hidden = config.hidden();
+            int size = config.mlp().size();
+            double[] logits = ReferenceMath.matvec(w.router(), n, null, config.mlp().experts(), hidden);
+            int[] chosen = Routing.topK(logits, config.mlp().topK());
+            double[] weights = Routing.weights(logits, chosen);
+            double[] out = new double[hidden];
+            for (int i = 0; i < chosen.length; i++) {
+                int e = chosen[i];
+                double[] gate = ReferenceMath.matvec(w.gate().get(e), n, null, size, hidden);
+                double[] h = ReferenceMath.matvec(w.up().get(e), n, null, size, hidden);
+                for (int j = 0; j < size; j++) {
+                    h[j] *= ActivationMath.silu(gate[j]);
+                }
+                double[] y = ReferenceMath.matvec(w.down().get(e), h, null, hidden, size);
+                for (int j = 0; j < hidden; j++) {
+                    out[j] += weights[i] * y[j];
+                }
+            }
+            return out;
         }
     }
 }

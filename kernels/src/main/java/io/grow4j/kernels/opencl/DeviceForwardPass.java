@@ -109,6 +109,11 @@ public final class DeviceForwardPass implements AutoCloseable {
 
     private static TransformerConfig checked(TransformerConfig config) {
         ForwardSupport.check(config);
+        if (config.architecture().mixtureOfExperts()) {
+            throw new IllegalArgumentException("cannot run this model on the device: " + config.architecture().id()
+                    + " routes each token among " + config.mlp().experts() + " experts, which the OpenCL decode"
+                    + " program does not implement yet (use the cpu backend)");
+        }
         return config;
     }
 

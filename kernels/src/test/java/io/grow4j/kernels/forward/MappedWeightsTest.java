@@ -38,6 +38,8 @@ class MappedWeightsTest {
         all.put("wide", TestConfigs.wide());
         all.put("qwen3", BlockPartsTest.config(Architecture.QWEN3, 1e-5));
         all.put("olmo2", BlockPartsTest.config(Architecture.OLMO2, 1e-5));
+        // Experts are slices of stacked tensors, read in place; the batched path routes row by row.
+        all.put("mixtral", MixtureOfExpertsTest.config(Architecture.MIXTRAL, 4, 2));
         return all;
     }
 

@@ -55,7 +55,17 @@ public final class HfDirectoryFormat implements ModelFormat {
             TransformerConfig config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
             SequencedMap<StoredTensor, String> files = locateTensors(dir, found.family(), config, weights);
             Map<TensorKey, Tensor> tensors = new TreeMap<>();
-            files.forEach((stored, file) -> tensors.putAll(HfStorage.split(stored, weights.mapped(file))));
+            // Each expert's slice is read in place; stacking them on the expert axis is the one copy.
+            Map<TensorKey, List<Tensor>> expertSlices = new TreeMap<>();
+            files.forEach((stored, file) -> {
+                if (stored.expert() >= 0) {
+                    expertSlices.computeIfAbsent(stored.parts().getFirst(), k -> new ArrayList<>())
+                            .add(weights.mapped(file));
+                } else {
+                    tensors.putAll(HfStorage.split(stored, weights.mapped(file)));
+                }
+            });
+            expertSlices.forEach((key, slices) -> tensors.put(key, HfStorage.stackExperts(slices)));
             Map<String, Object> extras = new LinkedHashMap<>(found.carried().asExtras());
             int buffers = HfRotaryBuffers.present(weights.tensors().keySet()).size();
             if (buffers > 0) {

@@ -70,6 +70,17 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.Q_NORM, "model.layers.{i}.self_attn.q_norm.weight"),
             HfTensor.of(Role.K_NORM, "model.layers.{i}.self_attn.k_norm.weight"));
 
+    /**
+     * Mixtral: Llama's attention, then block_sparse_moe with its router (gate) and each expert's w1 (gate), w3 (up)
+     * and w2 (down) stored apart (HF transformers modeling_mixtral.py, MixtralBlockSparseTop2MLP).
+     */
+    private static final List<HfTensor> MIXTRAL_TENSORS = concat(
+            LLAMA_TENSORS.stream().filter(t -> !t.template().contains(".mlp.")).toList(),
+            HfTensor.of(Role.ROUTER, "model.layers.{i}.block_sparse_moe.gate.weight"),
+            HfTensor.perExpert(Role.EXPERT_GATE, "model.layers.{i}.block_sparse_moe.experts.{e}.w1.weight"),
+            HfTensor.perExpert(Role.EXPERT_DOWN, "model.layers.{i}.block_sparse_moe.experts.{e}.w2.weight"),
+            HfTensor.perExpert(Role.EXPERT_UP, "model.layers.{i}.block_sparse_moe.experts.{e}.w3.weight"));
+
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
 
@@ -136,6 +147,8 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     List.of("transformer."), List.of("h.{i}.attn.bias", "h.{i}.attn.masked_bias")),
             new HfFamily("bert", "BertModel", Architecture.BERT, BERT_TENSORS, new BertConfigCodec(),
                     List.of("bert."), List.of("embeddings.position_ids")),
+            new HfFamily("mixtral", "MixtralForCausalLM", Architecture.MIXTRAL, MIXTRAL_TENSORS,
+                    LlamaConfigCodec.MIXTRAL, List.of(), List.of()),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
                     new GenericConfigCodec(), List.of(), List.of()));
 
@@ -162,7 +175,11 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             if (spec == null) {
                 throw new IllegalStateException(modelType + " has no tensor name for " + key.role());
             }
-            if (spec.parts().getFirst() == key.role()) {
+            if (spec.perExpert()) {
+                for (int e = 0; e < config.mlp().experts(); e++) {
+                    stored.add(StoredTensor.expertSlice(spec, key.layer(), e, config));
+                }
+            } else if (spec.parts().getFirst() == key.role()) {
                 stored.add(StoredTensor.of(spec, key.layer(), config));
             } else if (!spec.parts().getFirst().presentIn(config)) {
                 throw new IllegalStateException(spec.template() + " holds " + spec.parts() + ", not all present");

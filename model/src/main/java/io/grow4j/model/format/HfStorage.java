@@ -50,6 +50,9 @@ final class HfStorage {
      * that holds them all ({@link HfDirectoryFormat#torchDtype}), so nothing is rounded.
      */
     static Tensor join(StoredTensor stored, Model model) {
+        if (stored.expert() >= 0) {
+            return model.tensor(stored.parts().getFirst()).slice(stored.expert());
+        }
         List<Tensor> parts = new ArrayList<>();
         stored.parts().forEach(key -> parts.add(model.tensor(key)));
         if (stored.spec().plain()) {
@@ -66,6 +69,23 @@ final class HfStorage {
             offset += same.byteSize();
         }
         return stored.spec().transposed() ? transpose(rows) : rows;
+    }
+
+    /**
+     * Stacks per-expert slices (in expert order) into one tensor with a leading expert axis, in the dtype of the
+     * first slice (a checkpoint stores all experts of one weight in one dtype; another is converted).
+     */
+    static Tensor stackExperts(List<Tensor> slices) {
+        Tensor first = slices.getFirst();
+        long[] shape = new long[first.rank() + 1];
+        shape[0] = slices.size();
+        System.arraycopy(first.shape(), 0, shape, 1, first.rank());
+        Tensor out = Tensor.allocate(first.dtype(), shape);
+        for (int e = 0; e < slices.size(); e++) {
+            Tensor slice = slices.get(e).dtype() == first.dtype() ? slices.get(e) : slices.get(e).convertTo(first.dtype());
+            MemorySegment.copy(slice.data(), 0, out.data(), e * first.byteSize(), first.byteSize());
+        }
+        return out;
     }
 
     /** [r, c] → [c, r], element by element as raw bits. */

@@ -56,6 +56,13 @@ final class LlamaConfigCodec implements HfConfigCodec {
     /** Qwen3Config: head_dim defaults to 128 whatever the hidden size; one rms_norm_eps for every norm. */
     static final LlamaConfigCodec QWEN3 = new LlamaConfigCodec(new Dialect(Architecture.QWEN3, Biases.FIELD, false,
             32768, 1e-6, 128));
+    /**
+     * MixtralConfig: Mistral's attention, num_local_experts (default 8) experts of which num_experts_per_tok
+     * (default 2) run per token; the router's training terms (router_aux_loss_coef, router_jitter_noise) do not
+     * change the function and are carried with every other key. Mixtral has no mlp_bias.
+     */
+    static final LlamaConfigCodec MIXTRAL = new LlamaConfigCodec(new Dialect(Architecture.MIXTRAL, Biases.NONE, false,
+            4096 * 32, 1e-5, 0));
     /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
     static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, false,
             2048, 1e-5, 0));
@@ -86,14 +93,29 @@ final class LlamaConfigCodec implements HfConfigCodec {
         boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);
         RopeScaling scaling = HfRopeScalingCodec.read(f);
         scaling.problems(headDim).forEach(p -> f.problem(p + " (head_dim " + headDim + ")"));
+        MlpConfig mlpConfig = mlp(f, mlp, mlpBias);
         f.check();
         try {
             return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    new MlpConfig(mlp, Activation.SWIGLU, mlpBias), eps, new Positions.Rope(theta, LAYOUT, scaling),
-                    tied);
+                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
+    }
+
+    /** A SwiGLU MLP, or for a mixture-of-experts family as many experts of that size as the config says. */
+    private MlpConfig mlp(ConfigFields f, int size, boolean bias) {
+        MlpConfig dense = new MlpConfig(size, Activation.SWIGLU, bias);
+        if (!dialect.architecture().mixtureOfExperts()) {
+            return dense;
+        }
+        int experts = f.integer("num_local_experts", 1, 8);
+        int topK = f.integer("num_experts_per_tok", 1, 2);
+        if (topK > experts) {
+            f.problem("num_experts_per_tok " + topK + " exceeds num_local_experts " + experts);
+            return dense.withExperts(experts, experts);
+        }
+        return dense.withExperts(experts, topK);
     }
 
     private AttentionConfig attention(ConfigFields f, int heads, int kvHeads, int headDim) {
@@ -148,6 +170,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
             json.remove("rope_scaling");
         } else {
             json.set("rope_scaling", scaling);
+        }
+        if (c.mlp().experts() > 0) {
+            json.put("num_local_experts", c.mlp().experts()).put("num_experts_per_tok", c.mlp().topK());
         }
     }
 

@@ -10,8 +10,11 @@ import java.util.List;
  * A tensor of one checkpoint: its file name, how it is stored, the model tensors it holds (in stacking order, with
  * each one's extent along the first axis) and its stored shape, which follows from the config: the parts' shapes stacked along the first axis, then transposed
  * where the family stores [in, out].
+ *
+ * <p>expert is the index of the expert slice a per-expert tensor holds, -1 otherwise.
  */
-record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long> partRows, long[] shape) {
+record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long> partRows, long[] shape,
+                    int expert) {
 
     StoredTensor {
         parts = List.copyOf(parts);
@@ -36,7 +39,15 @@ record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long
         if (spec.transposed()) {
             shape = new long[] {shape[1], shape[0]};
         }
-        return new StoredTensor(spec.name(layer), spec, keys, rows, shape);
+        return new StoredTensor(spec.name(layer), spec, keys, rows, shape, -1);
+    }
+
+    /** Expert {@code expert}'s slice of a role stacked over experts: the role's shape without the expert axis. */
+    static StoredTensor expertSlice(HfTensor spec, int layer, int expert, TransformerConfig config) {
+        TensorKey key = TensorKey.of(spec.parts().getFirst(), layer);
+        long[] stacked = key.role().shape(config);
+        long[] shape = Arrays.copyOfRange(stacked, 1, stacked.length);
+        return new StoredTensor(spec.name(layer, expert), spec, List.of(key), List.of(shape[0]), shape, expert);
     }
 
     @Override

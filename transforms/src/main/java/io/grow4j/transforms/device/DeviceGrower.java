@@ -16,9 +16,11 @@ import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.StepReport;
 import io.grow4j.transforms.TensorRecipe;
+import io.grow4j.transforms.steps.ExpertUpcycling;
 import io.grow4j.transforms.steps.GrowthStep;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -57,7 +59,7 @@ public final class DeviceGrower {
 
     /** As {@link #grow(Model, GrowthPlan, DeviceProfile)}, reporting each step as it ends. */
     public static Model grow(Model model, GrowthPlan plan, DeviceProfile profile, Consumer<StepReport> onStep) {
-        PlanException.throwIfAny(plan.problems(model.config()));
+        checkPlan(model.config(), plan);
         try (OpenClPadKernel kernel = OpenClPadKernel.open(profile)) {
             DeviceGrower grower = new DeviceGrower(kernel);
             try (DeviceModel grown = grower.grow(grower.upload(model), plan, onStep)) {
@@ -84,12 +86,26 @@ public final class DeviceGrower {
     }
 
     /** Every step of the plan; {@code model} is consumed (its tensors move to the result or are freed). */
+    /**
+     * The plan's problems, plus upcycling, whose recipes read a dense weight as one expert (a reshape the device
+     * tensors do not offer): it runs on the host.
+     */
+    private static void checkPlan(TransformerConfig config, GrowthPlan plan) {
+        PlanException.throwIfAny(plan.problems(config));
+        for (int i = 0; i < plan.steps().size(); i++) {
+            if (plan.steps().get(i) instanceof ExpertUpcycling) {
+                throw new PlanException(List.of(plan.label(i) + ": upcycling to experts runs on the host, not on"
+                        + " an OpenCL device (grow without --device)"));
+            }
+        }
+    }
+
     public DeviceModel grow(DeviceModel model, GrowthPlan plan) {
         return grow(model, plan, report -> { });
     }
 
     public DeviceModel grow(DeviceModel model, GrowthPlan plan, Consumer<StepReport> onStep) {
-        PlanException.throwIfAny(plan.problems(model.config()));
+        checkPlan(model.config(), plan);
         DeviceModel current = model;
         for (int i = 0; i < plan.steps().size(); i++) {
             long start = System.nanoTime();

@@ -12,9 +12,9 @@ import java.util.Map;
  */
 public sealed interface GrowthStep
         permits MlpExpansion, HeadAddition, HeadKeyExpansion, HeadValueExpansion, HeadDimExpansion, HiddenExpansion,
-        LayerAddition {
+        LayerAddition, ExpertUpcycling {
 
-    /** The step's name in plan files: mlp, heads, head_key, head_value, head_dim, hidden, layers. */
+    /** The step's name in plan files: mlp, heads, head_key, head_value, head_dim, hidden, layers, moe. */
     String kind();
 
     /** Every reason the step cannot apply to this config exactly; empty when it can. */

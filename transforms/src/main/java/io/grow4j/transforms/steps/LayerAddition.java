@@ -19,12 +19,14 @@ import java.util.TreeSet;
 
 /**
  * Paper transformation 6: insert whole pre-norm blocks at any depth (post-norm models are refused: DESIGN 2.2). A new block's attention output projection and
- * MLP second layer (and their biases) are zero, so it adds nothing to the residual stream: an identity. Everything
+ * MLP second layer (and their biases; every expert's down projection in a mixture of experts, whose router is
+ * then arbitrary) are zero, so it adds nothing to the residual stream: an identity. Everything
  * else is arbitrary, at the scale of the same tensor in the nearest old layer. {@code at} lists the new layers'
  * positions in the grown model; empty means "append at the end".
  */
 public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
-    private static final Set<Role> ZERO_WRITERS = Set.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN);
+    private static final Set<Role> ZERO_WRITERS = Set.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN,
+            Role.EXPERT_DOWN);
 
     public LayerAddition {
         at = List.copyOf(at);

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Paper transformation 1: MLP size p → p'. New first-layer rows (gate, up, their biases) are arbitrary; the second
- * layer's new columns are zero, so the new hidden units contribute nothing.
+ * layer's new columns are zero, so the new hidden units contribute nothing. In a mixture of experts every expert
+ * grows alike; the router reads hidden states only, so it is untouched.
  */
 public record MlpExpansion(int size) implements GrowthStep {
     private static final Map<Role, EntryRule> RULES = Map.of(
@@ -22,7 +23,11 @@ public record MlpExpansion(int size) implements GrowthStep {
             Role.B_GATE, EntryRule.ARBITRARY,
             Role.W_UP, EntryRule.ARBITRARY,
             Role.B_UP, EntryRule.ARBITRARY,
-            Role.W_DOWN, EntryRule.ZERO);
+            Role.W_DOWN, EntryRule.ZERO,
+            // every expert grows like the dense MLP; the expert axis keeps its size
+            Role.EXPERT_GATE, EntryRule.ARBITRARY,
+            Role.EXPERT_UP, EntryRule.ARBITRARY,
+            Role.EXPERT_DOWN, EntryRule.ZERO);
 
     @Override
     public String kind() {

@@ -1,0 +1,119 @@
+package io.grow4j.transforms.steps;
+
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.Model;
+import io.grow4j.model.Role;
+import io.grow4j.model.TensorKey;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.NewEntries;
+import io.grow4j.transforms.TensorRecipe;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sparse upcycling (Komatsuzaki et al. 2022), exact: every dense SwiGLU MLP becomes {@code experts} identical copies
+ * of itself behind a router whose rows are arbitrary (seeded, at the scale of the layer's gate projection). Whatever
+ * the router picks, the top-k experts compute the same MLP output, and their softmax weights renormalised over the k
+ * chosen sum to one, so the block's output is the dense one. The family becomes its mixture-of-experts row (llama and
+ * mistral become mixtral, {@link Architecture#withExperts()}).
+ */
+public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
+    /** The dense roles each expert copies, and the stacked role it becomes. */
+    private static final Map<Role, Role> EXPERT_OF = Map.of(
+            Role.EXPERT_GATE, Role.W_GATE, Role.EXPERT_UP, Role.W_UP, Role.EXPERT_DOWN, Role.W_DOWN);
+
+    @Override
+    public String kind() {
+        return "moe";
+    }
+
+    @Override
+    public List<String> problems(TransformerConfig config) {
+        List<String> problems = new ArrayList<>();
+        if (experts < 1) {
+            problems.add("experts must be at least 1, got " + experts);
+        }
+        if (topK < 1) {
+            problems.add("top_k must be at least 1, got " + topK);
+        }
+        if (experts >= 1 && topK > experts) {
+            problems.add("top_k " + topK + " exceeds experts " + experts + ": a token cannot use more experts than"
+                    + " there are");
+        }
+        Architecture family = config.architecture();
+        if (family.mixtureOfExperts()) {
+            problems.add(family.id() + " is already a mixture of " + config.mlp().experts() + " experts; adding"
+                    + " experts to it is not exact in general (a new expert takes routing weight or changes the"
+                    + " top-k), so only dense models are upcycled");
+        } else if (family.withExperts().isEmpty()) {
+            problems.add(family.id() + " has no mixture-of-experts family to upcycle into (llama and mistral"
+                    + " become mixtral)");
+        }
+        if (config.mlp().activation() != Activation.SWIGLU || config.mlp().bias()) {
+            problems.add("experts are SwiGLU MLPs without biases; this model's MLP is " + config.mlp().activation()
+                    + (config.mlp().bias() ? " with biases" : ""));
+        }
+        return problems;
+    }
+
+    @Override
+    public TransformerConfig apply(TransformerConfig config) {
+        return config.withArchitecture(config.architecture().withExperts().orElseThrow(),
+                config.mlp().withExperts(experts, topK));
+    }
+
+    @Override
+    public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
+        List<TensorRecipe> recipes = new ArrayList<>();
+        for (TensorKey key : Model.expectedKeys(after)) {
+            long[] shape = key.role().shape(after);
+            Role dense = EXPERT_OF.get(key.role());
+            if (key.role() == Role.ROUTER) {
+                recipes.add(router(key, shape));
+            } else if (dense != null) {
+                recipes.add(copies(key, TensorKey.of(dense, key.layer()), shape));
+            } else {
+                recipes.add(new TensorRecipe(key, key, key, shape, shape, maps(shape, 0), 1.0, NewEntries.ZERO));
+            }
+        }
+        return recipes;
+    }
+
+    /** Arbitrary rows at the scale of the layer's gate projection, which reads the same normed input. */
+    private static TensorRecipe router(TensorKey key, long[] shape) {
+        return new TensorRecipe(key, null, TensorKey.of(Role.W_GATE, key.layer()), shape, shape, maps(shape, -1),
+                1.0, NewEntries.ARBITRARY);
+    }
+
+    /** The dense tensor, read as one expert [1, ...], repeated on the expert axis. */
+    private TensorRecipe copies(TensorKey key, TensorKey dense, long[] shape) {
+        long[] oldShape = shape.clone();
+        oldShape[0] = 1;
+        int[][] maps = maps(shape, 0);
+        maps[0] = new int[experts];
+        return new TensorRecipe(key, dense, dense, oldShape, shape, maps, 1.0, NewEntries.ZERO);
+    }
+
+    /** Identity maps (kept = 0) or all-new maps (kept = -1) for every axis. */
+    private static int[][] maps(long[] shape, int kept) {
+        int[][] maps = new int[shape.length][];
+        for (int a = 0; a < shape.length; a++) {
+            int n = Math.toIntExact(shape[a]);
+            maps[a] = kept == 0 ? PadSpec.identity(n) : PadSpec.prefix(0, n);
+        }
+        return maps;
+    }
+
+    @Override
+    public Map<String, Object> fields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("experts", experts);
+        fields.put("top_k", topK);
+        return fields;
+    }
+}
