@@ -44,7 +44,7 @@ class CommandLineTest {
 
     @Test
     void anUnknownOptionIsNamedAsUnknown() {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertUsageError(Cli.run("grow", model, "--plan", "p.yaml", "--out", "o", "--frobnicate"), "grow4j grow",
                 "unknown option '--frobnicate'");
         assertUsageError(Cli.run("inspect", model, "--shard-size=4GB"), "grow4j inspect",
@@ -57,7 +57,7 @@ class CommandLineTest {
 
     @Test
     void otherUsageErrorsAreOneLine() {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertUsageError(Cli.run("frobnicate"), "grow4j", "unknown command 'frobnicate'", "grow, verify");
         assertUsageError(Cli.run(), "grow4j", "no command given", "inspect, generate, grow");
         assertUsageError(Cli.run("inspect", model, "extra"), "grow4j inspect", "unexpected argument 'extra'",
@@ -73,7 +73,7 @@ class CommandLineTest {
     @Test
     void inMemoryGrowthShowsProgressPerStep() throws IOException {
         Path plan = Files.writeString(dir.resolve("plan.yaml"), Stories.PLAN);
-        String[] args = {"grow", Stories.path().toString(), "--plan", plan.toString(), "--out", ""};
+        String[] args = {"grow", Stories.shaped().toString(), "--plan", plan.toString(), "--out", ""};
         args[5] = dir.resolve("bar").toString();
         String[] withBar = {args[0], args[1], args[2], args[3], args[4], args[5], "--progress"};
         String bar = Cli.processStderrOf(() -> assertEquals(0, Cli.run(withBar).exitCode()));

@@ -24,7 +24,7 @@ class OptionMessagesTest {
 
     private Cli grow(String... options) throws IOException {
         Path plan = Files.writeString(dir.resolve("plan.yaml"), "steps:\n  - mlp: {size: 256}\n");
-        List<String> args = new ArrayList<>(List.of("grow", Stories.path().toString(), "--plan", plan.toString(),
+        List<String> args = new ArrayList<>(List.of("grow", Stories.shaped().toString(), "--plan", plan.toString(),
                 "--out", dir.resolve("out").toString()));
         args.addAll(List.of(options));
         return Cli.run(args.toArray(String[]::new));
@@ -61,7 +61,7 @@ class OptionMessagesTest {
     @Test
     void aPlanPathThatIsADirectoryIsNamedAsSuch() throws IOException {
         Path plans = Files.createDirectory(dir.resolve("plans"));
-        Cli run = Cli.run("grow", Stories.path().toString(), "--plan", plans.toString(), "--out",
+        Cli run = Cli.run("grow", Stories.shaped().toString(), "--plan", plans.toString(), "--out",
                 dir.resolve("out").toString());
         assertRefused(run, "--plan " + plans + " is a directory");
         assertFalse(run.err().contains("Is a directory"), run.err());
@@ -70,7 +70,7 @@ class OptionMessagesTest {
 
     @Test
     void aDeviceProfilePathThatIsMissingOrADirectoryIsNamedAsSuch() {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertRefused(Cli.run("generate", model, "--device-profile", dir.toString()),
                 "--device-profile " + dir + " is a directory: it takes a YAML device profile");
         assertRefused(Cli.run("devices", "--device-profile", dir.resolve("none.yaml").toString()),
@@ -79,7 +79,7 @@ class OptionMessagesTest {
 
     @Test
     void verifyOptionsOutOfRange() {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertRefused(Cli.run("verify", model, model, "--tolerance", "NaN"), "'--tolerance'", "'NaN'", "not a number",
                 "at least 0");
         assertRefused(Cli.run("verify", model, model, "--tolerance", "-1e-4"), "'--tolerance'", "'-1e-4'", "negative",
@@ -96,7 +96,7 @@ class OptionMessagesTest {
 
     @Test
     void seedsAndBackendsNameTheOption() throws IOException {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertRefused(Cli.run("generate", model, "--seed", "99999999999999999999"), "'--seed'",
                 "'99999999999999999999'", "out of range", "9223372036854775807");
         assertRefused(Cli.run("verify", model, model, "--seed", "x1"), "'--seed'", "'x1' is not a whole number");
@@ -108,7 +108,7 @@ class OptionMessagesTest {
 
     @Test
     void generateOptionsOutOfRange() {
-        String model = Stories.path().toString();
+        String model = Stories.shaped().toString();
         assertRefused(Cli.run("generate", model, "--steps", "0"), "'--steps'", "'0'", "at least 1");
         assertRefused(Cli.run("generate", model, "--steps", "99999999999999"), "'--steps'", "'99999999999999'",
                 "too large", "2147483647");

@@ -21,7 +21,7 @@ class SizeLimitsCliTest {
 
     @Test
     void llama2cLayerCountBeyondTheFileIsOneLineAndExitTwo() throws IOException {
-        byte[] bytes = Files.readAllBytes(Stories.path());
+        byte[] bytes = Files.readAllBytes(Stories.shaped());
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, Integer.MAX_VALUE);
         Path bad = Files.write(dir.resolve("layers.bin"), bytes);
         Cli run = Cli.run("inspect", bad.toString());
@@ -36,7 +36,7 @@ class SizeLimitsCliTest {
         Path plan = Files.writeString(dir.resolve("plan.yaml"), "steps:\n  - mlp: {size: 2147483647}\n"
                 + "  - head_dim: {size: 1073741824}\n");
         Path out = dir.resolve("out");
-        Cli run = Cli.run("grow", Stories.path().toString(), "--plan", plan.toString(), "--out", out.toString());
+        Cli run = Cli.run("grow", Stories.shaped().toString(), "--plan", plan.toString(), "--out", out.toString());
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("grow4j grow: error: step 1 (mlp): {size=2147483647} gives MLP size 2147483647"
                 + " exceeds the largest axis, 2147483639"), run.err());
@@ -49,7 +49,7 @@ class SizeLimitsCliTest {
     void growthPastTheMemoryLimitIsRefusedBeforeAllocating() throws IOException {
         Path plan = Files.writeString(dir.resolve("plan.yaml"), "steps:\n  - layers: {add: 2000000000}\n");
         Path out = dir.resolve("out.bin");
-        Cli run = Cli.run("grow", Stories.path().toString(), "--plan", plan.toString(), "--out", out.toString());
+        Cli run = Cli.run("grow", Stories.shaped().toString(), "--plan", plan.toString(), "--out", out.toString());
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().startsWith("grow4j grow: error: step 1 (layers) {add=2000000000}, grown in memory, needs ")
                 && run.err().contains(MemoryBudget.HOW_TO_RAISE), run.err());
@@ -59,7 +59,7 @@ class SizeLimitsCliTest {
     /** The fuzzer's CLI part: stories260K with a header field or a data word set to a size that breaks things. */
     @Test
     void mutatedHeadersEndInSuccessOrOneErrorLineNamingTheFile() throws IOException {
-        byte[] original = Files.readAllBytes(Stories.path());
+        byte[] original = Files.readAllBytes(Stories.shaped());
         int[] values = {0, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 1 << 30, 3};
         long seed = 8;
         java.util.Random random = new java.util.Random(seed);

@@ -12,6 +12,8 @@ import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.Llama2cFormat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** stories260K and what the acceptance tests know about it (shared/data/README.md). */
@@ -50,5 +52,25 @@ final class Stories {
 
     static Path path() {
         return Cli.sharedData("stories260K.bin");
+    }
+
+    private static Path shaped;
+
+    /**
+     * One {@link #randomLike} file for the whole test run (in a temporary directory removed at exit), for tests that
+     * read stories260K's sizes through the command line but none of its trained behaviour.
+     */
+    static synchronized Path shaped() {
+        if (shaped == null) {
+            try {
+                Path dir = Files.createTempDirectory("grow4j-stories-shaped");
+                shaped = randomLike(dir);
+                shaped.toFile().deleteOnExit();
+                dir.toFile().deleteOnExit();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return shaped;
     }
 }

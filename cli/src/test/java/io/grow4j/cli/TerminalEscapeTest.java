@@ -34,7 +34,7 @@ class TerminalEscapeTest {
     @BeforeAll
     static void convertStories() throws IOException {
         Path file = dir.resolve("stories.gguf");
-        Cli convert = Cli.run("convert", Stories.path().toString(), file.toString());
+        Cli convert = Cli.run("convert", Stories.shaped().toString(), file.toString());
         assertEquals(0, convert.exitCode(), convert.err());
         gguf = Files.readAllBytes(file);
     }

@@ -40,9 +40,9 @@ class VerifyBadInputTest {
 
     @Test
     void truncatedLlama2cIsRefusedFromItsHeader() throws IOException {
-        byte[] bytes = Files.readAllBytes(Stories.path());
+        byte[] bytes = Files.readAllBytes(Stories.shaped());
         Path truncated = Files.write(dir.resolve("truncated.bin"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        Cli run = Cli.run("verify", Stories.path().toString(), truncated.toString(), "--sequences", "1",
+        Cli run = Cli.run("verify", Stories.shaped().toString(), truncated.toString(), "--sequences", "1",
                 "--length", "4");
         assertEquals(2, run.exitCode(), run.out() + run.err());
         assertTrue(run.err().contains("truncated.bin") && run.err().contains("truncated"), run.err());
