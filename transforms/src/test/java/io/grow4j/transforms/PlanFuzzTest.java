@@ -6,18 +6,13 @@ import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.BoundedRuns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -56,20 +51,16 @@ class PlanFuzzTest {
     private static final String[] NUMBERS = {"0", "-1", "1", "2147483647", "2147483648", "-2147483648",
             "9223372036854775807", "18446744073709551616", "1073741824", "2147483639", "1e9", "0x7fffffff", ".inf",
             "1000000", "100000"};
-    private static ExecutorService worker;
+    private static BoundedRuns worker;
 
     @BeforeAll
     static void start() {
-        worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "plan-fuzz");
-            t.setDaemon(true);
-            return t;
-        });
+        worker = new BoundedRuns("plan-fuzz", PER_INPUT_SECONDS);
     }
 
     @AfterAll
     static void stop() {
-        worker.shutdownNow();
+        worker.close();
     }
 
     @Test
@@ -103,7 +94,7 @@ class PlanFuzzTest {
         String source = "fuzz-plan-" + round + ".yaml";
         String where = "plan fuzz seed " + seed + " round " + round + " (" + mutations + "):\n" + yaml;
         String text = yaml;
-        Future<?> run = worker.submit(() -> {
+        Throwable failure = worker.failureOf(where, () -> {
             GrowthPlan plan = PlanFiles.parse(text, source);
             PlanException.throwIfAny(plan.problems(LLAMA));
             PlanException.throwIfAny(GrowthMemory.inMemoryProblems(LLAMA, plan, Float.BYTES));
@@ -112,16 +103,8 @@ class PlanFuzzTest {
             }
             return null;
         });
-        try {
-            run.get(PER_INPUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            run.cancel(true);
-            fail(where + "\nno answer within " + PER_INPUT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(where + "\ninterrupted");
-        } catch (ExecutionException e) {
-            check(where, source, e.getCause());
+        if (failure != null) {
+            check(where, source, failure);
         }
     }
 

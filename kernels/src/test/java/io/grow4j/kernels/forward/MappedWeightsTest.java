@@ -18,7 +18,6 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Weights read in place from the stored tensors (CpuKernels as {@link TensorKernels}) against the float-array path
@@ -96,17 +95,7 @@ class MappedWeightsTest {
     }
 
     static void assertRelative(float[][] want, float[][] got, double tolerance, String what) {
-        double scale = 0;
-        double worst = 0;
-        for (int i = 0; i < want.length; i++) {
-            for (int j = 0; j < want[i].length; j++) {
-                scale = Math.max(scale, Math.abs(want[i][j]));
-                worst = Math.max(worst, Math.abs(want[i][j] - got[i][j]));
-            }
-        }
-        if (!(worst <= tolerance * scale)) {
-            fail(what + ": max |Δlogit| " + worst + " > " + tolerance + " × max|logit| " + scale);
-        }
+        LogitBounds.assertRelative(want, got, tolerance, what);
     }
 
     /** The backend's KernelBackend methods only, so the pass hands it float arrays (the old path). */

@@ -1,5 +1,7 @@
 package io.grow4j.kernels.opencl;
 
+import io.grow4j.kernels.forward.LogitBounds;
+
 import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.device.MatmulVariant;
 import io.grow4j.kernels.device.WorkGroupSizes;
@@ -34,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The device-resident forward pass against the double reference on every config shape, in both kernel layouts: the
@@ -233,17 +234,7 @@ class DeviceForwardPassTest {
 
     /** max |Δlogit| ≤ 1e-5 × max |logit| over the whole sequence (DESIGN.md section 4). */
     static void assertCloseToReference(double[][] want, float[][] got, String what) {
-        double scale = 0;
-        double worst = 0;
-        for (int i = 0; i < want.length; i++) {
-            for (int j = 0; j < want[i].length; j++) {
-                scale = Math.max(scale, Math.abs(want[i][j]));
-                worst = Math.max(worst, Math.abs(want[i][j] - got[i][j]));
-            }
-        }
-        if (!(worst <= TOLERANCE * scale)) {
-            fail(what + ": max |Δlogit| " + worst + " > " + TOLERANCE + " × max|logit| " + scale);
-        }
+        LogitBounds.assertRelative(want, got, TOLERANCE, what);
     }
 
     static int[] randomTokens(TransformerConfig config, int length, long seed) {

@@ -1,23 +1,17 @@
 package io.grow4j.model.format;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.fixtures.BoundedRuns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +30,7 @@ class FormatFuzzTest {
     static final long SEED = Long.getLong("grow4j.fuzz.seed", 20261130L);
     static final int ROUNDS = Integer.getInteger("grow4j.fuzz.rounds", 400);
     private static final int PER_INPUT_SECONDS = 10;
-    private static ExecutorService worker;
+    private static BoundedRuns worker;
 
     @TempDir
     static Path dir;
@@ -44,17 +38,13 @@ class FormatFuzzTest {
 
     @BeforeAll
     static void writeSeeds() throws IOException {
-        worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fuzz-input");
-            t.setDaemon(true);
-            return t;
-        });
+        worker = new BoundedRuns("format-fuzz", PER_INPUT_SECONDS);
         seeds = Seeds.write(dir.resolve("seeds"));
     }
 
     @AfterAll
     static void stop() {
-        worker.shutdownNow();
+        worker.close();
     }
 
     @Test
@@ -134,25 +124,7 @@ class FormatFuzzTest {
 
     /** Success, or a CheckpointException or IllegalArgumentException naming the file, within the time limit. */
     private static void expectCleanOutcome(String where, Path checkpoint, Callable<?> entryPoint) {
-        Future<?> read = worker.submit(entryPoint);
-        try {
-            read.get(PER_INPUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            read.cancel(true);
-            fail(where + ": no answer within " + PER_INPUT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(where + ": interrupted");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            boolean clean = cause instanceof CheckpointException || cause instanceof IllegalArgumentException;
-            if (!clean) {
-                throw new AssertionError(where + ": " + cause, cause);
-            }
-            if (!cause.getMessage().contains(checkpoint.getFileName().toString())) {
-                fail(where + ": the message does not name the file: " + cause.getMessage());
-            }
-        }
+        worker.expectReadOrRefusalNaming(where, checkpoint.getFileName().toString(), entryPoint);
     }
 
     private static Path copy(Path from, Path to) throws IOException {

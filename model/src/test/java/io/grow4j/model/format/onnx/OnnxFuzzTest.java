@@ -1,10 +1,9 @@
 package io.grow4j.model.format.onnx;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
+import io.grow4j.model.fixtures.BoundedRuns;
 import io.grow4j.model.fixtures.MiniLm;
-import io.grow4j.model.format.CheckpointException;
 import io.grow4j.model.format.onnx.proto.Onnx.AttributeProto;
 import io.grow4j.model.format.onnx.proto.Onnx.GraphProto;
 import io.grow4j.model.format.onnx.proto.Onnx.ModelProto;
@@ -14,12 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,21 +33,17 @@ class OnnxFuzzTest {
     @TempDir
     static Path dir;
     private static ModelProto source;
-    private static ExecutorService worker;
+    private static BoundedRuns worker;
 
     @BeforeAll
     static void read() throws IOException {
         source = ModelProto.parseFrom(Files.readAllBytes(MiniLm.path()));
-        worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "onnx-fuzz");
-            t.setDaemon(true);
-            return t;
-        });
+        worker = new BoundedRuns("onnx-fuzz", PER_INPUT_SECONDS);
     }
 
     @AfterAll
     static void stop() {
-        worker.shutdownNow();
+        worker.close();
     }
 
     @Test
@@ -77,23 +66,8 @@ class OnnxFuzzTest {
         byte[] bytes = mutate(random, what);
         Path file = Files.write(dir.resolve("fuzz-" + round + ".onnx"), bytes);
         String where = "onnx fuzz seed " + seed + " round " + round + ": " + what[0];
-        Future<?> run = worker.submit(() -> new OnnxFormat().read(file));
         try {
-            run.get(PER_INPUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            run.cancel(true);
-            fail(where + ": no answer within " + PER_INPUT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(where + ": interrupted");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (!(cause instanceof CheckpointException || cause instanceof IllegalArgumentException)) {
-                throw new AssertionError(where + ": " + cause, cause);
-            }
-            if (!cause.getMessage().contains(file.getFileName().toString())) {
-                fail(where + ": the message does not name the file: " + cause.getMessage());
-            }
+            worker.expectReadOrRefusalNaming(where, file.getFileName().toString(), () -> new OnnxFormat().read(file));
         } finally {
             Files.delete(file);
         }
