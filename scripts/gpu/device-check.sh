@@ -3,6 +3,8 @@
 #   run command: bash scripts/gpu/device-check.sh   carry: [".gpu"]
 # Writes under $OUT: env.txt (GPU, OpenCL devices, vendor baselines), hf.json/hf.log (transformers cross-check),
 # bench.json/bench.txt (grow4j kernels, cpu and OpenCL), demo.txt (demo on the OpenCL backend).
+# XC_ONLY=a,b limits the cross-check to some families; PROFILE_BENCH=1 adds the kernels under devices/nvidia.yaml
+# (bench-nvidia.txt); SKIP_BENCH=1 leaves out the full bench.
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 source .gpu/env.sh
@@ -18,6 +20,11 @@ timeout ${XC_SECONDS:-200} python3 scripts/gpu/hf_crosscheck.py --work /tmp/xc -
 echo "== demo --backend opencl"
 timeout 90 $J demo --backend opencl > "$OUT/demo.txt" 2>&1; echo "demo rc $?" | tee -a "$OUT/demo.txt"
 tail -5 "$OUT/demo.txt"
+if [ -n "${PROFILE_BENCH:-}" ]; then
+  echo "== bench --backend opencl --device-profile devices/nvidia.yaml (kernels only)"
+  timeout 120 $J bench --backend opencl --no-forward --device-profile devices/nvidia.yaml 2>&1 | tee "$OUT/bench-nvidia.txt"
+fi
+[ -n "${SKIP_BENCH:-}" ] && exit 0
 echo "== bench --backend cpu,opencl"
 timeout ${BENCH_SECONDS:-200} $J bench --backend cpu,opencl --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
 date -u
