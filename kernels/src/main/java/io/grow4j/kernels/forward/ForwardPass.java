@@ -428,6 +428,7 @@ public final class ForwardPass {
                 each(r -> r.mlpOutput(w));
             }
             project(outputHead, gather(Session::finalInput), r -> r.logits);
+            each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
             return split();
         }
 
