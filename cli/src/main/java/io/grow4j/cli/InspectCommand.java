@@ -3,7 +3,6 @@ package io.grow4j.cli;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.NonFiniteCount;
-import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -49,17 +48,25 @@ final class InspectCommand implements Callable<Integer> {
         out.println("mlp          " + (c.mlp().experts() > 0 ? c.mlp().experts() + " experts of " : "")
                 + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")"
                 + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : ""));
-        out.println("norm         " + (c.normKind() == NormKind.RMS ? "RMSNorm" : "LayerNorm") + ", "
-                + switch (c.normPlacement()) {
+        out.println("norm         " + switch (c.normKind()) {
+                    case RMS -> "RMSNorm";
+                    case RMS_UNIT_OFFSET -> "RMSNorm with gain (1 + w)";
+                    case LAYER -> "LayerNorm";
+                } + ", " + switch (c.normPlacement()) {
                     case PRE -> "before each block";
                     case POST_BRANCH -> "after each branch, inside the residual";
                     case POST_RESIDUAL -> "after each residual add";
+                    case SANDWICH -> "before and after each branch (sandwich), inside the residual";
                 } + ", eps " + c.normEps());
+        if (c.architecture().scaledEmbedding()) {
+            out.println("embedding    x sqrt(hidden), in the embedding's dtype");
+        }
         out.println("attention    " + (c.causal() ? "causal" : "bidirectional") + switch (c.architecture().qkNorm()) {
             case NONE -> "";
             case PER_HEAD -> ", QK-norm per head";
             case WHOLE_PROJECTION -> ", QK-norm over the whole projection";
-        });
+        } + AttentionShapeLines.scores(c));
+        AttentionShapeLines.layers(c).ifPresent(line -> out.println("layer types  " + line));
         if (c.typeVocabSize() > 0) {
             out.println("token types  " + c.typeVocabSize());
         }
@@ -67,7 +74,9 @@ final class InspectCommand implements Callable<Integer> {
         out.println("max sequence " + c.maxSeqLen());
         out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
         out.println("output       " + (!c.architecture().languageModelHead() ? "hidden states"
-                : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head"));
+                : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head")
+                + (c.attentionShape().finalSoftCap() > 0 ? ", soft-capped at " + c.attentionShape().finalSoftCap()
+                : ""));
         printNonFinite(out, m);
         out.flush();
     }

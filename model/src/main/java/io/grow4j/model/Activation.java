@@ -7,7 +7,12 @@ public enum Activation {
     /** Exact (erf) GELU. */
     GELU("gelu", false),
     /** GPT-2's tanh approximation of GELU ("gelu_new"). */
-    GELU_TANH("gelu_new", false);
+    GELU_TANH("gelu_new", false),
+    /**
+     * Gemma's gated MLP: down(gelu_tanh(gate(x)) · up(x)), hidden_activation "gelu_pytorch_tanh" (HF transformers
+     * Gemma2MLP); read only by the Gemma codecs.
+     */
+    GEGLU_TANH("gelu_pytorch_tanh", true);
 
     private final String hfName;
     private final boolean gated;
@@ -27,7 +32,7 @@ public enum Activation {
 
     public static Activation fromHf(String name) {
         for (Activation a : values()) {
-            if (a.hfName.equals(name)) {
+            if (a.hfName.equals(name) && a != GEGLU_TANH) {
                 return a;
             }
         }

@@ -35,7 +35,22 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
          */
         POST_BRANCH,
         /** After each residual add: x ← norm(x + f(x)) (BERT). The blocks end normalised, so no final norm. */
-        POST_RESIDUAL
+        POST_RESIDUAL,
+        /**
+         * Before and after each branch, inside the residual: x + post(f(pre(x))) with four norms per block (Gemma 2
+         * and 3's input, post-attention, pre-feedforward and post-feedforward norms); a final norm before the head.
+         */
+        SANDWICH;
+
+        /** The branch reads the normed stream. */
+        public boolean normsInput() {
+            return this == PRE || this == SANDWICH;
+        }
+
+        /** The branch's output is normed before it joins the residual stream. */
+        public boolean normsOutput() {
+            return this == POST_BRANCH || this == SANDWICH;
+        }
     }
 
     /**
@@ -62,7 +77,12 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
         /** The token embedding (plus learned positions) enters the first block as it is. */
         PLAIN,
         /** A norm with its own gain and bias right after the embeddings (BERT). */
-        NORMED
+        NORMED,
+        /**
+         * The token embedding × sqrt(hidden), the multiplier rounded to the embedding's dtype as HF transformers
+         * does (Gemma's normalizer); growing hidden therefore rescales the embedding (DESIGN 2.6).
+         */
+        SCALED
     }
 
     public enum HeadSizes {
@@ -123,9 +143,18 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     public static final Architecture MIXTRAL = PRE_RMS_DECODER.withId("mixtral")
             .withMlpKind(MlpKind.MIXTURE_OF_EXPERTS);
 
+    /**
+     * Gemma 2: (1 + w) RMSNorm before and after each branch, embeddings × sqrt(hidden), GeGLU; its attention scalar,
+     * soft caps and alternating sliding layers are numbers of the model ({@link AttentionShape}).
+     */
+    public static final Architecture GEMMA2 = PRE_RMS_DECODER.withId("gemma2")
+            .withNorm(new Norm(NormKind.RMS_UNIT_OFFSET, NormPlacement.SANDWICH)).withEmbedding(Embedding.SCALED);
+    /** Gemma 3 (text): Gemma 2's blocks with (1 + w) RMSNorm on each query and key head before RoPE. */
+    public static final Architecture GEMMA3 = GEMMA2.withId("gemma3").withQkNorm(QkNorm.PER_HEAD);
+
     /** Every family, in the order they are listed to users. */
     public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT,
-            MIXTRAL);
+            MIXTRAL, GEMMA2, GEMMA3);
 
     public Architecture withId(String newId) {
         return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind);
@@ -141,6 +170,10 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
 
     public Architecture withHeadSizes(HeadSizes newHeadSizes) {
         return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output, mlpKind);
+    }
+
+    public Architecture withEmbedding(Embedding newEmbedding) {
+        return new Architecture(id, norm, qkNorm, mask, newEmbedding, headSizes, output, mlpKind);
     }
 
     public Architecture withMlpKind(MlpKind newMlpKind) {
@@ -176,6 +209,11 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
 
     public boolean embeddingNorm() {
         return embedding == Embedding.NORMED;
+    }
+
+    /** The token embedding is multiplied by sqrt(hidden) before the first block. */
+    public boolean scaledEmbedding() {
+        return embedding == Embedding.SCALED;
     }
 
     public boolean languageModelHead() {

@@ -28,7 +28,8 @@ public final class RandomModels {
         double center = role.isNorm() ? 1.0 : 0.0;
         double std = switch (role) {
             case TOKEN_EMBEDDING, POSITION_EMBEDDING, TOKEN_TYPE_EMBEDDING -> 1.0;
-            case ATTENTION_NORM, MLP_NORM, FINAL_NORM, EMBEDDING_NORM, Q_HEAD_NORM, K_HEAD_NORM, Q_NORM, K_NORM -> 0.1;
+            case ATTENTION_NORM, MLP_NORM, FINAL_NORM, EMBEDDING_NORM, Q_HEAD_NORM, K_HEAD_NORM, Q_NORM, K_NORM,
+                 ATTENTION_POST_NORM, MLP_POST_NORM -> 0.1;
             case BQ, BK, BV, BO, B_UP, B_DOWN, B_GATE, POOLER_BIAS -> 0.1;
             case ATTENTION_NORM_BIAS, MLP_NORM_BIAS, FINAL_NORM_BIAS, EMBEDDING_NORM_BIAS -> 0.1;
             default -> 1.0 / Math.sqrt(shape[shape.length - 1]);

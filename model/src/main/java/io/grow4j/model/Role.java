@@ -70,7 +70,17 @@ public enum Role {
     /** Every expert's up projection (Mixtral's w3), stacked. */
     EXPERT_UP(true, Role::experts, Dim.EXPERTS, Dim.MLP, Dim.HIDDEN),
     /** Every expert's down projection (Mixtral's w2), stacked. */
-    EXPERT_DOWN(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN, Dim.MLP);
+    EXPERT_DOWN(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN, Dim.MLP),
+    /**
+     * Sandwich norms only (Gemma): the norm of the attention branch's output before the residual add (HF
+     * post_attention_layernorm); {@link #ATTENTION_NORM} is then the input norm (input_layernorm).
+     */
+    ATTENTION_POST_NORM(true, Role::sandwich, Dim.HIDDEN),
+    /**
+     * Sandwich norms only: the norm of the MLP branch's output (post_feedforward_layernorm); {@link #MLP_NORM} is
+     * then pre_feedforward_layernorm.
+     */
+    MLP_POST_NORM(true, Role::sandwich, Dim.HIDDEN);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -105,7 +115,7 @@ public enum Role {
     /** Norm gains (block, final, embedding and QK-norms). */
     public boolean isNorm() {
         return this == ATTENTION_NORM || this == MLP_NORM || this == FINAL_NORM || this == EMBEDDING_NORM
-                || isQkNorm();
+                || this == ATTENTION_POST_NORM || this == MLP_POST_NORM || isQkNorm();
     }
 
     /** QK-norm gains, per head or over the whole projection. */
@@ -125,6 +135,10 @@ public enum Role {
 
     private static boolean experts(TransformerConfig c) {
         return c.architecture().mixtureOfExperts();
+    }
+
+    private static boolean sandwich(TransformerConfig c) {
+        return c.normPlacement() == Architecture.NormPlacement.SANDWICH;
     }
 
     private static boolean layerNorm(TransformerConfig c) {

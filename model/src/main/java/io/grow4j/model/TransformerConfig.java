@@ -5,7 +5,8 @@ package io.grow4j.model;
  * ({@link Architecture}). Growth steps map one config to another; formats read and write it. normEps is part of the
  * function: hidden growth rescales it (DESIGN.md 2.1). typeVocabSize is BERT's token-type count (0: none); pooler says
  * whether an encoder carries BERT's pooler (a dense layer with tanh on the first position's hidden state), which a
- * checkpoint may hold or drop.
+ * checkpoint may hold or drop. attentionShape holds Gemma's attention scalar, soft caps and sliding layers
+ * ({@link AttentionShape#STANDARD} elsewhere).
  */
 public record TransformerConfig(
         Architecture architecture,
@@ -19,7 +20,16 @@ public record TransformerConfig(
         Positions positions,
         boolean tiedEmbeddings,
         int typeVocabSize,
-        boolean pooler) {
+        boolean pooler,
+        AttentionShape attentionShape) {
+
+    /** A config with plain attention ({@link AttentionShape#STANDARD}): every family but Gemma's. */
+    public TransformerConfig(Architecture architecture, int vocabSize, int hidden, int layers, int maxSeqLen,
+                             AttentionConfig attention, MlpConfig mlp, double normEps, Positions positions,
+                             boolean tiedEmbeddings, int typeVocabSize, boolean pooler) {
+        this(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps, positions, tiedEmbeddings,
+                typeVocabSize, pooler, AttentionShape.STANDARD);
+    }
 
     /** A config without token types (every family but BERT). */
     public TransformerConfig(Architecture architecture, int vocabSize, int hidden, int layers, int maxSeqLen,
@@ -69,6 +79,7 @@ public record TransformerConfig(
             throw new IllegalArgumentException("experts are SwiGLU MLPs without biases, got " + mlp.activation()
                     + (mlp.bias() ? " with biases" : ""));
         }
+        AttentionShape.check(attentionShape, layers);
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
@@ -85,27 +96,42 @@ public record TransformerConfig(
 
     public TransformerConfig withHidden(int newHidden, double newEps) {
         return new TransformerConfig(architecture, vocabSize, newHidden, layers, maxSeqLen, attention, mlp, newEps,
-                positions, tiedEmbeddings, typeVocabSize, pooler);
+                positions, tiedEmbeddings, typeVocabSize, pooler, attentionShape);
     }
 
+    /**
+     * The config with {@code newLayers} layers; per-layer attention types follow when every layer has the same one.
+     *
+     * @throws IllegalStateException the layers' attention types differ (use {@link #withLayers(int, AttentionShape)})
+     */
     public TransformerConfig withLayers(int newLayers) {
+        return withLayers(newLayers, attentionShape.resized(newLayers));
+    }
+
+    /** The config with {@code newLayers} layers whose attention types {@code shape} lists. */
+    public TransformerConfig withLayers(int newLayers, AttentionShape shape) {
         return new TransformerConfig(architecture, vocabSize, hidden, newLayers, maxSeqLen, attention, mlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize, pooler);
+                positions, tiedEmbeddings, typeVocabSize, pooler, shape);
+    }
+
+    public TransformerConfig withAttentionShape(AttentionShape shape) {
+        return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps,
+                positions, tiedEmbeddings, typeVocabSize, pooler, shape);
     }
 
     public TransformerConfig withAttention(AttentionConfig newAttention) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, newAttention, mlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize, pooler);
+                positions, tiedEmbeddings, typeVocabSize, pooler, attentionShape);
     }
 
     public TransformerConfig withPositions(Positions newPositions) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, mlp, normEps,
-                newPositions, tiedEmbeddings, typeVocabSize, pooler);
+                newPositions, tiedEmbeddings, typeVocabSize, pooler, attentionShape);
     }
 
     public TransformerConfig withMlp(MlpConfig newMlp) {
         return new TransformerConfig(architecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp, normEps,
-                positions, tiedEmbeddings, typeVocabSize, pooler);
+                positions, tiedEmbeddings, typeVocabSize, pooler, attentionShape);
     }
 
     public TransformerConfig withPooler(boolean newPooler) {
@@ -116,7 +142,7 @@ public record TransformerConfig(
     /** The grown-by-upcycling config: same sizes, the family's mixture-of-experts row, E experts, top-k. */
     public TransformerConfig withArchitecture(Architecture newArchitecture, MlpConfig newMlp) {
         return new TransformerConfig(newArchitecture, vocabSize, hidden, layers, maxSeqLen, attention, newMlp,
-                normEps, positions, tiedEmbeddings, typeVocabSize, pooler);
+                normEps, positions, tiedEmbeddings, typeVocabSize, pooler, attentionShape);
     }
 
     public NormKind normKind() {

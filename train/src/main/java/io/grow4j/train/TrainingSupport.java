@@ -33,6 +33,11 @@ public final class TrainingSupport {
         if (config.normKind() != NormKind.RMS) {
             problems.add("norm is " + config.normKind() + ", training supports RMSNorm only");
         }
+        List<String> gemma = io.grow4j.kernels.forward.ForwardSupport.gemmaParts(config);
+        if (!gemma.isEmpty()) {
+            problems.add(config.architecture().id() + " has " + String.join(", ", gemma)
+                    + ", which the backward pass does not implement");
+        }
         if (config.postNorm()) {
             problems.add("post-norm blocks are not supported, only pre-norm");
         }

@@ -45,7 +45,11 @@ public final class AxisRecipes {
                 throw new IllegalStateException("no entry rule for " + role + " whose axes grow");
             }
             EntryRule effective = rule == null ? new EntryRule(NewEntries.ZERO, 1.0) : rule;
-            recipes.add(new TensorRecipe(key, key, key, oldShape, newShape, maps, effective.scale(), effective.fill()));
+            if (key.role().isNorm()) {
+                effective = effective.onGain(before.normKind().offset());
+            }
+            recipes.add(new TensorRecipe(key, key, key, oldShape, newShape, maps, effective.scale(), effective.fill(),
+                    effective.shift()));
         }
         return recipes;
     }

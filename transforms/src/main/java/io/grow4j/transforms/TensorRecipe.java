@@ -13,11 +13,17 @@ import java.util.Arrays;
  * models, streamed checkpoints and device kernels.
  */
 public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
-                           int[][] newToOld, double scale, NewEntries fill) {
+                           int[][] newToOld, double scale, NewEntries fill, double shift) {
+
+    /** Old entries × scale, no shift (every tensor but (1 + w) norm gains). */
+    public TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
+                        int[][] newToOld, double scale, NewEntries fill) {
+        this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, 0.0);
+    }
 
     /** The source unchanged: same shape, every index in place, no scaling. */
     public boolean isCopy() {
-        return source != null && scale == 1.0 && toPadSpec(Fill.ZERO).isIdentity();
+        return source != null && scale == 1.0 && shift == 0.0 && toPadSpec(Fill.ZERO).isIdentity();
     }
 
     /**
@@ -40,12 +46,13 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
     }
 
     public PadSpec toPadSpec(Fill resolvedFill) {
-        return new PadSpec(oldShape, newShape, newToOld, scale, resolvedFill);
+        return new PadSpec(oldShape, newShape, newToOld, scale, resolvedFill, shift);
     }
 
     @Override
     public String toString() {
         return target + " <- " + (source == null ? "new" : source) + " " + Arrays.toString(oldShape) + " -> "
-                + Arrays.toString(newShape) + " scale " + scale + " new entries " + fill;
+                + Arrays.toString(newShape) + " scale " + scale + (shift == 0 ? "" : " shift " + shift)
+                + " new entries " + fill;
     }
 }

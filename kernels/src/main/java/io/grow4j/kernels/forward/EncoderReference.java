@@ -131,7 +131,7 @@ public final class EncoderReference {
                 case RELU -> ActivationMath.relu(h[i]);
                 case GELU -> ActivationMath.gelu(h[i]);
                 case GELU_TANH -> ActivationMath.geluTanh(h[i]);
-                case SWIGLU -> throw new IllegalStateException("refused by ForwardSupport.checkEncoder");
+                case SWIGLU, GEGLU_TANH -> throw new IllegalStateException("refused by ForwardSupport.checkEncoder");
             };
         }
         return ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);

@@ -1,7 +1,7 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.KernelBackend;
-import io.grow4j.model.Architecture.NormPlacement;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
@@ -28,6 +28,8 @@ import java.util.function.Function;
  *               (mixture of experts: out ← Σ over the routed top-k experts of weight · expert(in), see MixtureOfExperts)
  *   logits ← head · norm(x)                  (norm: RMSNorm, or LayerNorm with a bias for GPT-2)
  * </pre>
+ * Gemma adds sandwich norms (a norm on each branch's input and output), (1 + w) gains, embeddings × sqrt(hidden),
+ * GeGLU, and its {@link AttentionShape} (attention scalar, soft caps, sliding layers with their own RoPE base).
  * Which norm sits where and which QK-norm applies come from the family's row ({@link io.grow4j.model.Architecture}),
  * as in {@link ReferenceForward}.
  */
@@ -40,7 +42,9 @@ public final class ForwardPass {
     private final float[] finalNorm;         // (hidden)
     private final float[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final Weight outputHead;         // (vocab, hidden), the token embedding itself when tied
-    private final RopeFrequencies frequencies; // RoPE models only, else null
+    private final RopeFrequencies[] frequencies; // per layer, RoPE models only, else null entries
+    private final float embeddingMultiplier;    // sqrt(hidden) in the embedding's dtype (Gemma), else 1
+    private final double gainOffset;            // 1 for (1 + w) norms (Gemma), else 0
 
     /** Wraps the model's weights (no copy on backends that read tensors in place); the backend stays the caller's. */
     public ForwardPass(Model model, KernelBackend backend) {
@@ -51,11 +55,14 @@ public final class ForwardPass {
         this.positionEmbedding = Role.POSITION_EMBEDDING.presentIn(config)
                 ? model.tensor(Role.POSITION_EMBEDDING).toFloatArray() : null;
         this.layers = LayerArrays.weights(model);
-        this.finalNorm = model.tensor(Role.FINAL_NORM).toFloatArray();
+        this.gainOffset = config.normKind().offset();
+        this.finalNorm = new Weight(model.tensor(Role.FINAL_NORM)).gain(gainOffset);
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toFloatArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : new Weight(model.outputHead());
-        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
+        this.frequencies = ShapedScores.layerFrequencies(config);
+        this.embeddingMultiplier = (float) ShapedScores.embeddingMultiplier(config,
+                model.tensor(Role.TOKEN_EMBEDDING).dtype());
     }
 
     public TransformerConfig config() {
@@ -150,7 +157,8 @@ public final class ForwardPass {
         private final float[] x = new float[hidden];                        // residual stream
         private final float[] xb = new float[hidden];                       // normed input of a block
         private final float[] xb2 = new float[hidden];                      // a block's output
-        private final boolean preNorm = config.normPlacement() == NormPlacement.PRE;
+        private final boolean preNorm = config.normPlacement().normsInput();
+        private final AttentionShape shape = config.attentionShape();
         private final float[] qkIn = new float[a.queryHeads() * a.keySize()];   // QK-norm input
         private final float[] qkOut = new float[a.queryHeads() * a.keySize()];  // QK-norm output
         private final float[] q = new float[a.queryHeads() * a.keySize()];
@@ -208,12 +216,18 @@ public final class ForwardPass {
                 mlpOutput(w);
             }
             outputHead.matvec(backend, finalInput(), logits);
+            ShapedScores.softCap(logits, shape.finalSoftCap());
             position++;
             return logits.clone();
         }
 
         private void embed(int token) {
             tokenEmbedding.row(token, x);
+            if (embeddingMultiplier != 1f) {
+                for (int i = 0; i < hidden; i++) {
+                    x[i] *= embeddingMultiplier;
+                }
+            }
             if (positionEmbedding != null) {
                 for (int i = 0; i < hidden; i++) {
                     x[i] += positionEmbedding[position * hidden + i];
@@ -233,18 +247,24 @@ public final class ForwardPass {
             qkNorm(q, a.queryHeads(), w.qNorm());
             qkNorm(k, a.kvHeads(), w.kNorm());
             if (config.positions() instanceof Positions.Rope rope) {
-                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
-                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
+                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
+                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }
             cache.store(l, position, k, v);
-            backend.attention(q, cache.keys(l), cache.values(l), att, position,
-                    a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
+            if (shape.standard()) {
+                backend.attention(q, cache.keys(l), cache.values(l), att, position,
+                        a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
+            } else {
+                ShapedScores.attention(q, cache.keys(l), cache.values(l), att, position, a.queryHeads(),
+                        a.kvHeads(), a.keySize(), a.valueSize(), shape.scale(a.keySize()), shape.attentionSoftCap(),
+                        shape.firstVisible(l, position));
+            }
         }
 
         /** xb2 holds Wo·att: its bias, then the residual add. */
         private void attentionOutput(LayerArrays<Weight> w) {
             addBias(xb2, w.bo());
-            addBranch(w.attentionNorm(), w.attentionNormBias());
+            addBranch(w.attentionOutputNorm(), w.attentionNormBias());
         }
 
         private float[] mlpInput(LayerArrays<Weight> w) {
@@ -279,6 +299,12 @@ public final class ForwardPass {
                 case RELU -> backend.relu(hb2, mlpSize);
                 case GELU -> backend.gelu(hb2, mlpSize);
                 case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
+                case GEGLU_TANH -> {
+                    backend.geluTanh(hb, mlpSize);
+                    for (int i = 0; i < mlpSize; i++) {
+                        hb[i] *= hb2[i];
+                    }
+                }
             }
         }
 
@@ -289,7 +315,7 @@ public final class ForwardPass {
         /** xb2 holds Wdown·h: its bias, then the residual add. */
         private void mlpOutput(LayerArrays<Weight> w) {
             addBias(xb2, w.bDown());
-            addBranch(w.mlpNorm(), w.mlpNormBias());
+            addBranch(w.mlpOutputNorm(), w.mlpNormBias());
         }
 
         private float[] finalInput() {
@@ -302,14 +328,14 @@ public final class ForwardPass {
             if (!preNorm) {
                 return x;
             }
-            norm(xb, x, gain.floats(), bias == null ? null : bias.floats());
+            norm(xb, x, gain.gain(gainOffset), bias == null ? null : bias.floats());
             return xb;
         }
 
-        /** x ← x + xb2 (the branch's output), normed first where the norm follows the branch (OLMo-2). */
+        /** x ← x + xb2 (the branch's output), normed first where the norm follows the branch (OLMo-2, Gemma). */
         private void addBranch(Weight gain, Weight bias) {
-            if (config.normPlacement() == NormPlacement.POST_BRANCH) {
-                norm(xb, xb2, gain.floats(), bias == null ? null : bias.floats());
+            if (config.normPlacement().normsOutput()) {
+                norm(xb, xb2, gain.gain(gainOffset), bias == null ? null : bias.floats());
                 backend.add(x, xb, hidden);
             } else {
                 backend.add(x, xb2, hidden);
@@ -319,7 +345,7 @@ public final class ForwardPass {
         /** out ← the norm of in over hidden entries (RMSNorm, or LayerNorm with its bias). */
         private void norm(float[] out, float[] in, float[] gain, float[] bias) {
             switch (config.normKind()) {
-                case RMS -> backend.rmsnorm(out, in, gain, eps, hidden);
+                case RMS, RMS_UNIT_OFFSET -> backend.rmsnorm(out, in, gain, eps, hidden);
                 case LAYER -> backend.layernorm(out, in, gain, bias, eps, hidden);
             }
         }
@@ -332,7 +358,7 @@ public final class ForwardPass {
             if (gainWeight == null) {
                 return;
             }
-            float[] gain = gainWeight.floats();
+            float[] gain = gainWeight.gain(gainOffset);
             int size = gain.length;
             for (int offset = 0; offset < heads * a.keySize(); offset += size) {
                 System.arraycopy(vec, offset, qkIn, 0, size);
@@ -402,6 +428,7 @@ public final class ForwardPass {
                 each(r -> r.mlpOutput(w));
             }
             project(outputHead, gather(Session::finalInput), r -> r.logits);
+            each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
             return split();
         }
 

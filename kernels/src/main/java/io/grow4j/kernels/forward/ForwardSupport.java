@@ -1,5 +1,6 @@
 package io.grow4j.kernels.forward;
 
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TransformerConfig;
@@ -39,6 +40,37 @@ public final class ForwardSupport {
             throw new IllegalArgumentException("cannot run this model: " + String.join("; ", problems)
                     + (config.architecture().postNorm() ? " (run it with EncoderReference or EncoderForward)" : ""));
         }
+    }
+
+    /**
+     * The parts of Gemma's blocks a model has, by name: what passes that implement only the other families (the
+     * OpenCL device pass, training) refuse with these names. Empty for every other family.
+     */
+    public static List<String> gemmaParts(TransformerConfig config) {
+        List<String> parts = new ArrayList<>();
+        if (config.normKind() == NormKind.RMS_UNIT_OFFSET) {
+            parts.add("(1 + w) RMSNorm gains");
+        }
+        if (config.normPlacement() == io.grow4j.model.Architecture.NormPlacement.SANDWICH) {
+            parts.add("sandwich norms");
+        }
+        if (config.architecture().scaledEmbedding()) {
+            parts.add("embeddings x sqrt(hidden)");
+        }
+        if (config.mlp().activation() == io.grow4j.model.Activation.GEGLU_TANH) {
+            parts.add("GeGLU");
+        }
+        AttentionShape shape = config.attentionShape();
+        if (shape.fixedScale()) {
+            parts.add("attention scale query_pre_attn_scalar^-0.5");
+        }
+        if (shape.attentionSoftCap() > 0 || shape.finalSoftCap() > 0) {
+            parts.add("logit soft-capping");
+        }
+        if (!shape.layerTypes().isEmpty()) {
+            parts.add("sliding-window layers");
+        }
+        return parts;
     }
 
     /** The encoder passes: post-LayerNorm blocks, attention over every position, embedding norm, learned positions. */

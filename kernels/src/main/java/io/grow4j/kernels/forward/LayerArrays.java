@@ -36,12 +36,15 @@ record LayerArrays<A>(
         A bDown,              // (hidden) or null
         A qNorm,              // QK-norm gain of queries: (keySize) per head, (queryHeads*keySize) whole; else null
         A kNorm,              // QK-norm gain of keys: (keySize) per head, (kvHeads*keySize) whole; else null
-        ExpertArrays<A> experts) { // router and experts of a mixture-of-experts MLP; null when dense
+        ExpertArrays<A> experts,   // router and experts of a mixture-of-experts MLP; null when dense
+        A attentionPostNorm,  // (hidden), sandwich norms only (Gemma's post_attention_layernorm), else null
+        A mlpPostNorm) {      // (hidden), sandwich norms only (post_feedforward_layernorm), else null
 
     /** The weights present, in record order, then the router and every expert's matrices. */
     List<A> present() {
         List<A> out = new java.util.ArrayList<>(java.util.stream.Stream.of(attentionNorm, attentionNormBias, wq, bq,
-                wk, bk, wv, bv, wo, bo, mlpNorm, mlpNormBias, wGate, bGate, wUp, bUp, wDown, bDown, qNorm, kNorm)
+                wk, bk, wv, bv, wo, bo, mlpNorm, mlpNormBias, wGate, bGate, wUp, bUp, wDown, bDown, qNorm, kNorm,
+                attentionPostNorm, mlpPostNorm)
                 .filter(java.util.Objects::nonNull).toList());
         if (experts != null) {
             out.addAll(experts.all());
@@ -82,7 +85,18 @@ record LayerArrays<A>(
                 get.apply(Role.W_UP), get.apply(Role.B_UP),
                 get.apply(Role.W_DOWN), get.apply(Role.B_DOWN),
                 firstPresent(get, Role.Q_HEAD_NORM, Role.Q_NORM), firstPresent(get, Role.K_HEAD_NORM, Role.K_NORM),
-                ExpertArrays.of(model, layer, convert));
+                ExpertArrays.of(model, layer, convert),
+                get.apply(Role.ATTENTION_POST_NORM), get.apply(Role.MLP_POST_NORM));
+    }
+
+    /** The gain of the norm on the attention branch's output: its own (sandwich) or the block's one norm. */
+    A attentionOutputNorm() {
+        return attentionPostNorm != null ? attentionPostNorm : attentionNorm;
+    }
+
+    /** The gain of the norm on the MLP branch's output: its own (sandwich) or the block's one norm. */
+    A mlpOutputNorm() {
+        return mlpPostNorm != null ? mlpPostNorm : mlpNorm;
     }
 
     /** The gain of whichever QK-norm the family has (the roles of the other kind are absent). */

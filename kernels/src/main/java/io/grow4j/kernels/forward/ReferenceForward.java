@@ -1,7 +1,7 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.ActivationMath;
-import io.grow4j.model.Architecture.NormPlacement;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
@@ -16,14 +16,16 @@ import java.util.List;
  * compare its logits before and after a transformation to 1e-12, so it must stay deterministic and simple.
  *
  * <pre>
- *   x = tok_emb[token] (+ pos_emb[position])
+ *   x = tok_emb[token] (× sqrt(hidden), Gemma) (+ pos_emb[position])
  *   per layer:  x += attn(x), then x += mlp(x), each branch f read from the family's row as
- *                 pre-norm: f(n(x))    post-branch: n(f(x))
+ *                 pre-norm: f(n(x))    post-branch: n(f(x))    sandwich: n2(f(n1(x)))
  *               attn(y) = Wo · attention(rope(qk(Wq·y + bq)), rope(qk(Wk·y + bk)), Wv·y + bv) + bo
  *               mlp(y)  = Wdown · act(Wup·y + bup [, Wgate·y + bgate]) + bdown
  *               (n = RMSNorm, or LayerNorm for GPT-2, each with its own gain and bias; qk = the family's QK-norm:
- *                none, RMSNorm per head, or RMSNorm over the whole projection, with the same epsilon)
- *   logits = head · n(x)
+ *                none, RMSNorm per head, or RMSNorm over the whole projection, with the same epsilon; Gemma's
+ *                norms multiply by (1 + w), its attention scales logits by query_pre_attn_scalar^-0.5, soft-caps
+ *                them and lets sliding layers see the last sliding_window positions only)
+ *   logits = head · n(x)   (soft-capped when the model says so)
  * </pre>
  */
 public final class ReferenceForward {
@@ -34,7 +36,8 @@ public final class ReferenceForward {
     private final double[] finalNorm;         // (hidden)
     private final double[] finalNormBias;     // (hidden), LayerNorm only, else null
     private final double[] outputHead;        // (vocab, hidden), the token embedding itself when tied
-    private final RopeFrequencies frequencies; // RoPE models only, else null
+    private final RopeFrequencies[] frequencies; // per layer, RoPE models only, else null entries
+    private final double embeddingMultiplier;   // sqrt(hidden) in the embedding's dtype (Gemma), else 1
 
     /** Reads every weight of the model once, as double. */
     public ReferenceForward(Model model) {
@@ -48,7 +51,9 @@ public final class ReferenceForward {
         this.finalNormBias = Role.FINAL_NORM_BIAS.presentIn(config)
                 ? model.tensor(Role.FINAL_NORM_BIAS).toDoubleArray() : null;
         this.outputHead = config.tiedEmbeddings() ? tokenEmbedding : model.outputHead().toDoubleArray();
-        this.frequencies = config.usesRope() ? RopeFrequencies.of(config) : null;
+        this.frequencies = ShapedScores.layerFrequencies(config);
+        this.embeddingMultiplier = ShapedScores.embeddingMultiplier(config,
+                model.tensor(Role.TOKEN_EMBEDDING).dtype());
     }
 
     public TransformerConfig config() {
@@ -104,12 +109,18 @@ public final class ReferenceForward {
             }
             double[] normed = norm(x, finalNorm, finalNormBias);
             position++;
-            return ReferenceMath.matvec(outputHead, normed, null, config.vocabSize(), config.hidden());
+            double[] logits = ReferenceMath.matvec(outputHead, normed, null, config.vocabSize(), config.hidden());
+            double cap = config.attentionShape().finalSoftCap();
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = ShapedScores.softCap(logits[i], cap);
+            }
+            return logits;
         }
 
         private double[] norm(double[] x, double[] gain, double[] bias) {
             return switch (config.normKind()) {
-                case RMS -> ReferenceMath.rmsnorm(x, gain, config.normEps());
+                case RMS, RMS_UNIT_OFFSET -> ReferenceMath.rmsnorm(x, gain, config.normEps(),
+                        config.normKind().offset());
                 case LAYER -> ReferenceMath.layernorm(x, gain, bias, config.normEps());
             };
         }
@@ -117,7 +128,9 @@ public final class ReferenceForward {
         private double[] embed(int token) {
             int hidden = config.hidden();
             double[] x = new double[hidden];
-            System.arraycopy(tokenEmbedding, token * hidden, x, 0, hidden);
+            for (int i = 0; i < hidden; i++) {
+                x[i] = tokenEmbedding[token * hidden + i] * embeddingMultiplier;
+            }
             if (positionEmbedding != null) {
                 for (int i = 0; i < hidden; i++) {
                     x[i] += positionEmbedding[position * hidden + i];
@@ -128,27 +141,29 @@ public final class ReferenceForward {
 
         /** A branch's input: the normed stream before a pre-norm branch, the stream itself otherwise. */
         private double[] branchInput(double[] x, double[] gain, double[] bias) {
-            return config.normPlacement() == NormPlacement.PRE ? norm(x, gain, bias) : x;
+            return config.normPlacement().normsInput() ? norm(x, gain, bias) : x;
         }
 
-        /** A branch's contribution: normed inside the residual for post-branch placement (OLMo-2). */
+        /** A branch's contribution: normed inside the residual for post-branch (OLMo-2) and sandwich (Gemma) norms. */
         private double[] branchOutput(double[] out, double[] gain, double[] bias) {
-            return config.normPlacement() == NormPlacement.POST_BRANCH ? norm(out, gain, bias) : out;
+            return config.normPlacement().normsOutput() ? norm(out, gain, bias) : out;
         }
 
         /** RMSNorm of queries and keys before RoPE, with the block norms' epsilon (Qwen3, OLMo-2). */
         private void qkNorm(double[] q, double[] k, LayerArrays<double[]> w) {
             AttentionConfig a = config.attention();
+            double eps = config.normEps();
+            double offset = config.normKind().offset();
             switch (config.architecture().qkNorm()) {
                 case NONE -> {
                 }
                 case PER_HEAD -> {
-                    ReferenceMath.rmsnormHeads(q, w.qNorm(), a.queryHeads(), a.keySize(), config.normEps());
-                    ReferenceMath.rmsnormHeads(k, w.kNorm(), a.kvHeads(), a.keySize(), config.normEps());
+                    ReferenceMath.rmsnormHeads(q, w.qNorm(), a.queryHeads(), a.keySize(), eps, offset);
+                    ReferenceMath.rmsnormHeads(k, w.kNorm(), a.kvHeads(), a.keySize(), eps, offset);
                 }
                 case WHOLE_PROJECTION -> {
-                    ReferenceMath.rmsnormHeads(q, w.qNorm(), 1, q.length, config.normEps());
-                    ReferenceMath.rmsnormHeads(k, w.kNorm(), 1, k.length, config.normEps());
+                    ReferenceMath.rmsnormHeads(q, w.qNorm(), 1, q.length, eps, offset);
+                    ReferenceMath.rmsnormHeads(k, w.kNorm(), 1, k.length, eps, offset);
                 }
             }
         }
@@ -164,15 +179,17 @@ public final class ReferenceForward {
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
             qkNorm(q, k, w);
             if (config.positions() instanceof Positions.Rope rope) {
-                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
-                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
+                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
+                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }
             keys[l][position] = k;
             values[l][position] = v;
+            AttentionShape shape = config.attentionShape();
             double[] att = ReferenceMath.attention(q, keys[l], values[l], position,
-                    a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
+                    a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize(), shape.scale(a.keySize()),
+                    shape.attentionSoftCap(), shape.firstVisible(l, position));
             double[] out = ReferenceMath.matvec(w.wo(), att, w.bo(), hidden, a.queryHeads() * a.valueSize());
-            return branchOutput(out, w.attentionNorm(), w.attentionNormBias());
+            return branchOutput(out, w.attentionOutputNorm(), w.attentionNormBias());
         }
 
         private double[] mlpBlock(LayerArrays<double[]> w, double[] x) {
@@ -180,7 +197,7 @@ public final class ReferenceForward {
             int size = config.mlp().size();
             double[] n = branchInput(x, w.mlpNorm(), w.mlpNormBias());
             if (w.experts() != null) {
-                return branchOutput(experts(w.experts(), n), w.mlpNorm(), w.mlpNormBias());
+                return branchOutput(experts(w.experts(), n), w.mlpOutputNorm(), w.mlpNormBias());
             }
             double[] h = ReferenceMath.matvec(w.wUp(), n, w.bUp(), size, hidden);
             double[] gate = w.wGate() == null ? null : ReferenceMath.matvec(w.wGate(), n, w.bGate(), size, hidden);
@@ -190,10 +207,11 @@ public final class ReferenceForward {
                     case RELU -> ActivationMath.relu(h[i]);
                     case GELU -> ActivationMath.gelu(h[i]);
                     case GELU_TANH -> ActivationMath.geluTanh(h[i]);
+                    case GEGLU_TANH -> ActivationMath.geluTanh(gate[i]) * h[i];
                 };
             }
             double[] out = ReferenceMath.matvec(w.wDown(), h, w.bDown(), hidden, size);
-            return branchOutput(out, w.mlpNorm(), w.mlpNormBias());
+            return branchOutput(out, w.mlpOutputNorm(), w.mlpNormBias());
         }
 
         /** Mixtral's sparse block on the normed input n: the chosen SwiGLU experts, weighted by {@link Routing}. */

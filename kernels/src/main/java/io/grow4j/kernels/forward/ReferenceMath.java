@@ -26,6 +26,11 @@ final class ReferenceMath {
     }
 
     static double[] rmsnorm(double[] x, double[] gain, double eps) {
+        return rmsnorm(x, gain, eps, 0.0);
+    }
+
+    /** RMSNorm whose gain is offset + w (offset 1: Gemma's (1 + w) norms). */
+    static double[] rmsnorm(double[] x, double[] gain, double eps, double offset) {
         double squares = 0;
         for (double v : x) {
             squares += v * v;
@@ -33,7 +38,7 @@ final class ReferenceMath {
         double inv = 1.0 / Math.sqrt(squares / x.length + eps);
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            out[i] = x[i] * inv * gain[i];
+            out[i] = x[i] * inv * (offset + gain[i]);
         }
         return out;
     }
@@ -42,10 +47,10 @@ final class ReferenceMath {
      * RMSNorm of each of {@code heads} consecutive slices of headSize entries, in place, every slice with the same
      * gain (Qwen3's per-head QK-norm).
      */
-    static void rmsnormHeads(double[] x, double[] gain, int heads, int headSize, double eps) {
+    static void rmsnormHeads(double[] x, double[] gain, int heads, int headSize, double eps, double offset) {
         for (int h = 0; h < heads; h++) {
             double[] head = java.util.Arrays.copyOfRange(x, h * headSize, (h + 1) * headSize);
-            System.arraycopy(rmsnorm(head, gain, eps), 0, x, h * headSize, headSize);
+            System.arraycopy(rmsnorm(head, gain, eps, offset), 0, x, h * headSize, headSize);
         }
     }
 
@@ -101,29 +106,39 @@ final class ReferenceMath {
      */
     static double[] attention(double[] q, double[][] keys, double[][] values, int position,
                               int queryHeads, int kvHeads, int keySize, int valueSize) {
+        return attention(q, keys, values, position, queryHeads, kvHeads, keySize, valueSize,
+                1.0 / Math.sqrt(keySize), 0, 0);
+    }
+
+    /**
+     * Attention over positions first..position only, logits × scale then soft-capped to cap·tanh(s / cap) when cap
+     * &gt; 0 (Gemma 2: HF transformers eager_attention_forward with softcap and a sliding window).
+     */
+    static double[] attention(double[] q, double[][] keys, double[][] values, int position,
+                              int queryHeads, int kvHeads, int keySize, int valueSize,
+                              double scale, double softCap, int first) {
         int group = queryHeads / kvHeads;
-        double scale = 1.0 / Math.sqrt(keySize);
         double[] out = new double[queryHeads * valueSize];
         double[] weights = new double[position + 1];
         for (int h = 0; h < queryHeads; h++) {
             int kvHead = h / group;
             double max = Double.NEGATIVE_INFINITY;
-            for (int t = 0; t <= position; t++) {
+            for (int t = first; t <= position; t++) {
                 double s = 0;
                 for (int d = 0; d < keySize; d++) {
                     s += q[h * keySize + d] * keys[t][kvHead * keySize + d];
                 }
-                weights[t] = s * scale;
+                weights[t] = ShapedScores.softCap(s * scale, softCap);
                 max = Math.max(max, weights[t]);
             }
             double sum = 0;
-            for (int t = 0; t <= position; t++) {
+            for (int t = first; t <= position; t++) {
                 weights[t] = Math.exp(weights[t] - max);
                 sum += weights[t];
             }
             for (int d = 0; d < valueSize; d++) {
                 double acc = 0;
-                for (int t = 0; t <= position; t++) {
+                for (int t = first; t <= position; t++) {
                     acc += weights[t] * values[t][kvHead * valueSize + d];
                 }
                 out[h * valueSize + d] = acc / sum;

@@ -12,6 +12,7 @@ import io.grow4j.model.Tensor;
 final class Weight {
     private final Tensor tensor;
     private float[] floats;
+    private float[] offsetGain;
 
     Weight(Tensor tensor) {
         this.tensor = tensor;
@@ -27,6 +28,23 @@ final class Weight {
             floats = tensor.toFloatArray();
         }
         return floats;
+    }
+
+    /**
+     * The values as norm gains offset + w in float32 (offset 1 for Gemma's (1 + w) norms, as HF adds 1 to the
+     * float32 weight), converted once; the plain values for offset 0.
+     */
+    float[] gain(double offset) {
+        if (offset == 0) {
+            return floats();
+        }
+        if (offsetGain == null) {
+            offsetGain = floats().clone();
+            for (int i = 0; i < offsetGain.length; i++) {
+                offsetGain[i] = (float) offset + offsetGain[i];
+            }
+        }
+        return offsetGain;
     }
 
     /** out ← row r of this [rows, out.length] matrix (an embedding lookup), read in place. */

@@ -114,6 +114,12 @@ public final class DeviceForwardPass implements AutoCloseable {
                     + " routes each token among " + config.mlp().experts() + " experts, which the OpenCL decode"
                     + " program does not implement yet (use the cpu backend)");
         }
+        List<String> gemma = ForwardSupport.gemmaParts(config);
+        if (!gemma.isEmpty()) {
+            throw new IllegalArgumentException("cannot run this model on the device: " + config.architecture().id()
+                    + " has " + String.join(", ", gemma) + ", which the OpenCL decode program does not implement"
+                    + " (use the cpu backend)");
+        }
         return config;
     }
 

@@ -102,6 +102,11 @@ public final class OpenClPadKernel implements PadKernel, AutoCloseable {
             throw new IllegalArgumentException("device tensor " + src + " does not have the spec's old shape "
                     + Tensor.shapeString(spec.oldShape()));
         }
+        if (spec.shift() != 0.0) {
+            throw new IllegalArgumentException("the OpenCL pad program scales old entries but does not shift them;"
+                    + " growing (1 + w) norm gains (gemma2, gemma3) by " + spec.scale() + " needs a shift of "
+                    + spec.shift() + " (grow on the cpu)");
+        }
         if (src != null && src.device() != device) {
             throw new IllegalArgumentException("device tensor " + src + " lives on another ClDevice than this pad kernel");
         }

@@ -68,7 +68,7 @@ public final class CpuPadKernel implements PadKernel {
         int end = plan.newTail;
         for (int c = done; c < end; c++) {
             int oldCol = colMap[c];
-            double v = oldCol < 0 ? spec.fill().valueAt(dstBase + c) : spec.scale() * src.get(srcBase + oldCol);
+            double v = oldCol < 0 ? spec.fill().valueAt(dstBase + c) : spec.scale() * src.get(srcBase + oldCol) + spec.shift();
             dst.set(dstBase + c, v);
         }
         if (end < cols) {
@@ -110,7 +110,7 @@ public final class CpuPadKernel implements PadKernel {
             while (tail > 0 && colMap[tail - 1] < 0) {
                 tail--;
             }
-            if (src == null || spec.scale() != 1.0 || src.dtype() != dst.dtype()) {
+            if (src == null || spec.scale() != 1.0 || spec.shift() != 0.0 || src.dtype() != dst.dtype()) {
                 return new RowPlan(0, tail);
             }
             int n = 0;

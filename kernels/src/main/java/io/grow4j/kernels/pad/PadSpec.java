@@ -4,11 +4,17 @@ import java.util.Arrays;
 
 /**
  * How one tensor grows: for every axis and every index of the new shape, the old index it takes, or -1 for a new
- * entry. An entry whose indices all map to old ones is {@code scale × old}; every other entry comes from the fill.
+ * entry. An entry whose indices all map to old ones is {@code scale × old + shift} (shift is (scale − 1) for a
+ * (1 + w) norm gain, so that 1 + w is what scales, else 0); every other entry comes from the fill.
  * Old indices may repeat (duplication) and move (RoPE pair placement, GQA renumbering); this one form serves every
  * transformation, in memory, streamed and on a device.
  */
-public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double scale, Fill fill) {
+public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double scale, Fill fill, double shift) {
+
+    /** A spec whose old entries are scaled only (every transformation but those on (1 + w) norm gains). */
+    public PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double scale, Fill fill) {
+        this(oldShape, newShape, newToOld, scale, fill, 0.0);
+    }
 
     public PadSpec {
         if (oldShape.length != newShape.length || newToOld.length != newShape.length) {
@@ -35,7 +41,7 @@ public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double
 
     /** The same spec with another fill. */
     public PadSpec withFill(Fill other) {
-        return new PadSpec(oldShape, newShape, newToOld, scale, other);
+        return new PadSpec(oldShape, newShape, newToOld, scale, other, shift);
     }
 
     /** Old indices 0..old-1 stay in place; new indices from old on are new entries. */

@@ -28,7 +28,8 @@ import java.util.Set;
  * number it spells differently (10000 as 10000.0) is no change. So the written config.json differs from the source's
  * only in the keys the model's change (growth, dtype) decides, and keys a codec does not know survive as they were.
  * Per-layer lists ({@code layer_types}) follow the layer count when all layers share one value; otherwise
- * {@link #problems} refuses the write before any work.
+ * {@link #problems} refuses the write before any work. A model that knows each layer's attention type (Gemma's
+ * {@link io.grow4j.model.AttentionShape}) has its layer_types written by the codec instead.
  */
 final class HfConfigWriter {
     private static final Map<DType, String> TORCH_DTYPES = new EnumMap<>(Map.of(
@@ -62,7 +63,9 @@ final class HfConfigWriter {
         if (source.isEmpty()) {
             return json;
         }
-        resizeLayerLists(source.get(), json, config.layers());
+        if (config.attentionShape().layerTypes().isEmpty()) {
+            resizeLayerLists(source.get(), json, config.layers());
+        }
         return inSourceOrder(source.get(), keepSourceValues(family, source.get(), json));
     }
 
@@ -144,6 +147,9 @@ final class HfConfigWriter {
         HfFamily family = HfFamily.forArchitecture(config.architecture());
         Optional<ObjectNode> source = carried.flatMap(c -> c.configFor(family));
         List<String> problems = new ArrayList<>();
+        if (!config.attentionShape().layerTypes().isEmpty()) {
+            return problems; // the model knows each layer's type, and the codec writes layer_types from it
+        }
         for (String key : LAYER_LISTS) {
             JsonNode list = source.map(s -> s.get(key)).orElse(null);
             if (list != null && list.isArray() && list.size() != config.layers() && distinct(list).size() > 1) {

@@ -81,6 +81,21 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.perExpert(Role.EXPERT_DOWN, "model.layers.{i}.block_sparse_moe.experts.{e}.w2.weight"),
             HfTensor.perExpert(Role.EXPERT_UP, "model.layers.{i}.block_sparse_moe.experts.{e}.w3.weight"));
 
+    /**
+     * Gemma 2: Llama's names, with four norms per block: input_layernorm before attention, post_attention_layernorm
+     * on its output, pre_feedforward_layernorm and post_feedforward_layernorm around the MLP (HF Gemma2DecoderLayer).
+     */
+    private static final List<HfTensor> GEMMA2_TENSORS = concat(
+            LLAMA_TENSORS.stream().filter(t -> !t.parts().contains(Role.MLP_NORM)).toList(),
+            HfTensor.of(Role.ATTENTION_POST_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
+            HfTensor.of(Role.MLP_NORM, "model.layers.{i}.pre_feedforward_layernorm.weight"),
+            HfTensor.of(Role.MLP_POST_NORM, "model.layers.{i}.post_feedforward_layernorm.weight"));
+
+    /** Gemma 3 (Gemma3ForCausalLM): Gemma 2's names plus the per-head q_norm and k_norm. */
+    private static final List<HfTensor> GEMMA3_TENSORS = concat(GEMMA2_TENSORS,
+            HfTensor.of(Role.Q_HEAD_NORM, "model.layers.{i}.self_attn.q_norm.weight"),
+            HfTensor.of(Role.K_HEAD_NORM, "model.layers.{i}.self_attn.k_norm.weight"));
+
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
 
@@ -149,6 +164,10 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     List.of("bert."), List.of("embeddings.position_ids")),
             new HfFamily("mixtral", "MixtralForCausalLM", Architecture.MIXTRAL, MIXTRAL_TENSORS,
                     LlamaConfigCodec.MIXTRAL, List.of(), List.of()),
+            new HfFamily("gemma2", "Gemma2ForCausalLM", Architecture.GEMMA2, GEMMA2_TENSORS,
+                    GemmaConfigCodec.GEMMA2, List.of(), List.of()),
+            new HfFamily("gemma3_text", "Gemma3ForCausalLM", Architecture.GEMMA3, GEMMA3_TENSORS,
+                    GemmaConfigCodec.GEMMA3, List.of(), List.of()),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
                     new GenericConfigCodec(), List.of(), List.of()));
 

@@ -27,6 +27,14 @@ final class HfRopeScalingCodec {
         if (field == null) {
             return RopeScaling.NONE;
         }
+        return read(f, field);
+    }
+
+    /**
+     * The scaling in object {@code field} of {@code f} (rope_type and its fields, rope_theta allowed beside them),
+     * such as one layer type's entry of Gemma 3's rope_parameters.
+     */
+    static RopeScaling read(ConfigFields f, String field) {
         if (!f.node(field).isObject()) {
             f.problem(field + " must be an object, got " + f.node(field));
             return RopeScaling.NONE;

@@ -92,6 +92,10 @@ public final class DeviceGrower {
      */
     private static void checkPlan(TransformerConfig config, GrowthPlan plan) {
         PlanException.throwIfAny(plan.problems(config));
+        if (config.normKind().offset() != 0) {
+            throw new PlanException(List.of(config.architecture().id() + "'s norms multiply by (1 + w), whose growth"
+                    + " shifts the stored gains; the OpenCL pad program only scales them (grow without --device)"));
+        }
         for (int i = 0; i < plan.steps().size(); i++) {
             if (plan.steps().get(i) instanceof ExpertUpcycling) {
                 throw new PlanException(List.of(plan.label(i) + ": upcycling to experts runs on the host, not on"

@@ -58,9 +58,10 @@ final class Growth {
             positions = rope.withScaling(
                     rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta()));
         }
+        // One constructor call: the scaling's per-pair lists fit the new head size only, not the old one.
         return new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(), config.layers(),
                 config.maxSeqLen(), grown, config.mlp(), config.normEps(), positions, config.tiedEmbeddings(),
-                config.typeVocabSize(), config.pooler());
+                config.typeVocabSize(), config.pooler(), config.attentionShape());
     }
 
     /**

@@ -64,7 +64,9 @@ public record HeadKeyExpansion(int size) implements GrowthStep {
         int[] headMap = Growth.keyHeadMap(before, a.keySize(), newSize);
         maps.put(Dim.Q_KEY, AxisRecipes.perHead(a.queryHeads(), a.keySize(), newSize, headMap));
         maps.put(Dim.KV_KEY, AxisRecipes.perHead(a.kvHeads(), a.keySize(), newSize, headMap));
-        EntryRule queries = EntryRule.arbitraryScaled(Math.sqrt((double) newSize / a.keySize()));
+        // A logit scale of the model's own (Gemma's query_pre_attn_scalar) does not follow the head size.
+        EntryRule queries = EntryRule.arbitraryScaled(before.attentionShape().fixedScale() ? 1.0
+                : Math.sqrt((double) newSize / a.keySize()));
         rules.put(Role.WQ, queries);
         rules.put(Role.BQ, queries);
         rules.put(Role.WK, EntryRule.ZERO);

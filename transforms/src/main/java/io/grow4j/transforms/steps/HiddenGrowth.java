@@ -41,7 +41,7 @@ enum HiddenGrowth {
     private static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
             Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP);
     private static final List<Role> GAINS = List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM,
-            Role.EMBEDDING_NORM);
+            Role.EMBEDDING_NORM, Role.ATTENTION_POST_NORM, Role.MLP_POST_NORM);
     private static final List<Role> NORM_BIASES = List.of(Role.ATTENTION_NORM_BIAS, Role.MLP_NORM_BIAS,
             Role.FINAL_NORM_BIAS, Role.EMBEDDING_NORM_BIAS);
 
@@ -101,7 +101,24 @@ enum HiddenGrowth {
             rules.put(Role.BQ, EntryRule.copied(qk));
             rules.put(Role.BK, EntryRule.copied(qk));
         }
+        if (config.architecture().scaledEmbedding() && this == ZERO_FILL) {
+            scaledEmbedding(config, size, rules);
+        }
         return rules;
+    }
+
+    /**
+     * Gemma multiplies the embedding by sqrt(hidden), which grows to sqrt(h'): old embedding columns × sqrt(h/h')
+     * keep what enters the first block. A tied head reads those rescaled columns, which already supply the
+     * sqrt(h/h') its final norm's output asks for, so the final gain stays (DESIGN 2.6). The (1 + w) gains' own rule
+     * is {@link EntryRule#onGain}.
+     */
+    private static void scaledEmbedding(TransformerConfig config, int size, Map<Role, EntryRule> rules) {
+        double s = Math.sqrt((double) config.hidden() / size);
+        rules.put(Role.TOKEN_EMBEDDING, new EntryRule(EntryRule.ZERO.fill(), s));
+        if (config.tiedEmbeddings()) {
+            rules.put(Role.FINAL_NORM, EntryRule.meanScaled(1.0));
+        }
     }
 
     Map<Role, EntryRule> rules(int hidden, int size) {

@@ -1,7 +1,7 @@
 package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
-import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.Dim;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
@@ -46,7 +46,7 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
                     + " projections are zero still applies its LayerNorm to the stream (LN(x) != x): post-norm models"
                     + " have no exact identity layer to add");
         }
-        if (config.normPlacement() == Architecture.NormPlacement.POST_BRANCH && !(config.normEps() > 0)) {
+        if (config.normPlacement().normsOutput() && !(config.normEps() > 0)) {
             problems.add(config.architecture().id() + " norms each branch's output inside the residual; a new block's"
                     + " zero branch is normed to 0 only when epsilon > 0, and this model's rms_norm_eps is "
                     + config.normEps());
@@ -75,7 +75,28 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
 
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        return config.withLayers(config.layers() + add);
+        AttentionShape shape = config.attentionShape();
+        if (shape.layerTypes().isEmpty()) {
+            return config.withLayers(config.layers() + add);
+        }
+        return config.withLayers(config.layers() + add, shape.withLayerTypes(layerTypes(shape.layerTypes())));
+    }
+
+    /**
+     * Every grown layer's attention type, written out (layer_types): old layers keep theirs wherever they move, so
+     * a block inserted mid-stack does not shift the sliding/global pattern of the layers after it (DESIGN 2.6: 0.96
+     * otherwise). A new layer, an identity whatever it attends to, takes the type of the old layer before it (of the
+     * first old layer when it comes first).
+     */
+    List<AttentionShape.LayerAttention> layerTypes(List<AttentionShape.LayerAttention> old) {
+        int[] origin = oldLayerOf(old.size());
+        List<AttentionShape.LayerAttention> types = new ArrayList<>();
+        AttentionShape.LayerAttention previous = old.isEmpty() ? AttentionShape.LayerAttention.FULL : old.getFirst();
+        for (int o : origin) {
+            previous = o >= 0 ? old.get(o) : previous;
+            types.add(previous);
+        }
+        return types;
     }
 
     /** For each layer of the grown model, the old layer it is, or -1 for a new one. */

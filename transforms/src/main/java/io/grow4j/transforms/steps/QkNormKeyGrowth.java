@@ -26,7 +26,8 @@ import java.util.Map;
  *       query dims meet zero keys, so they add nothing to the logits, and the keys' new rows get gradients from
  *       them;</li>
  *   <li>QK-norm gains move with their dims (old pair i → pair r·i, as RoPE needs); new gain entries copy old ones
- *       (per head, queries) or are arbitrary (they multiply zero keys).</li>
+ *       (per head, queries) or are arbitrary (they multiply zero keys). Where the logit scale is the model's own
+ *       number (Gemma 3's query_pre_attn_scalar) rather than 1/sqrt(k), the key gains take 1/sqrt(r) instead.</li>
  * </ul>
  * Each old dim is copied r − 1 times, so r must be an integer (RoPE asks for that anyway).
  */
@@ -57,7 +58,10 @@ final class QkNormKeyGrowth {
         rules.put(Role.WK, keys);
         rules.put(Role.BK, keys);
         rules.put(Role.Q_HEAD_NORM, EntryRule.copied(1.0));
-        rules.put(Role.K_HEAD_NORM, EntryRule.copied(1.0));
+        // The normed old key dims come out × sqrt(r); with a fixed logit scale (Gemma 3's query_pre_attn_scalar)
+        // nothing undoes that, so the key norm's gain takes 1/sqrt(r) (on 1 + w, see EntryRule.onGain).
+        rules.put(Role.K_HEAD_NORM, EntryRule.copied(before.attentionShape().fixedScale()
+                ? Math.sqrt((double) a.keySize() / newSize) : 1.0));
         rules.put(Role.Q_NORM, EntryRule.copied(1.0));
         rules.put(Role.K_NORM, EntryRule.ARBITRARY);
     }
