@@ -55,6 +55,9 @@ final class InspectCommand implements Callable<Integer> {
                     case POST_BRANCH -> "after each branch, inside the residual";
                     case POST_RESIDUAL -> "after each residual add";
                 } + ", eps " + c.normEps());
+        if (c.architecture().parallelResidual()) {
+            out.println("residual     parallel: attention and MLP both read the block's input, x + attn(x) + mlp(x)");
+        }
         out.println("attention    " + (c.causal() ? "causal" : "bidirectional") + switch (c.architecture().qkNorm()) {
             case NONE -> "";
             case PER_HEAD -> ", QK-norm per head";
@@ -99,7 +102,8 @@ final class InspectCommand implements Callable<Integer> {
     private static String positions(Positions p) {
         return switch (p) {
             case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
-                    .replace('_', '-') + " pairs, scaling " + rope.scaling().describe();
+                    .replace('_', '-') + " pairs, scaling " + rope.scaling().describe()
+                    + (rope.partial() ? ", partial: " + rope.fraction() + " of each head rotates" : "");
             case Positions.Learned learned -> "learned";
         };
     }
