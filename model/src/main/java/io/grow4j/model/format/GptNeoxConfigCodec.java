@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * hidden_act, use_parallel_residual (which of the two gpt_neox rows), attention_bias (on query_key_value and dense
  * alike), partial rotary as transformers 4.x spells it (rotary_pct, rotary_emb_base) or 5.x (rope_parameters with
  * partial_rotary_factor and rope_theta), defaults as configuration_gpt_neox.py has them. RoPE scaling is refused:
- * its interplay with the rotated part is not modelled. Written in the 4.x spelling, which 5.x converts on reading.
+ * its interplay with the rotated part is not modelled. Written in the source's spelling (4.x for a fresh config).
  */
 final class GptNeoxConfigCodec implements HfConfigCodec {
     /** transformers applies rotate_half within the rotated part of each head: pairs (i, i + d/2). */
@@ -118,12 +118,17 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
                 .put("hidden_act", c.mlp().activation().hfName())
                 .put("use_parallel_residual", c.architecture().parallelResidual())
                 .put("attention_bias", a.bias())
-                .put("tie_word_embeddings", c.tiedEmbeddings())
-                .put("rotary_pct", rope.fraction())
-                .put("rotary_emb_base", rope.theta());
-        // One spelling: a source's rope_parameters would otherwise carry the fraction and base a second time.
-        json.remove("rope_parameters");
+                .put("tie_word_embeddings", c.tiedEmbeddings());
         json.remove("rope_scaling");
+        // One spelling, the source's: transformers 5.x saves rope_parameters, Pythia's published configs (and fresh
+        // ones written here) rotary_pct and rotary_emb_base, which 5.x converts on reading.
+        if (json.has("rope_parameters")) {
+            json.remove(List.of("rotary_pct", "rotary_emb_base"));
+            json.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", rope.theta())
+                    .put("partial_rotary_factor", rope.fraction());
+        } else {
+            json.put("rotary_pct", rope.fraction()).put("rotary_emb_base", rope.theta());
+        }
     }
 
     @Override

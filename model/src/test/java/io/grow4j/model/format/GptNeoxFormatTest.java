@@ -144,6 +144,26 @@ class GptNeoxFormatTest {
         assertEquals(4, rope.rotaryDims(8));
     }
 
+    /** A directory read from a 5.x config keeps rope_parameters (and gains no 4.x keys) when written again. */
+    @Test
+    void writesRopeParametersBackWhenTheSourceHadThem() throws IOException {
+        Path source = writeWithConfig("v5-source", """
+                {"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "hidden_size": 32,
+                 "intermediate_size": 40, "max_position_embeddings": 16, "num_attention_heads": 4,
+                 "num_hidden_layers": 2, "vocab_size": 43, "use_parallel_residual": true,
+                 "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.25},
+                 "tie_word_embeddings": false, "dtype": "float32"}""");
+        Model model = format.read(source);
+        Path out = dir.resolve("v5-written");
+        format.write(model, out);
+        JsonNode config = SafetensorsFile.JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals(0.25, config.get("rope_parameters").get("partial_rotary_factor").asDouble());
+        assertEquals(10000.0, config.get("rope_parameters").get("rope_theta").asDouble());
+        assertFalse(config.has("rotary_pct"), config.toString());
+        assertFalse(config.has("rotary_emb_base"), config.toString());
+        assertEquals(model.config(), format.read(out).config());
+    }
+
     @Test
     void badConfigsNameEveryField() throws IOException {
         Path out = writeWithConfig("bad", """
