@@ -61,6 +61,9 @@ final class InspectCommand implements Callable<Integer> {
         if (c.architecture().scaledEmbedding()) {
             out.println("embedding    x sqrt(hidden), in the embedding's dtype");
         }
+        if (c.architecture().parallelResidual()) {
+            out.println("residual     parallel: attention and MLP both read the block's input, x + attn(x) + mlp(x)");
+        }
         out.println("attention    " + (c.causal() ? "causal" : "bidirectional") + switch (c.architecture().qkNorm()) {
             case NONE -> "";
             case PER_HEAD -> ", QK-norm per head";
@@ -108,7 +111,8 @@ final class InspectCommand implements Callable<Integer> {
     private static String positions(Positions p) {
         return switch (p) {
             case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
-                    .replace('_', '-') + " pairs, scaling " + rope.scaling().describe();
+                    .replace('_', '-') + " pairs, scaling " + rope.scaling().describe()
+                    + (rope.partial() ? ", partial: " + rope.fraction() + " of each head rotates" : "");
             case Positions.Learned learned -> "learned";
         };
     }

@@ -17,9 +17,16 @@ import java.util.stream.Collectors;
  * @param headSizes whether values have their own per-head size
  * @param output    what the model outputs after the last block
  * @param mlpKind   one dense MLP per block, or a routed mixture of expert MLPs (sizes in {@link MlpConfig})
+ * @param residual  how the two branches of a block meet the residual stream: one after the other, or side by side
  */
 public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask mask, Embedding embedding,
-                           HeadSizes headSizes, Output output, MlpKind mlpKind) {
+                           HeadSizes headSizes, Output output, MlpKind mlpKind, Residual residual) {
+
+    /** Every row before residual wiring became a part: the branches run one after the other. */
+    public Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask mask, Embedding embedding,
+                        HeadSizes headSizes, Output output, MlpKind mlpKind) {
+        this(id, norm, qkNorm, mask, embedding, headSizes, output, mlpKind, Residual.SEQUENTIAL);
+    }
 
     /** A norm: its kind and where it sits. */
     public record Norm(NormKind kind, NormPlacement placement) {
@@ -110,6 +117,17 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
         MIXTURE_OF_EXPERTS
     }
 
+    /** How a block's attention and MLP branches are wired into the residual stream. */
+    public enum Residual {
+        /** x ← x + attn(x), then x ← x + mlp(x): the MLP reads the stream after attention was added. */
+        SEQUENTIAL,
+        /**
+         * x ← x + attn(n1(x)) + mlp(n2(x)): both branches read the block's input (GPT-NeoX's use_parallel_residual,
+         * HF transformers modeling_gpt_neox.py, GPTNeoXLayer).
+         */
+        PARALLEL
+    }
+
     private static final Architecture PRE_RMS_DECODER = new Architecture("llama",
             new Norm(NormKind.RMS, NormPlacement.PRE), QkNorm.NONE, AttentionMask.CAUSAL, Embedding.PLAIN,
             HeadSizes.SHARED, Output.LOGITS, MlpKind.DENSE);
@@ -152,32 +170,51 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     /** Gemma 3 (text): Gemma 2's blocks with (1 + w) RMSNorm on each query and key head before RoPE. */
     public static final Architecture GEMMA3 = GEMMA2.withId("gemma3").withQkNorm(QkNorm.PER_HEAD);
 
+    /**
+     * GPT-NeoX / Pythia: pre-LayerNorm with biases, both branches reading the block's input (parallel residual),
+     * partial rotary ({@link Positions.Rope#fraction()}), Q, K and V fused per head, exact GELU, untied head.
+     */
+    public static final Architecture GPT_NEOX = PRE_RMS_DECODER.withId("gpt_neox")
+            .withNorm(new Norm(NormKind.LAYER, NormPlacement.PRE)).withResidual(Residual.PARALLEL);
+    /** GPT-NeoX with use_parallel_residual false: GPT-NeoX's tensors, branches one after the other. */
+    public static final Architecture GPT_NEOX_SEQUENTIAL = GPT_NEOX.withId("gpt_neox_sequential")
+            .withResidual(Residual.SEQUENTIAL);
+
     /** Every family, in the order they are listed to users. */
     public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT,
-            MIXTRAL, GEMMA2, GEMMA3);
+            MIXTRAL, GEMMA2, GEMMA3, GPT_NEOX, GPT_NEOX_SEQUENTIAL);
 
     public Architecture withId(String newId) {
-        return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind);
+        return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind, residual);
     }
 
     public Architecture withNorm(Norm newNorm) {
-        return new Architecture(id, newNorm, qkNorm, mask, embedding, headSizes, output, mlpKind);
+        return new Architecture(id, newNorm, qkNorm, mask, embedding, headSizes, output, mlpKind, residual);
     }
 
     public Architecture withQkNorm(QkNorm newQkNorm) {
-        return new Architecture(id, norm, newQkNorm, mask, embedding, headSizes, output, mlpKind);
+        return new Architecture(id, norm, newQkNorm, mask, embedding, headSizes, output, mlpKind, residual);
     }
 
     public Architecture withHeadSizes(HeadSizes newHeadSizes) {
-        return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output, mlpKind);
+        return new Architecture(id, norm, qkNorm, mask, embedding, newHeadSizes, output, mlpKind, residual);
     }
 
     public Architecture withEmbedding(Embedding newEmbedding) {
-        return new Architecture(id, norm, qkNorm, mask, newEmbedding, headSizes, output, mlpKind);
+        return new Architecture(id, norm, qkNorm, mask, newEmbedding, headSizes, output, mlpKind, residual);
     }
 
     public Architecture withMlpKind(MlpKind newMlpKind) {
-        return new Architecture(id, norm, qkNorm, mask, embedding, headSizes, output, newMlpKind);
+        return new Architecture(id, norm, qkNorm, mask, embedding, headSizes, output, newMlpKind, residual);
+    }
+
+    public Architecture withResidual(Residual newResidual) {
+        return new Architecture(id, norm, qkNorm, mask, embedding, headSizes, output, mlpKind, newResidual);
+    }
+
+    /** Both branches read the block's input (GPT-NeoX). */
+    public boolean parallelResidual() {
+        return residual == Residual.PARALLEL;
     }
 
     /** The MLP is a routed mixture of experts. */

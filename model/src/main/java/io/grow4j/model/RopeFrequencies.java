@@ -64,9 +64,11 @@ public final class RopeFrequencies {
         if (!(config.positions() instanceof Positions.Rope rope)) {
             throw new IllegalArgumentException("model has learned positions, not RoPE");
         }
-        return new RopeFrequencies(rope.theta(), rope.scaling(), config.attention().keySize(), config.maxSeqLen());
+        return new RopeFrequencies(rope.theta(), rope.scaling(), rope.rotaryDims(config.attention().keySize()),
+                config.maxSeqLen());
     }
 
+    /** Rotary pairs per head: half the rotated dims, which are the whole head unless rotary is partial. */
     public int pairs() {
         return headSize / 2;
     }

@@ -83,8 +83,17 @@ public record TransformerConfig(
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
-        if (positions instanceof Positions.Rope rope && !rope.scaling().problems(attention.keySize()).isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(attention.keySize())));
+        if (positions instanceof Positions.Rope rope && rope.partial()) {
+            int rotary = rope.rotaryDims(attention.keySize());
+            if (rotary <= 0 || rotary % 2 != 0) {
+                throw new IllegalArgumentException("partial RoPE rotates int(" + attention.keySize() + " x "
+                        + rope.fraction() + ") = " + rotary + " dims of each head; it needs a positive even number");
+            }
+        }
+        if (positions instanceof Positions.Rope rope
+                && !rope.scaling().problems(rope.rotaryDims(attention.keySize())).isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ",
+                    rope.scaling().problems(rope.rotaryDims(attention.keySize()))));
         }
     }
 

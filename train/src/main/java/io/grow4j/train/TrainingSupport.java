@@ -46,9 +46,16 @@ public final class TrainingSupport {
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("positions are " + config.positions() + ", training supports RoPE only");
+        } else if (rope.partial()) {
+            problems.add("partial rotary (" + rope.fraction() + " of each head) is not supported by the backward"
+                    + " pass yet (whole-head RoPE only)");
         } else if (!(rope.scaling() instanceof RopeScaling.None)) {
             problems.add("RoPE scaling " + rope.scaling().describe() + " is not supported by the backward pass yet"
                     + " (plain RoPE only)");
+        }
+        if (config.architecture().parallelResidual()) {
+            problems.add(config.architecture().id() + "'s parallel residual is not supported by the backward pass yet"
+                    + " (branches one after the other only)");
         }
         if (config.mlp().activation() != Activation.SWIGLU) {
             problems.add("MLP activation is " + config.mlp().activation() + ", training supports SwiGLU only");

@@ -21,7 +21,7 @@ import java.util.function.Function;
  *
  * <pre>
  *   x ← tok_emb[token] (+ pos_emb[position])
- *   per layer:  in ← norm(x) (pre-norm) or x (post-branch)
+ *   per layer:  in ← norm(x) (pre-norm) or x (post-branch); parallel residual: the MLP's in reads x as the block got it
  *               q,k,v ← Wq·in+bq, Wk·in+bk, Wv·in+bv   qknorm(q), qknorm(k)   rope(q), rope(k)   cache ← k,v
  *               out ← Wo·attention(q, cache) + bo      x ← x + out, or x + norm(out) (post-branch)
  *               in ← norm(x) or x      out ← Wdown·act(Wup·in+bup [, Wgate·in]) + bdown      x ← x + out or norm(out)
@@ -155,6 +155,8 @@ public final class ForwardPass {
         private final float eps = (float) config.normEps();
         private final KvCache cache;
         private final float[] x = new float[hidden];                        // residual stream
+        private final boolean parallel = config.architecture().parallelResidual();
+        private final float[] blockInput = parallel ? new float[hidden] : null; // x at block start (parallel only)
         private final float[] xb = new float[hidden];                       // normed input of a block
         private final float[] xb2 = new float[hidden];                      // a block's output
         private final boolean preNorm = config.normPlacement().normsInput();
@@ -236,7 +238,10 @@ public final class ForwardPass {
         }
 
         private float[] attentionInput(LayerArrays<Weight> w) {
-            return branchInput(w.attentionNorm(), w.attentionNormBias());
+            if (parallel) {
+                System.arraycopy(x, 0, blockInput, 0, hidden);
+            }
+            return branchInput(x, w.attentionNorm(), w.attentionNormBias());
         }
 
         /** q, k, v hold the projections: biases, QK-norm, RoPE, then attention over the cache into att. */
@@ -247,8 +252,8 @@ public final class ForwardPass {
             qkNorm(q, a.queryHeads(), w.qNorm());
             qkNorm(k, a.kvHeads(), w.kNorm());
             if (config.positions() instanceof Positions.Rope rope) {
-                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
-                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
+                PartialRotary.rope(backend, q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
+                PartialRotary.rope(backend, k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }
             cache.store(l, position, k, v);
             if (shape.standard()) {
@@ -267,8 +272,9 @@ public final class ForwardPass {
             addBranch(w.attentionOutputNorm(), w.attentionNormBias());
         }
 
+        /** The MLP reads the stream after attention, or with parallel residual the block's input (GPT-NeoX). */
         private float[] mlpInput(LayerArrays<Weight> w) {
-            return branchInput(w.mlpNorm(), w.mlpNormBias());
+            return branchInput(parallel ? blockInput : x, w.mlpNorm(), w.mlpNormBias());
         }
 
         /** xb2 ← Wdown·act(Wup·in [, Wgate·in]) with their biases, the dense MLP of one position. */
@@ -323,12 +329,12 @@ public final class ForwardPass {
             return xb;
         }
 
-        /** A branch reads xb ← norm(x) before a pre-norm block, the stream x itself otherwise. */
-        private float[] branchInput(Weight gain, Weight bias) {
+        /** A branch reads xb ← norm(stream) before a pre-norm block, the stream itself otherwise. */
+        private float[] branchInput(float[] stream, Weight gain, Weight bias) {
             if (!preNorm) {
-                return x;
+                return stream;
             }
-            norm(xb, x, gain.gain(gainOffset), bias == null ? null : bias.floats());
+            norm(xb, stream, gain.gain(gainOffset), bias == null ? null : bias.floats());
             return xb;
         }
 

@@ -17,7 +17,8 @@ import java.util.List;
  *
  * <pre>
  *   x = tok_emb[token] (× sqrt(hidden), Gemma) (+ pos_emb[position])
- *   per layer:  x += attn(x), then x += mlp(x), each branch f read from the family's row as
+ *   per layer:  x += attn(x), then x += mlp(x) (parallel residual: x += attn(x) + mlp(x), both reading the
+ *               block's input), each branch f read from the family's row as
  *                 pre-norm: f(n(x))    post-branch: n(f(x))    sandwich: n2(f(n1(x)))
  *               attn(y) = Wo · attention(rope(qk(Wq·y + bq)), rope(qk(Wk·y + bk)), Wv·y + bv) + bo
  *               mlp(y)  = Wdown · act(Wup·y + bup [, Wgate·y + bgate]) + bdown
@@ -104,8 +105,11 @@ public final class ReferenceForward {
             Inputs.checkToken(token, position, config);
             double[] x = embed(token);
             for (int l = 0; l < layers.size(); l++) {
-                ReferenceMath.addInPlace(x, attentionBlock(l, x));
-                ReferenceMath.addInPlace(x, mlpBlock(layers.get(l), x));
+                double[] attention = attentionBlock(l, x);
+                // parallel residual (GPT-NeoX): the MLP reads the block's input, not the stream after attention
+                double[] mlpInput = config.architecture().parallelResidual() ? x.clone() : x;
+                ReferenceMath.addInPlace(x, attention);
+                ReferenceMath.addInPlace(x, mlpBlock(layers.get(l), mlpInput));
             }
             double[] normed = norm(x, finalNorm, finalNormBias);
             position++;

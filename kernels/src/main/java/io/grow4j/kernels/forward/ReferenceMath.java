@@ -80,18 +80,20 @@ final class ReferenceMath {
 
     /**
      * Rotates pair i of every head by position × the inverse frequency of pair i, in place, and multiplies it by the
-     * attention factor (transformers scales cos and sin by it).
+     * attention factor (transformers scales cos and sin by it). The pairs cover the first 2 · frequencies.pairs()
+     * dims of each head, laid out among themselves; with partial rotary the dims after them pass through.
      */
     static void rope(double[] vec, int heads, int headSize, int position, RopeFrequencies frequencies,
                      RopeLayout layout) {
         double factor = frequencies.attentionFactor();
-        for (int pair = 0; pair < headSize / 2; pair++) {
+        int rotary = 2 * frequencies.pairs();
+        for (int pair = 0; pair < rotary / 2; pair++) {
             double angle = frequencies.angle(position, pair);
             double cos = Math.cos(angle) * factor;
             double sin = Math.sin(angle) * factor;
             for (int h = 0; h < heads; h++) {
-                int i0 = h * headSize + layout.dimOf(pair, 0, headSize);
-                int i1 = h * headSize + layout.dimOf(pair, 1, headSize);
+                int i0 = h * headSize + layout.dimOf(pair, 0, rotary);
+                int i1 = h * headSize + layout.dimOf(pair, 1, rotary);
                 double x0 = vec[i0];
                 double x1 = vec[i1];
                 vec[i0] = x0 * cos - x1 * sin;

@@ -114,10 +114,16 @@ public final class DeviceForwardPass implements AutoCloseable {
                     + " routes each token among " + config.mlp().experts() + " experts, which the OpenCL decode"
                     + " program does not implement yet (use the cpu backend)");
         }
-        List<String> gemma = ForwardSupport.gemmaParts(config);
-        if (!gemma.isEmpty()) {
+        List<String> parts = new ArrayList<>(ForwardSupport.gemmaParts(config));
+        if (config.architecture().parallelResidual()) {
+            parts.add("a parallel residual (attention and MLP both read the block's input)");
+        }
+        if (config.positions() instanceof Positions.Rope rope && rope.partial()) {
+            parts.add("partial rotary (" + rope.fraction() + " of each head rotates)");
+        }
+        if (!parts.isEmpty()) {
             throw new IllegalArgumentException("cannot run this model on the device: " + config.architecture().id()
-                    + " has " + String.join(", ", gemma) + ", which the OpenCL decode program does not implement"
+                    + " has " + String.join(", ", parts) + ", which the OpenCL decode program does not implement"
                     + " (use the cpu backend)");
         }
         return config;

@@ -61,7 +61,7 @@ public final class HfCheckpoint {
         HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
         if (!found.family().storesPlainly()) {
             throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors (GPT-2's"
-                    + " c_attn, Conv1D [in, out]), which tensor-by-tensor access cannot map byte for byte: read the"
+                    + " c_attn, Conv1D [in, out]; GPT-NeoX's query_key_value), which tensor-by-tensor access cannot map byte for byte: read the"
                     + " whole directory instead");
         }
         SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();

@@ -119,6 +119,29 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.FINAL_NORM_BIAS, "ln_f.bias"),
             HfTensor.of(Role.OUTPUT, "lm_head.weight"));
 
+    private static final String NEOX_LAYER = "gpt_neox.layers.{i}.";
+    /**
+     * GPT-NeoX (GPTNeoXForCausalLM): query_key_value fuses Q, K and V head by head, LayerNorms with biases, an
+     * untied embed_out (HF transformers modeling_gpt_neox.py).
+     */
+    private static final List<HfTensor> GPT_NEOX_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "gpt_neox.embed_in.weight"),
+            HfTensor.of(Role.ATTENTION_NORM, NEOX_LAYER + "input_layernorm.weight"),
+            HfTensor.of(Role.ATTENTION_NORM_BIAS, NEOX_LAYER + "input_layernorm.bias"),
+            HfTensor.fusedPerHead(NEOX_LAYER + "attention.query_key_value.weight", Role.WQ, Role.WK, Role.WV),
+            HfTensor.fusedPerHead(NEOX_LAYER + "attention.query_key_value.bias", Role.BQ, Role.BK, Role.BV),
+            HfTensor.of(Role.WO, NEOX_LAYER + "attention.dense.weight"),
+            HfTensor.of(Role.BO, NEOX_LAYER + "attention.dense.bias"),
+            HfTensor.of(Role.MLP_NORM, NEOX_LAYER + "post_attention_layernorm.weight"),
+            HfTensor.of(Role.MLP_NORM_BIAS, NEOX_LAYER + "post_attention_layernorm.bias"),
+            HfTensor.of(Role.W_UP, NEOX_LAYER + "mlp.dense_h_to_4h.weight"),
+            HfTensor.of(Role.B_UP, NEOX_LAYER + "mlp.dense_h_to_4h.bias"),
+            HfTensor.of(Role.W_DOWN, NEOX_LAYER + "mlp.dense_4h_to_h.weight"),
+            HfTensor.of(Role.B_DOWN, NEOX_LAYER + "mlp.dense_4h_to_h.bias"),
+            HfTensor.of(Role.FINAL_NORM, "gpt_neox.final_layer_norm.weight"),
+            HfTensor.of(Role.FINAL_NORM_BIAS, "gpt_neox.final_layer_norm.bias"),
+            HfTensor.of(Role.OUTPUT, "embed_out.weight"));
+
     private static final String BERT_LAYER = "encoder.layer.{i}.";
     private static final List<HfTensor> BERT_TENSORS = List.of(
             HfTensor.of(Role.TOKEN_EMBEDDING, "embeddings.word_embeddings.weight"),
@@ -145,6 +168,10 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.POOLER, "pooler.dense.weight"),
             HfTensor.of(Role.POOLER_BIAS, "pooler.dense.bias"));
 
+    /** Causal-mask buffers older transformers saved; rotary_emb.inv_freq is checked by {@link HfRotaryBuffers}. */
+    private static final List<String> NEOX_BUFFERS = List.of(NEOX_LAYER + "attention.bias",
+            NEOX_LAYER + "attention.masked_bias");
+
     static final List<HfFamily> ALL = List.of(
             new HfFamily("llama", "LlamaForCausalLM", Architecture.LLAMA, LLAMA_TENSORS, LlamaConfigCodec.LLAMA,
                     List.of(), List.of()),
@@ -168,6 +195,11 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     GemmaConfigCodec.GEMMA2, List.of(), List.of()),
             new HfFamily("gemma3_text", "Gemma3ForCausalLM", Architecture.GEMMA3, GEMMA3_TENSORS,
                     GemmaConfigCodec.GEMMA3, List.of(), List.of()),
+            // One model_type, two rows: use_parallel_residual picks the architecture, the codec reads both.
+            new HfFamily("gpt_neox", "GPTNeoXForCausalLM", Architecture.GPT_NEOX, GPT_NEOX_TENSORS,
+                    new GptNeoxConfigCodec(), List.of(), NEOX_BUFFERS),
+            new HfFamily("gpt_neox", "GPTNeoXForCausalLM", Architecture.GPT_NEOX_SEQUENTIAL, GPT_NEOX_TENSORS,
+                    new GptNeoxConfigCodec(), List.of(), NEOX_BUFFERS),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
                     new GenericConfigCodec(), List.of(), List.of()));
 
@@ -182,7 +214,7 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     static String supportedModelTypes() {
-        return ALL.stream().map(HfFamily::modelType).collect(Collectors.joining(", "));
+        return ALL.stream().map(HfFamily::modelType).distinct().collect(Collectors.joining(", "));
     }
 
     /** Every stored tensor a config implies, in {@link Model#expectedKeys} order of their first parts. */

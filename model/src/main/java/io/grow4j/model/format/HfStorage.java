@@ -31,6 +31,9 @@ final class HfStorage {
             out.put(stored.parts().getFirst(), rows);
             return out;
         }
+        if (stored.heads() > 1) {
+            return splitHeads(stored, rows);
+        }
         long rowBytes = rows.byteSize() / rows.dim(0);
         long row = 0;
         for (int i = 0; i < stored.parts().size(); i++) {
@@ -62,13 +65,43 @@ final class HfStorage {
         long[] shape = parts.getFirst().shape();
         shape[0] = parts.stream().mapToLong(t -> t.dim(0)).sum();
         Tensor rows = Tensor.allocate(dtype, shape);
-        long offset = 0;
-        for (Tensor part : parts) {
-            Tensor same = part.dtype() == dtype ? part : part.convertTo(dtype);
-            MemorySegment.copy(same.data(), 0, rows.data(), offset, same.byteSize());
-            offset += same.byteSize();
-        }
+        List<Tensor> same = parts.stream().map(p -> p.dtype() == dtype ? p : p.convertTo(dtype)).toList();
+        interleave(stored.heads(), same, rows, true);
         return stored.spec().transposed() ? transpose(rows) : rows;
+    }
+
+    /** Parts fused head by head: each part gathered from its block of rows in every head (fresh memory). */
+    private static Map<TensorKey, Tensor> splitHeads(StoredTensor stored, Tensor rows) {
+        Map<TensorKey, Tensor> out = new LinkedHashMap<>();
+        List<Tensor> parts = new ArrayList<>();
+        for (int i = 0; i < stored.parts().size(); i++) {
+            long[] shape = rows.shape();
+            shape[0] = stored.partRows().get(i);
+            Tensor part = Tensor.allocate(rows.dtype(), shape);
+            parts.add(part);
+            out.put(stored.parts().get(i), part);
+        }
+        interleave(stored.heads(), parts, rows, false);
+        return out;
+    }
+
+    /**
+     * Copies between parts and their fused form, {@code heads} blocks each holding 1/heads of every part's rows in
+     * part order (heads 1: the parts stacked whole). toFused copies parts into fused, else fused into parts.
+     */
+    private static void interleave(int heads, List<Tensor> parts, Tensor fused, boolean toFused) {
+        long offset = 0;
+        for (int h = 0; h < heads; h++) {
+            for (Tensor part : parts) {
+                long block = part.byteSize() / heads;
+                if (toFused) {
+                    MemorySegment.copy(part.data(), h * block, fused.data(), offset, block);
+                } else {
+                    MemorySegment.copy(fused.data(), offset, part.data(), h * block, block);
+                }
+                offset += block;
+            }
+        }
     }
 
     /**

@@ -8,9 +8,10 @@ import java.util.List;
  * One tensor as a Hugging Face family stores it, as data: its name template ("{i}" for the layer), the roles it holds
  * stacked along their first axis (one role, or GPT-2's fused Q, K, V), and whether it is stored transposed (GPT-2's
  * Conv1D keeps Linear weights as [in, out] where grow4j keeps [out, in]), and whether it is one expert's slice of a
- * role stacked over experts (Mixtral's experts.{e}.w1: "{e}" names the expert).
+ * role stacked over experts (Mixtral's experts.{e}.w1: "{e}" names the expert), and whether fused parts are
+ * interleaved head by head (GPT-NeoX's query_key_value: rows [head][q, k, v][head_dim]) rather than stacked whole.
  */
-record HfTensor(String template, boolean transposed, List<Role> parts, boolean perExpert) {
+record HfTensor(String template, boolean transposed, List<Role> parts, boolean perExpert, boolean perHead) {
 
     HfTensor {
         parts = List.copyOf(parts);
@@ -22,6 +23,10 @@ record HfTensor(String template, boolean transposed, List<Role> parts, boolean p
             throw new IllegalArgumentException(template + ": a per-expert tensor is one slice of one role stacked"
                     + " over experts: " + parts);
         }
+        if (perHead && (parts.size() < 2 || transposed || perExpert)) {
+            throw new IllegalArgumentException(template + ": only fused, untransposed parts interleave per head: "
+                    + parts);
+        }
         if (transposed && parts.stream().anyMatch(r -> r.axes().size() != 2)) {
             throw new IllegalArgumentException(template + ": only matrices are stored transposed: " + parts);
         }
@@ -29,22 +34,31 @@ record HfTensor(String template, boolean transposed, List<Role> parts, boolean p
 
     /** A role stored as grow4j holds it. */
     static HfTensor of(Role role, String template) {
-        return new HfTensor(template, false, List.of(role), false);
+        return new HfTensor(template, false, List.of(role), false, false);
     }
 
     /** One expert's slice [e] of a role stacked over experts, stored as its own tensor ("{e}" in the template). */
     static HfTensor perExpert(Role role, String template) {
-        return new HfTensor(template, false, List.of(role), true);
+        return new HfTensor(template, false, List.of(role), true, false);
     }
 
     /** Conv1D weights: the roles stacked along their output axis, stored [in, out]. */
     static HfTensor conv1d(String template, Role... roles) {
-        return new HfTensor(template, true, List.of(roles), false);
+        return new HfTensor(template, true, List.of(roles), false, false);
     }
 
     /** Several roles stacked along their first axis in one tensor (fused biases). */
     static HfTensor fused(String template, Role... roles) {
-        return new HfTensor(template, false, List.of(roles), false);
+        return new HfTensor(template, false, List.of(roles), false, false);
+    }
+
+    /**
+     * Several per-head roles fused head by head along their first axis: for each attention head, that head's rows of
+     * every part in turn (GPT-NeoX's query_key_value, HF transformers modeling_gpt_neox.py views the projection as
+     * [heads, 3 · head_dim] and splits each head's rows into q, k, v).
+     */
+    static HfTensor fusedPerHead(String template, Role... roles) {
+        return new HfTensor(template, false, List.of(roles), false, true);
     }
 
     /** Stored byte for byte as one role's tensor: no slicing, no transposition. */

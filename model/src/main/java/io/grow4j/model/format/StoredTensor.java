@@ -11,10 +11,12 @@ import java.util.List;
  * each one's extent along the first axis) and its stored shape, which follows from the config: the parts' shapes stacked along the first axis, then transposed
  * where the family stores [in, out].
  *
- * <p>expert is the index of the expert slice a per-expert tensor holds, -1 otherwise.
+ * <p>expert is the index of the expert slice a per-expert tensor holds, -1 otherwise. heads is the number of blocks
+ * the parts are interleaved in: 1 when each part's rows are stored whole, the attention heads when parts are fused
+ * head by head (each block holds partRows[i] / heads rows of every part i in turn).
  */
 record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long> partRows, long[] shape,
-                    int expert) {
+                    int expert, int heads) {
 
     StoredTensor {
         parts = List.copyOf(parts);
@@ -39,7 +41,12 @@ record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long
         if (spec.transposed()) {
             shape = new long[] {shape[1], shape[0]};
         }
-        return new StoredTensor(spec.name(layer), spec, keys, rows, shape, -1);
+        int heads = spec.perHead() ? config.attention().queryHeads() : 1;
+        if (rows.stream().anyMatch(r -> r % heads != 0)) {
+            throw new IllegalStateException(spec.template() + " interleaves " + keys + " over " + heads
+                    + " heads, but their rows " + rows + " do not split evenly");
+        }
+        return new StoredTensor(spec.name(layer), spec, keys, rows, shape, -1, heads);
     }
 
     /** Expert {@code expert}'s slice of a role stacked over experts: the role's shape without the expert axis. */
@@ -47,7 +54,7 @@ record StoredTensor(String name, HfTensor spec, List<TensorKey> parts, List<Long
         TensorKey key = TensorKey.of(spec.parts().getFirst(), layer);
         long[] stacked = key.role().shape(config);
         long[] shape = Arrays.copyOfRange(stacked, 1, stacked.length);
-        return new StoredTensor(spec.name(layer, expert), spec, List.of(key), List.of(shape[0]), shape, expert);
+        return new StoredTensor(spec.name(layer, expert), spec, List.of(key), List.of(shape[0]), shape, expert, 1);
     }
 
     @Override

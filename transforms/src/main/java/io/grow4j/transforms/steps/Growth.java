@@ -30,18 +30,43 @@ final class Growth {
 
     /**
      * RoPE keeps pair i at frequency theta^(-2i/d) only if it moves to pair r·i of the new head: the ratio must be an
-     * integer (DESIGN 2.3).
+     * integer (DESIGN 2.3). With partial rotary (GPT-NeoX) d is the rotated part, int(k·fraction), and the fraction
+     * stays, so the rotated part must grow by an integer ratio, int(k'·fraction) = r·int(k·fraction) (DESIGN 2.6).
      */
     static void ropeRatio(List<String> problems, TransformerConfig config, int oldSize, int newSize) {
-        if (config.usesRope() && newSize > oldSize && newSize % oldSize != 0) {
+        if (!(config.positions() instanceof Positions.Rope rope) || newSize <= oldSize) {
+            return;
+        }
+        if (rope.partial()) {
+            partialRopeRatio(problems, rope, oldSize, newSize);
+            if (!problems.isEmpty()) {
+                return;
+            }
+        } else if (newSize % oldSize != 0) {
             problems.add("head size " + oldSize + " -> " + newSize + " on a RoPE model needs an integer ratio, so "
                     + "that every rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
-        } else if (config.positions() instanceof Positions.Rope rope && newSize > oldSize) {
-            try {
-                rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta());
-            } catch (IllegalArgumentException e) {
-                problems.add("head size " + oldSize + " -> " + newSize + ": " + e.getMessage());
-            }
+            return;
+        }
+        int oldRotary = rope.rotaryDims(oldSize);
+        try {
+            rope.scaling().grownBy(rope.rotaryDims(newSize) / oldRotary, oldRotary, config.maxSeqLen(), rope.theta());
+        } catch (IllegalArgumentException e) {
+            problems.add("head size " + oldSize + " -> " + newSize + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The pass-through dims always fit: k' − int(k'·f) ≥ k − int(k·f) for k' ≥ k and f ≤ 1, so they move to the
+     * dims right after the new rotated part.
+     */
+    private static void partialRopeRatio(List<String> problems, Positions.Rope rope, int oldSize, int newSize) {
+        int oldRotary = rope.rotaryDims(oldSize);
+        int newRotary = rope.rotaryDims(newSize);
+        if (newRotary % oldRotary != 0 || newRotary % 2 != 0) {
+            problems.add("head size " + oldSize + " -> " + newSize + " with partial rotary " + rope.fraction()
+                    + " rotates int(" + newSize + " x " + rope.fraction() + ") = " + newRotary + " dims instead of "
+                    + oldRotary + ": the rotated part must grow by an integer ratio (and stay even) so that every"
+                    + " rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
         }
     }
 
@@ -55,8 +80,9 @@ final class Growth {
         int newSize = grown.keySize();
         Positions positions = config.positions();
         if (positions instanceof Positions.Rope rope && newSize != oldSize) {
-            positions = rope.withScaling(
-                    rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta()));
+            int oldRotary = rope.rotaryDims(oldSize);
+            positions = rope.withScaling(rope.scaling().grownBy(rope.rotaryDims(newSize) / oldRotary, oldRotary,
+                    config.maxSeqLen(), rope.theta()));
         }
         // One constructor call: the scaling's per-pair lists fit the new head size only, not the old one.
         return new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(), config.layers(),
@@ -65,21 +91,27 @@ final class Growth {
     }
 
     /**
-     * Map for one head of queries/keys: old dims placed so RoPE frequencies survive (pair i to pair r·i, in the
-     * model's pair layout), or kept as a prefix without RoPE.
+     * Map for one head of queries/keys: old dims placed so RoPE frequencies survive (pair i to pair r·i of the
+     * rotated part, in the model's pair layout; with partial rotary the pass-through dims right after the new rotated
+     * part, in order), or kept as a prefix without RoPE.
      */
     static int[] keyHeadMap(TransformerConfig config, int oldSize, int newSize) {
         if (!(config.positions() instanceof Positions.Rope rope)) {
             return PadSpec.prefix(oldSize, newSize);
         }
         RopeLayout layout = rope.layout();
-        int ratio = newSize / oldSize;
+        int oldRotary = rope.rotaryDims(oldSize);
+        int newRotary = rope.rotaryDims(newSize);
+        int ratio = newRotary / oldRotary;
         int[] map = new int[newSize];
         java.util.Arrays.fill(map, -1);
-        for (int d = 0; d < oldSize; d++) {
-            int pair = layout.pairOf(d, oldSize);
-            int member = layout.memberOf(d, oldSize);
-            map[layout.dimOf(ratio * pair, member, newSize)] = d;
+        for (int d = 0; d < oldRotary; d++) {
+            int pair = layout.pairOf(d, oldRotary);
+            int member = layout.memberOf(d, oldRotary);
+            map[layout.dimOf(ratio * pair, member, newRotary)] = d;
+        }
+        for (int d = oldRotary; d < oldSize; d++) {
+            map[newRotary + d - oldRotary] = d;
         }
         return map;
     }

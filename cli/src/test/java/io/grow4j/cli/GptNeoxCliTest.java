@@ -1,0 +1,90 @@
+package io.grow4j.cli;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.fixtures.NeoxConfigs;
+import io.grow4j.model.format.HfDirectoryFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A user's path through a Pythia-shaped gpt_neox directory: inspect names the parallel residual and the partial
+ * rotary, grow with a plan of every accepted step, verify in double precision, generate; refused plans (a head size
+ * that moves rotary frequencies, a hidden size GPTNeoXConfig cannot describe, streaming the fused query_key_value)
+ * exit 2 with the reason and write nothing.
+ */
+class GptNeoxCliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void inspectGrowVerifyAndGenerate() throws IOException {
+        Path model = pythia();
+        Cli inspect = Cli.run("inspect", model.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("family       gpt_neox"), inspect.out());
+        assertTrue(inspect.out().contains("residual     parallel"), inspect.out());
+        assertTrue(inspect.out().contains("partial: 0.25 of each head rotates"), inspect.out());
+        assertTrue(inspect.out().contains("LayerNorm, before each block"), inspect.out());
+
+        // 4 heads of 8 → 6 heads of 16 = 96 = the grown hidden size
+        Path plan = Files.writeString(dir.resolve("plan.yaml"), "seed: 4\nsteps:\n  - mlp: {size: 64}\n"
+                + "  - heads: {add: 2}\n  - head_dim: {size: 16}\n  - hidden: {size: 96}\n"
+                + "  - layers: {add: 1, at: [1]}\n");
+        Path grown = dir.resolve("grown");
+        Cli grow = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", grown.toString());
+        assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+        Cli verify = Cli.run("verify", model.toString(), grown.toString(), "--precision", "double", "--tolerance",
+                "1e-12", "--length", "16");
+        assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+        assertEquals("PASS", verify.lastLine());
+
+        Cli before = Cli.run("generate", model.toString(), "--steps", "12", "--print-ids");
+        Cli after = Cli.run("generate", grown.toString(), "--steps", "12", "--print-ids");
+        assertEquals(0, before.exitCode(), before.err());
+        assertEquals(0, after.exitCode(), after.err());
+        assertEquals(before.lastLine(), after.lastLine(), "greedy ids of the original and the grown model");
+    }
+
+    @Test
+    void refusedPlansExit2AndWriteNothing() throws IOException {
+        Path model = pythia();
+        assertRefused(model, "steps:\n  - head_dim: {size: 12}\n  - hidden: {size: 48}\n", "refused-rotary",
+                "step 1 (head_dim): head size 8 -> 12 with partial rotary 0.25 rotates int(12 x 0.25) = 3 dims"
+                        + " instead of 2");
+        assertRefused(model, "steps:\n  - hidden: {size: 40}\n", "refused-hidden",
+                "GPT-NeoX's head size is hidden_size / num_attention_heads = 40 / 4, but this model's is 8");
+        Path plan = Files.writeString(dir.resolve("mlp.yaml"), "steps:\n  - mlp: {size: 64}\n");
+        Path streamed = dir.resolve("streamed");
+        Cli stream = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", streamed.toString(),
+                "--stream");
+        assertEquals(2, stream.exitCode(), stream.out() + stream.err());
+        assertTrue(stream.err().contains("GPT-NeoX's query_key_value"), stream.err());
+        assertFalse(Files.exists(streamed));
+    }
+
+    private void assertRefused(Path model, String planText, String name, String reason) throws IOException {
+        Path plan = Files.writeString(dir.resolve(name + ".yaml"), planText);
+        Path out = dir.resolve(name);
+        Cli no = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", out.toString());
+        assertEquals(2, no.exitCode(), no.out() + no.err());
+        assertTrue(no.err().contains(reason), no.err());
+        assertFalse(no.err().contains("Exception"), no.err());
+        assertFalse(Files.exists(out));
+    }
+
+    /** F64, so rescaled queries stay exact in the files. */
+    private Path pythia() throws IOException {
+        Path model = dir.resolve("pythia");
+        new HfDirectoryFormat().write(RandomModels.create(NeoxConfigs.pythia(), DType.F64, 11), model);
+        return model;
+    }
+}
