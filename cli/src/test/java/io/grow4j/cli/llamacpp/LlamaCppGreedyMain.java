@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The forked JVM of {@link LlamaCpp}: greedy ids of one GGUF file in llama.cpp, printed as one line "ids 461 461 ...",
- * or "unavailable REASON" (exit 4) where the native library does not load. It halts instead of returning because the
+ * "unavailable REASON" (exit 4) where the native library does not load, or "refused REASON" (exit 5) where llama.cpp
+ * does not load the file. It halts instead of returning because the
  * binding's JVM does not exit after close() (shared/ENGINES.md).
  *
  * <p>Args: the GGUF path, the number of ids, the context size. The vocabulary's pieces must spell their ids ("[17]",
@@ -24,6 +25,7 @@ import java.util.stream.Collectors;
  */
 public final class LlamaCppGreedyMain {
     static final int UNAVAILABLE = 4;
+    static final int REFUSED = 5;
     private static final Pattern ID = Pattern.compile("\\[(\\d+)]");
 
     private LlamaCppGreedyMain() {
@@ -35,14 +37,28 @@ public final class LlamaCppGreedyMain {
         int context = Integer.parseInt(args[2]);
         LlamaModel model;
         try {
+            Class.forName("de.kherud.llama.LlamaModel", true, LlamaCppGreedyMain.class.getClassLoader());
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError e) {
+            System.out.println("unavailable llama.cpp's native library does not load: " + e);
+            System.out.flush();
+            Runtime.getRuntime().halt(UNAVAILABLE);
+            return;
+        }
+        try {
             // The default F16 KV cache rounds keys and values enough to flip a greedy token late in a sequence.
             model = new LlamaModel(new ModelParameters().setModel(gguf).setCtxSize(context).setThreads(1)
                     .setThreadsBatch(1).setGpuLayers(0).setCacheTypeK(CacheType.F32).setCacheTypeV(CacheType.F32)
-                    .skipWarmup().disableLog());
+                    .skipWarmup());
         } catch (UnsatisfiedLinkError e) {
             System.out.println("unavailable llama.cpp's native library does not load: " + e.getMessage());
             System.out.flush();
             Runtime.getRuntime().halt(UNAVAILABLE);
+            return;
+        } catch (RuntimeException e) {
+            // LlamaException (package-private): the file itself (an architecture this build lacks, a tensor it does not expect): the caller decides.
+            System.out.println("refused " + e.getMessage().replace('\n', ' '));
+            System.out.flush();
+            Runtime.getRuntime().halt(REFUSED);
             return;
         }
         List<Integer> ids = new ArrayList<>();
@@ -55,7 +71,6 @@ public final class LlamaCppGreedyMain {
         while (m.find()) {
             ids.add(Integer.parseInt(m.group(1)));
         }
-        System.out.println("raw " + raw.toString().replace('\n', ' '));
         System.out.println("ids " + ids.stream().map(String::valueOf).collect(Collectors.joining(" ")));
         System.out.flush();
         Runtime.getRuntime().halt(0);
