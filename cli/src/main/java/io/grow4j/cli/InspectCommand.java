@@ -7,6 +7,7 @@ import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.AcceptedSteps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -14,12 +15,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
-@Command(name = "inspect", description = "Print a model's family, sizes and parameter count.")
+@Command(name = "inspect", description = "Print a model's family, sizes, parameter count and the growth steps it"
+        + " accepts (with the reason for each refused one).")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model to describe: " + Formats.MODELS_READ)
     Path model;
@@ -68,8 +72,30 @@ final class InspectCommand implements Callable<Integer> {
         out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
         out.println("output       " + (!c.architecture().languageModelHead() ? "hidden states"
                 : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head"));
+        // grow4j's families have no per-layer variation yet (sliding/global layers, layers without RoPE)
+        out.println("layers alike every block has the same parts, " + (c.causal() ? "causal" : "bidirectional")
+                + " attention over all positions");
+        printSteps(out, c);
         printNonFinite(out, m);
         out.flush();
+    }
+
+    /**
+     * The step kinds the plan validator accepts on this model, and for each refused one the sample step and the
+     * validator's reasons ({@link AcceptedSteps}).
+     */
+    private static void printSteps(PrintWriter out, TransformerConfig c) {
+        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(c);
+        out.println("accepts      " + verdicts.stream().filter(AcceptedSteps.Verdict::accepted)
+                .map(v -> v.kind() + " " + v.sample()).collect(Collectors.joining(", ")));
+        String label = "refuses      ";
+        for (AcceptedSteps.Verdict v : verdicts) {
+            if (!v.accepted()) {
+                out.println(label + v.kind() + (v.sample().isEmpty() ? "" : " " + v.sample()) + ": "
+                        + String.join("; ", v.reasons()));
+                label = "             ";
+            }
+        }
     }
 
     /** "none", or one line per tensor holding NaN or infinite values, with its counts. */
