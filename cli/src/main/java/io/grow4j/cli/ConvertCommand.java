@@ -46,6 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
             }
             PlanException.throwIfAny(problems);
             claim.write(temporary -> format.write(m, temporary));
+            format.writeNotes(m).forEach(n -> spec.commandLine().getOut().println("note: " + out + ": " + n));
             report(m, format);
         }
         return Grow4j.OK;

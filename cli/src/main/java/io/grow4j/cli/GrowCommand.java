@@ -278,6 +278,7 @@ final class GrowCommand implements Callable<Integer> {
         }
         Model written = grown;
         claim.write(temporary -> format.write(written, temporary));
+        format.writeNotes(written).forEach(n -> stdout.println("note: " + out + ": " + n));
         stdout.printf("wrote %s (%s): %,d parameters%n", out, format.name(), grown.parameterCount());
         stdout.flush();
         return Grow4j.OK;

@@ -6,6 +6,7 @@ import io.grow4j.model.NonFiniteCount;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.AcceptedSteps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -13,12 +14,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
-@Command(name = "inspect", description = "Print a model's family, sizes and parameter count.")
+@Command(name = "inspect", description = "Print a model's family, sizes, parameter count and the growth steps it"
+        + " accepts (with the reason for each refused one).")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model to describe: " + Formats.MODELS_READ)
     Path model;
@@ -80,8 +84,31 @@ final class InspectCommand implements Callable<Integer> {
                 : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head")
                 + (c.attentionShape().finalSoftCap() > 0 ? ", soft-capped at " + c.attentionShape().finalSoftCap()
                 : ""));
+        if (AttentionShapeLines.layers(c).isEmpty()) {
+            out.println("layer types  every block has the same parts, " + (c.causal() ? "causal" : "bidirectional")
+                    + " attention over all positions");
+        }
+        printSteps(out, c);
         printNonFinite(out, m);
         out.flush();
+    }
+
+    /**
+     * The step kinds the plan validator accepts on this model, and for each refused one the sample step and the
+     * validator's reasons ({@link AcceptedSteps}).
+     */
+    private static void printSteps(PrintWriter out, TransformerConfig c) {
+        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(c);
+        out.println("accepts      " + verdicts.stream().filter(AcceptedSteps.Verdict::accepted)
+                .map(v -> v.kind() + " " + v.sample()).collect(Collectors.joining(", ")));
+        String label = "refuses      ";
+        for (AcceptedSteps.Verdict v : verdicts) {
+            if (!v.accepted()) {
+                out.println(label + v.kind() + (v.sample().isEmpty() ? "" : " " + v.sample()) + ": "
+                        + String.join("; ", v.reasons()));
+                label = "             ";
+            }
+        }
     }
 
     /** "none", or one line per tensor holding NaN or infinite values, with its counts. */

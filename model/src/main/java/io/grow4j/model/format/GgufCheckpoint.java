@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.SequencedMap;
 
@@ -177,7 +178,9 @@ public final class GgufCheckpoint {
     public SequencedMap<String, GgufValue> metadataFor(TransformerConfig grown, Collection<SafetensorsEntry> tensors) {
         SequencedMap<String, GgufValue> out = new LinkedHashMap<>(metadata);
         long parameters = tensors.stream().mapToLong(t -> Tensor.elementCount(t.shape())).sum();
-        GgufConfigCodec.write(grown, family, GgufConfigCodec.fileTypeDtype(tensors), parameters, out);
+        // Upcycling turns a dense family's row into the one with experts; the GGUF name stays.
+        GgufFamily target = Objects.requireNonNullElse(GgufFamily.forArchitecture(grown.architecture()), family);
+        GgufConfigCodec.write(grown, target, GgufConfigCodec.fileTypeDtype(tensors), parameters, out);
         return out;
     }
 }

@@ -45,6 +45,8 @@ final class GgufConfigCodec {
     static final String ROPE_BASE = "rope.freq_base";
     static final String ROPE_DIMS = "rope.dimension_count";
     static final String VOCAB = "vocab_size";
+    static final String EXPERTS = "expert_count";
+    static final String EXPERTS_USED = "expert_used_count";
     static final String SCALING_TYPE = "rope.scaling.type";
     static final String SCALING_FACTOR = "rope.scaling.factor";
     static final String EXACT_PREFIX = "grow4j.";
@@ -88,15 +90,15 @@ final class GgufConfigCodec {
         requireFinite(f, p + EPS, eps, false);
         requireFinite(f, p + ROPE_BASE, theta, true);
         refuseUnmodelled(f, p, keySize);
+        MlpConfig mlpConfig = mlp(f, p, family, mlp);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
         int vocab = vocabulary(f, p, file, family);
         boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
-                    new AttentionConfig(heads, kvHeads, keySize, valueSize, false),
-                    new MlpConfig(mlp, Activation.SWIGLU, false), eps, new Positions.Rope(theta, family.ropeLayout(), scaling),
-                    tied);
+                    new AttentionConfig(heads, kvHeads, keySize, valueSize, family.qkvBias(), false),
+                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
         }
@@ -129,10 +131,25 @@ final class GgufConfigCodec {
         }
     }
 
-    private static void refuseUnmodelled(GgufFields f, String p, int keySize) {
-        if (f.integer(p + "expert_count", 0, 0) > 0) {
-            f.problem(p + "expert_count " + f.get(p + "expert_count") + ": mixture-of-experts models are not supported");
+    /**
+     * SwiGLU, dense or with experts: {name}.expert_count experts of feed_forward_length each (llama.cpp's n_ff for a
+     * llama file with experts), {name}.expert_used_count of them per token.
+     */
+    private static MlpConfig mlp(GgufFields f, String p, GgufFamily family, int size) {
+        MlpConfig dense = new MlpConfig(Math.max(size, 1), Activation.SWIGLU, false);
+        if (!family.architecture().mixtureOfExperts()) {
+            return dense;
         }
+        int experts = f.integer(p + EXPERTS, 1);
+        int used = f.integer(p + EXPERTS_USED, 1);
+        if (used > experts) {
+            f.problem(p + EXPERTS_USED + " " + used + " exceeds " + p + EXPERTS + " " + experts);
+            return dense.withExperts(experts, experts);
+        }
+        return dense.withExperts(experts, used);
+    }
+
+    private static void refuseUnmodelled(GgufFields f, String p, int keySize) {
         int rotary = f.integer(p + ROPE_DIMS, 0, keySize);
         if (rotary != keySize) {
             f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize
@@ -232,6 +249,10 @@ final class GgufConfigCodec {
         uint32(m, p + KEY_LENGTH, a.keySize());
         uint32(m, p + VALUE_LENGTH, a.valueSize());
         uint32(m, p + ROPE_DIMS, a.keySize());
+        if (c.mlp().experts() > 0) {
+            uint32(m, p + EXPERTS, c.mlp().experts());
+            uint32(m, p + EXPERTS_USED, c.mlp().topK());
+        }
         real(m, p + EPS, c.normEps());
         Positions.Rope rope = (Positions.Rope) c.positions();
         real(m, p + ROPE_BASE, rope.theta());
@@ -257,6 +278,8 @@ final class GgufConfigCodec {
         if (m.containsKey(PARAMETER_COUNT)) {
             m.put(PARAMETER_COUNT, new GgufValue.Int(GgufType.UINT64, parameters));
         }
+        // llama.cpp refuses a file without tokenizer metadata; a source without a vocabulary gets a placeholder.
+        GgufVocabulary.addIfAbsent(m, c.vocabSize());
     }
 
     private static void uint32(SequencedMap<String, GgufValue> m, String key, long value) {

@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.SequencedMap;
 
 /**
- * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architecture llama. The file is read through a read-only
+ * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
+ * qwen2, qwen3 and olmo2 ({@link GgufFamily}). The file is read through a read-only
  * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
@@ -55,18 +56,35 @@ public final class GgufFormat implements ModelFormat {
 
     static GgufFamily family(Path path, GgufFile file) throws CheckpointException {
         GgufValue name = file.metadata().get(GgufFile.ARCHITECTURE_KEY);
-        GgufFamily family = name instanceof GgufValue.Str s ? GgufFamily.byName(s.text()) : null;
-        if (family == null) {
-            String found = name == null ? "no " + GgufFile.ARCHITECTURE_KEY : name instanceof GgufValue.Str s
-                    ? "unsupported architecture '" + s.text() + "'" : GgufFile.ARCHITECTURE_KEY + " is a " + name.type();
-            throw new CheckpointException(path, found + " (supported: " + GgufFamily.supported() + ")");
+        if (name instanceof GgufValue.Str s && GgufFamily.known(s.text())) {
+            String expertKey = s.text() + "." + GgufConfigCodec.EXPERTS;
+            GgufValue experts = file.metadata().get(expertKey);
+            boolean routed = experts instanceof GgufValue.Int n && n.value() != 0;
+            GgufFamily family = GgufFamily.byName(s.text(), routed);
+            if (family == null) {
+                throw new CheckpointException(path, expertKey + " " + experts + ": GGUF " + s.text() + " is read "
+                        + (routed ? "without experts (experts are read for "
+                        + GgufFamily.ALL.stream().filter(f -> f.architecture().mixtureOfExperts()).map(GgufFamily::name)
+                        .distinct().collect(java.util.stream.Collectors.joining(", ")) + ")" : "with experts only"));
+            }
+            return family;
         }
-        return family;
+        String found = name == null ? "no " + GgufFile.ARCHITECTURE_KEY : name instanceof GgufValue.Str s
+                ? "unsupported architecture '" + s.text() + "'" : GgufFile.ARCHITECTURE_KEY + " is a " + name.type();
+        throw new CheckpointException(path, found + " (supported: " + GgufFamily.supported() + ")");
     }
 
     @Override
     public List<String> readNotes(Model model) {
         return GgufMetadata.of(model).map(GgufMetadata::notes).orElse(List.of());
+    }
+
+    /** Says so when the model has no vocabulary and the file gets grow4j's placeholder ({@link GgufVocabulary}). */
+    @Override
+    public List<String> writeNotes(Model model) {
+        SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
+                .orElse(new LinkedHashMap<>());
+        return GgufVocabulary.added(entries) ? List.of(GgufVocabulary.NOTE) : List.of();
     }
 
     @Override
@@ -80,9 +98,11 @@ public final class GgufFormat implements ModelFormat {
                     ? " (the paper's decoder, with separate key and value sizes)" : "") + instead);
             return problems;
         }
-        if (config.attention().bias() || config.attention().outputBias()) {
-            problems.add("GGUF " + family.name() + " is written without attention biases; this model has them"
-                    + instead);
+        if (config.attention().bias() != family.qkvBias() || config.attention().outputBias()) {
+            problems.add("GGUF " + family.name() + (family.qkvBias()
+                    ? " has biases on Q, K and V and none on the output projection" : " has no attention biases")
+                    + "; this model has " + (config.attention().bias() ? "them on Q, K and V" : "none there")
+                    + (config.attention().outputBias() ? " and on the output projection" : "") + instead);
         }
         if (config.mlp().bias()) {
             problems.add("GGUF " + family.name() + " is written without MLP biases; this model has them" + instead);

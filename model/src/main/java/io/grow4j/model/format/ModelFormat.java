@@ -33,6 +33,14 @@ public interface ModelFormat {
     }
 
     /**
+     * What writing {@code model} adds that the model does not hold (a GGUF file's placeholder vocabulary), one line
+     * each, for commands to print; empty when the file holds the model as it is.
+     */
+    default List<String> writeNotes(Model model) {
+        return List.of();
+    }
+
+    /**
      * Every reason this format cannot hold a model of {@code config} exactly; empty when it can. Callers ask before
      * doing any work, so a long growth run never ends in an unwritable result.
      */

@@ -1,0 +1,171 @@
+package io.grow4j.cli;
+
+import io.grow4j.cli.llamacpp.LlamaCpp;
+import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RandomModels;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
+import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.RequiresSharedData;
+import io.grow4j.model.format.GgufFormat;
+import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.Grower;
+import io.grow4j.transforms.steps.ExpertUpcycling;
+import io.grow4j.transforms.steps.GrowthStep;
+import io.grow4j.transforms.steps.HeadAddition;
+import io.grow4j.transforms.steps.HeadDimExpansion;
+import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.MlpExpansion;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * llama.cpp (b4916, through de.kherud:llama, KV cache in F32) runs the GGUF files grow4j writes, original and grown,
+ * and gives the same greedy ids as grow4j: stories260K converted, grown by the README plan and upcycled to experts;
+ * random llama (llama3 RoPE as rope_freqs.weight), qwen2, olmo2 and llama-with-experts models grown by every kind of
+ * step. Files without a vocabulary carry grow4j's placeholder, whose pieces spell the ids.
+ */
+class LlamaCppGrowthTest {
+    private static final Grower GROWER = new Grower(new CpuPadKernel());
+    private static final GgufFormat GGUF = new GgufFormat();
+    private static final int STEPS = 24;
+
+    @TempDir
+    static Path dir;
+
+    @Test
+    @RequiresSharedData("stories260K.bin")
+    void storiesConvertedGrownAndUpcycledKeepsIts64IdsInLlamaCpp() throws Exception {
+        Path gguf = dir.resolve("stories.gguf");
+        Cli convert = Cli.run("convert", Stories.path().toString(), gguf.toString());
+        assertEquals(0, convert.exitCode(), convert.err());
+        assertTrue(convert.out().contains("note: " + gguf + ": the model has no vocabulary, so the file gets a"
+                + " placeholder"), convert.out());
+        int[] grow4j = grow4jIds(gguf, 64);
+        assertEquals(64, grow4j.length);
+        assertTrue(ids(grow4j).startsWith(Stories.REFERENCE_16), ids(grow4j));
+        assertEquals(ids(grow4j), ids(LlamaCpp.greedy(gguf, 64).idsOrFail()), "converted stories260K");
+
+        Path grown = grow(gguf, Stories.PLAN, "grown.gguf");
+        assertEquals(ids(grow4j), ids(LlamaCpp.greedy(grown, 64).idsOrFail()), "grown by the README plan");
+
+        Path upcycled = grow(gguf, "seed: 3\nsteps:\n  - moe: {experts: 4, top_k: 2}\n", "upcycled.gguf");
+        assertEquals(ids(grow4j), ids(LlamaCpp.greedy(upcycled, 64).idsOrFail()), "upcycled to 4 experts, top-2");
+    }
+
+    static Stream<Arguments> families() {
+        return Stream.of(
+                Arguments.of("llama, llama3 RoPE in rope_freqs.weight", llama3()),
+                Arguments.of("qwen2", family(Architecture.QWEN2, true)),
+                Arguments.of("olmo2", family(Architecture.OLMO2, false)),
+                Arguments.of("llama with experts", family(Architecture.MIXTRAL, false)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void grownRandomModelsKeepTheirGreedyIdsInLlamaCpp(String name, TransformerConfig config) throws Exception {
+        Path original = dir.resolve(config.architecture().id() + "-original.gguf");
+        GGUF.write(RandomModels.create(config, DType.F32, 17), original);
+        int[] reference = grow4jIds(original, STEPS);
+        assertTrue(reference.length >= STEPS / 2, name + ": grow4j stopped early: " + ids(reference));
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(original, STEPS).idsOrFail()), name + " original");
+
+        GrowthPlan plan = new GrowthPlan(11, everyKindOfStep(config));
+        assertEquals(List.of(), plan.problems(config), name);
+        Path grown = dir.resolve(config.architecture().id() + "-grown.gguf");
+        GGUF.write(GROWER.grow(GGUF.read(original), plan), grown);
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(grown, STEPS).idsOrFail()), name + " grown by " + plan);
+    }
+
+    @Test
+    void denseLlamaUpcycledToExpertsKeepsItsGreedyIdsInLlamaCpp() throws Exception {
+        TransformerConfig config = family(Architecture.LLAMA, false);
+        Path original = dir.resolve("dense.gguf");
+        GGUF.write(RandomModels.create(config, DType.F32, 23), original);
+        int[] reference = LlamaCpp.greedy(original, STEPS).idsOrFail();
+        Path upcycled = dir.resolve("upcycled.gguf");
+        GGUF.write(GROWER.grow(GGUF.read(original), new GrowthPlan(4, List.of(new ExpertUpcycling(8, 2)))), upcycled);
+        assertEquals(8, GGUF.read(upcycled).config().mlp().experts());
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(upcycled, STEPS).idsOrFail()));
+    }
+
+    /** The bundled build (March 2025) predates Qwen3: grow4j's qwen3 GGUF files are checked by grow4j alone. */
+    @Test
+    void theBundledLlamaCppDoesNotKnowQwen3() throws Exception {
+        Path qwen3 = dir.resolve("qwen3.gguf");
+        GGUF.write(RandomModels.create(family(Architecture.QWEN3, false), DType.F32, 5), qwen3);
+        String refusal = LlamaCpp.greedy(qwen3, 4).refusal();
+        assertNotNull(refusal, "llama.cpp now loads qwen3: add it to families()");
+    }
+
+    /**
+     * MLP, heads, head size × 2, hidden and layers, in one plan. Hidden ends at heads × head size: the bundled build's
+     * qwen2 and olmo2 loaders expect attn_q to be [hidden, hidden] (stories260K's README plan covers llama with
+     * heads × head size ≠ hidden).
+     */
+    private static List<GrowthStep> everyKindOfStep(TransformerConfig c) {
+        int heads = c.attention().queryHeads() + c.attention().queriesPerGroup();
+        int headSize = 2 * c.attention().keySize();
+        return List.of(new MlpExpansion(c.mlp().size() + 8), new HeadAddition(c.attention().queriesPerGroup(), false),
+                new HeadDimExpansion(headSize), new HiddenExpansion(heads * headSize), new LayerAddition(1, List.of(0)));
+    }
+
+    private static TransformerConfig family(Architecture architecture, boolean qkvBias) {
+        MlpConfig mlp = new MlpConfig(40, Activation.SWIGLU, false);
+        return new TransformerConfig(architecture, 61, 32, 2, 64, new AttentionConfig(4, 2, 8, 8, qkvBias, false),
+                architecture.mixtureOfExperts() ? mlp.withExperts(4, 2) : mlp, 1e-5,
+                new Positions.Rope(10000, architecture == Architecture.LLAMA || architecture.mixtureOfExperts()
+                        ? RopeLayout.INTERLEAVED : RopeLayout.HALF_SPLIT), false);
+    }
+
+    /** Llama 3.x's RoPE scaling with an original context shorter than the ids, so the scaled frequencies matter. */
+    private static TransformerConfig llama3() {
+        TransformerConfig c = family(Architecture.LLAMA, false);
+        return c.withPositions(new Positions.Rope(500000, RopeLayout.INTERLEAVED, new RopeScaling.Llama3(8, 1, 4, 8)));
+    }
+
+    private static Path grow(Path source, String plan, String name) throws IOException {
+        Path planFile = Files.writeString(dir.resolve(name + ".yaml"), plan);
+        Path out = dir.resolve(name);
+        Cli grow = Cli.run("grow", source.toString(), "--plan", planFile.toString(), "--out", out.toString());
+        assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+        return out;
+    }
+
+    private static int[] grow4jIds(Path model, int steps) {
+        Cli run = Cli.run("generate", model.toString(), "--steps", Integer.toString(steps), "--temperature", "0",
+                "--print-ids");
+        assertEquals(0, run.exitCode(), run.err());
+        String line = run.lastLine().strip();
+        return line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static String ids(int[] ids) {
+        return Arrays.stream(ids).mapToObj(String::valueOf).collect(Collectors.joining(" "));
+    }
+}
