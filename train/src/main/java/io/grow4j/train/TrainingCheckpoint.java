@@ -36,15 +36,23 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
     private record Run(TrainingSettings settings, List<Trainer.LogEntry> log) {
     }
 
-    /** Writes the directory {@code dir} (which must not exist or be empty) with the model as {@code modelName}. */
-    public void write(Path dir, String modelName) throws IOException {
+    /**
+     * Writes the directory {@code dir} with the model as {@code modelName}: a new one, or with {@code replace} in
+     * place of an existing file or directory, once the new one is complete.
+     */
+    public void write(Path dir, String modelName, boolean replace) throws IOException {
         Model model = state.params().toModel(DType.F32);
-        AtomicOutput.writeDirectory(dir, tmp -> {
+        AtomicOutput.Writer writer = tmp -> {
             Files.createDirectory(tmp);
             ModelFormats.forOutput(tmp.resolve(modelName)).write(model, tmp.resolve(modelName));
             OptimizerStateFile.write(tmp.resolve(OPTIMIZER), state.optimizer(), position);
             JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, log));
-        });
+        };
+        if (replace) {
+            AtomicOutput.replace(dir, writer);
+        } else {
+            AtomicOutput.writeDirectory(dir, writer);
+        }
     }
 
     /** Reads a checkpoint directory; IllegalArgumentException naming the file and every problem found. */

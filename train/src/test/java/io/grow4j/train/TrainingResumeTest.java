@@ -41,7 +41,7 @@ class TrainingResumeTest {
         List<Trainer.LogEntry> history = new ArrayList<>();
         List<Trainer.LogEntry> log = whole.run(growths(), history::add, new Trainer.Checkpoints(5,
                 (position, state) -> new TrainingCheckpoint(settings, position, state, List.copyOf(history))
-                        .write(dir.resolve("step-" + position.step()), "model")));
+                        .write(dir.resolve("step-" + position.step()), "model", false)));
         assertTrue(Files.isDirectory(dir.resolve("step-15")));
         assertEquals(List.of(4, 9), whole.growths().stream().map(Trainer.GrowthEntry::step).toList());
 
