@@ -12,7 +12,6 @@ import io.grow4j.train.AdamW;
 import io.grow4j.train.ByteTokenizer;
 import io.grow4j.train.GrowthMidRun;
 import io.grow4j.train.LearningRateSchedule;
-import io.grow4j.train.OptimizerStateFile;
 import io.grow4j.train.TextCorpus;
 import io.grow4j.train.Trainer;
 import io.grow4j.train.TrainingCheckpoint;
@@ -205,7 +204,7 @@ final class TrainCommand implements Callable<Integer> {
         claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
         // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
         Trainer.LogEntry last = entries.getLast();
-        OptimizerStateFile.write(optimizerOut(), trainer.state().optimizer(),
+        TrainingCheckpoint.writeOptimizerBeside(out, optimizerOut(), trainer.state().optimizer(),
                 new TrainingPosition(last.step(), last.tokens(), last.flops()));
         if (log != null) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

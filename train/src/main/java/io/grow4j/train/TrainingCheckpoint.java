@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.AtomicOutput;
 import io.grow4j.model.format.ModelFormats;
 
@@ -22,9 +24,10 @@ import java.util.stream.Stream;
 /**
  * A run's state between two steps as one directory, written atomically (complete or absent): the model in float32
  * under the name the caller gives (its format follows the name, as for any output), {@value #OPTIMIZER} (AdamW's
- * moments and the {@link TrainingPosition}, {@link OptimizerStateFile}) and {@value #RUN} (the run's settings and
- * its log so far). Reading it back and running on gives the uninterrupted run's curve bit for bit, since the
- * weights and moments are float32 both in memory and on disk.
+ * moments, in the RoPE layout the model's format stored, and the {@link TrainingPosition}, {@link OptimizerStateFile})
+ * and {@value #RUN} (the run's settings, its model config and RoPE layout, and its log so far). Reading it back and
+ * running on gives the uninterrupted run's curve bit for bit: weights and moments are float32 in memory and on disk,
+ * and both are permuted back to the run's own layout ({@link StoredLayout}).
  */
 public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
                                  List<Trainer.LogEntry> log) {
@@ -33,7 +36,7 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The settings and log of {@value #RUN}. */
-    private record Run(TrainingSettings settings, List<Trainer.LogEntry> log) {
+    private record Run(TrainingSettings settings, String config, RopeLayout layout, List<Trainer.LogEntry> log) {
     }
 
     /**
@@ -42,17 +45,30 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
      */
     public void write(Path dir, String modelName, boolean replace) throws IOException {
         Model model = state.params().toModel(DType.F32);
+        TransformerConfig config = model.config();
         AtomicOutput.Writer writer = tmp -> {
             Files.createDirectory(tmp);
-            ModelFormats.forOutput(tmp.resolve(modelName)).write(model, tmp.resolve(modelName));
-            OptimizerStateFile.write(tmp.resolve(OPTIMIZER), state.optimizer(), position);
-            JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, log));
+            Path modelPath = tmp.resolve(modelName);
+            ModelFormats.forOutput(modelPath).write(model, modelPath);
+            writeOptimizerBeside(modelPath, tmp.resolve(OPTIMIZER), state.optimizer(), position);
+            JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, config.toString(),
+                    StoredLayout.of(config), log));
         };
         if (replace) {
             AtomicOutput.replace(dir, writer);
         } else {
             AtomicOutput.writeDirectory(dir, writer);
         }
+    }
+
+    /**
+     * Writes AdamW's state to {@code file} for the model just written at {@code model}: read back to learn the RoPE
+     * layout its format stored, so the moments sit in the same rows as their weights.
+     */
+    public static void writeOptimizerBeside(Path model, Path file, AdamW optimizer, TrainingPosition position)
+            throws IOException {
+        TransformerConfig stored = ModelFormats.forInput(model).read(model).config();
+        OptimizerStateFile.write(file, StoredLayout.toLayout(optimizer, StoredLayout.of(stored)), position);
     }
 
     /** Reads a checkpoint directory; IllegalArgumentException naming the file and every problem found. */
@@ -67,15 +83,20 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
         } catch (JacksonException e) {
             throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: " + e.getOriginalMessage(), e);
         }
-        Parameters params = Parameters.of(ModelFormats.forInput(modelPath).read(modelPath));
-        OptimizerStateFile.Contents optimizer = OptimizerStateFile.readAll(dir.resolve(OPTIMIZER), params.config(),
+        Parameters stored = Parameters.of(ModelFormats.forInput(modelPath).read(modelPath));
+        OptimizerStateFile.Contents optimizer = OptimizerStateFile.readAll(dir.resolve(OPTIMIZER), stored.config(),
                 run.settings().optimizer());
         if (run.log().size() != optimizer.position().step()) {
             throw new IllegalArgumentException(dir + ": " + RUN + " logs " + run.log().size() + " steps, "
                     + OPTIMIZER + " is at step " + optimizer.position().step());
         }
+        Parameters params = StoredLayout.toLayout(stored, run.layout());
+        if (!params.config().toString().equals(run.config())) {
+            throw new IllegalArgumentException(modelPath + ": model reads back as " + params.config() + ", the run's "
+                    + "was " + run.config());
+        }
         return new TrainingCheckpoint(run.settings(), optimizer.position(),
-                new Trainer.State(params, optimizer.optimizer()), run.log());
+                new Trainer.State(params, StoredLayout.toLayout(optimizer.optimizer(), run.layout())), run.log());
     }
 
     /** The one entry of the directory that is neither the optimizer state nor the run record. */

@@ -4,7 +4,11 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.steps.HiddenExpansion;
 import io.grow4j.transforms.steps.LayerAddition;
 import io.grow4j.transforms.steps.MlpExpansion;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -32,12 +36,16 @@ class TrainingResumeTest {
     /**
      * Growths before and after the checkpoints, with the optimizer state carried through one and reset by the other,
      * so the resumed run needs the moments, AdamW's own step (which the reset restarts) and the schedule position.
+     * The checkpoints are Hugging Face directories, which store Q and K rows half-split: an interleaved model's
+     * weights and moments are permuted on the way out and must be permuted back.
      */
-    @Test
-    void aResumedRunContinuesTheUninterruptedCurveBitForBit() throws IOException {
+    @ParameterizedTest
+    @EnumSource(RopeLayout.class)
+    void aResumedRunContinuesTheUninterruptedCurveBitForBit(RopeLayout layout) throws IOException {
         TextCorpus corpus = TextCorpus.split(TrainerTest.smallCorpus(), 5, 32);
         TrainingSettings settings = TrainerTest.settings(STEPS, 9);
-        Trainer whole = TrainerTest.trainer(TrainerTest.TINY, corpus, settings);
+        TransformerConfig config = TinyModels.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 32, layout, true);
+        Trainer whole = TrainerTest.trainer(config, corpus, settings);
         List<Trainer.LogEntry> history = new ArrayList<>();
         List<Trainer.LogEntry> log = whole.run(growths(), history::add, new Trainer.Checkpoints(5,
                 (position, state) -> new TrainingCheckpoint(settings, position, state, List.copyOf(history))
