@@ -47,8 +47,9 @@ public final class Trainer {
     }
 
     /**
-     * One step's record, counted after the step: tokens and model FLOPs (3 × the forward's matmul FLOPs per token, of
-     * the model as it was at each step) so far. validationLoss is NaN on steps without evaluation; the last entry
+     * One step's record, counted after the step: tokens and model FLOPs so far: 3 × (forward and two backward
+     * products) the forward's projection, head and causal-attention FLOPs per token of the model as it was at each
+     * step, i.e. 6 · matmul parameters · tokens plus attention (Kaplan et al. 2020); validation is not counted. validationLoss is NaN on steps without evaluation; the last entry
      * (step = steps) holds only the final validation loss.
      */
     public record LogEntry(int step, long tokens, double flops, double trainLoss, double validationLoss,
@@ -140,7 +141,8 @@ public final class Trainer {
             double lr = settings.schedule().rate(step);
             double norm = state.optimizer().update(state.params(), grads, lr);
             tokens += batch.tokens();
-            flops += 3.0 * pass.matmulFlopsPerToken() * batch.tokens();
+            flops += 3.0 * (pass.matmulFlopsPerToken() + pass.attentionFlopsPerToken(settings.context()))
+                    * batch.tokens();
             log.add(new LogEntry(step, tokens, flops, loss, validationLoss, lr, norm));
             progress.accept(log.getLast());
             int done = step + 1;
