@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
  * matmul, a memory copy for pad), as a table with ratios and optionally as JSON.
  */
 @Command(name = "bench", description = "Benchmark the kernels (matmul, matvec, attention, pad, forward) per backend, "
-        + "with OpenBLAS and memory-copy baselines from the same run.", subcommands = GrowthBenchCommand.class)
+        + "with OpenBLAS and memory-copy baselines from the same run.",
+        subcommands = {GrowthBenchCommand.class, TrainingBenchCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "B", split = ",",
             description = "backends to measure (opencl, aparapi, cpu, scalar); default: cpu, opencl, aparapi")

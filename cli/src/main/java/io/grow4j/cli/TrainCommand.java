@@ -12,9 +12,10 @@ import io.grow4j.train.AdamW;
 import io.grow4j.train.ByteTokenizer;
 import io.grow4j.train.GrowthMidRun;
 import io.grow4j.train.LearningRateSchedule;
-import io.grow4j.train.OptimizerStateFile;
 import io.grow4j.train.TextCorpus;
 import io.grow4j.train.Trainer;
+import io.grow4j.train.TrainingCheckpoint;
+import io.grow4j.train.TrainingPosition;
 import io.grow4j.train.TrainingSettings;
 import io.grow4j.train.TrainingSupport;
 import io.grow4j.transforms.GrowthPlan;
@@ -37,14 +38,28 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", description = {"Train a llama-style model on a UTF-8 text (byte-level tokens), growing it"
-        + " mid-run with --grow-at; writes the trained model and a JSON log.",
+        + " mid-run with --grow-at; writes the trained model and a JSON log, and with --checkpoint-every N a"
+        + " checkpoint every N steps that --resume continues exactly.",
         "Documents are the text's blocks between blank lines; every tenth goes to validation. Every problem of the"
                 + " request (a plan that cannot apply at its step, a step beyond --steps, a context beyond the model's"
                 + " maximum, a too-short corpus) is reported before training starts."})
 final class TrainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "the model to train (any readable format); its"
-            + " vocabulary must hold the 258 byte-level tokens")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the model to train (any readable"
+            + " format); its vocabulary must hold the 258 byte-level tokens. Not with --resume")
     Path model;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run a checkpoint directory"
+            + " (CHECKPOINTS/step-NNNNNN) saved, with the same options; the loss curve is the uninterrupted run's, bit"
+            + " for bit. --grow-at plans before its step are already in its model and skipped")
+    Path resume;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "N", description = "save the model, AdamW's"
+            + " state and the log so far every N steps (default ${DEFAULT-VALUE}: never)")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "where checkpoints go, one step-NNNNNN"
+            + " directory each (default OUT.checkpoints)")
+    Path checkpointDir;
 
     @Option(names = "--corpus", required = true, paramLabel = "TEXT", description = "a UTF-8 text file")
     Path corpus;
@@ -84,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.json", description = "write every step's record as JSON")
     Path log;
 
-    @Option(names = "--force", description = "replace OUT and the log if they exist")
+    @Option(names = "--force", description = "replace OUT, the log and checkpoints of the same steps if they exist")
     boolean force;
 
     @Spec
@@ -95,7 +110,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model start = ModelFiles.read(model);
+        if ((model == null) == (resume == null)) {
+            throw new IllegalArgumentException("give the MODEL to train or --resume DIR, " + (model == null
+                    ? "got neither" : "not both"));
+        }
+        TrainingCheckpoint resumed = resume == null ? null : TrainingCheckpoint.read(resume);
+        Model start = resumed == null ? ModelFiles.read(model) : resumed.state().params().toModel(DType.F32);
+        int from = resumed == null ? 0 : resumed.position().step();
         List<String> problems = new ArrayList<>();
         TransformerConfig config = start.config();
         problems.addAll(TrainingSupport.problems(config));
@@ -109,14 +130,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         GrowthMidRun.OptimizerState mode = optimizerState(problems);
         finalConfig = config;
-        Map<Integer, Trainer.Growth> growths = growths(config, mode, problems);
+        Map<Integer, Trainer.Growth> growths = growths(config, mode, from, problems);
         ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
                 + "model as " + out + ": " + p));
         TextCorpus text = readCorpus(problems);
         List<OutputClaim> claims = new ArrayList<>();
         for (Path output : log == null ? List.of(out, optimizerOut()) : List.of(out, optimizerOut(), log)) {
             OutputClaim claim = OutputClaim.replacing(output, force, OutputClaim.Input.model(model),
-                    new OutputClaim.Input("the corpus", corpus));
+                    new OutputClaim.Input("the checkpoint", resume), new OutputClaim.Input("the corpus", corpus));
             claims.add(claim);
             problems.addAll(claim.problems());
         }
@@ -127,9 +148,16 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
+        if (resumed != null && settings != null) {
+            resumed.differences(settings).forEach(d -> problems.add("--resume " + resume + ": " + d
+                    + "; resume with the options of the checkpointed run"));
+        }
+        problems.addAll(checkpoints().problems(from, steps));
         try {
             PlanException.throwIfAny(problems);
-            return train(start, text, settings, growths, claims);
+            return train(resumed == null ? new Trainer.State(io.grow4j.train.Parameters.of(start),
+                    AdamW.fresh(settings.optimizer(), config)) : resumed.state(), resumed, text, settings, growths,
+                    claims);
         } finally {
             for (OutputClaim claim : claims) {
                 claim.close();
@@ -137,23 +165,35 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** claims: the model, the optimizer state and the log (when asked for), in that order. */
-    private int train(Model start, TextCorpus text, TrainingSettings settings, Map<Integer, Trainer.Growth> growths,
-            List<OutputClaim> claims) throws IOException {
+    private CheckpointOutputs checkpoints() {
+        return new CheckpointOutputs(checkpointDir != null ? checkpointDir
+                : out.resolveSibling(out.getFileName() + ".checkpoints"), checkpointEvery, force);
+    }
+
+    /**
+     * Trains from {@code state}, at the resumed checkpoint's position when there is one; claims: the model, the
+     * optimizer state and the log (when asked for), in that order.
+     */
+    private int train(Trainer.State state, TrainingCheckpoint resumed, TextCorpus text, TrainingSettings settings,
+                      Map<Integer, Trainer.Growth> growths, List<OutputClaim> claims) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        List<Trainer.LogEntry> entries;
+        TrainingPosition from = resumed == null ? TrainingPosition.START : resumed.position();
+        List<Trainer.LogEntry> entries = new ArrayList<>(resumed == null ? List.of() : resumed.log());
         Trainer trainer;
         long began = System.nanoTime();
         try (CpuKernels cpu = new CpuKernels()) {
-            trainer = new Trainer(io.grow4j.train.Parameters.of(start), text, settings, cpu);
-            entries = trainer.run(growths, e -> {
+            trainer = new Trainer(state, from, text, settings, cpu);
+            List<Trainer.LogEntry> rest = trainer.run(growths, e -> {
+                entries.add(e);
                 if (!Double.isNaN(e.validationLoss())) {
                     double seconds = (System.nanoTime() - began) / 1e9;
                     stdout.printf("step %d: train loss %.4f, validation loss %.4f, lr %.2e, %.0f tokens/s%n",
-                            e.step(), e.trainLoss(), e.validationLoss(), e.learningRate(), e.tokens() / seconds);
+                            e.step(), e.trainLoss(), e.validationLoss(), e.learningRate(),
+                            (e.tokens() - from.tokens()) / seconds);
                     stdout.flush();
                 }
-            });
+            }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries));
+            entries.add(rest.getLast());
         }
         for (Trainer.GrowthEntry g : trainer.growths()) {
             stdout.printf("grew at step %d: %,d -> %,d parameters, validation loss %.6f -> %.6f%n", g.step(),
@@ -163,7 +203,9 @@ final class TrainCommand implements Callable<Integer> {
         Model trained = trainer.state().params().toModel(DType.F32);
         claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
         // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
-        OptimizerStateFile.write(optimizerOut(), trainer.state().optimizer());
+        Trainer.LogEntry last = entries.getLast();
+        TrainingCheckpoint.writeOptimizerBeside(out, optimizerOut(), trainer.state().optimizer(),
+                new TrainingPosition(last.step(), last.tokens(), last.flops()));
         if (log != null) {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             claims.get(2).write(tmp -> json.writeValue(tmp.toFile(), entries));
@@ -190,7 +232,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Each --grow-at parsed and its plan checked against the config the model will have at that step. */
     private Map<Integer, Trainer.Growth> growths(TransformerConfig config, GrowthMidRun.OptimizerState mode,
-                                                 List<String> problems) throws IOException {
+                                                 int from, List<String> problems) throws IOException {
         TreeMap<Integer, GrowthPlan> plans = new TreeMap<>();
         for (String spec : growAt) {
             int colon = spec.indexOf(':');
@@ -214,6 +256,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Map<Integer, Trainer.Growth> growths = new TreeMap<>();
         TransformerConfig current = config;
+        plans.headMap(from).clear(); // a resumed checkpoint's model has these already
         for (Map.Entry<Integer, GrowthPlan> e : plans.entrySet()) {
             List<String> planProblems = e.getValue().problems(current);
             planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));

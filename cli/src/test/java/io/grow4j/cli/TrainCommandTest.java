@@ -106,4 +106,72 @@ class TrainCommandTest {
         assertFalse(run.out().contains("step 0:"), "no training before the refusal: " + run.out());
         assertFalse(Files.exists(out));
     }
+
+    private Cli train(Path out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--corpus", corpus.toString(), "--out",
+                out.toString(), "--steps", "12", "--batch", "4", "--context", "32", "--eval-every", "3", "--lr",
+                "1e-2", "--grow-at", "6:" + plan));
+        args.addAll(List.of(more));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    /** Resumed before and after the growth: the same log (every loss, FLOPs and rate) and the same weights. */
+    @Test
+    void aResumedRunWritesTheUninterruptedLogAndModelBitForBit() throws IOException {
+        Path whole = dir.resolve("whole");
+        Cli run = train(whole, model.toString(), "--checkpoint-every", "4", "--log", dir.resolve("whole.json")
+                .toString());
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertEquals(List.of("step-000004", "step-000008"), list(dir.resolve("whole.checkpoints")));
+        for (String step : List.of("step-000004", "step-000008")) {
+            Path out = dir.resolve("from-" + step);
+            Path log = dir.resolve(step + ".json");
+            Cli resumed = train(out, "--resume", dir.resolve("whole.checkpoints").resolve(step).toString(), "--log",
+                    log.toString());
+            assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+            assertEquals(Files.readString(dir.resolve("whole.json")), Files.readString(log), step);
+            Model want = ModelFiles.read(whole);
+            Model got = ModelFiles.read(out);
+            assertEquals(want.config(), got.config());
+            want.tensors().forEach((key, t) -> org.junit.jupiter.api.Assertions.assertArrayEquals(t.toFloatArray(),
+                    got.tensor(key).toFloatArray(), step + " " + key));
+            assertEquals(-1, Files.mismatch(dir.resolve("whole.optimizer.safetensors"),
+                    dir.resolve("from-" + step + ".optimizer.safetensors")), step);
+        }
+    }
+
+    @Test
+    void refusesABrokenOrMismatchedCheckpointBeforeWritingAnything() throws IOException {
+        assertEquals(0, train(dir.resolve("whole"), model.toString(), "--checkpoint-every", "4")
+                .exitCode());
+        Path checkpoint = dir.resolve("whole.checkpoints/step-000004");
+        Path out = dir.resolve("again");
+        Cli other = Cli.run("train", "--resume", checkpoint.toString(), "--corpus", corpus.toString(), "--out",
+                out.toString(), "--steps", "12", "--batch", "2", "--context", "32", "--eval-every", "3", "--lr", "1e-2",
+                "--seed", "5");
+        assertEquals(2, other.exitCode(), other.out() + other.err());
+        assertTrue(other.err().contains("--resume " + checkpoint + ": batch: checkpoint 4, asked 2"), other.err());
+        assertTrue(other.err().contains("seed: checkpoint 1, asked 5"), other.err());
+
+        Path optimizer = checkpoint.resolve("optimizer.safetensors");
+        byte[] bytes = Files.readAllBytes(optimizer);
+        Files.write(optimizer, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        Cli truncated = train(out, "--resume", checkpoint.toString());
+        assertEquals(2, truncated.exitCode(), truncated.out() + truncated.err());
+        assertTrue(truncated.err().contains("tensor v.layers.0.w_down: expected F32 [16, 24], got F32 [16, 24] at"
+                + " bytes 49160..50696, past the file's end at 50596"), truncated.err());
+        assertFalse(truncated.err().contains("\tat "), "no stack trace: " + truncated.err());
+
+        Cli neither = train(out);
+        assertEquals(2, neither.exitCode(), neither.out() + neither.err());
+        assertTrue(neither.err().contains("give the MODEL to train or --resume DIR, got neither"), neither.err());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("again.checkpoints")));
+    }
+
+    private static List<String> list(Path directory) throws IOException {
+        try (var entries = Files.list(directory)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
 }

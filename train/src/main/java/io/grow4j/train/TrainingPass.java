@@ -261,4 +261,13 @@ public final class TrainingPass {
         return 2 * (perLayer * config.layers() + (long) config.hidden() * config.vocabSize());
     }
 
+    /**
+     * Forward FLOPs per token of causal attention over windows of {@code context}: the q·k scores and the weighted
+     * sum of values, 2 · (query width + value width) per key, over (context + 1) / 2 keys on average (Kaplan et
+     * al. 2020, table 1, counts 2 · layers · context · width per token for a full window; causal halves it).
+     */
+    public double attentionFlopsPerToken(int context) {
+        return 2.0 * config.layers() * (qWidth() + oWidth()) * (context + 1) / 2.0;
+    }
+
 }

@@ -27,7 +27,7 @@ class OptimizerStateFileTest {
     void roundTripsEveryMomentAndTheStep() throws IOException {
         AdamW state = new AdamW(AdamW.Settings.defaults(), random(1), random(2), 123);
         Path file = dir.resolve("state.safetensors");
-        OptimizerStateFile.write(file, state);
+        OptimizerStateFile.write(file, state, new TrainingPosition(130, 4160, 1.25e9));
         AdamW read = OptimizerStateFile.read(file, CONFIG, AdamW.Settings.defaults());
         assertEquals(123, read.step());
         for (TensorKey key : state.first().arrays().keySet()) {
@@ -39,7 +39,7 @@ class OptimizerStateFileTest {
     @Test
     void aStateOfAnotherShapeNamesEveryTensorAndShape() throws IOException {
         Path file = dir.resolve("state.safetensors");
-        OptimizerStateFile.write(file, AdamW.fresh(AdamW.Settings.defaults(), CONFIG));
+        OptimizerStateFile.write(file, AdamW.fresh(AdamW.Settings.defaults(), CONFIG), TrainingPosition.START);
         TransformerConfig grown = new MlpExpansion(20).apply(CONFIG);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OptimizerStateFile.read(file, grown, AdamW.Settings.defaults()));

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Whole training runs of tiny byte-level models. */
 class TrainerTest {
-    private static final CpuKernels CPU = new CpuKernels(2);
+    static final CpuKernels CPU = new CpuKernels(2);
     static final TransformerConfig TINY = TinyModels.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 32,
             RopeLayout.HALF_SPLIT, true);
 
@@ -63,12 +63,15 @@ class TrainerTest {
         assertLearns(trainer(TINY, corpus, settings(80, 1)).run(Map.of()), 3.0);
     }
 
-    /** A real corpus needs more steps than the small text to get past the unigram level. */
+    /**
+     * A real corpus needs more steps than the small text to get past the unigram level. At 200 steps the final loss
+     * of seeds 1..5 spread over 2.69..3.13, so a bound there held by the draw's luck; at 400 they end at 2.40..2.80.
+     */
     @Test
     @RequiresSharedData("austen.txt")
     void lossDecreasesOnAusten() throws IOException {
         TextCorpus corpus = TextCorpus.read(SharedData.path("austen.txt"), 10, 32);
-        assertLearns(trainer(TINY, corpus, settings(200, 2)).run(Map.of()), 2.8);
+        assertLearns(trainer(TINY, corpus, settings(400, 2)).run(Map.of()), 2.8);
     }
 
     static void assertLearns(List<Trainer.LogEntry> log, double below) {
