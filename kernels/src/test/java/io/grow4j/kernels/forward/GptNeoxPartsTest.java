@@ -143,4 +143,15 @@ class GptNeoxPartsTest {
             }
         }
     }
+
+    /** Checked before any device is opened, so this runs on machines without OpenCL. */
+    @Test
+    void theDevicePassRefusesBothPartsWithTheirNames() {
+        Model model = RandomModels.create(NeoxConfigs.pythia(), DType.F32, 4);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.grow4j.kernels.opencl.DeviceForwardPass.open(model, null));
+        assertEquals("cannot run this model on the device: gpt_neox has a parallel residual (attention and MLP both"
+                + " read the block's input) and partial rotary (0.25 of each head rotates), which the OpenCL decode"
+                + " program does not implement yet (use the cpu backend)", e.getMessage());
+    }
 }
