@@ -7,7 +7,7 @@ package io.grow4j.cli;
 final class Formats {
     /** Every model format grow4j reads. */
     static final String MODELS_READ = "a Hugging Face directory (config.json + model.safetensors, sharded or not;"
-            + " model_type llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, gpt_neox or grow4j-generic), a llama2.c .bin"
+            + " model_type llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert or grow4j-generic), a llama2.c .bin"
             + " file, a GGUF .gguf"
             + " file (architecture llama; quantized tensors dequantized to F32) or an ONNX .onnx BERT encoder";
 

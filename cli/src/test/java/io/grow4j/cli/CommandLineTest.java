@@ -113,7 +113,7 @@ class CommandLineTest {
     /** Each command's help names every format it reads and writes (README's formats table), wrapped or not. */
     @Test
     void helpTextsNameEveryFormat() {
-        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, gpt_neox",
+        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert",
                 "llama2.c .bin",
                 ".gguf", ".onnx");
         Map<String, List<String>> expected = Map.of(
