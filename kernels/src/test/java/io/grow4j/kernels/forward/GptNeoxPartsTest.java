@@ -150,8 +150,10 @@ class GptNeoxPartsTest {
         Model model = RandomModels.create(NeoxConfigs.pythia(), DType.F32, 4);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> io.grow4j.kernels.opencl.DeviceForwardPass.open(model, null));
-        assertEquals("cannot run this model on the device: gpt_neox has a parallel residual (attention and MLP both"
-                + " read the block's input) and partial rotary (0.25 of each head rotates), which the OpenCL decode"
-                + " program does not implement yet (use the cpu backend)", e.getMessage());
+        String m = e.getMessage();
+        assertTrue(m.startsWith("cannot run this model on the device: gpt_neox has "), m);
+        assertTrue(m.contains("a parallel residual (attention and MLP both read the block's input)"), m);
+        assertTrue(m.contains("partial rotary (0.25 of each head rotates)"), m);
+        assertTrue(m.endsWith("(use the cpu backend)"), m);
     }
 }
