@@ -143,4 +143,17 @@ class GptNeoxPartsTest {
             }
         }
     }
+
+    /** Checked before any device is opened, so this runs on machines without OpenCL. */
+    @Test
+    void theDevicePassRefusesBothPartsWithTheirNames() {
+        Model model = RandomModels.create(NeoxConfigs.pythia(), DType.F32, 4);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.grow4j.kernels.opencl.DeviceForwardPass.open(model, null));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("cannot run this model on the device: gpt_neox has "), m);
+        assertTrue(m.contains("a parallel residual (attention and MLP both read the block's input)"), m);
+        assertTrue(m.contains("partial rotary (0.25 of each head rotates)"), m);
+        assertTrue(m.endsWith("(use the cpu backend)"), m);
+    }
 }

@@ -195,7 +195,8 @@ public final class HfDirectoryFormat implements ModelFormat {
     /** The model tensors a stored tensor holds, e.g. "layers.0.wq + layers.0.wk + layers.0.wv, stored [in, out]". */
     private static String describe(StoredTensor stored) {
         return String.join(" + ", stored.parts().stream().map(TensorKey::toString).toList())
-                + (stored.spec().transposed() ? ", stored [in, out]" : "");
+                + (stored.spec().transposed() ? ", stored [in, out]" : "")
+                + (stored.heads() > 1 ? ", fused head by head over " + stored.heads() + " heads" : "");
     }
 
     /** What reading dropped: agreeing rotary_emb.inv_freq buffers. */

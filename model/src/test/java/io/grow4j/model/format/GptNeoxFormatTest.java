@@ -201,6 +201,19 @@ class GptNeoxFormatTest {
                 format.writeProblems(wide));
     }
 
+    /** A query_key_value of another size is named with the parts it should hold and how they are fused. */
+    @Test
+    void aQueryKeyValueOfTheWrongShapeIsNamedWithItsParts() throws IOException {
+        Path out = writeWithConfig("narrow", """
+                {"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "hidden_size": 16,
+                 "intermediate_size": 40, "max_position_embeddings": 16, "num_attention_heads": 2,
+                 "num_hidden_layers": 2, "vocab_size": 43, "rotary_pct": 0.25}""");
+        String m = assertThrows(CheckpointException.class, () -> format.read(out)).getMessage();
+        assertTrue(m.contains("gpt_neox.layers.1.attention.query_key_value.weight in model.safetensors: expected"
+                + " shape [48, 16], got [96, 32] (layers.1.wq + layers.1.wk + layers.1.wv, fused head by head over 2"
+                + " heads)"), m);
+    }
+
     /** Writes a random Pythia-shaped model, then replaces its config.json with {@code json}. */
     private Path writeWithConfig(String name, String json) throws IOException {
         Path out = dir.resolve(name);
