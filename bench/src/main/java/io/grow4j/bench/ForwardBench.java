@@ -70,6 +70,7 @@ public final class ForwardBench {
 
     private final Shape shape;
     private final int repeats;
+    private final DType dtype;
     private Model model;
 
     /** One measured pass per backend (the figures BENCHMARKS.md had before repeats). */
@@ -77,13 +78,23 @@ public final class ForwardBench {
         this(shape, 1);
     }
 
-    /** Reports the median of {@code repeats} measured passes (fresh session each), after a short warm-up. */
+    /** F32 weights; the median of {@code repeats} measured passes (fresh session each), after a short warm-up. */
     public ForwardBench(Shape shape, int repeats) {
+        this(shape, repeats, DType.F32);
+    }
+
+    /** Weights stored in {@code dtype} (F32, F16 or BF16: read in place by the cpu backend, copied by others). */
+    public ForwardBench(Shape shape, int repeats, DType dtype) {
         if (repeats < 1) {
             throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
         }
         this.shape = shape;
         this.repeats = repeats;
+        this.dtype = dtype;
+    }
+
+    public DType dtype() {
+        return dtype;
     }
 
     /** Prefill and decode throughput of {@link ForwardPass} on one backend. */
@@ -130,13 +141,14 @@ public final class ForwardBench {
 
     private Model model() {
         if (model == null) {
-            model = RandomModels.create(shape.config(), DType.F32, 1234);
+            model = RandomModels.create(shape.config(), dtype, 1234);
         }
         return model;
     }
 
     private List<BenchResult> measure(String backend, String device, Supplier<IntFunction<float[]>> sessions) {
-        String size = String.format("Llama %.0fM (h%d, %dL)", shape.parameters() / 1e6, shape.hidden, shape.layers);
+        String size = String.format("Llama %.0fM %s (h%d, %dL)", shape.parameters() / 1e6,
+                dtype.name().toLowerCase(java.util.Locale.ROOT), shape.hidden, shape.layers);
         feed(sessions.get(), 4); // warm-up: JIT, kernel builds, resident weights
         double[] prefill = new double[repeats];
         double[] decode = new double[repeats];
