@@ -83,10 +83,23 @@ public final class ForwardPass {
      * layer per batch. Each entry equals what {@link #logits(int[])} gives for that sequence (same sums per row).
      */
     public float[][][] logits(int[][] sequences) {
+        return logits(sequences, () -> { });
+    }
+
+    /**
+     * {@link #logits(int[][])}, calling {@code stageDone} after each of the batch's {@link #stages()} (every layer,
+     * then the output head), so a caller can show progress through a large model.
+     */
+    public float[][][] logits(int[][] sequences, Runnable stageDone) {
         for (int[] tokens : sequences) {
             Inputs.checkSequence(tokens, config);
         }
-        return new Prefill(sequences).run();
+        return new Prefill(sequences, stageDone).run();
+    }
+
+    /** The stages of one batch that {@link #logits(int[][], Runnable)} reports: the layers and the output head. */
+    public int stages() {
+        return layers.size() + 1;
     }
 
     /**
@@ -360,7 +373,10 @@ public final class ForwardPass {
         private final MixtureOfExperts experts = config.architecture().mixtureOfExperts()
                 ? new MixtureOfExperts(backend, config.hidden(), config.mlp()) : null;
 
-        Prefill(int[][] sequences) {
+        private final Runnable stageDone;
+
+        Prefill(int[][] sequences, Runnable stageDone) {
+            this.stageDone = stageDone;
             int m = 0;
             for (int[] s : sequences) {
                 m += s.length;
@@ -400,8 +416,10 @@ public final class ForwardPass {
                     denseMlp(w);
                 }
                 each(r -> r.mlpOutput(w));
+                stageDone.run();
             }
             project(outputHead, gather(Session::finalInput), r -> r.logits);
+            stageDone.run();
             return split();
         }
 
