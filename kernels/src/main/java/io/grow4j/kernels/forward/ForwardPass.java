@@ -396,11 +396,19 @@ public final class ForwardPass {
         }
 
         float[][][] run() {
+            try (Readahead readahead = new Readahead()) {
+                return run(readahead);
+            }
+        }
+
+        private float[][][] run(Readahead readahead) {
             for (int i = 0; i < rows.length; i++) {
                 rows[i].embed(tokens[i]);
             }
+            readahead.ahead(layers.isEmpty() ? List.of(outputHead) : layers.get(0).present());
             for (int l = 0; l < layers.size(); l++) {
                 LayerArrays<Weight> w = layers.get(l);
+                readahead.ahead(l + 1 < layers.size() ? layers.get(l + 1).present() : List.of(outputHead));
                 final int layer = l;
                 float[] in = gather(r -> r.attentionInput(w));
                 project(w.wq(), in, r -> r.q);
