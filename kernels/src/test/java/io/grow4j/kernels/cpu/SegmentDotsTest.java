@@ -84,8 +84,8 @@ class SegmentDotsTest {
                 lanes[i] = (float) ((random.nextDouble() - 0.5) * Math.pow(2, random.nextInt(-20, 20)));
             }
             FloatVector v = FloatVector.fromArray(VectorDots.SPECIES, lanes, 0);
-            assertEquals(Float.floatToRawIntBits(VectorDots.sliceSum(v)), Float.floatToRawIntBits(VectorDots.sumLanes(v)),
-                    java.util.Arrays.toString(lanes));
+            assertEquals(Float.floatToRawIntBits(VectorDots.sliceSum(v)),
+                    Float.floatToRawIntBits(VectorDots.sumLanes(v)), java.util.Arrays.toString(lanes));
         }
     }
 
