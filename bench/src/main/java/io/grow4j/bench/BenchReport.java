@@ -10,6 +10,9 @@ import java.util.Optional;
  * Decoding rows also show their effective weight bandwidth as a fraction of the same run's read bandwidth.
  */
 public final class BenchReport {
+    /** How ForwardBench names a BF16 model in a row's shape. */
+    private static final String BF16 = " bf16 ";
+
     private BenchReport() {
     }
 
@@ -26,6 +29,12 @@ public final class BenchReport {
 
     /** "0.62 × openblas", or "" for a baseline itself or when the baseline is missing. */
     static String ratio(BenchResult r, List<BenchResult> results) {
+        if (r.kernel().equals("forward-prefill-batched")) {
+            return matmulRatio(r, results);
+        }
+        if (r.kernel().startsWith("forward-") && r.shape().contains(BF16)) {
+            return f32Ratio(r, results);
+        }
         String base = baselineOf(r);
         if (base.equals(r.backend())) {
             return "(baseline)";
@@ -34,6 +43,27 @@ public final class BenchReport {
                 .filter(x -> x.kernel().equals(r.kernel()) && x.shape().equals(r.shape()) && x.backend().equals(base))
                 .findFirst();
         return b.map(x -> String.format(Locale.ROOT, "%.2f x %s", r.throughput() / x.throughput(), base)).orElse("");
+    }
+
+    /**
+     * Batched prefill is matrix–matrix products: its GFLOP/s against the same backend's matmul row of the same run,
+     * "0.52 x cpu matmul".
+     */
+    private static String matmulRatio(BenchResult r, List<BenchResult> results) {
+        return results.stream().filter(x -> x.kernel().equals("matmul") && x.backend().equals(r.backend()))
+                .findFirst()
+                .map(x -> String.format(Locale.ROOT, "%.2f x %s matmul", r.throughput() / x.throughput(), r.backend()))
+                .orElse("");
+    }
+
+    /** A BF16 forward row against the same backend's F32 row of the same model: "1.85 x f32". */
+    private static String f32Ratio(BenchResult r, List<BenchResult> results) {
+        String f32 = r.shape().replace(BF16, " f32 ");
+        return results.stream()
+                .filter(x -> x.kernel().equals(r.kernel()) && x.shape().equals(f32) && x.backend().equals(r.backend()))
+                .findFirst()
+                .map(x -> String.format(Locale.ROOT, "%.2f x f32", r.throughput() / x.throughput()))
+                .orElse("");
     }
 
     /** "; weights 9.1 GB/s = 0.71 x read" for decoding rows that carry their weight bandwidth, else "". */

@@ -5,6 +5,7 @@ import io.grow4j.kernels.device.Backends;
 import io.grow4j.kernels.device.DeviceProfile;
 import io.grow4j.kernels.opencl.OpenClPadKernel;
 import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.model.DType;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ public final class BenchRunner {
     private final boolean forward;
     /** One random model for every backend; median of 3 passes (the machines these run on are shared). */
     private final ForwardBench forwardBench;
+    /** The same model's shapes with BF16 weights, on the cpu backend. */
+    private final ForwardBench bf16Bench;
     private final PrintStream log;
     private final List<BenchResult> results = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -35,6 +38,7 @@ public final class BenchRunner {
         this.profile = profile;
         this.forward = forward;
         this.forwardBench = new ForwardBench(shapes.forward(), 3);
+        this.bf16Bench = new ForwardBench(shapes.forward(), 3, DType.BF16);
         this.log = log;
     }
 
@@ -82,9 +86,14 @@ public final class BenchRunner {
             add(kernels.attention(backend));
             pad(name, backend.device());
             if (forward) {
-                forwardBench.run(backend).forEach(this::addForward);
+                forwardBench.run(backend).forEach(r -> addForward(r, forwardBench));
+                add(forwardBench.batchedPrefill(backend));
                 if (name.equals("opencl")) {
-                    forwardBench.runResident(profile).forEach(this::addForward);
+                    forwardBench.runResident(profile).forEach(r -> addForward(r, forwardBench));
+                }
+                if (name.equals("cpu")) {
+                    // BF16 halves the bytes a decoding step reads; only the cpu backend reads it in place.
+                    bf16Bench.run(backend).forEach(r -> addForward(r, bf16Bench));
                 }
             }
         } catch (RuntimeException | LinkageError e) {
@@ -113,9 +122,8 @@ public final class BenchRunner {
     }
 
     /** Decoding rows get their effective weight bandwidth against the same run's read bandwidth. */
-    private void addForward(BenchResult r) {
-        add(r.kernel().equals("forward-decode") ? r.withWeightBandwidth(forwardBench.weightBytesPerToken(), readGbps)
-                : r);
+    private void addForward(BenchResult r, ForwardBench bench) {
+        add(r.kernel().equals("forward-decode") ? r.withWeightBandwidth(bench.weightBytesPerToken(), readGbps) : r);
     }
 
     private void skip(String reason) {

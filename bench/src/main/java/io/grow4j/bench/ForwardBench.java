@@ -70,6 +70,7 @@ public final class ForwardBench {
 
     private final Shape shape;
     private final int repeats;
+    private final DType dtype;
     private Model model;
 
     /** One measured pass per backend (the figures BENCHMARKS.md had before repeats). */
@@ -77,19 +78,65 @@ public final class ForwardBench {
         this(shape, 1);
     }
 
-    /** Reports the median of {@code repeats} measured passes (fresh session each), after a short warm-up. */
+    /** F32 weights; the median of {@code repeats} measured passes (fresh session each), after a short warm-up. */
     public ForwardBench(Shape shape, int repeats) {
+        this(shape, repeats, DType.F32);
+    }
+
+    /** Weights stored in {@code dtype} (F32, F16 or BF16: read in place by the cpu backend, copied by others). */
+    public ForwardBench(Shape shape, int repeats, DType dtype) {
         if (repeats < 1) {
             throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
         }
         this.shape = shape;
         this.repeats = repeats;
+        this.dtype = dtype;
+    }
+
+    public DType dtype() {
+        return dtype;
     }
 
     /** Prefill and decode throughput of {@link ForwardPass} on one backend. */
     public List<BenchResult> run(KernelBackend backend) {
         ForwardPass pass = new ForwardPass(model(), backend);
         return measure(backend.name(), backend.device(), () -> pass.newSession()::next);
+    }
+
+    /**
+     * Scoring a whole sequence as {@code verify} does ({@link ForwardPass#logits(int[][])}: every projection one
+     * matrix–matrix product over the {@code prefill} positions), as GFLOP/s (see {@link #prefillFlops}) with its
+     * tokens/s; kernel {@code forward-prefill-batched}. The median of the repeats, after one warm-up pass.
+     */
+    public BenchResult batchedPrefill(KernelBackend backend) {
+        ForwardPass pass = new ForwardPass(model(), backend);
+        int[][] batch = {new int[shape.prefill]};
+        for (int t = 0; t < shape.prefill; t++) {
+            batch[0][t] = 1 + (int) ((t * 7919L) % (shape.vocab - 1));
+        }
+        pass.logits(batch);
+        double[] seconds = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            pass.logits(batch);
+            seconds[r] = (System.nanoTime() - t0) / 1e9;
+        }
+        double median = median(seconds);
+        return new BenchResult("forward-prefill-batched", size() + " " + shape.prefill + " positions", backend.name(),
+                backend.device(), median, prefillFlops() / median / 1e9, null, shape.prefill / median);
+    }
+
+    /**
+     * Floating-point operations of one batched prefill: 2 per weight of every projection and of the output head per
+     * position, plus attention's 4 per key dimension per cached position (scores and the weighted sum of values);
+     * norms, RoPE and activations are left out (linear in the hidden size).
+     */
+    public double prefillFlops() {
+        double projections = shape.parameters() - (double) shape.vocab * shape.hidden // embedding lookup: no flops
+                - (2.0 * shape.layers + 1) * shape.hidden                            // gains
+                + (double) shape.vocab * shape.hidden;                               // the tied output head
+        double cached = shape.prefill * (shape.prefill + 1) / 2.0;
+        return 2 * projections * shape.prefill + 4.0 * shape.layers * shape.hidden * cached;
     }
 
     /**
@@ -130,13 +177,13 @@ public final class ForwardBench {
 
     private Model model() {
         if (model == null) {
-            model = RandomModels.create(shape.config(), DType.F32, 1234);
+            model = RandomModels.create(shape.config(), dtype, 1234);
         }
         return model;
     }
 
     private List<BenchResult> measure(String backend, String device, Supplier<IntFunction<float[]>> sessions) {
-        String size = String.format("Llama %.0fM (h%d, %dL)", shape.parameters() / 1e6, shape.hidden, shape.layers);
+        String size = size();
         feed(sessions.get(), 4); // warm-up: JIT, kernel builds, resident weights
         double[] prefill = new double[repeats];
         double[] decode = new double[repeats];
@@ -154,6 +201,11 @@ public final class ForwardBench {
                         median(prefill), shape.prefill),
                 BenchResult.tokens("forward-decode", size + " decode " + shape.decode + " at " + shape.prefill,
                         backend, device, median(decode), shape.decode));
+    }
+
+    private String size() {
+        return String.format(java.util.Locale.ROOT, "Llama %.0fM %s (h%d, %dL)", shape.parameters() / 1e6,
+                dtype.name().toLowerCase(java.util.Locale.ROOT), shape.hidden, shape.layers);
     }
 
     private static double median(double[] values) {

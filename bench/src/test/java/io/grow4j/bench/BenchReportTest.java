@@ -27,6 +27,22 @@ class BenchReportTest {
         assertTrue(BenchReport.table(results).contains("0.50 x openblas"));
     }
 
+    /** Batched prefill against the same backend's matmul; a BF16 forward row against its F32 twin. */
+    @Test
+    void forwardRowsAgainstMatmulAndF32() {
+        List<BenchResult> forward = List.of(
+                BenchResult.compute("matmul", "8x8x8", "cpu", "java", 1.0, 200e9),
+                BenchResult.compute("matmul", "8x8x8", "opencl", "pocl", 1.0, 50e9),
+                new BenchResult("forward-prefill-batched", "Llama 5M f32 (h256, 4L) 32 positions", "cpu", "java", 1.0,
+                        50.0, null, 32.0),
+                BenchResult.tokens("forward-decode", "Llama 5M f32 (h256, 4L) decode 16 at 32", "cpu", "java", 1.0, 40),
+                BenchResult.tokens("forward-decode", "Llama 5M bf16 (h256, 4L) decode 16 at 32", "cpu", "java", 1.0,
+                        70));
+        assertEquals("0.25 x cpu matmul", BenchReport.ratio(forward.get(2), forward));
+        assertEquals("(baseline)", BenchReport.ratio(forward.get(3), forward));
+        assertEquals("1.75 x f32", BenchReport.ratio(forward.get(4), forward));
+    }
+
     @Test
     void jsonRoundTrip(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bench.json");

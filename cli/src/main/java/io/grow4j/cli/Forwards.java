@@ -28,6 +28,12 @@ final class Forwards implements AutoCloseable {
         /** Logits at every position of every sequence: [sequences][positions][vocab], as one batch where it can. */
         float[][][] logits(int[][] sequences);
 
+        /** {@link #logits(int[][])}, calling stageDone {@link #stages}(sequences.length) times along the way. */
+        float[][][] logits(int[][] sequences, Runnable stageDone);
+
+        /** How many stages a batch of this many sequences reports. */
+        int stages(int sequences);
+
         /** Heap bytes a batch of this many positions needs (0 when the pass keeps its state on a device). */
         long heapBytes(int positions);
 
@@ -86,11 +92,21 @@ final class Forwards implements AutoCloseable {
                 }
 
                 public float[][][] logits(int[][] sequences) {
+                    return logits(sequences, () -> { });
+                }
+
+                /** The device pass runs sequence by sequence: one stage each. */
+                public float[][][] logits(int[][] sequences, Runnable stageDone) {
                     float[][][] out = new float[sequences.length][][];
                     for (int s = 0; s < sequences.length; s++) {
                         out[s] = pass.logits(sequences[s]);
+                        stageDone.run();
                     }
                     return out;
+                }
+
+                public int stages(int sequences) {
+                    return sequences;
                 }
 
                 public long heapBytes(int positions) {
@@ -118,6 +134,14 @@ final class Forwards implements AutoCloseable {
 
             public float[][][] logits(int[][] sequences) {
                 return pass.logits(sequences);
+            }
+
+            public float[][][] logits(int[][] sequences, Runnable stageDone) {
+                return pass.logits(sequences, stageDone);
+            }
+
+            public int stages(int sequences) {
+                return pass.stages();
             }
 
             public long heapBytes(int positions) {

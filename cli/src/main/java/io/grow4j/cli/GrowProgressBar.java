@@ -5,11 +5,8 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.StepReport;
 import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.stream.StreamProgress;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
 
@@ -33,11 +30,11 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
 
     /** Whether a bar should be drawn: the --[no-]progress choice, else only when attached to a terminal. */
     static boolean wanted(Boolean option) {
-        return option != null ? option : isTerminal();
+        return ProgressBars.wanted(option);
     }
 
     static boolean isTerminal() {
-        return System.console() != null && System.console().isTerminal();
+        return ProgressBars.isTerminal();
     }
 
     @Override
@@ -85,13 +82,7 @@ final class GrowProgressBar implements StreamProgress, AutoCloseable {
     }
 
     private ProgressBarBuilder builder() {
-        return new ProgressBarBuilder()
-                .setTaskName("grow")
-                .setUpdateIntervalMillis(250)
-                .continuousUpdate()
-                .setStyle(terminal ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
-                .setConsumer(terminal ? new InteractiveConsoleProgressBarConsumer(err)
-                        : new ConsoleProgressBarConsumer(err));
+        return ProgressBars.builder("grow", err, terminal);
     }
 
     private String message() {

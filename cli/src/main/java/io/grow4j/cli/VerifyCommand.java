@@ -4,6 +4,7 @@ import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.forward.DecodingSession;
 import io.grow4j.kernels.forward.ReferenceForward;
 import io.grow4j.model.Model;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +69,11 @@ final class VerifyCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE})")
     String engine;
 
+    @Option(names = "--progress", negatable = true,
+            description = "draw a progress bar on stderr (layers of both models, batch by batch); by default only"
+                    + " on a terminal")
+    Boolean progress;
+
     @Mixin
     BackendOption backend;
 
@@ -92,21 +98,47 @@ final class VerifyCommand implements Callable<Integer> {
                  Forwards.Forward forwardA = forwards.create(a);
                  Forwards.Forward forwardB = forwards.create(b)) {
                 checkMemory(forwardA, forwardB);
-                for (int from = 0; from < sequences; from += batch) {
-                    int[][] chunk = Arrays.copyOfRange(tokens, from, Math.min(sequences, from + batch));
-                    float[][][] x = forwardA.logits(chunk);
-                    float[][][] y = forwardB.logits(chunk);
-                    for (int s = 0; s < chunk.length; s++) {
-                        for (int t = 0; t < length; t++) {
-                            comparison.add(x[s][t], y[s][t]);
-                        }
-                    }
-                }
+                compareBatches(forwardA, forwardB, tokens, comparison);
             }
         }
         boolean pass = comparison.within(tolerance);
         report(spec.commandLine().getOut(), comparison, pass);
         return pass ? Grow4j.OK : Grow4j.CHECK_FAILED;
+    }
+
+    /** Both models on each batch in turn (A then B), a progress bar over their stages when wanted. */
+    private void compareBatches(Forwards.Forward forwardA, Forwards.Forward forwardB, int[][] tokens,
+                                LogitComparison comparison) {
+        int batches = (sequences + batch - 1) / batch;
+        long stages = 0;
+        for (int from = 0; from < sequences; from += batch) {
+            int size = Math.min(sequences, from + batch) - from;
+            stages += forwardA.stages(size) + forwardB.stages(size);
+        }
+        boolean terminal = ProgressBars.isTerminal();
+        try (ProgressBar bar = ProgressBars.wanted(progress)
+                ? ProgressBars.builder("verify", System.err, terminal).setInitialMax(stages).setUnit(" stages", 1)
+                .build() : null) {
+            Runnable step = bar == null ? () -> { } : bar::step;
+            for (int from = 0, b = 1; from < sequences; from += batch, b++) {
+                int[][] chunk = Arrays.copyOfRange(tokens, from, Math.min(sequences, from + batch));
+                message(bar, " batch " + b + "/" + batches + ", A");
+                float[][][] x = forwardA.logits(chunk, step);
+                message(bar, " batch " + b + "/" + batches + ", B");
+                float[][][] y = forwardB.logits(chunk, step);
+                for (int s = 0; s < chunk.length; s++) {
+                    for (int t = 0; t < length; t++) {
+                        comparison.add(x[s][t], y[s][t]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void message(ProgressBar bar, String text) {
+        if (bar != null) {
+            bar.setExtraMessage(text);
+        }
     }
 
     private void checkOptions() {

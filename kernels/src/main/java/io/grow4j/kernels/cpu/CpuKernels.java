@@ -66,10 +66,23 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         });
     }
 
-    /** Rows of w are decoded a cache-sized tile at a time and dotted like an array's rows (same order, same sums). */
+    /** Rows of w are read in place and dotted like an array's rows (same order, same sums). */
     @Override
     public void matvec(Tensor w, float[] x, float[] out) {
-        matmul(x, 1, w, out);
+        float[] xs = SegmentDots.prepare(w.dtype(), x);
+        parallel.forRange(Math.toIntExact(w.dim(0)), x.length, (from, to) -> rowProducts(x, xs, w, out, from, to));
+    }
+
+    /**
+     * out[r] = w[r] · x for rows [from, to): straight from the stored bytes where the dtype converts in registers
+     * (one activation row uses each weight once, so a decoded tile would only add a copy), else by decoded tiles.
+     */
+    private void rowProducts(float[] x, float[] xs, Tensor w, float[] out, int from, int to) {
+        if (SegmentDots.reads(w.dtype())) {
+            SegmentDots.rowDots(w, x, xs, out, from, to);
+        } else {
+            tileProducts(x, 1, w, out, from, to);
+        }
     }
 
     /** Each tile of weight rows is decoded once and dotted with every activation row while it sits in cache. */
@@ -110,15 +123,17 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     @Override
     public void matvecs(Tensor[] ws, float[] x, float[][] outs) {
         int[] first = new int[ws.length + 1];
+        float[][] xs = new float[ws.length][];
         for (int i = 0; i < ws.length; i++) {
             first[i + 1] = first[i] + Math.toIntExact(ws[i].dim(0));
+            xs[i] = SegmentDots.prepare(ws[i].dtype(), x);
         }
         parallel.forRange(first[ws.length], x.length, (from, to) -> {
             for (int i = 0; i < ws.length; i++) {
                 int lo = Math.max(from, first[i]);
                 int hi = Math.min(to, first[i + 1]);
                 if (lo < hi) {
-                    tileProducts(x, 1, ws[i], outs[i], lo - first[i], hi - first[i]);
+                    rowProducts(x, xs[i], ws[i], outs[i], lo - first[i], hi - first[i]);
                 }
             }
         });

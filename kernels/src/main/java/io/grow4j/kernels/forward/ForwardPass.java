@@ -90,10 +90,23 @@ public final class ForwardPass {
      * layer per batch. Each entry equals what {@link #logits(int[])} gives for that sequence (same sums per row).
      */
     public float[][][] logits(int[][] sequences) {
+        return logits(sequences, () -> { });
+    }
+
+    /**
+     * {@link #logits(int[][])}, calling {@code stageDone} after each of the batch's {@link #stages()} (every layer,
+     * then the output head), so a caller can show progress through a large model.
+     */
+    public float[][][] logits(int[][] sequences, Runnable stageDone) {
         for (int[] tokens : sequences) {
             Inputs.checkSequence(tokens, config);
         }
-        return new Prefill(sequences).run();
+        return new Prefill(sequences, stageDone).run();
+    }
+
+    /** The stages of one batch that {@link #logits(int[][], Runnable)} reports: the layers and the output head. */
+    public int stages() {
+        return layers.size() + 1;
     }
 
     /**
@@ -392,7 +405,10 @@ public final class ForwardPass {
         private final MixtureOfExperts experts = config.architecture().mixtureOfExperts()
                 ? new MixtureOfExperts(backend, config.hidden(), config.mlp()) : null;
 
-        Prefill(int[][] sequences) {
+        private final Runnable stageDone;
+
+        Prefill(int[][] sequences, Runnable stageDone) {
+            this.stageDone = stageDone;
             int m = 0;
             for (int[] s : sequences) {
                 m += s.length;
@@ -412,11 +428,19 @@ public final class ForwardPass {
         }
 
         float[][][] run() {
+            try (Readahead readahead = new Readahead()) {
+                return run(readahead);
+            }
+        }
+
+        private float[][][] run(Readahead readahead) {
             for (int i = 0; i < rows.length; i++) {
                 rows[i].embed(tokens[i]);
             }
+            readahead.ahead(layers.isEmpty() ? List.of(outputHead) : layers.get(0).present());
             for (int l = 0; l < layers.size(); l++) {
                 LayerArrays<Weight> w = layers.get(l);
+                readahead.ahead(l + 1 < layers.size() ? layers.get(l + 1).present() : List.of(outputHead));
                 final int layer = l;
                 float[] in = gather(r -> r.attentionInput(w));
                 project(w.wq(), in, r -> r.q);
@@ -432,9 +456,11 @@ public final class ForwardPass {
                     denseMlp(w);
                 }
                 each(r -> r.mlpOutput(w));
+                stageDone.run();
             }
             project(outputHead, gather(Session::finalInput), r -> r.logits);
             each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
+            stageDone.run();
             return split();
         }
 

@@ -8,14 +8,18 @@ import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.HfDirectoryFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +53,12 @@ class MappedWeightsTest {
         for (Map.Entry<String, TransformerConfig> e : families().entrySet()) {
             Model model = RandomModels.create(e.getValue(), DType.F32, e.getKey().hashCode());
             int[] tokens = ForwardPassTest.randomTokens(e.getValue(), Math.min(12, e.getValue().maxSeqLen()), 3);
-            assertRelative(new ForwardPass(model, arrays).logits(tokens), new ForwardPass(model, CPU).logits(tokens),
-                    1e-6, e.getKey());
+            // Decoding reads F32 rows in place in the array path's summation order: the same floats, bit for bit.
+            float[][] want = new ForwardPass(model, arrays).logits(tokens);
+            float[][] got = new ForwardPass(model, CPU).logits(tokens);
+            for (int t = 0; t < want.length; t++) {
+                assertArrayEquals(want[t], got[t], e.getKey() + " position " + t);
+            }
         }
     }
 
@@ -80,6 +88,31 @@ class MappedWeightsTest {
                 float[][][] batched = pass.logits(batch);
                 for (int s = 0; s < batch.length; s++) {
                     assertRelative(pass.logits(batch[s]), batched[s], 1e-5, e.getKey() + " " + dtype + " seq " + s);
+                }
+            }
+        }
+    }
+
+    /**
+     * A model read from its files (mapped, read-only) scores a batch exactly as the same model in memory: the
+     * readahead of the next layer's mapped weights only touches pages.
+     */
+    @Test
+    void mappedFilesScoreAsTheModelInMemory(@TempDir Path dir) throws java.io.IOException {
+        TransformerConfig config = TestConfigs.all().values().iterator().next();
+        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+            Model model = RandomModels.create(config, dtype, 17);
+            Path files = dir.resolve(dtype.name());
+            new HfDirectoryFormat().write(model, files);
+            Model mapped = new HfDirectoryFormat().read(files);
+            assertTrue(mapped.tensor(io.grow4j.model.Role.TOKEN_EMBEDDING).data().isMapped(), "read by mapping");
+            int[][] batch = {ForwardPassTest.randomTokens(config, Math.min(7, config.maxSeqLen()), 4),
+                    ForwardPassTest.randomTokens(config, Math.min(3, config.maxSeqLen()), 5)};
+            float[][][] want = new ForwardPass(model, CPU).logits(batch);
+            float[][][] got = new ForwardPass(mapped, CPU).logits(batch);
+            for (int s = 0; s < batch.length; s++) {
+                for (int t = 0; t < want[s].length; t++) {
+                    assertArrayEquals(want[s][t], got[s][t], dtype + " sequence " + s + " position " + t);
                 }
             }
         }

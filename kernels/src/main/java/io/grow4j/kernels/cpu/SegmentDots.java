@@ -1,0 +1,216 @@
+package io.grow4j.kernels.cpu;
+
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static io.grow4j.kernels.cpu.VectorDots.LANES;
+import static io.grow4j.kernels.cpu.VectorDots.SPECIES;
+
+/**
+ * Row dot products read straight from a stored weight matrix, for decoding: with one activation row each weight is
+ * used once, so a decoded tile (see {@link TensorRows}) would only add a copy through the cache.
+ *
+ * <p>F32 rows sum in {@link VectorDots#rowDots}' order (four rows share each load of x, per-lane accumulators,
+ * {@link VectorDots#sumLanes}, then the tail), so they give the array path's results bit for bit. The loop steps a
+ * byte offset into the segment (a long induction variable), which C2 compiles to plain vector loads; an int column
+ * index converted to a byte offset at each load ran at 0.6 of that.
+ *
+ * <p>BF16 rows are read as int vectors, each int two bfloat16 values: the even one is the int shifted up 16 bits,
+ * the odd one the int with its low half cleared, both exact float32s, so no widening conversion is needed (the
+ * Vector API's short-to-int conversion ran at a third of memory speed). They meet x arranged to match
+ * ({@link #pairSplit}); the lanes then sum in another order than the decoded tile's, within float rounding of it.
+ */
+final class SegmentDots {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    private static final int HIGH_HALF = 0xffff0000;
+    /** Columns one int vector of bf16 pairs covers. */
+    private static final int PAIR_BLOCK = 2 * LANES;
+
+    private SegmentDots() {
+    }
+
+    /** True when {@link #rowDots} reads this dtype. */
+    static boolean reads(DType dtype) {
+        return dtype == DType.F32 || dtype == DType.BF16;
+    }
+
+    /**
+     * x as {@link #rowDots} wants it for w's dtype: itself for F32; for BF16, in each whole block of 2·LANES columns
+     * the even columns first, then the odd ones (what an int vector of bf16 pairs meets); the tail as it is.
+     */
+    static float[] prepare(DType dtype, float[] x) {
+        return dtype == DType.BF16 ? pairSplit(x) : x;
+    }
+
+    private static float[] pairSplit(float[] x) {
+        float[] out = x.clone();
+        for (int b = 0; b + PAIR_BLOCK <= x.length; b += PAIR_BLOCK) {
+            for (int j = 0; j < LANES; j++) {
+                out[b + j] = x[b + 2 * j];
+                out[b + LANES + j] = x[b + 2 * j + 1];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * out[r] = row r of w ([rows, x.length]) · x for r in [from, to); xs is {@link #prepare}(w.dtype(), x). One
+     * method per dtype, so the JIT's profile of each loop sees one kind of row only.
+     */
+    static void rowDots(Tensor w, float[] x, float[] xs, float[] out, int from, int to) {
+        if (w.dtype() == DType.BF16) {
+            rowDotsBf16(w.data(), x, xs, out, from, to);
+        } else {
+            rowDotsF32(w.data(), x, out, from, to);
+        }
+    }
+
+    private static void rowDotsF32(MemorySegment w, float[] x, float[] out, int from, int to) {
+        int cols = x.length;
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            fourRowsF32(w, cols, x, out, r);
+            for (int i = r; i < r + 4 && cols % LANES != 0; i++) {
+                out[i] = tail(w, DType.F32, i, cols - cols % LANES, cols, x, out[i]);
+            }
+        }
+        for (; r < to; r++) {
+            out[r] = dotF32(w, cols, x, r);
+        }
+    }
+
+    private static void rowDotsBf16(MemorySegment w, float[] x, float[] xs, float[] out, int from, int to) {
+        int cols = x.length;
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            fourRowsBf16(w, cols, xs, out, r);
+            for (int i = r; i < r + 4 && cols % PAIR_BLOCK != 0; i++) {
+                out[i] = tail(w, DType.BF16, i, cols - cols % PAIR_BLOCK, cols, x, out[i]);
+            }
+        }
+        for (; r < to; r++) {
+            out[r] = dotBf16(w, cols, x, xs, r);
+        }
+    }
+
+    private static void fourRowsF32(MemorySegment w, int cols, float[] x, float[] out, int r) {
+        long rowBytes = (long) cols * Float.BYTES;
+        long step = SPECIES.vectorByteSize();
+        long first = r * rowBytes;
+        long end = first + (long) (cols - cols % LANES) * Float.BYTES;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (long at = first; at < end; at += step, c += LANES) {
+            FloatVector xv = FloatVector.fromArray(SPECIES, x, c);
+            s0 = FloatVector.fromMemorySegment(SPECIES, w, at, LE).fma(xv, s0);
+            s1 = FloatVector.fromMemorySegment(SPECIES, w, at + rowBytes, LE).fma(xv, s1);
+            s2 = FloatVector.fromMemorySegment(SPECIES, w, at + 2 * rowBytes, LE).fma(xv, s2);
+            s3 = FloatVector.fromMemorySegment(SPECIES, w, at + 3 * rowBytes, LE).fma(xv, s3);
+        }
+        laneSums(out, r, s0, s1, s2, s3);
+    }
+
+    private static void fourRowsBf16(MemorySegment w, int cols, float[] xs, float[] out, int r) {
+        long rowBytes = (long) cols * 2;
+        long step = INTS.vectorByteSize();
+        long first = r * rowBytes;
+        long end = first + (long) (cols - cols % PAIR_BLOCK) * 2;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (long at = first; at < end; at += step, c += PAIR_BLOCK) {
+            FloatVector even = FloatVector.fromArray(SPECIES, xs, c);
+            FloatVector odd = FloatVector.fromArray(SPECIES, xs, c + LANES);
+            s0 = pairDot(IntVector.fromMemorySegment(INTS, w, at, LE), even, odd, s0);
+            s1 = pairDot(IntVector.fromMemorySegment(INTS, w, at + rowBytes, LE), even, odd, s1);
+            s2 = pairDot(IntVector.fromMemorySegment(INTS, w, at + 2 * rowBytes, LE), even, odd, s2);
+            s3 = pairDot(IntVector.fromMemorySegment(INTS, w, at + 3 * rowBytes, LE), even, odd, s3);
+        }
+        laneSums(out, r, s0, s1, s2, s3);
+    }
+
+    /** acc + (the even bf16 of each int) · even + (the odd ones) · odd. */
+    private static FloatVector pairDot(IntVector pairs, FloatVector even, FloatVector odd, FloatVector acc) {
+        acc = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, acc);
+        return pairs.and(HIGH_HALF).reinterpretAsFloats().fma(odd, acc);
+    }
+
+    /**
+     * out[r..r+3] ← the lane sums, as VectorDots.fourRows ends (the caller adds the scalar tails). Kept apart from the
+     * loops so that their methods stay small enough for C2 to inline every Vector API call (boxed vectors otherwise).
+     */
+    private static void laneSums(float[] out, int r, FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        out[r] = VectorDots.sumLanes(s0);
+        out[r + 1] = VectorDots.sumLanes(s1);
+        out[r + 2] = VectorDots.sumLanes(s2);
+        out[r + 3] = VectorDots.sumLanes(s3);
+    }
+
+    /** sum + Σ_{c ≤ i < cols} w[r, i] · x[i], the terms added to sum one at a time. */
+    private static float tail(MemorySegment w, DType dtype, int r, int c, int cols, float[] x, float sum) {
+        long first = (long) r * cols;
+        for (int i = c; i < cols; i++) {
+            sum += entry(w, dtype, first + i) * x[i];
+        }
+        return sum;
+    }
+
+    /** One row in {@link VectorDots#dot}'s order: four accumulators, then one, then the tail. */
+    private static float dotF32(MemorySegment w, int cols, float[] x, int r) {
+        long base = (long) r * cols * Float.BYTES;
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i <= cols - 4 * LANES; i += 4 * LANES) {
+            s0 = f32(w, base, i).fma(FloatVector.fromArray(SPECIES, x, i), s0);
+            s1 = f32(w, base, i + LANES).fma(FloatVector.fromArray(SPECIES, x, i + LANES), s1);
+            s2 = f32(w, base, i + 2 * LANES).fma(FloatVector.fromArray(SPECIES, x, i + 2 * LANES), s2);
+            s3 = f32(w, base, i + 3 * LANES).fma(FloatVector.fromArray(SPECIES, x, i + 3 * LANES), s3);
+        }
+        for (; i <= cols - LANES; i += LANES) {
+            s0 = f32(w, base, i).fma(FloatVector.fromArray(SPECIES, x, i), s0);
+        }
+        float sum = VectorDots.sumLanes(s0.add(s1).add(s2.add(s3)));
+        for (; i < cols; i++) {
+            sum += entry(w, DType.F32, (long) r * cols + i) * x[i];
+        }
+        return sum;
+    }
+
+    private static FloatVector f32(MemorySegment w, long base, int column) {
+        return FloatVector.fromMemorySegment(SPECIES, w, base + (long) column * Float.BYTES, LE);
+    }
+
+    private static float dotBf16(MemorySegment w, int cols, float[] x, float[] xs, int r) {
+        long base = (long) r * cols * 2;
+        FloatVector s = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c <= cols - PAIR_BLOCK; c += PAIR_BLOCK) {
+            s = pairDot(IntVector.fromMemorySegment(INTS, w, base + 2L * c, LE), FloatVector.fromArray(SPECIES, xs, c),
+                    FloatVector.fromArray(SPECIES, xs, c + LANES), s);
+        }
+        return tail(w, DType.BF16, r, c, cols, x, VectorDots.sumLanes(s));
+    }
+
+    private static float entry(MemorySegment w, DType dtype, long index) {
+        return dtype == DType.BF16 ? Float.intBitsToFloat((w.get(LE_SHORT, index * 2) & 0xffff) << 16)
+                : w.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), index);
+    }
+}
