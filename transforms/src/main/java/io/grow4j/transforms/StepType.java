@@ -21,15 +21,16 @@ public record StepType(String name, Set<String> required, Set<String> optional,
                        Function<StepFields, GrowthStep> factory) {
 
     public static final List<StepType> ALL = List.of(
-            new StepType("mlp", Set.of("size"), Set.of(), f -> new MlpExpansion(f.integer("size"))),
-            new StepType("heads", Set.of("add"), Set.of("per_group"),
-                    f -> new HeadAddition(f.integer("add"), f.bool("per_group", false))),
+            new StepType("mlp", Set.of("size"), Set.of("init"), f -> new MlpExpansion(f.integer("size"), f.init())),
+            new StepType("heads", Set.of("add"), Set.of("per_group", "init"),
+                    f -> new HeadAddition(f.integer("add"), f.bool("per_group", false), f.init())),
             new StepType("head_dim", Set.of("size"), Set.of(), f -> new HeadDimExpansion(f.integer("size"))),
             new StepType("head_key", Set.of("size"), Set.of(), f -> new HeadKeyExpansion(f.integer("size"))),
             new StepType("head_value", Set.of("size"), Set.of(), f -> new HeadValueExpansion(f.integer("size"))),
-            new StepType("hidden", Set.of("size"), Set.of(), f -> new HiddenExpansion(f.integer("size"))),
-            new StepType("layers", Set.of("add"), Set.of("at"),
-                    f -> new LayerAddition(f.integer("add"), f.integers("at"))),
+            new StepType("hidden", Set.of("size"), Set.of("init"),
+                    f -> new HiddenExpansion(f.integer("size"), f.init())),
+            new StepType("layers", Set.of("add"), Set.of("at", "init", "from"),
+                    f -> new LayerAddition(f.integer("add"), f.integers("at"), f.init(), f.optionalIndex("from"))),
             new StepType("moe", Set.of("experts", "top_k"), Set.of(),
                     f -> new ExpertUpcycling(f.integer("experts"), f.integer("top_k"))));
 

@@ -7,6 +7,7 @@ import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.List;
+import java.util.Map;
 
 /** Checks and index maps shared by the steps. */
 final class Growth {
@@ -19,6 +20,33 @@ final class Growth {
             problems.add(what + " " + requested + " would shrink it from " + current + " (growth only)");
         } else if (requested == current) {
             problems.add(what + " is already " + current + ": the size must grow");
+        }
+    }
+
+    /**
+     * Cloning (Net2Net, HyperCloning) repeats every old index the same number of times, so the readers' split 1/m is
+     * one exact factor for all of them: the new size must be a multiple.
+     */
+    static void mustBeMultiple(List<String> problems, String what, int current, int requested) {
+        if (requested % current != 0) {
+            problems.add("init clone needs an integer multiple: " + what + " " + current + " -> " + requested
+                    + " is not one (try " + 2 * current + " or " + 3 * current + ")");
+        }
+    }
+
+    /** New index i' takes old index i' mod n: the old axis repeated size / n times. */
+    static int[] tiled(int n, int size) {
+        int[] map = new int[size];
+        for (int i = 0; i < size; i++) {
+            map[i] = i % n;
+        }
+        return map;
+    }
+
+    /** Plan-file form of a step's init: written only when not the default. */
+    static void putInit(Map<String, Object> fields, Init init) {
+        if (init != Init.RANDOM) {
+            fields.put("init", init.id());
         }
     }
 

@@ -45,6 +45,11 @@ enum HiddenGrowth {
     private static final List<Role> NORM_BIASES = List.of(Role.ATTENTION_NORM_BIAS, Role.MLP_NORM_BIAS,
             Role.FINAL_NORM_BIAS, Role.EMBEDDING_NORM_BIAS);
 
+    /** {@code init} {@link Init#CLONE} duplicates in every family (DESIGN 2.6, 'Shared epsilon'). */
+    static HiddenGrowth of(TransformerConfig config, Init init) {
+        return init == Init.CLONE ? DUPLICATION : of(config);
+    }
+
     static HiddenGrowth of(TransformerConfig config) {
         if (config.postNorm()) {
             return DUPLICATION;
@@ -61,7 +66,8 @@ enum HiddenGrowth {
                     + "multiple: normalising after each residual add leaves duplication of every dim as the only exact "
                     + "widening (try " + 2 * config.hidden() + " or " + 3 * config.hidden() + ")");
         }
-        if (this == DUPLICATION && config.architecture().languageModelHead() && config.tiedEmbeddings()) {
+        if (this == DUPLICATION && config.postNorm() && config.architecture().languageModelHead()
+                && config.tiedEmbeddings()) {
             problems.add("a tied output head would have to both copy and split the embedding's duplicated dims");
         }
         if (this == MEAN_FILL && config.architecture().embeddingNorm()) {
@@ -78,11 +84,7 @@ enum HiddenGrowth {
         if (this != DUPLICATION) {
             return PadSpec.prefix(hidden, size);
         }
-        int[] map = new int[size];
-        for (int i = 0; i < size; i++) {
-            map[i] = i % hidden;
-        }
-        return map;
+        return Growth.tiled(hidden, size);
     }
 
     /**
@@ -100,6 +102,12 @@ enum HiddenGrowth {
             rules.put(Role.WK, new EntryRule(rules.get(Role.WK).fill(), qk));
             rules.put(Role.BQ, EntryRule.copied(qk));
             rules.put(Role.BK, EntryRule.copied(qk));
+        }
+        if (this == DUPLICATION && config.architecture().languageModelHead() && config.tiedEmbeddings()) {
+            // the tied head reads the tiled embedding, so logits come out × m unless the final norm's output is ÷ m
+            double split = (double) config.hidden() / size;
+            rules.put(Role.FINAL_NORM, EntryRule.copied(split));
+            rules.put(Role.FINAL_NORM_BIAS, EntryRule.copied(split));
         }
         return rules;
     }
