@@ -13,11 +13,29 @@ import java.util.Arrays;
  * models, streamed checkpoints and device kernels.
  */
 public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
-                           int[][] newToOld, double scale, NewEntries fill) {
+                           int[][] newToOld, double scale, NewEntries fill, SplitNoise noise) {
+
+    /** A recipe without a clone's perturbation. */
+    public TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
+                        int[][] newToOld, double scale, NewEntries fill) {
+        this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, null);
+    }
+
+    /** The same recipe with its repeated entries perturbed by {@code splitNoise} after padding. */
+    public TensorRecipe withNoise(SplitNoise splitNoise) {
+        return new TensorRecipe(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, splitNoise);
+    }
+
+    /** Applies the clone's perturbation, if any, to {@code grown}, just made by padding with this recipe. */
+    public void perturb(io.grow4j.model.Tensor grown, long planSeed, int stepIndex) {
+        if (noise != null) {
+            noise.apply(grown, newToOld[noise.axis()], FillResolver.seed(planSeed, stepIndex, target));
+        }
+    }
 
     /** The source unchanged: same shape, every index in place, no scaling. */
     public boolean isCopy() {
-        return source != null && scale == 1.0 && toPadSpec(Fill.ZERO).isIdentity();
+        return source != null && scale == 1.0 && noise == null && toPadSpec(Fill.ZERO).isIdentity();
     }
 
     /**
@@ -46,6 +64,7 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
     @Override
     public String toString() {
         return target + " <- " + (source == null ? "new" : source) + " " + Arrays.toString(oldShape) + " -> "
-                + Arrays.toString(newShape) + " scale " + scale + " new entries " + fill;
+                + Arrays.toString(newShape) + " scale " + scale + " new entries " + fill
+                + (noise == null ? "" : " noise " + noise.relative());
     }
 }

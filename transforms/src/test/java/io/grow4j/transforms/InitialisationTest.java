@@ -58,7 +58,9 @@ class InitialisationTest {
             for (GrowthStep step : List.of(new MlpExpansion(2 * c.mlp().size(), Init.CLONE),
                     new MlpExpansion(3 * c.mlp().size(), Init.CLONE),
                     new HeadAddition(n, false, Init.CLONE), new HeadAddition(2 * n, true, Init.CLONE),
-                    new HiddenExpansion(2 * c.hidden(), Init.CLONE), new HiddenExpansion(3 * c.hidden(), Init.CLONE))) {
+                    new HiddenExpansion(2 * c.hidden(), Init.CLONE), new HiddenExpansion(3 * c.hidden(), Init.CLONE),
+                    new MlpExpansion(3 * c.mlp().size(), Init.CLONE, 0.01), new HeadAddition(n, false, Init.CLONE, 0.05),
+                    new HiddenExpansion(2 * c.hidden(), Init.CLONE, 0.01))) {
                 cases.add(Arguments.of(name + " " + step, c, List.of(step)));
             }
             if (!c.postNorm()) {
@@ -130,6 +132,37 @@ class InitialisationTest {
         }
     }
 
+    /**
+     * Noise makes the copies differ (so training can tell them apart) while each old entry's copies still sum to the
+     * split original: 3 copies of W_DOWN's columns, entry by entry.
+     */
+    @Test
+    void noiseMakesCopiesDifferAndCancelsOverThem() {
+        TransformerConfig llama = TestConfigs.llama(RopeLayout.HALF_SPLIT, false);
+        Model original = RandomModels.create(llama, DType.F64, 3);
+        int p = llama.mlp().size();
+        int h = llama.hidden();
+        Model grown = GROWER.grow(original, new GrowthPlan(1, List.of(new MlpExpansion(3 * p, Init.CLONE, 0.01))));
+        Tensor down = original.tensor(Role.W_DOWN, 0);
+        Tensor noisy = grown.tensor(Role.W_DOWN, 0);
+        double largestShift = 0;
+        for (int i = 0; i < h; i++) {
+            for (int unit = 0; unit < p; unit++) {
+                double w = down.get((long) i * p + unit);
+                double sum = 0;
+                for (int c = 0; c < 3; c++) {
+                    double copy = noisy.get((long) i * 3 * p + c * p + unit);
+                    sum += copy;
+                    largestShift = Math.max(largestShift, Math.abs(copy / (w / 3) - 1));
+                }
+                assertEquals(w, sum, 1e-15 * Math.abs(w), "copies of column " + unit + " row " + i);
+            }
+        }
+        assertTrue(largestShift > 0.005 && largestShift <= 0.02, "relative shift " + largestShift);
+        Tensor up = grown.tensor(Role.W_UP, 0);
+        assertEquals(original.tensor(Role.W_UP, 0).get(5), up.get((long) 2 * p * h + 5), "readers of the input repeat");
+    }
+
     @Test
     void badRequestsAreRefusedNamingTheStep() {
         TransformerConfig llama = TestConfigs.llama(RopeLayout.HALF_SPLIT, false);
@@ -147,6 +180,10 @@ class InitialisationTest {
                 problems(llama, new LayerAddition(1, List.of(), Init.RANDOM, 0)));
         assertEquals(List.of("step 1 (layers): init clone does not apply to layers (choices: random, copy)"),
                 problems(llama, new LayerAddition(1, List.of(), Init.CLONE, -1)));
+        assertEquals(List.of("step 1 (mlp): noise perturbs the copies of a clone, so it needs init: clone"),
+                problems(llama, new MlpExpansion(80, Init.RANDOM, 0.01)));
+        assertEquals(List.of("step 1 (hidden): noise is relative to each entry and must be in [0, 1), got 1.5"),
+                problems(llama, new HiddenExpansion(48, Init.CLONE, 1.5)));
         assertEquals(List.of("step 1 (mlp): init copy does not apply to mlp (choices: random, clone)"),
                 problems(llama, new MlpExpansion(80, Init.COPY)));
         assertEquals(List.of("step 1 (layers): bert normalises after each residual add, so a block whose output"
@@ -160,22 +197,23 @@ class InitialisationTest {
         GrowthPlan plan = PlanFiles.parse("""
                 seed: 3
                 steps:
-                  - mlp: {size: 80, init: clone}
+                  - mlp: {size: 80, init: clone, noise: 0.01}
                   - heads: {add: 4, init: clone, per_group: true}
                   - hidden: {size: 48, init: clone}
                   - layers: {add: 1, at: [0], init: copy, from: 1}
                   - layers: {add: 1}
                 """, "plan.yaml");
-        assertEquals(List.of(new MlpExpansion(80, Init.CLONE), new HeadAddition(4, true, Init.CLONE),
+        assertEquals(List.of(new MlpExpansion(80, Init.CLONE, 0.01), new HeadAddition(4, true, Init.CLONE),
                 new HiddenExpansion(48, Init.CLONE), new LayerAddition(1, List.of(0), Init.COPY, 1),
                 new LayerAddition(1, List.of())), plan.steps());
         assertEquals(plan, PlanFiles.parse(PlanFiles.toYaml(plan), "written"));
         PlanException e = org.junit.jupiter.api.Assertions.assertThrows(PlanException.class, () -> PlanFiles.parse("""
                 steps:
-                  - mlp: {size: 80, init: net2net}
+                  - mlp: {size: 80, init: net2net, noise: small}
                   - layers: {add: 1, from: -2}
                 """, "bad.yaml"));
         assertEquals(List.of("step 1 (mlp): init must be one of random, clone, copy, got 'net2net'",
+                "step 1 (mlp): noise must be a number, got 'small'",
                 "step 2 (layers): from must be 0 or more, got -2"), e.problems());
     }
 

@@ -28,10 +28,14 @@ import java.util.Map;
  * their query heads (whole groups), or with {@code perGroup} each group's query heads repeat inside it. A QK-norm
  * sees each head, or the whole projection tiled, with its mean square unchanged, so its gains only repeat.
  */
-public record HeadAddition(int add, boolean perGroup, Init init) implements GrowthStep {
+public record HeadAddition(int add, boolean perGroup, Init init, double noise) implements GrowthStep {
 
     public HeadAddition(int add, boolean perGroup) {
         this(add, perGroup, Init.RANDOM);
+    }
+
+    public HeadAddition(int add, boolean perGroup, Init init) {
+        this(add, perGroup, init, 0);
     }
 
     @Override
@@ -48,6 +52,7 @@ public record HeadAddition(int add, boolean perGroup, Init init) implements Grow
         }
         AttentionConfig a = config.attention();
         init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.CLONE);
+        Growth.noiseProblems(problems, init, noise);
         if (init == Init.CLONE && add % a.queryHeads() != 0) {
             problems.add("init clone repeats every head alike: add " + add + " to " + a.queryHeads() + " query heads"
                     + " is not an integer multiple (try add " + a.queryHeads() + " or " + 2 * a.queryHeads() + ")");
@@ -125,7 +130,7 @@ public record HeadAddition(int add, boolean perGroup, Init init) implements Grow
             rules.put(role, EntryRule.copied(1.0));
         }
         rules.put(Role.WO, EntryRule.copied((double) a.queryHeads() / b.queryHeads()));
-        return AxisRecipes.build(before, after, maps, rules);
+        return Growth.withNoise(AxisRecipes.build(before, after, maps, rules), List.of(Role.WO), Dim.Q_VALUE, noise);
     }
 
     /**
@@ -160,7 +165,7 @@ public record HeadAddition(int add, boolean perGroup, Init init) implements Grow
         if (perGroup) {
             fields.put("per_group", true);
         }
-        Growth.putInit(fields, init);
+        Growth.putInit(fields, init, noise);
         return fields;
     }
 }

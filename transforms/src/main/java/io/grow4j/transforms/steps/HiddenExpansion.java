@@ -15,10 +15,14 @@ import java.util.Map;
  * GPT-2, duplication by an integer factor for post-norm models such as BERT (DESIGN 2.2). {@link Init#CLONE}
  * duplicates in every family (h' = m·h; a tied head's final norm ÷ m, DESIGN 2.6 'Shared epsilon').
  */
-public record HiddenExpansion(int size, Init init) implements GrowthStep {
+public record HiddenExpansion(int size, Init init, double noise) implements GrowthStep {
 
     public HiddenExpansion(int size) {
         this(size, Init.RANDOM);
+    }
+
+    public HiddenExpansion(int size, Init init) {
+        this(size, init, 0);
     }
 
     @Override
@@ -31,6 +35,7 @@ public record HiddenExpansion(int size, Init init) implements GrowthStep {
         List<String> problems = new ArrayList<>();
         Growth.mustGrow(problems, "hidden size", config.hidden(), size);
         init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.CLONE);
+        Growth.noiseProblems(problems, init, noise);
         if (init == Init.CLONE && problems.isEmpty()) {
             Growth.mustBeMultiple(problems, "hidden size", config.hidden(), size);
         }
@@ -49,14 +54,15 @@ public record HiddenExpansion(int size, Init init) implements GrowthStep {
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
         HiddenGrowth growth = HiddenGrowth.of(before, init);
         Map<Dim, int[]> maps = Map.of(Dim.HIDDEN, growth.hiddenMap(before.hidden(), size));
-        return AxisRecipes.build(before, after, maps, growth.rules(before, size));
+        return Growth.withNoise(AxisRecipes.build(before, after, maps, growth.rules(before, size)),
+                HiddenGrowth.READERS, Dim.HIDDEN, noise);
     }
 
     @Override
     public Map<String, Object> fields() {
         Map<String, Object> fields = new java.util.LinkedHashMap<>();
         fields.put("size", size);
-        Growth.putInit(fields, init);
+        Growth.putInit(fields, init, noise);
         return fields;
     }
 }

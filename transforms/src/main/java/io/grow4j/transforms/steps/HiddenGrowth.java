@@ -38,7 +38,7 @@ enum HiddenGrowth {
      * Readers of normalised hidden states: their hidden columns multiply the new dims. The router is one too: its
      * new columns meet zeros, so the router logits and with them the experts chosen stay as they were.
      */
-    private static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
+    static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
             Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP);
     private static final List<Role> GAINS = List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM,
             Role.EMBEDDING_NORM);

@@ -20,15 +20,20 @@ import java.util.Map;
  * grows alike; the router reads hidden states only, so it is untouched.
  *
  * <p>With {@link Init#CLONE} (p' = m·p, Net2Net) unit j' is unit j' mod p again: first-layer rows and biases repeat,
- * and the second layer's columns repeat divided by m, so the m identical activations sum to the old one.
+ * and the second layer's columns repeat divided by m, so the m identical activations sum to the old one. {@code noise}
+ * perturbs those columns by a relative, seeded amount that cancels over the copies ({@link io.grow4j.transforms.SplitNoise}).
  */
-public record MlpExpansion(int size, Init init) implements GrowthStep {
+public record MlpExpansion(int size, Init init, double noise) implements GrowthStep {
     private static final List<Role> FIRST_LAYER = List.of(Role.W_GATE, Role.B_GATE, Role.W_UP, Role.B_UP,
             Role.EXPERT_GATE, Role.EXPERT_UP);
     private static final List<Role> SECOND_LAYER = List.of(Role.W_DOWN, Role.EXPERT_DOWN);
 
     public MlpExpansion(int size) {
         this(size, Init.RANDOM);
+    }
+
+    public MlpExpansion(int size, Init init) {
+        this(size, init, 0);
     }
 
     @Override
@@ -42,6 +47,7 @@ public record MlpExpansion(int size, Init init) implements GrowthStep {
         int p = config.mlp().size();
         Growth.mustGrow(problems, "MLP size", p, size);
         init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.CLONE);
+        Growth.noiseProblems(problems, init, noise);
         if (init == Init.CLONE && problems.isEmpty()) {
             Growth.mustBeMultiple(problems, "MLP size", p, size);
         }
@@ -62,14 +68,14 @@ public record MlpExpansion(int size, Init init) implements GrowthStep {
         // every expert grows like the dense MLP; the expert axis keeps its size
         FIRST_LAYER.forEach(r -> rules.put(r, clone ? EntryRule.copied(1.0) : EntryRule.ARBITRARY));
         SECOND_LAYER.forEach(r -> rules.put(r, clone ? EntryRule.copied((double) p / size) : EntryRule.ZERO));
-        return AxisRecipes.build(before, after, maps, rules);
+        return Growth.withNoise(AxisRecipes.build(before, after, maps, rules), SECOND_LAYER, Dim.MLP, noise);
     }
 
     @Override
     public Map<String, Object> fields() {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("size", size);
-        Growth.putInit(fields, init);
+        Growth.putInit(fields, init, noise);
         return fields;
     }
 }
