@@ -21,6 +21,11 @@ public final class StepFields {
         this.problems = problems;
     }
 
+    /** Records a problem of this step that no single field check covers. */
+    public void problem(String text) {
+        problems.add(where + ": " + text);
+    }
+
     public int integer(String field) {
         JsonNode v = node.get(field);
         if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
