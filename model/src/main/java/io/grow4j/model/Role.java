@@ -70,7 +70,13 @@ public enum Role {
     /** Every expert's up projection (Mixtral's w3), stacked. */
     EXPERT_UP(true, Role::experts, Dim.EXPERTS, Dim.MLP, Dim.HIDDEN),
     /** Every expert's down projection (Mixtral's w2), stacked. */
-    EXPERT_DOWN(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN, Dim.MLP);
+    EXPERT_DOWN(true, Role::experts, Dim.EXPERTS, Dim.HIDDEN, Dim.MLP),
+    /** The shared expert's SwiGLU gate (Qwen2-MoE's mlp.shared_expert.gate_proj), run for every token. */
+    SHARED_GATE(true, Role::sharedExpert, Dim.SHARED_MLP, Dim.HIDDEN),
+    SHARED_UP(true, Role::sharedExpert, Dim.SHARED_MLP, Dim.HIDDEN),
+    SHARED_DOWN(true, Role::sharedExpert, Dim.HIDDEN, Dim.SHARED_MLP),
+    /** One row: the shared expert's output is × sigmoid(this · x) (Qwen2-MoE's mlp.shared_expert_gate). */
+    SHARED_EXPERT_GATE(true, Role::sharedExpert, Dim.ONE, Dim.HIDDEN);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -125,6 +131,10 @@ public enum Role {
 
     private static boolean experts(TransformerConfig c) {
         return c.architecture().mixtureOfExperts();
+    }
+
+    private static boolean sharedExpert(TransformerConfig c) {
+        return c.architecture().sharedExpert() && c.mlp().hasSharedExpert();
     }
 
     private static boolean layerNorm(TransformerConfig c) {

@@ -33,13 +33,14 @@ enum HiddenGrowth {
 
     /** Residual-stream writers: their hidden rows (or columns, for embeddings) are what the stream holds. */
     private static final List<Role> WRITERS = List.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING,
-            Role.TOKEN_TYPE_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN, Role.EXPERT_DOWN);
+            Role.TOKEN_TYPE_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN, Role.EXPERT_DOWN, Role.SHARED_DOWN);
     /**
      * Readers of normalised hidden states: their hidden columns multiply the new dims. The router is one too: its
      * new columns meet zeros, so the router logits and with them the experts chosen stay as they were.
      */
     static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
-            Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP);
+            Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP, Role.SHARED_GATE, Role.SHARED_UP,
+            Role.SHARED_EXPERT_GATE);
     private static final List<Role> GAINS = List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM,
             Role.EMBEDDING_NORM);
     private static final List<Role> NORM_BIASES = List.of(Role.ATTENTION_NORM_BIAS, Role.MLP_NORM_BIAS,

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 public record LayerAddition(int add, List<Integer> at, Init init, int from) implements GrowthStep {
     private static final Set<Role> ZERO_WRITERS = Set.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN,
-            Role.EXPERT_DOWN);
+            Role.EXPERT_DOWN, Role.SHARED_DOWN);
 
     public LayerAddition {
         at = List.copyOf(at);
