@@ -48,7 +48,9 @@ final class InspectCommand implements Callable<Integer> {
         out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
         out.println("mlp          " + (c.mlp().experts() > 0 ? c.mlp().experts() + " experts of " : "")
                 + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")"
-                + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : ""));
+                + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : "")
+                + (c.mlp().experts() > 0 && !c.mlp().normTopK() ? " (weights not renormalised)" : "")
+                + (c.architecture().sharedExpert() ? ", shared expert of " + c.mlp().sharedSize() : ""));
         out.println("norm         " + (c.normKind() == NormKind.RMS ? "RMSNorm" : "LayerNorm") + ", "
                 + switch (c.normPlacement()) {
                     case PRE -> "before each block";

@@ -327,27 +327,6 @@ class ExpertUpcyclingTest {
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan, boolean throughDirectory)
             throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        assertTrue(direct <= 1e-12, name + ": logits moved by " + direct + " in memory");
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model grownSingle = GROWER.grow(single, plan);
-        if (throughDirectory) {
-            double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-            assertTrue(reread <= 1e-12, name + ": logits moved by " + reread + " after writing and re-reading");
-            grownSingle = writeAndRead(grownSingle, "f32");
-            assertEquals(DType.F32, grownSingle.dtype());
-        }
-        double[] d = Logits.maxDiffFloat(single, grownSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        Preserved.assertPreserved(dir, name, config, plan, throughDirectory);
     }
 }

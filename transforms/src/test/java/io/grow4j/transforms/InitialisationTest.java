@@ -8,7 +8,6 @@ import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TransformerConfig;
-import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HiddenExpansion;
@@ -37,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InitialisationTest {
     private static final Grower GROWER = new Grower(new CpuPadKernel());
-    private static final HfDirectoryFormat FORMAT = new HfDirectoryFormat();
 
     @TempDir
     Path dir;
@@ -222,27 +220,6 @@ class InitialisationTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        assertTrue(direct <= 1e-12, name + ": outputs moved by " + direct + " in memory");
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model grownSingle = GROWER.grow(single, plan);
-        double[] d = Logits.maxDiffFloat(single, grownSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-        if (FORMAT.writeProblems(grown.config()).isEmpty()) {
-            double reread = Logits.maxDiffDouble(original, writeAndRead(grown), tokens);
-            assertTrue(reread <= 1e-12, name + ": outputs moved by " + reread + " after writing and re-reading");
-            double[] f = Logits.maxDiffFloat(single, writeAndRead(grownSingle), tokens);
-            assertTrue(f[0] <= 1e-5 * f[1], name + ": single precision moved by " + f[0] + " after re-reading");
-        }
-    }
-
-    private Model writeAndRead(Model model) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        Preserved.assertPreserved(dir, name, config, plan, Preserved.directoryHolds(config, plan));
     }
 }

@@ -89,11 +89,7 @@ public record HeadAddition(int add, boolean perGroup, Init init, double noise) i
         for (int g = 0; g < oldKvOf.length; g++) {
             oldKvOf[g] = g < a.kvHeads() ? g : -1;
         }
-        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
-        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
-        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
-        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
-        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        Map<Dim, int[]> maps = headMaps(a, oldHeadOf, oldKvOf);
         Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
         for (Role role : List.of(Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV)) {
             rules.put(role, EntryRule.ARBITRARY);
@@ -120,17 +116,23 @@ public record HeadAddition(int add, boolean perGroup, Init init, double noise) i
             oldHeadOf[h] = (h / rNew) % a.kvHeads() * r + (h % rNew) % r;
         }
         int[] oldKvOf = Growth.tiled(a.kvHeads(), b.kvHeads());
-        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
-        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
-        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
-        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
-        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        Map<Dim, int[]> maps = headMaps(a, oldHeadOf, oldKvOf);
         Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
         for (Role role : List.of(Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV, Role.Q_NORM, Role.K_NORM)) {
             rules.put(role, EntryRule.copied(1.0));
         }
         rules.put(Role.WO, EntryRule.copied((double) a.queryHeads() / b.queryHeads()));
         return Growth.withNoise(AxisRecipes.build(before, after, maps, rules), List.of(Role.WO), Dim.Q_VALUE, noise);
+    }
+
+    /** The four head axes' maps: query heads moved by oldHeadOf, kv heads by oldKvOf, each head's dims with it. */
+    private static Map<Dim, int[]> headMaps(AttentionConfig a, int[] oldHeadOf, int[] oldKvOf) {
+        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
+        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
+        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
+        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
+        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        return maps;
     }
 
     /**
