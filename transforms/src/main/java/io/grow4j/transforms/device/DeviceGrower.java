@@ -102,7 +102,7 @@ public final class DeviceGrower {
             TransformerConfig after = step.apply(config);
             if (step.recipes(config, after).stream().anyMatch(r -> r.noise() != null)) {
                 throw new PlanException(List.of(plan.label(i) + ": clone noise is applied on the host, not on an"
-                        + " OpenCL device (grow without --device)"));
+                        + " OpenCL device (grow with --backend cpu)"));
             }
             config = after;
         }
