@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@code clone} (Net2Net / HyperCloning) and {@code copy} (LLaMA-Pro) initialisations on every family where they
- * apply, held to DESIGN 4's bounds: ≤ 1e-12 in double from F64 weights, ≤ 1e-5 relative in single precision from F32
+ * apply (llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, mixtral, qwen2_moe), held to DESIGN 4's bounds: ≤ 1e-12 in double from F64 weights, ≤ 1e-5 relative in single precision from F32
  * weights, and again after writing and re-reading a Hugging Face directory wherever the family can hold the model.
  */
 class InitialisationTest {
@@ -45,7 +45,8 @@ class InitialisationTest {
                 TestConfigs.mistral(), TestConfigs.qwen2(true), QkNormFamiliesTest.qwen3(false, true),
                 QkNormFamiliesTest.qwen3(true, false), QkNormFamiliesTest.olmo2(false, true),
                 QkNormFamiliesTest.olmo2(true, false), TestConfigs.gpt2(true), TestConfigs.gpt2(false),
-                TestConfigs.bert(true), ExpertUpcyclingTest.mixtral(false), ExpertUpcyclingTest.mixtral(true));
+                TestConfigs.bert(true), ExpertUpcyclingTest.mixtral(false), ExpertUpcyclingTest.mixtral(true),
+                ExpertUpcyclingTest.qwen2Moe(false, false), ExpertUpcyclingTest.qwen2Moe(true, true));
     }
 
     static Stream<Arguments> clones() {
