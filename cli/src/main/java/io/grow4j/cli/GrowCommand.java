@@ -107,6 +107,11 @@ final class GrowCommand implements Callable<Integer> {
             + " the finite values only")
     boolean allowNonFinite;
 
+    @Option(names = "--allow-inexact", description = "run steps that change the function (stack: copied blocks add"
+            + " their output again); grow then prints the change it measured, as verify compares the source with OUT,"
+            + " instead of claiming preservation (default: refuse such steps)")
+    boolean allowInexact;
+
     @Spec
     CommandSpec spec;
 
@@ -199,7 +204,7 @@ final class GrowCommand implements Callable<Integer> {
                 ByteSizes.format(result.fileBytes()), seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
         stdout.printf("wrote %s (hf-directory): %,d parameters%n", out, result.config().parameterCount());
         stdout.flush();
-        return Grow4j.OK;
+        return measureIfInexact(growthPlan, result.config());
     }
 
     /** GGUF into GGUF: header and metadata first, then each tensor as it is grown; quantized tensors decoded. */
@@ -232,7 +237,7 @@ final class GrowCommand implements Callable<Integer> {
                 seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
         stdout.printf("wrote %s (gguf): %,d parameters%n", out, result.config().parameterCount());
         stdout.flush();
-        return Grow4j.OK;
+        return measureIfInexact(growthPlan, result.config());
     }
 
     private int growInMemory(OutputClaim claim) throws IOException {
@@ -281,6 +286,33 @@ final class GrowCommand implements Callable<Integer> {
         format.writeNotes(written).forEach(n -> stdout.println("note: " + out + ": " + n));
         stdout.printf("wrote %s (%s): %,d parameters%n", out, format.name(), grown.parameterCount());
         stdout.flush();
+        return measureIfInexact(growthPlan, grown.config());
+    }
+
+    /**
+     * A plan with steps that change the function claims nothing: the change is measured instead, by verify's own
+     * comparison of the source with what was written (its default sequences, as long as the model allows), and
+     * printed. Growth succeeded either way, so the exit code stays 0.
+     */
+    private int measureIfInexact(GrowthPlan growthPlan, TransformerConfig grown) {
+        if (!growthPlan.hasInexactSteps()) {
+            return Grow4j.OK;
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<String> inexact = new ArrayList<>();
+        for (int i = 0; i < growthPlan.steps().size(); i++) {
+            if (!growthPlan.steps().get(i).exact()) {
+                inexact.add(growthPlan.label(i));
+            }
+        }
+        stdout.println("not function-preserving (" + String.join(", ", inexact) + "): measured change, as grow4j"
+                + " verify " + model + " " + out + " reports it:");
+        stdout.flush();
+        Grow4j.commandLine(stdout, spec.commandLine().getErr()).execute("verify", model.toString(), out.toString(),
+                "--length", Integer.toString(Math.min(32, grown.maxSeqLen())));
+        stdout.println("grown with --allow-inexact: a change is what these steps do; verify's PASS/FAIL above is"
+                + " against its default tolerance");
+        stdout.flush();
         return Grow4j.OK;
     }
 
@@ -296,7 +328,8 @@ final class GrowCommand implements Callable<Integer> {
 
     private GrowthPlan readPlan(List<String> problems) throws IOException {
         try {
-            return OptionFiles.plan(plan);
+            GrowthPlan read = OptionFiles.plan(plan);
+            return allowInexact ? read.allowingInexact() : read;
         } catch (PlanException e) {
             problems.addAll(e.problems());
             return null;

@@ -51,7 +51,9 @@ final class InspectCommand implements Callable<Integer> {
         out.println("head size    " + c.attention().keySize() + " key/query, " + c.attention().valueSize() + " value");
         out.println("mlp          " + (c.mlp().experts() > 0 ? c.mlp().experts() + " experts of " : "")
                 + c.mlp().size() + " (" + c.mlp().activation().name().toLowerCase() + ")"
-                + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : ""));
+                + (c.mlp().experts() > 0 ? ", top-" + c.mlp().topK() + " routed" : "")
+                + (c.mlp().experts() > 0 && !c.mlp().normTopK() ? " (weights not renormalised)" : "")
+                + (c.architecture().sharedExpert() ? ", shared expert of " + c.mlp().sharedSize() : ""));
         out.println("norm         " + switch (c.normKind()) {
                     case RMS -> "RMSNorm";
                     case RMS_UNIT_OFFSET -> "RMSNorm with gain (1 + w)";

@@ -87,7 +87,7 @@ class BadInputTest {
     @Test
     void unknownStepsAndFields() throws IOException {
         assertRefused(grow(stories, "seed: 1\nsteps:\n  - widen: {size: 3}\n  - mlp: {size: 256, how: fast}\n"),
-                "step 1: unknown step 'widen'", "step 2 (mlp): unknown field 'how' (allowed: size)");
+                "step 1: unknown step 'widen'", "step 2 (mlp): unknown field 'how' (allowed: init, noise, size)");
     }
 
     @Test

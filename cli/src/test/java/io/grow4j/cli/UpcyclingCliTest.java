@@ -85,6 +85,29 @@ class UpcyclingCliTest {
         assertFalse(Files.exists(streamed));
     }
 
+    /** A qwen2 directory becomes a qwen2_moe one: verify in double within 1e-12, inspect names the shared expert. */
+    @Test
+    void qwen2IsUpcycledIntoAQwen2MoeDirectory() throws IOException {
+        io.grow4j.model.TransformerConfig qwen2 = new io.grow4j.model.TransformerConfig(
+                io.grow4j.model.Architecture.QWEN2, 35, 16, 2, 16,
+                new io.grow4j.model.AttentionConfig(4, 2, 4, 4, true, false),
+                new io.grow4j.model.MlpConfig(30, io.grow4j.model.Activation.SWIGLU, false), 1e-6,
+                new io.grow4j.model.Positions.Rope(1e6, io.grow4j.model.RopeLayout.HALF_SPLIT), false);
+        Path source = dir.resolve("qwen2");
+        new io.grow4j.model.format.HfDirectoryFormat().write(
+                io.grow4j.model.RandomModels.create(qwen2, io.grow4j.model.DType.F32, 5), source);
+        Path moe = dir.resolve("qwen2-moe");
+        Cli grow = Cli.run("grow", source.toString(), "--plan", plan("up.yaml", UPCYCLE), "--out", moe.toString());
+        assertEquals(0, grow.exitCode(), grow.err());
+        assertTrue(Files.readString(moe.resolve("config.json")).contains("\"model_type\" : \"qwen2_moe\""));
+        Cli verify = Cli.run("verify", source.toString(), moe.toString(), "--precision", "double", "--tolerance",
+                "1e-12", "--length", "16");
+        assertEquals(0, verify.exitCode(), verify.out());
+        Cli inspect = Cli.run("inspect", moe.toString());
+        assertTrue(inspect.out().contains("mlp          4 experts of 30 (swiglu), top-2 routed, shared expert of 30"),
+                inspect.out());
+    }
+
     private String plan(String name, String text) throws IOException {
         return Files.writeString(dir.resolve(name), text).toString();
     }

@@ -10,6 +10,11 @@ public final class ActivationMath {
     private ActivationMath() {
     }
 
+    /** 1 / (1 + e^-x): Qwen2-MoE's shared-expert gate. */
+    public static double sigmoid(double x) {
+        return 1.0 / (1.0 + Math.exp(-x));
+    }
+
     /** x · sigmoid(x), the gate of SwiGLU. */
     public static double silu(double x) {
         return x / (1.0 + Math.exp(-x));

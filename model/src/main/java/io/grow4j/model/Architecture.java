@@ -114,7 +114,13 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
          * the top-k experts (ties to the lower index) run, their outputs weighted by the softmax renormalised over
          * the chosen k (HF transformers modeling_mixtral.py, MixtralSparseMoeBlock).
          */
-        MIXTURE_OF_EXPERTS
+        MIXTURE_OF_EXPERTS,
+        /**
+         * Qwen2-MoE's sparse block: the routed experts as above (weights renormalised only with norm_topk_prob,
+         * {@link MlpConfig#normTopK()}) plus a shared SwiGLU expert every token runs, its output × sigmoid(g · x)
+         * (HF transformers modeling_qwen2_moe.py, Qwen2MoeSparseMoeBlock).
+         */
+        MIXTURE_WITH_SHARED_EXPERT
     }
 
     /** How a block's attention and MLP branches are wired into the residual stream. */
@@ -180,9 +186,16 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     public static final Architecture GPT_NEOX_SEQUENTIAL = GPT_NEOX.withId("gpt_neox_sequential")
             .withResidual(Residual.SEQUENTIAL);
 
+    /**
+     * Qwen2-MoE: Qwen2's blocks (Q/K/V biases) with a routed mixture of SwiGLU experts plus a shared expert gated by
+     * sigmoid, weights renormalised only when norm_topk_prob (HF transformers modeling_qwen2_moe.py).
+     */
+    public static final Architecture QWEN2_MOE = QWEN2.withId("qwen2_moe")
+            .withMlpKind(MlpKind.MIXTURE_WITH_SHARED_EXPERT);
+
     /** Every family, in the order they are listed to users. */
     public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT,
-            MIXTRAL, GEMMA2, GEMMA3, GPT_NEOX, GPT_NEOX_SEQUENTIAL);
+            MIXTRAL, QWEN2_MOE, GEMMA2, GEMMA3, GPT_NEOX, GPT_NEOX_SEQUENTIAL);
 
     public Architecture withId(String newId) {
         return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind, residual);
@@ -219,16 +232,25 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
 
     /** The MLP is a routed mixture of experts. */
     public boolean mixtureOfExperts() {
-        return mlpKind == MlpKind.MIXTURE_OF_EXPERTS;
+        return mlpKind != MlpKind.DENSE;
+    }
+
+    /** The mixture of experts has a shared expert beside the routed ones. */
+    public boolean sharedExpert() {
+        return mlpKind == MlpKind.MIXTURE_WITH_SHARED_EXPERT;
     }
 
     /**
      * The family whose blocks are this one's with a mixture of experts in place of the MLP, if there is one: the
-     * target of dense-to-MoE upcycling (llama and mistral become mixtral).
+     * target of dense-to-MoE upcycling (llama and mistral become mixtral, qwen2 qwen2_moe).
      */
     public java.util.Optional<Architecture> withExperts() {
-        Architecture routed = withMlpKind(MlpKind.MIXTURE_OF_EXPERTS);
-        return ALL.stream().filter(a -> a.mixtureOfExperts() && a.withId(routed.id).equals(routed)).findFirst();
+        List<Architecture> matches = ALL.stream()
+                .filter(a -> a.mixtureOfExperts() && a.withId(id).withMlpKind(mlpKind).equals(this)).toList();
+        // Several rows have the same parts (biases are per model): the family's own MoE sibling, named as
+        // transformers names them (qwen2 -> qwen2_moe), comes first; otherwise the first (mixtral).
+        return matches.stream().filter(a -> a.id.equals(id + "_moe")).findFirst()
+                .or(() -> matches.stream().findFirst());
     }
 
     public boolean separateHeadSizes() {

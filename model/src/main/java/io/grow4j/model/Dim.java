@@ -24,7 +24,11 @@ public enum Dim {
     /** One head's key size: a per-head QK-norm gain, shared by every head. */
     HEAD_KEY(c -> c.attention().keySize()),
     /** The experts of a mixture-of-experts MLP: rows of the router, the leading axis of stacked expert weights. */
-    EXPERTS(c -> c.mlp().experts());
+    EXPERTS(c -> c.mlp().experts()),
+    /** The shared expert's inner width (Qwen2-MoE's shared_expert_intermediate_size). */
+    SHARED_MLP(c -> c.mlp().sharedSize()),
+    /** An axis of one entry: the shared expert's gate, a single logit. Never grows. */
+    ONE(c -> 1);
 
     /**
      * The largest size of any axis: growth maps every axis with an int[] of its length, and a Java array holds at most

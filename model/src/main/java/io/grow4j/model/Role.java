@@ -80,7 +80,13 @@ public enum Role {
      * Sandwich norms only: the norm of the MLP branch's output (post_feedforward_layernorm); {@link #MLP_NORM} is
      * then pre_feedforward_layernorm.
      */
-    MLP_POST_NORM(true, Role::sandwich, Dim.HIDDEN);
+    MLP_POST_NORM(true, Role::sandwich, Dim.HIDDEN),
+    /** The shared expert's SwiGLU gate (Qwen2-MoE's mlp.shared_expert.gate_proj), run for every token. */
+    SHARED_GATE(true, Role::sharedExpert, Dim.SHARED_MLP, Dim.HIDDEN),
+    SHARED_UP(true, Role::sharedExpert, Dim.SHARED_MLP, Dim.HIDDEN),
+    SHARED_DOWN(true, Role::sharedExpert, Dim.HIDDEN, Dim.SHARED_MLP),
+    /** One row: the shared expert's output is × sigmoid(this · x) (Qwen2-MoE's mlp.shared_expert_gate). */
+    SHARED_EXPERT_GATE(true, Role::sharedExpert, Dim.ONE, Dim.HIDDEN);
 
     private final boolean perLayer;
     private final Predicate<TransformerConfig> present;
@@ -139,6 +145,10 @@ public enum Role {
 
     private static boolean sandwich(TransformerConfig c) {
         return c.normPlacement() == Architecture.NormPlacement.SANDWICH;
+    }
+
+    private static boolean sharedExpert(TransformerConfig c) {
+        return c.architecture().sharedExpert() && c.mlp().hasSharedExpert();
     }
 
     private static boolean layerNorm(TransformerConfig c) {

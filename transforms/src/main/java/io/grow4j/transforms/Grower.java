@@ -85,6 +85,7 @@ public final class Grower {
                     + " entries they multiply are zero too, training cannot move them");
         }
         kernel.pad(source, out, recipe.toPadSpec(fill));
+        recipe.perturb(out, planSeed, stepIndex);
         return out;
     }
 

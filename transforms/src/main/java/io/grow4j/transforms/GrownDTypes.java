@@ -32,6 +32,9 @@ public final class GrownDTypes {
         if (r.fill() == NewEntries.AXIS_MEAN) {
             return "mean-filled new entries" + (isPowerOfTwo(r.scale()) ? "" : " (scaled by " + r.scale() + ")");
         }
+        if (r.noise() != null) {
+            return "cloned entries perturbed (noise " + r.noise().relative() + ")";
+        }
         if (r.source() != null && !isPowerOfTwo(r.scale())) {
             return "old entries scaled by " + r.scale();
         }

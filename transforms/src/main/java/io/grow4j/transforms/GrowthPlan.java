@@ -6,12 +6,30 @@ import io.grow4j.transforms.steps.GrowthStep;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A seed and an ordered list of steps. The seed fixes every "arbitrary" entry, whatever runs the plan. */
-public record GrowthPlan(long seed, List<GrowthStep> steps) {
+/**
+ * A seed and an ordered list of steps. The seed fixes every "arbitrary" entry, whatever runs the plan.
+ * {@code allowInexact} is the run's consent to steps that change the function (stacking); it is no part of the plan
+ * file, so a plan never carries it from one run to another.
+ */
+public record GrowthPlan(long seed, List<GrowthStep> steps, boolean allowInexact) {
     public static final int FORMAT_VERSION = 1;
 
     public GrowthPlan {
         steps = List.copyOf(steps);
+    }
+
+    public GrowthPlan(long seed, List<GrowthStep> steps) {
+        this(seed, steps, false);
+    }
+
+    /** The same plan, its inexact steps allowed. */
+    public GrowthPlan allowingInexact() {
+        return new GrowthPlan(seed, steps, true);
+    }
+
+    /** Whether some step changes the function. */
+    public boolean hasInexactSteps() {
+        return steps.stream().anyMatch(s -> !s.exact());
     }
 
     /**
@@ -24,6 +42,11 @@ public record GrowthPlan(long seed, List<GrowthStep> steps) {
         for (int i = 0; i < steps.size(); i++) {
             GrowthStep step = steps.get(i);
             List<String> stepProblems = step.problems(config);
+            if (!step.exact() && !allowInexact) {
+                problems.add(label(i) + ": " + step.kind() + " changes the function (copied blocks add their output"
+                        + " again), so it runs only when inexact steps are allowed (grow --allow-inexact), which then"
+                        + " measures the change");
+            }
             for (String p : stepProblems) {
                 problems.add(label(i) + ": " + p);
             }

@@ -1,6 +1,7 @@
 package io.grow4j.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grow4j.transforms.steps.Init;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,11 @@ public final class StepFields {
         this.where = where;
         this.node = node;
         this.problems = problems;
+    }
+
+    /** Records a problem of this step that no single field check covers. */
+    public void problem(String text) {
+        problems.add(where + ": " + text);
     }
 
     public int integer(String field) {
@@ -39,6 +45,45 @@ public final class StepFields {
             return absent;
         }
         return v.booleanValue();
+    }
+
+    /** An optional number (absent: {@code absent}). */
+    public double number(String field, double absent) {
+        JsonNode v = node.get(field);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isNumber()) {
+            problems.add(where + ": " + field + " must be a number, got " + describe(v));
+            return absent;
+        }
+        return v.doubleValue();
+    }
+
+    /** An optional index, 0 or more (absent: -1). */
+    public int optionalIndex(String field) {
+        if (!node.has(field)) {
+            return -1;
+        }
+        int value = integer(field);
+        if (value < 0) {
+            problems.add(where + ": " + field + " must be 0 or more, got " + value);
+        }
+        return Math.max(value, 0);
+    }
+
+    /** An optional {@code init:} choice; absent means {@link Init#RANDOM}, today's fill. */
+    public Init init() {
+        JsonNode v = node.get("init");
+        if (v == null) {
+            return Init.RANDOM;
+        }
+        Init init = v.isTextual() ? Init.named(v.textValue()) : null;
+        if (init == null) {
+            problems.add(where + ": init must be one of random, clone, copy, got " + describe(v));
+            return Init.RANDOM;
+        }
+        return init;
     }
 
     public List<Integer> integers(String field) {

@@ -13,17 +13,36 @@ import java.util.Arrays;
  * models, streamed checkpoints and device kernels.
  */
 public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
-                           int[][] newToOld, double scale, NewEntries fill, double shift) {
+                           int[][] newToOld, double scale, NewEntries fill, double shift, SplitNoise noise) {
 
-    /** Old entries × scale, no shift (every tensor but (1 + w) norm gains). */
+    /** Old entries × scale, no shift (every tensor but (1 + w) norm gains), no clone's perturbation. */
     public TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
                         int[][] newToOld, double scale, NewEntries fill) {
-        this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, 0.0);
+        this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, 0.0, null);
+    }
+
+    /** Old entries × scale + shift ((1 + w) norm gains stored as w), no clone's perturbation. */
+    public TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
+                        int[][] newToOld, double scale, NewEntries fill, double shift) {
+        this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, shift, null);
+    }
+
+    /** The same recipe with its repeated entries perturbed by {@code splitNoise} after padding. */
+    public TensorRecipe withNoise(SplitNoise splitNoise) {
+        return new TensorRecipe(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, shift,
+                splitNoise);
+    }
+
+    /** Applies the clone's perturbation, if any, to {@code grown}, just made by padding with this recipe. */
+    public void perturb(io.grow4j.model.Tensor grown, long planSeed, int stepIndex) {
+        if (noise != null) {
+            noise.apply(grown, newToOld[noise.axis()], FillResolver.seed(planSeed, stepIndex, target));
+        }
     }
 
     /** The source unchanged: same shape, every index in place, no scaling. */
     public boolean isCopy() {
-        return source != null && scale == 1.0 && shift == 0.0 && toPadSpec(Fill.ZERO).isIdentity();
+        return source != null && scale == 1.0 && shift == 0.0 && noise == null && toPadSpec(Fill.ZERO).isIdentity();
     }
 
     /**
@@ -53,6 +72,6 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
     public String toString() {
         return target + " <- " + (source == null ? "new" : source) + " " + Arrays.toString(oldShape) + " -> "
                 + Arrays.toString(newShape) + " scale " + scale + (shift == 0 ? "" : " shift " + shift)
-                + " new entries " + fill;
+                + " new entries " + fill + (noise == null ? "" : " noise " + noise.relative());
     }
 }

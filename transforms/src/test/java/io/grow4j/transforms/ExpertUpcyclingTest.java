@@ -70,18 +70,48 @@ class ExpertUpcyclingTest {
     }
 
     /**
-     * Qwen2's Q/K/V biases have no place in a mixtral directory (MixtralAttention has none, and qwen2_moe is not
-     * done yet): the upcycled model runs in memory within the bounds, and writing it is refused with the reason.
+     * Qwen2 becomes qwen2_moe: Q/K/V biases kept, a shared expert whose zero down projection adds nothing, and
+     * norm_topk_prob set to true (qwen2_moe's default false would leave the chosen copies' weights summing below one).
      */
     @Test
-    void qwen2UpcycledKeepsTheLogitsInMemoryAndItsDirectoryIsRefused() throws IOException {
+    void qwen2UpcycledKeepsTheLogitsThroughAQwen2MoeDirectory() throws IOException {
         for (int experts : new int[] {4, 8}) {
             TransformerConfig qwen2 = TestConfigs.qwen2(false);
             GrowthPlan plan = new GrowthPlan(3, List.of(new ExpertUpcycling(experts, 2)));
-            assertPreserved("qwen2 into " + experts, qwen2, plan, false);
-            assertEquals(List.of("mixtral stores no attention biases; this model has Q/K/V biases true, O bias false"),
-                    FORMAT.writeProblems(plan.apply(qwen2)));
+            TransformerConfig grown = plan.apply(qwen2);
+            assertEquals(Architecture.QWEN2_MOE, grown.architecture());
+            assertEquals(qwen2.mlp().size(), grown.mlp().sharedSize());
+            assertTrue(grown.mlp().normTopK());
+            assertPreserved("qwen2 into " + experts, qwen2, plan, true);
         }
+        Path out = dir.resolve("qwen2-moe");
+        FORMAT.write(GROWER.grow(RandomModels.create(TestConfigs.qwen2(true), DType.F32, 2),
+                new GrowthPlan(3, List.of(new ExpertUpcycling(4, 2)))), out);
+        String json = java.nio.file.Files.readString(out.resolve("config.json"));
+        for (String field : List.of("\"model_type\" : \"qwen2_moe\"", "\"num_experts\" : 4",
+                "\"num_experts_per_tok\" : 2", "\"moe_intermediate_size\" : 30",
+                "\"shared_expert_intermediate_size\" : 30", "\"norm_topk_prob\" : true",
+                "\"decoder_sparse_step\" : 1", "Qwen2MoeForCausalLM")) {
+            assertTrue(json.contains(field), field + " in " + json);
+        }
+    }
+
+    /**
+     * With norm_topk_prob false the chosen weights sum below one: the routed part then differs from a dense copy,
+     * which is why upcycling sets it true. Checked here so that the forward passes really read the flag.
+     */
+    @Test
+    void normTopKProbFalseWeighsTheChosenExpertsBySoftmaxAlone() {
+        TransformerConfig qwen2 = TestConfigs.qwen2(false);
+        Model original = RandomModels.create(qwen2, DType.F64, 31);
+        Model grown = GROWER.grow(original, new GrowthPlan(3, List.of(new ExpertUpcycling(4, 2))));
+        TransformerConfig c = grown.config();
+        Model unnormalised = grown.derive(c.withMlp(c.mlp().withSharedExpert(c.mlp().sharedSize(), false)),
+                grown.tensors());
+        int[] tokens = Logits.randomTokens(qwen2.vocabSize(), 10, 3);
+        assertTrue(Logits.maxDiffDouble(original, unnormalised, tokens) > 1e-3, "norm_topk_prob false is ignored");
+        double[] f = Logits.maxDiffFloat(original.convertTo(DType.F32), unnormalised.convertTo(DType.F32), tokens);
+        assertTrue(f[0] > 1e-3 * f[1], "the float pass ignores norm_topk_prob false");
     }
 
     static Stream<Arguments> paperSteps() {
@@ -102,6 +132,72 @@ class ExpertUpcyclingTest {
     void everyPaperStepOnMixtralKeepsTheLogits(String name, GrowthStep step) throws IOException {
         assertPreserved(name, mixtral(false), new GrowthPlan(5, List.of(step)), true);
         assertPreserved(name + " tied", mixtral(true), new GrowthPlan(6, List.of(step)), true);
+    }
+
+    /** The same steps on qwen2_moe (shared expert, Q/K/V biases), with norm_topk_prob false and true. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("paperSteps")
+    void everyPaperStepOnQwen2MoeKeepsTheLogits(String name, GrowthStep step) throws IOException {
+        assertPreserved(name, qwen2Moe(false, false), new GrowthPlan(5, List.of(step)), true);
+        assertPreserved(name + " tied, normalised", qwen2Moe(true, true), new GrowthPlan(6, List.of(step)), true);
+    }
+
+    @Test
+    void seededRandomChainsOnQwen2MoeKeepTheLogits() throws IOException {
+        Random random = new Random(13);
+        for (int chain = 0; chain < 3; chain++) {
+            TransformerConfig start = qwen2Moe(chain == 1, chain != 2);
+            List<GrowthStep> steps = RandomSteps.chain(start, 3, random);
+            assertPreserved("qwen2_moe chain " + steps, start, new GrowthPlan(chain, steps), true);
+        }
+    }
+
+    /**
+     * The shared expert and its sigmoid gate take part in both passes: changing either moves the logits, and the float
+     * pass agrees with the double reference on a qwen2_moe model (so neither pass drops or misweighs a part).
+     */
+    @Test
+    void theSharedExpertAndItsGateCountInBothPasses() {
+        for (boolean normTopK : new boolean[] {false, true}) {
+            Model model = RandomModels.create(qwen2Moe(false, normTopK), DType.F64, 4);
+            int[] tokens = Logits.randomTokens(model.config().vocabSize(), 10, 3);
+            for (Role role : List.of(Role.SHARED_DOWN, Role.SHARED_EXPERT_GATE)) {
+                java.util.Map<TensorKey, Tensor> tensors = new java.util.TreeMap<>(model.tensors());
+                Tensor t = model.tensor(role, 1);
+                Tensor changed = Tensor.allocate(DType.F64, t.shape());
+                for (long i = 0; i < t.size(); i++) {
+                    changed.set(i, t.get(i) * 3 + 0.1);
+                }
+                tensors.put(TensorKey.of(role, 1), changed);
+                Model other = model.derive(model.config(), tensors);
+                assertTrue(Logits.maxDiffDouble(model, other, tokens) > 1e-4, role + " ignored in double");
+                double[] f = Logits.maxDiffFloat(model.convertTo(DType.F32), other.convertTo(DType.F32), tokens);
+                assertTrue(f[0] > 1e-4 * f[1], role + " ignored in float");
+            }
+            Model single = model.convertTo(DType.F32);
+            double[][] reference = new io.grow4j.kernels.forward.ReferenceForward(single).logits(tokens);
+            float[][] fast = new io.grow4j.kernels.forward.ForwardPass(single, new io.grow4j.kernels.cpu.CpuKernels())
+                    .logits(tokens);
+            double diff = 0;
+            double scale = 0;
+            for (int t = 0; t < tokens.length; t++) {
+                for (int v = 0; v < reference[t].length; v++) {
+                    diff = Math.max(diff, Math.abs(reference[t][v] - fast[t][v]));
+                    scale = Math.max(scale, Math.abs(reference[t][v]));
+                }
+            }
+            assertTrue(diff <= 1e-5 * scale, "float and double passes differ by " + diff + " of " + scale);
+        }
+    }
+
+    /**
+     * A qwen2_moe-shaped model: Qwen2's attention (GQA 4 over 2, Q/K/V biases), 4 experts of 20, top-2, a shared
+     * expert of 24, norm_topk_prob as given.
+     */
+    static TransformerConfig qwen2Moe(boolean tied, boolean normTopK) {
+        TransformerConfig q = TestConfigs.qwen2(tied);
+        return q.withArchitecture(Architecture.QWEN2_MOE, new io.grow4j.model.MlpConfig(20,
+                io.grow4j.model.Activation.SWIGLU, false, 4, 2, 24, normTopK));
     }
 
     @Test
@@ -197,7 +293,7 @@ class ExpertUpcyclingTest {
                 + " exact in general (a new expert takes routing weight or changes the top-k), so only dense models"
                 + " are upcycled"), problems(mixtral(false), new ExpertUpcycling(8, 2)));
         assertEquals(List.of("step 1 (moe): gpt2 has no mixture-of-experts family to upcycle into (llama and mistral"
-                + " become mixtral)", "step 1 (moe): experts are SwiGLU MLPs without biases; this model's MLP is"
+                + " become mixtral, qwen2 qwen2_moe)", "step 1 (moe): experts are SwiGLU MLPs without biases; this model's MLP is"
                 + " GELU_TANH with biases"), problems(TestConfigs.gpt2(false), new ExpertUpcycling(4, 2)));
         assertEquals(List.of("step 2 (moe): mixtral is already a mixture of 4 experts; adding experts to it is not"
                 + " exact in general (a new expert takes routing weight or changes the top-k), so only dense models"
@@ -231,27 +327,6 @@ class ExpertUpcyclingTest {
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan, boolean throughDirectory)
             throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        assertTrue(direct <= 1e-12, name + ": logits moved by " + direct + " in memory");
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model grownSingle = GROWER.grow(single, plan);
-        if (throughDirectory) {
-            double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-            assertTrue(reread <= 1e-12, name + ": logits moved by " + reread + " after writing and re-reading");
-            grownSingle = writeAndRead(grownSingle, "f32");
-            assertEquals(DType.F32, grownSingle.dtype());
-        }
-        double[] d = Logits.maxDiffFloat(single, grownSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        Preserved.assertPreserved(dir, name, config, plan, throughDirectory);
     }
 }

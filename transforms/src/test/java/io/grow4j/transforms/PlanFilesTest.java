@@ -58,7 +58,7 @@ class PlanFilesTest {
         assertEquals(7, p.size(), String.join("\n", p));
         assertTrue(p.contains("bad.yaml: unknown field 'colour' (known: seed, steps, version)"), p.toString());
         assertTrue(p.contains("bad.yaml: seed must be an integer, got \"x\""), p.toString());
-        assertTrue(p.contains("step 1 (mlp): unknown field 'width' (allowed: size)"), p.toString());
+        assertTrue(p.contains("step 1 (mlp): unknown field 'width' (allowed: init, noise, size)"), p.toString());
         assertTrue(p.get(3).startsWith("step 2: unknown step 'grow_everything' (known: mlp, heads,"), p.toString());
         assertTrue(p.contains("step 3 (hidden): missing field 'size'"), p.toString());
         assertTrue(p.contains("step 4 (heads): add must be an integer, got 'two'"), p.toString());

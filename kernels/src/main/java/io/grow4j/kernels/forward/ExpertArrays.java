@@ -15,14 +15,24 @@ import java.util.stream.IntStream;
  *
  * @param <A> float[] or double[]
  */
-record ExpertArrays<A>(A router, List<A> gate, List<A> up, List<A> down) {
+record ExpertArrays<A>(A router, List<A> gate, List<A> up, List<A> down, Shared<A> shared) {
 
-    /** The router, then every expert's gate, up and down. */
+    /**
+     * Qwen2-MoE's shared expert, run for every token: SwiGLU gate and up (shared size, hidden), down (hidden, shared
+     * size), and its one-row gate (1, hidden), whose sigmoid scales the shared output.
+     */
+    record Shared<A>(A gate, A up, A down, A outputGate) {
+    }
+
+    /** The router, then every expert's gate, up and down, then the shared expert's tensors. */
     List<A> all() {
         List<A> out = new java.util.ArrayList<>(List.of(router));
         out.addAll(gate);
         out.addAll(up);
         out.addAll(down);
+        if (shared != null) {
+            out.addAll(List.of(shared.gate(), shared.up(), shared.down(), shared.outputGate()));
+        }
         return out;
     }
 
@@ -36,7 +46,10 @@ record ExpertArrays<A>(A router, List<A> gate, List<A> up, List<A> down) {
             return IntStream.range(0, model.config().mlp().experts())
                     .mapToObj(e -> convert.apply(stacked.slice(e))).toList();
         };
-        return new ExpertArrays<>(convert.apply(model.tensor(Role.ROUTER, layer)), experts.apply(Role.EXPERT_GATE),
-                experts.apply(Role.EXPERT_UP), experts.apply(Role.EXPERT_DOWN));
+        Function<Role, A> own = role -> convert.apply(model.tensor(role, layer));
+        Shared<A> shared = model.config().mlp().hasSharedExpert() ? new Shared<>(own.apply(Role.SHARED_GATE),
+                own.apply(Role.SHARED_UP), own.apply(Role.SHARED_DOWN), own.apply(Role.SHARED_EXPERT_GATE)) : null;
+        return new ExpertArrays<>(own.apply(Role.ROUTER), experts.apply(Role.EXPERT_GATE),
+                experts.apply(Role.EXPERT_UP), experts.apply(Role.EXPERT_DOWN), shared);
     }
 }

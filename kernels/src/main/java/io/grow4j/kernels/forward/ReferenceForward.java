@@ -224,21 +224,35 @@ public final class ReferenceForward {
             int size = config.mlp().size();
             double[] logits = ReferenceMath.matvec(w.router(), n, null, config.mlp().experts(), hidden);
             int[] chosen = Routing.topK(logits, config.mlp().topK());
-            double[] weights = Routing.weights(logits, chosen);
+            double[] weights = Routing.weights(logits, chosen, config.mlp().normTopK());
             double[] out = new double[hidden];
             for (int i = 0; i < chosen.length; i++) {
                 int e = chosen[i];
-                double[] gate = ReferenceMath.matvec(w.gate().get(e), n, null, size, hidden);
-                double[] h = ReferenceMath.matvec(w.up().get(e), n, null, size, hidden);
-                for (int j = 0; j < size; j++) {
-                    h[j] *= ActivationMath.silu(gate[j]);
-                }
-                double[] y = ReferenceMath.matvec(w.down().get(e), h, null, hidden, size);
+                double[] y = swiglu(w.gate().get(e), w.up().get(e), w.down().get(e), n, size);
                 for (int j = 0; j < hidden; j++) {
                     out[j] += weights[i] * y[j];
                 }
             }
+            ExpertArrays.Shared<double[]> shared = w.shared();
+            if (shared != null) {
+                double[] y = swiglu(shared.gate(), shared.up(), shared.down(), n, config.mlp().sharedSize());
+                double g = ActivationMath.sigmoid(ReferenceMath.matvec(shared.outputGate(), n, null, 1, hidden)[0]);
+                for (int j = 0; j < hidden; j++) {
+                    out[j] += g * y[j];
+                }
+            }
             return out;
+        }
+
+        /** down · (silu(gate · n) ⊙ (up · n)) for one bias-free SwiGLU expert of inner width size. */
+        private double[] swiglu(double[] gate, double[] up, double[] down, double[] n, int size) {
+            int hidden = config.hidden();
+            double[] g = ReferenceMath.matvec(gate, n, null, size, hidden);
+            double[] h = ReferenceMath.matvec(up, n, null, size, hidden);
+            for (int j = 0; j < size; j++) {
+                h[j] *= ActivationMath.silu(g[j]);
+            }
+            return ReferenceMath.matvec(down, h, null, hidden, size);
         }
     }
 }

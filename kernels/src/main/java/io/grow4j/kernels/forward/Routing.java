@@ -37,6 +37,14 @@ public final class Routing {
      * to one up to rounding).
      */
     public static double[] weights(double[] logits, int[] chosen) {
+        return weights(logits, chosen, true);
+    }
+
+    /**
+     * The chosen experts' softmax probabilities over all logits, renormalised over the chosen when
+     * {@code renormalise} (Mixtral always, Qwen2-MoE when norm_topk_prob); otherwise they sum to less than one.
+     */
+    public static double[] weights(double[] logits, int[] chosen, boolean renormalise) {
         double max = Double.NEGATIVE_INFINITY;
         for (double l : logits) {
             max = Math.max(max, l);
@@ -51,7 +59,7 @@ public final class Routing {
             w[i] = Math.exp(logits[chosen[i]] - max) / total;
             chosenSum += w[i];
         }
-        for (int i = 0; i < w.length; i++) {
+        for (int i = 0; i < w.length && renormalise; i++) {
             w[i] /= chosenSum;
         }
         return w;

@@ -95,6 +95,20 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     private static final List<HfTensor> GEMMA3_TENSORS = concat(GEMMA2_TENSORS,
             HfTensor.of(Role.Q_HEAD_NORM, "model.layers.{i}.self_attn.q_norm.weight"),
             HfTensor.of(Role.K_HEAD_NORM, "model.layers.{i}.self_attn.k_norm.weight"));
+    /**
+     * Qwen2-MoE: Qwen2's attention, then mlp with its router (gate), each expert's gate/up/down_proj stored apart,
+     * the shared expert and its one-row sigmoid gate (HF transformers modeling_qwen2_moe.py, Qwen2MoeSparseMoeBlock).
+     */
+    private static final List<HfTensor> QWEN2_MOE_TENSORS = concat(
+            LLAMA_TENSORS.stream().filter(t -> !t.template().contains(".mlp.")).toList(),
+            HfTensor.of(Role.ROUTER, "model.layers.{i}.mlp.gate.weight"),
+            HfTensor.perExpert(Role.EXPERT_GATE, "model.layers.{i}.mlp.experts.{e}.gate_proj.weight"),
+            HfTensor.perExpert(Role.EXPERT_UP, "model.layers.{i}.mlp.experts.{e}.up_proj.weight"),
+            HfTensor.perExpert(Role.EXPERT_DOWN, "model.layers.{i}.mlp.experts.{e}.down_proj.weight"),
+            HfTensor.of(Role.SHARED_GATE, "model.layers.{i}.mlp.shared_expert.gate_proj.weight"),
+            HfTensor.of(Role.SHARED_UP, "model.layers.{i}.mlp.shared_expert.up_proj.weight"),
+            HfTensor.of(Role.SHARED_DOWN, "model.layers.{i}.mlp.shared_expert.down_proj.weight"),
+            HfTensor.of(Role.SHARED_EXPERT_GATE, "model.layers.{i}.mlp.shared_expert_gate.weight"));
 
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
@@ -191,6 +205,8 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     List.of("bert."), List.of("embeddings.position_ids")),
             new HfFamily("mixtral", "MixtralForCausalLM", Architecture.MIXTRAL, MIXTRAL_TENSORS,
                     LlamaConfigCodec.MIXTRAL, List.of(), List.of()),
+            new HfFamily("qwen2_moe", "Qwen2MoeForCausalLM", Architecture.QWEN2_MOE, QWEN2_MOE_TENSORS,
+                    LlamaConfigCodec.QWEN2_MOE, List.of(), List.of()),
             new HfFamily("gemma2", "Gemma2ForCausalLM", Architecture.GEMMA2, GEMMA2_TENSORS,
                     GemmaConfigCodec.GEMMA2, List.of(), List.of()),
             new HfFamily("gemma3_text", "Gemma3ForCausalLM", Architecture.GEMMA3, GEMMA3_TENSORS,

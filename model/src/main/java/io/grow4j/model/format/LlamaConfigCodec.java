@@ -44,7 +44,24 @@ final class LlamaConfigCodec implements HfConfigCodec {
      * max_window_layers) are carried from the source config.json by {@link HfConfigWriter}, as every key is.
      */
     record Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
-            double defaultEps, int defaultHeadDim) {
+            double defaultEps, int defaultHeadDim, ExpertKeys experts) {
+        Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
+                double defaultEps, int defaultHeadDim) {
+            this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, null);
+        }
+    }
+
+    /**
+     * How a mixture-of-experts family spells its sizes, with transformers' defaults: the expert count and top-k keys,
+     * the experts' inner width (null: intermediate_size), the shared expert's (null: none) and the renormalisation
+     * flag (null: always renormalised).
+     */
+    record ExpertKeys(String count, int defaultCount, int defaultTopK, String size, int defaultSize, String shared,
+                      int defaultShared, String normTopK) {
+        static final ExpertKeys MIXTRAL = new ExpertKeys("num_local_experts", 8, 2, null, 0, null, 0, null);
+        /** Qwen2MoeConfig's defaults (num_experts 60, top 4, moe_intermediate_size 1408, shared 5632). */
+        static final ExpertKeys QWEN2_MOE = new ExpertKeys("num_experts", 60, 4, "moe_intermediate_size", 1408,
+                "shared_expert_intermediate_size", 5632, "norm_topk_prob");
     }
 
     static final LlamaConfigCodec LLAMA = new LlamaConfigCodec(
@@ -62,7 +79,15 @@ final class LlamaConfigCodec implements HfConfigCodec {
      * change the function and are carried with every other key. Mixtral has no mlp_bias.
      */
     static final LlamaConfigCodec MIXTRAL = new LlamaConfigCodec(new Dialect(Architecture.MIXTRAL, Biases.NONE, false,
-            4096 * 32, 1e-5, 0));
+            4096 * 32, 1e-5, 0, ExpertKeys.MIXTRAL));
+    /**
+     * Qwen2MoeConfig: Qwen2's attention, num_experts experts of moe_intermediate_size plus a shared expert of
+     * shared_expert_intermediate_size, norm_topk_prob (default false). Every layer must be sparse
+     * (decoder_sparse_step 1, no mlp_only_layers): grow4j models one MLP kind for all layers, so other layouts are
+     * refused; intermediate_size (the dense layers' width) is then unused and carried.
+     */
+    static final LlamaConfigCodec QWEN2_MOE = new LlamaConfigCodec(new Dialect(Architecture.QWEN2_MOE, Biases.QKV,
+            false, 32768, 1e-6, 0, ExpertKeys.QWEN2_MOE));
     /** Olmo2Config: head_dim is hidden_size / num_attention_heads unless given (Olmo2Attention reads it if set). */
     static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, false,
             2048, 1e-5, 0));
@@ -81,7 +106,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
         int headDim = f.has("head_dim") || (dialect.defaultHeadDim() == 0 && hidden % heads != 0)
                 ? f.integer("head_dim", 1)
                 : dialect.defaultHeadDim() > 0 ? dialect.defaultHeadDim() : hidden / heads;
-        int mlp = f.integer("intermediate_size", 1);
+        ExpertKeys moe = dialect.experts();
+        int mlp = moe == null || moe.size() == null ? f.integer("intermediate_size", 1)
+                : f.integer(moe.size(), 1, moe.defaultSize());
         int layers = f.integer("num_hidden_layers", 0);
         int vocab = f.integer("vocab_size", 1);
         int maxSeq = f.integer("max_position_embeddings", 1, dialect.defaultMaxPositions());
@@ -109,13 +136,26 @@ final class LlamaConfigCodec implements HfConfigCodec {
         if (!dialect.architecture().mixtureOfExperts()) {
             return dense;
         }
-        int experts = f.integer("num_local_experts", 1, 8);
-        int topK = f.integer("num_experts_per_tok", 1, 2);
+        ExpertKeys keys = dialect.experts();
+        int experts = f.integer(keys.count(), 1, keys.defaultCount());
+        int topK = f.integer("num_experts_per_tok", 1, keys.defaultTopK());
         if (topK > experts) {
-            f.problem("num_experts_per_tok " + topK + " exceeds num_local_experts " + experts);
-            return dense.withExperts(experts, experts);
+            f.problem("num_experts_per_tok " + topK + " exceeds " + keys.count() + " " + experts);
+            topK = experts;
         }
-        return dense.withExperts(experts, topK);
+        if (keys.shared() == null) {
+            return dense.withExperts(experts, topK);
+        }
+        if (f.has("intermediate_size")) {
+            f.integer("intermediate_size", 1); // the dense layers' width: none here, so unused but well-formed
+        }
+        if (f.integer("decoder_sparse_step", 1, 1) != 1 || !f.node("mlp_only_layers").isEmpty()) {
+            f.problem("decoder_sparse_step " + f.node("decoder_sparse_step") + " and mlp_only_layers "
+                    + f.node("mlp_only_layers") + " make some layers dense; grow4j models every layer alike, so only"
+                    + " decoder_sparse_step 1 with no mlp_only_layers is read");
+        }
+        int shared = f.integer(keys.shared(), 1, keys.defaultShared());
+        return dense.withExperts(experts, topK).withSharedExpert(shared, f.bool(keys.normTopK(), false));
     }
 
     private AttentionConfig attention(ConfigFields f, int heads, int kvHeads, int headDim) {
@@ -171,8 +211,14 @@ final class LlamaConfigCodec implements HfConfigCodec {
         } else {
             json.set("rope_scaling", scaling);
         }
-        if (c.mlp().experts() > 0) {
-            json.put("num_local_experts", c.mlp().experts()).put("num_experts_per_tok", c.mlp().topK());
+        ExpertKeys moe = dialect.experts();
+        if (moe != null) {
+            json.put(moe.count(), c.mlp().experts()).put("num_experts_per_tok", c.mlp().topK());
+        }
+        if (moe != null && moe.shared() != null) {
+            json.put(moe.size(), c.mlp().size()).put(moe.shared(), c.mlp().sharedSize())
+                    .put(moe.normTopK(), c.mlp().normTopK()).put("decoder_sparse_step", 1);
+            json.putArray("mlp_only_layers");
         }
     }
 
@@ -198,6 +244,17 @@ final class LlamaConfigCodec implements HfConfigCodec {
         }
         if (c.mlp().activation() != Activation.SWIGLU) {
             problems.add("Hugging Face " + family + "'s MLP is SwiGLU; this model uses " + c.mlp().activation());
+        }
+        ExpertKeys moe = dialect.experts();
+        if (moe != null && moe.shared() == null && c.mlp().hasSharedExpert()) {
+            problems.add(family + " has no shared expert; this model has one of size " + c.mlp().sharedSize());
+        }
+        if (moe != null && moe.shared() != null && !c.mlp().hasSharedExpert()) {
+            problems.add(family + " always runs a shared expert; this model has none");
+        }
+        if (moe != null && moe.normTopK() == null && !c.mlp().normTopK()) {
+            problems.add(family + " always renormalises the chosen experts' weights; this model does not"
+                    + " (norm_topk_prob false)");
         }
         if (c.mlp().bias() && !dialect.mlpBias()) {
             problems.add("Hugging Face " + family + "'s MLP has no biases; this model has them");

@@ -88,9 +88,10 @@ public final class DeviceGrower {
     /** Every step of the plan; {@code model} is consumed (its tensors move to the result or are freed). */
     /**
      * The plan's problems, plus upcycling, whose recipes read a dense weight as one expert (a reshape the device
-     * tensors do not offer): it runs on the host.
+     * tensors do not offer), and clone noise, a pass no device kernel has: both run on the host.
      */
-    private static void checkPlan(TransformerConfig config, GrowthPlan plan) {
+    private static void checkPlan(TransformerConfig start, GrowthPlan plan) {
+        TransformerConfig config = start;
         PlanException.throwIfAny(plan.problems(config));
         if (config.normKind().offset() != 0) {
             throw new PlanException(List.of(config.architecture().id() + "'s norms multiply by (1 + w), whose growth"
@@ -101,6 +102,13 @@ public final class DeviceGrower {
                 throw new PlanException(List.of(plan.label(i) + ": upcycling to experts runs on the host, not on"
                         + " an OpenCL device (grow without --device)"));
             }
+            GrowthStep step = plan.steps().get(i);
+            TransformerConfig after = step.apply(config);
+            if (step.recipes(config, after).stream().anyMatch(r -> r.noise() != null)) {
+                throw new PlanException(List.of(plan.label(i) + ": clone noise is applied on the host, not on an"
+                        + " OpenCL device (grow with --backend cpu)"));
+            }
+            config = after;
         }
     }
 

@@ -3,6 +3,7 @@ package io.grow4j.transforms.steps;
 import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
+import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
@@ -20,12 +21,19 @@ import java.util.Map;
  * of itself behind a router whose rows are arbitrary (seeded, at the scale of the layer's gate projection). Whatever
  * the router picks, the top-k experts compute the same MLP output, and their softmax weights renormalised over the k
  * chosen sum to one, so the block's output is the dense one. The family becomes its mixture-of-experts row (llama and
- * mistral become mixtral, {@link Architecture#withExperts()}).
+ * mistral become mixtral, qwen2 qwen2_moe, {@link Architecture#withExperts()}); qwen2_moe's shared expert starts
+ * with a zero down projection, and its routing is set to renormalise (norm_topk_prob true).
  */
 public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
     /** The dense roles each expert copies, and the stacked role it becomes. */
     private static final Map<Role, Role> EXPERT_OF = Map.of(
             Role.EXPERT_GATE, Role.W_GATE, Role.EXPERT_UP, Role.W_UP, Role.EXPERT_DOWN, Role.W_DOWN);
+    /**
+     * A shared expert (qwen2_moe) starts with arbitrary readers and a zero down projection, so it adds nothing:
+     * each reader takes the scale of the dense tensor named here.
+     */
+    private static final Map<Role, Role> SHARED_STATS = Map.of(
+            Role.SHARED_GATE, Role.W_GATE, Role.SHARED_UP, Role.W_UP, Role.SHARED_EXPERT_GATE, Role.W_GATE);
 
     @Override
     public String kind() {
@@ -52,7 +60,7 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
                     + " top-k), so only dense models are upcycled");
         } else if (family.withExperts().isEmpty()) {
             problems.add(family.id() + " has no mixture-of-experts family to upcycle into (llama and mistral"
-                    + " become mixtral)");
+                    + " become mixtral, qwen2 qwen2_moe)");
         }
         if (config.mlp().activation() != Activation.SWIGLU || config.mlp().bias()) {
             problems.add("experts are SwiGLU MLPs without biases; this model's MLP is " + config.mlp().activation()
@@ -61,10 +69,17 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
         return problems;
     }
 
+    /**
+     * The MoE family; one with a shared expert (qwen2_moe) gets one as wide as the dense MLP, and renormalised
+     * routing whatever its family's default (qwen2_moe's norm_topk_prob defaults to false, under which the chosen
+     * copies' weights sum to less than one and the output would shrink).
+     */
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        return config.withArchitecture(config.architecture().withExperts().orElseThrow(),
-                config.mlp().withExperts(experts, topK));
+        Architecture target = config.architecture().withExperts().orElseThrow();
+        MlpConfig routed = config.mlp().withExperts(experts, topK);
+        return config.withArchitecture(target, target.sharedExpert()
+                ? routed.withSharedExpert(config.mlp().size(), true) : routed);
     }
 
     @Override
@@ -73,8 +88,13 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
         for (TensorKey key : Model.expectedKeys(after)) {
             long[] shape = key.role().shape(after);
             Role dense = EXPERT_OF.get(key.role());
+            Role statsOf = SHARED_STATS.get(key.role());
             if (key.role() == Role.ROUTER) {
-                recipes.add(router(key, shape));
+                recipes.add(fresh(key, TensorKey.of(Role.W_GATE, key.layer()), shape, NewEntries.ARBITRARY));
+            } else if (key.role() == Role.SHARED_DOWN) {
+                recipes.add(fresh(key, null, shape, NewEntries.ZERO));
+            } else if (statsOf != null) {
+                recipes.add(fresh(key, TensorKey.of(statsOf, key.layer()), shape, NewEntries.ARBITRARY));
             } else if (dense != null) {
                 recipes.add(copies(key, TensorKey.of(dense, key.layer()), shape));
             } else {
@@ -84,10 +104,12 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
         return recipes;
     }
 
-    /** Arbitrary rows at the scale of the layer's gate projection, which reads the same normed input. */
-    private static TensorRecipe router(TensorKey key, long[] shape) {
-        return new TensorRecipe(key, null, TensorKey.of(Role.W_GATE, key.layer()), shape, shape, maps(shape, -1),
-                1.0, NewEntries.ARBITRARY);
+    /**
+     * A tensor with no source: the router and the shared expert's readers arbitrary at the scale of the dense tensor
+     * that reads the same normed input, the shared expert's down projection zero.
+     */
+    private static TensorRecipe fresh(TensorKey key, TensorKey stats, long[] shape, NewEntries fill) {
+        return new TensorRecipe(key, null, stats, shape, shape, maps(shape, -1), 1.0, fill);
     }
 
     /** The dense tensor, read as one expert [1, ...], repeated on the expert axis. */

@@ -2,11 +2,17 @@ package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Dim;
 import io.grow4j.model.Positions;
+import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.SplitNoise;
+import io.grow4j.transforms.TensorRecipe;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /** Checks and index maps shared by the steps. */
 final class Growth {
@@ -20,6 +26,62 @@ final class Growth {
         } else if (requested == current) {
             problems.add(what + " is already " + current + ": the size must grow");
         }
+    }
+
+    /**
+     * Cloning (Net2Net, HyperCloning) repeats every old index the same number of times, so the readers' split 1/m is
+     * one exact factor for all of them: the new size must be a multiple.
+     */
+    static void mustBeMultiple(List<String> problems, String what, int current, int requested) {
+        if (requested % current != 0) {
+            problems.add("init clone needs an integer multiple: " + what + " " + current + " -> " + requested
+                    + " is not one (try " + 2 * current + " or " + 3 * current + ")");
+        }
+    }
+
+    /** New index i' takes old index i' mod n: the old axis repeated size / n times. */
+    static int[] tiled(int n, int size) {
+        int[] map = new int[size];
+        for (int i = 0; i < size; i++) {
+            map[i] = i % n;
+        }
+        return map;
+    }
+
+    /** Plan-file form of a step's init and noise: written only when not the default. */
+    static void putInit(Map<String, Object> fields, Init init, double noise) {
+        if (init != Init.RANDOM) {
+            fields.put("init", init.id());
+        }
+        if (noise != 0) {
+            fields.put("noise", noise);
+        }
+    }
+
+    static void putInit(Map<String, Object> fields, Init init) {
+        putInit(fields, init, 0);
+    }
+
+    /** Noise is a clone's perturbation of its split readers, a fraction of each entry. */
+    static void noiseProblems(List<String> problems, Init init, double noise) {
+        if (noise != 0 && init != Init.CLONE) {
+            problems.add("noise perturbs the copies of a clone, so it needs init: clone");
+        } else if (noise < 0 || noise >= 1 || Double.isNaN(noise)) {
+            problems.add("noise is relative to each entry and must be in [0, 1), got " + noise);
+        }
+    }
+
+    /**
+     * The recipes with every reader in {@code readers} perturbed along its input axis of kind {@code dim} (the last
+     * such axis: the pooler reads and writes hidden), when {@code noise} is not zero.
+     */
+    static List<TensorRecipe> withNoise(List<TensorRecipe> recipes, Collection<Role> readers, Dim dim,
+                                        double noise) {
+        if (noise == 0) {
+            return recipes;
+        }
+        return recipes.stream().map(r -> readers.contains(r.target().role())
+                ? r.withNoise(new SplitNoise(r.target().role().axes().lastIndexOf(dim), noise)) : r).toList();
     }
 
     static void mustBePositive(List<String> problems, String field, int value) {

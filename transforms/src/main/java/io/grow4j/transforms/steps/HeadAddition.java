@@ -22,8 +22,21 @@ import java.util.Map;
  * gets more query heads, which renumbers heads: old head (g, j) moves to g·r' + j and Wo's columns move with it.
  * A per-head QK-norm (Qwen3) shares one gain across heads and needs nothing more; a whole-projection one (OLMo-2)
  * needs zero new rows and rescaled old ones ({@link #wholeProjectionNorm}).
+ *
+ * <p>With {@link Init#CLONE} (E' = m·E, HyperCloning) every head is repeated m times: Q, K, V rows (and biases) repeat
+ * and Wo's columns repeat divided by m, so the m identical head outputs sum to the old one. The kv heads repeat with
+ * their query heads (whole groups), or with {@code perGroup} each group's query heads repeat inside it. A QK-norm
+ * sees each head, or the whole projection tiled, with its mean square unchanged, so its gains only repeat.
  */
-public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
+public record HeadAddition(int add, boolean perGroup, Init init, double noise) implements GrowthStep {
+
+    public HeadAddition(int add, boolean perGroup) {
+        this(add, perGroup, Init.RANDOM);
+    }
+
+    public HeadAddition(int add, boolean perGroup, Init init) {
+        this(add, perGroup, init, 0);
+    }
 
     @Override
     public String kind() {
@@ -38,6 +51,12 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
             return problems;
         }
         AttentionConfig a = config.attention();
+        init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.CLONE);
+        Growth.noiseProblems(problems, init, noise);
+        if (init == Init.CLONE && add % a.queryHeads() != 0) {
+            problems.add("init clone repeats every head alike: add " + add + " to " + a.queryHeads() + " query heads"
+                    + " is not an integer multiple (try add " + a.queryHeads() + " or " + 2 * a.queryHeads() + ")");
+        }
         int perGroupNow = a.queriesPerGroup();
         if (perGroup && add % a.kvHeads() != 0) {
             problems.add("heads: add " + add + " with per_group leaves GQA groups uneven: " + a.queryHeads()
@@ -60,6 +79,9 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
 
     @Override
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
+        if (init == Init.CLONE) {
+            return clonedRecipes(before, after);
+        }
         AttentionConfig a = before.attention();
         AttentionConfig b = after.attention();
         int[] oldHeadOf = queryHeadOrigins(a, b);
@@ -67,11 +89,7 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
         for (int g = 0; g < oldKvOf.length; g++) {
             oldKvOf[g] = g < a.kvHeads() ? g : -1;
         }
-        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
-        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
-        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
-        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
-        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        Map<Dim, int[]> maps = headMaps(a, oldHeadOf, oldKvOf);
         Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
         for (Role role : List.of(Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV)) {
             rules.put(role, EntryRule.ARBITRARY);
@@ -82,6 +100,39 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
             wholeProjectionNorm(rules, (double) b.kvHeads() / a.kvHeads(), Role.WK, Role.BK, Role.K_NORM);
         }
         return AxisRecipes.build(before, after, maps, rules);
+    }
+
+    /**
+     * New head h' = g'·r' + j' is old head g·r + (j' mod r) of kv group g = g' mod G (whole groups repeated) or g = g'
+     * (queries repeated inside their group): either way it reads a copy of the kv head its original read.
+     */
+    private List<TensorRecipe> clonedRecipes(TransformerConfig before, TransformerConfig after) {
+        AttentionConfig a = before.attention();
+        AttentionConfig b = after.attention();
+        int r = a.queriesPerGroup();
+        int rNew = b.queriesPerGroup();
+        int[] oldHeadOf = new int[b.queryHeads()];
+        for (int h = 0; h < oldHeadOf.length; h++) {
+            oldHeadOf[h] = (h / rNew) % a.kvHeads() * r + (h % rNew) % r;
+        }
+        int[] oldKvOf = Growth.tiled(a.kvHeads(), b.kvHeads());
+        Map<Dim, int[]> maps = headMaps(a, oldHeadOf, oldKvOf);
+        Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
+        for (Role role : List.of(Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV, Role.Q_NORM, Role.K_NORM)) {
+            rules.put(role, EntryRule.copied(1.0));
+        }
+        rules.put(Role.WO, EntryRule.copied((double) a.queryHeads() / b.queryHeads()));
+        return Growth.withNoise(AxisRecipes.build(before, after, maps, rules), List.of(Role.WO), Dim.Q_VALUE, noise);
+    }
+
+    /** The four head axes' maps: query heads moved by oldHeadOf, kv heads by oldKvOf, each head's dims with it. */
+    private static Map<Dim, int[]> headMaps(AttentionConfig a, int[] oldHeadOf, int[] oldKvOf) {
+        Map<Dim, int[]> maps = new EnumMap<>(Dim.class);
+        maps.put(Dim.Q_KEY, AxisRecipes.headsMoved(oldHeadOf, a.keySize()));
+        maps.put(Dim.Q_VALUE, AxisRecipes.headsMoved(oldHeadOf, a.valueSize()));
+        maps.put(Dim.KV_KEY, AxisRecipes.headsMoved(oldKvOf, a.keySize()));
+        maps.put(Dim.KV_VALUE, AxisRecipes.headsMoved(oldKvOf, a.valueSize()));
+        return maps;
     }
 
     /**
@@ -116,6 +167,7 @@ public record HeadAddition(int add, boolean perGroup) implements GrowthStep {
         if (perGroup) {
             fields.put("per_group", true);
         }
+        Growth.putInit(fields, init, noise);
         return fields;
     }
 }

@@ -33,17 +33,23 @@ enum HiddenGrowth {
 
     /** Residual-stream writers: their hidden rows (or columns, for embeddings) are what the stream holds. */
     private static final List<Role> WRITERS = List.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING,
-            Role.TOKEN_TYPE_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN, Role.EXPERT_DOWN);
+            Role.TOKEN_TYPE_EMBEDDING, Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN, Role.EXPERT_DOWN, Role.SHARED_DOWN);
     /**
      * Readers of normalised hidden states: their hidden columns multiply the new dims. The router is one too: its
      * new columns meet zeros, so the router logits and with them the experts chosen stay as they were.
      */
-    private static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
-            Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP);
+    static final List<Role> READERS = List.of(Role.WQ, Role.WK, Role.WV, Role.W_GATE, Role.W_UP,
+            Role.OUTPUT, Role.ROUTER, Role.EXPERT_GATE, Role.EXPERT_UP, Role.SHARED_GATE, Role.SHARED_UP,
+            Role.SHARED_EXPERT_GATE);
     private static final List<Role> GAINS = List.of(Role.ATTENTION_NORM, Role.MLP_NORM, Role.FINAL_NORM,
             Role.EMBEDDING_NORM, Role.ATTENTION_POST_NORM, Role.MLP_POST_NORM);
     private static final List<Role> NORM_BIASES = List.of(Role.ATTENTION_NORM_BIAS, Role.MLP_NORM_BIAS,
             Role.FINAL_NORM_BIAS, Role.EMBEDDING_NORM_BIAS);
+
+    /** {@code init} {@link Init#CLONE} duplicates in every family (DESIGN 2.6, 'Shared epsilon'). */
+    static HiddenGrowth of(TransformerConfig config, Init init) {
+        return init == Init.CLONE ? DUPLICATION : of(config);
+    }
 
     static HiddenGrowth of(TransformerConfig config) {
         if (config.postNorm()) {
@@ -61,7 +67,8 @@ enum HiddenGrowth {
                     + "multiple: normalising after each residual add leaves duplication of every dim as the only exact "
                     + "widening (try " + 2 * config.hidden() + " or " + 3 * config.hidden() + ")");
         }
-        if (this == DUPLICATION && config.architecture().languageModelHead() && config.tiedEmbeddings()) {
+        if (this == DUPLICATION && config.postNorm() && config.architecture().languageModelHead()
+                && config.tiedEmbeddings()) {
             problems.add("a tied output head would have to both copy and split the embedding's duplicated dims");
         }
         if (this == MEAN_FILL && config.architecture().embeddingNorm()) {
@@ -78,11 +85,7 @@ enum HiddenGrowth {
         if (this != DUPLICATION) {
             return PadSpec.prefix(hidden, size);
         }
-        int[] map = new int[size];
-        for (int i = 0; i < size; i++) {
-            map[i] = i % hidden;
-        }
-        return map;
+        return Growth.tiled(hidden, size);
     }
 
     /**
@@ -104,6 +107,9 @@ enum HiddenGrowth {
         if (config.architecture().scaledEmbedding() && this == ZERO_FILL) {
             scaledEmbedding(config, size, rules);
         }
+        if (this == DUPLICATION) {
+            duplicatedStream(config, size, rules);
+        }
         return rules;
     }
 
@@ -118,6 +124,24 @@ enum HiddenGrowth {
         rules.put(Role.TOKEN_EMBEDDING, new EntryRule(EntryRule.ZERO.fill(), s));
         if (config.tiedEmbeddings()) {
             rules.put(Role.FINAL_NORM, EntryRule.meanScaled(1.0));
+        }
+    }
+
+    /**
+     * Duplication tiles the residual stream (h' = m·h). Gemma's embedding multiplier grows from sqrt(h) to sqrt(h'),
+     * so old embedding entries × sqrt(h/h') keep each tiled copy of the stream as it was. A tied head then reads m
+     * copies of the stream through embedding entries × sqrt(h/h'), so the logits come out × m·sqrt(h/h') (× m without
+     * the multiplier) unless the final norm's output is divided by that: its gain (and bias) take the inverse.
+     */
+    private static void duplicatedStream(TransformerConfig config, int size, Map<Role, EntryRule> rules) {
+        double embedding = config.architecture().scaledEmbedding() ? Math.sqrt((double) config.hidden() / size) : 1.0;
+        if (embedding != 1.0) {
+            rules.put(Role.TOKEN_EMBEDDING, EntryRule.copied(embedding));
+        }
+        if (config.architecture().languageModelHead() && config.tiedEmbeddings()) {
+            double headScale = (double) config.hidden() / size / embedding;
+            rules.put(Role.FINAL_NORM, EntryRule.copied(headScale));
+            rules.put(Role.FINAL_NORM_BIAS, EntryRule.copied(headScale));
         }
     }
 

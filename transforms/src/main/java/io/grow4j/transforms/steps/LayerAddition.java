@@ -23,13 +23,20 @@ import java.util.TreeSet;
  * then arbitrary) are zero, so it adds nothing to the residual stream: an identity. Everything
  * else is arbitrary, at the scale of the same tensor in the nearest old layer. {@code at} lists the new layers'
  * positions in the grown model; empty means "append at the end".
+ *
+ * <p>With {@link Init#COPY} (LLaMA-Pro, Wu et al. 2024) everything but those zero writers is copied from an old block:
+ * old layer {@code from}, or (from = -1) the old block nearest below the new one in the grown model.
  */
-public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
+public record LayerAddition(int add, List<Integer> at, Init init, int from) implements GrowthStep {
     private static final Set<Role> ZERO_WRITERS = Set.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN,
-            Role.EXPERT_DOWN);
+            Role.EXPERT_DOWN, Role.SHARED_DOWN);
 
     public LayerAddition {
         at = List.copyOf(at);
+    }
+
+    public LayerAddition(int add, List<Integer> at) {
+        this(add, at, Init.RANDOM, -1);
     }
 
     @Override
@@ -56,6 +63,8 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
             problems.add("add " + add + " to " + config.layers() + " layers gives " + total + ", more than the limit "
                     + Dim.MAX_SIZE);
         }
+        init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.COPY);
+        copyProblems(problems, config.layers());
         if (!problems.isEmpty() || at.isEmpty()) {
             return problems;
         }
@@ -71,6 +80,20 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
             }
         }
         return problems;
+    }
+
+    private void copyProblems(List<String> problems, int layers) {
+        if (from >= 0 && init != Init.COPY) {
+            problems.add("from names the block to copy, so it needs init: copy");
+        } else if (from >= layers || from < -1) {
+            problems.add("from " + from + " is not a layer of the model (layers 0.." + (layers - 1) + ")");
+        } else if (init == Init.COPY && from < 0 && problems.isEmpty()) {
+            int[] origin = oldLayerOf(layers);
+            if (origin.length > 0 && origin[0] < 0) {
+                problems.add("init copy: the new layer at position 0 has no block below it to copy; give from: N"
+                        + (layers == 0 ? " (and the model has no layers)" : ""));
+            }
+        }
     }
 
     @Override
@@ -118,6 +141,7 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
         int[] origin = oldLayerOf(before.layers());
         int[] nearest = nearestOldLayers(origin);
+        int[] below = init == Init.COPY ? copiedLayers(origin) : null;
         List<TensorRecipe> recipes = new ArrayList<>();
         for (TensorKey key : Model.expectedKeys(after)) {
             long[] shape = key.role().shape(after);
@@ -125,11 +149,24 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
                 recipes.add(copy(key, key, shape));
             } else if (origin[key.layer()] >= 0) {
                 recipes.add(copy(key, TensorKey.of(key.role(), origin[key.layer()]), shape));
+            } else if (below != null && !ZERO_WRITERS.contains(key.role())) {
+                recipes.add(copy(key, TensorKey.of(key.role(), below[key.layer()]), shape));
             } else {
                 recipes.add(fresh(key, nearest[key.layer()], shape));
             }
         }
         return recipes;
+    }
+
+    /** For each layer of the grown model, the old layer a new one copies: {@code from}, or the old one nearest below. */
+    private int[] copiedLayers(int[] origin) {
+        int[] copied = new int[origin.length];
+        int last = -1;
+        for (int layer = 0; layer < origin.length; layer++) {
+            last = origin[layer] >= 0 ? origin[layer] : last;
+            copied[layer] = from >= 0 ? from : last;
+        }
+        return copied;
     }
 
     private static TensorRecipe copy(TensorKey target, TensorKey source, long[] shape) {
@@ -190,6 +227,10 @@ public record LayerAddition(int add, List<Integer> at) implements GrowthStep {
         fields.put("add", add);
         if (!at.isEmpty()) {
             fields.put("at", at);
+        }
+        Growth.putInit(fields, init);
+        if (from >= 0) {
+            fields.put("from", from);
         }
         return fields;
     }

@@ -9,6 +9,8 @@ import io.grow4j.transforms.EntryRule;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,18 +18,23 @@ import java.util.Map;
  * Paper transformation 1: MLP size p → p'. New first-layer rows (gate, up, their biases) are arbitrary; the second
  * layer's new columns are zero, so the new hidden units contribute nothing. In a mixture of experts every expert
  * grows alike; the router reads hidden states only, so it is untouched.
+ *
+ * <p>With {@link Init#CLONE} (p' = m·p, Net2Net) unit j' is unit j' mod p again: first-layer rows and biases repeat,
+ * and the second layer's columns repeat divided by m, so the m identical activations sum to the old one. {@code noise}
+ * perturbs those columns by a relative, seeded amount that cancels over the copies ({@link io.grow4j.transforms.SplitNoise}).
  */
-public record MlpExpansion(int size) implements GrowthStep {
-    private static final Map<Role, EntryRule> RULES = Map.of(
-            Role.W_GATE, EntryRule.ARBITRARY,
-            Role.B_GATE, EntryRule.ARBITRARY,
-            Role.W_UP, EntryRule.ARBITRARY,
-            Role.B_UP, EntryRule.ARBITRARY,
-            Role.W_DOWN, EntryRule.ZERO,
-            // every expert grows like the dense MLP; the expert axis keeps its size
-            Role.EXPERT_GATE, EntryRule.ARBITRARY,
-            Role.EXPERT_UP, EntryRule.ARBITRARY,
-            Role.EXPERT_DOWN, EntryRule.ZERO);
+public record MlpExpansion(int size, Init init, double noise) implements GrowthStep {
+    private static final List<Role> FIRST_LAYER = List.of(Role.W_GATE, Role.B_GATE, Role.W_UP, Role.B_UP,
+            Role.EXPERT_GATE, Role.EXPERT_UP);
+    private static final List<Role> SECOND_LAYER = List.of(Role.W_DOWN, Role.EXPERT_DOWN);
+
+    public MlpExpansion(int size) {
+        this(size, Init.RANDOM);
+    }
+
+    public MlpExpansion(int size, Init init) {
+        this(size, init, 0);
+    }
 
     @Override
     public String kind() {
@@ -37,7 +44,13 @@ public record MlpExpansion(int size) implements GrowthStep {
     @Override
     public List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
-        Growth.mustGrow(problems, "MLP size", config.mlp().size(), size);
+        int p = config.mlp().size();
+        Growth.mustGrow(problems, "MLP size", p, size);
+        init.mustBeOneOf(problems, kind(), Init.RANDOM, Init.CLONE);
+        Growth.noiseProblems(problems, init, noise);
+        if (init == Init.CLONE && problems.isEmpty()) {
+            Growth.mustBeMultiple(problems, "MLP size", p, size);
+        }
         return problems;
     }
 
@@ -48,12 +61,21 @@ public record MlpExpansion(int size) implements GrowthStep {
 
     @Override
     public List<TensorRecipe> recipes(TransformerConfig before, TransformerConfig after) {
-        Map<Dim, int[]> maps = Map.of(Dim.MLP, PadSpec.prefix(before.mlp().size(), size));
-        return AxisRecipes.build(before, after, maps, RULES);
+        int p = before.mlp().size();
+        boolean clone = init == Init.CLONE;
+        Map<Dim, int[]> maps = Map.of(Dim.MLP, clone ? Growth.tiled(p, size) : PadSpec.prefix(p, size));
+        Map<Role, EntryRule> rules = new EnumMap<>(Role.class);
+        // every expert grows like the dense MLP; the expert axis keeps its size
+        FIRST_LAYER.forEach(r -> rules.put(r, clone ? EntryRule.copied(1.0) : EntryRule.ARBITRARY));
+        SECOND_LAYER.forEach(r -> rules.put(r, clone ? EntryRule.copied((double) p / size) : EntryRule.ZERO));
+        return Growth.withNoise(AxisRecipes.build(before, after, maps, rules), SECOND_LAYER, Dim.MLP, noise);
     }
 
     @Override
     public Map<String, Object> fields() {
-        return Map.of("size", size);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("size", size);
+        Growth.putInit(fields, init, noise);
+        return fields;
     }
 }

@@ -46,6 +46,7 @@ final class StagedTensors implements AutoCloseable {
         int step = at.stage() - 1;
         Tensor src = r.source() == null ? null : get(new StagedKey(step, r.source()));
         kernel.pad(src, dst, r.toPadSpec(fill(at, r)));
+        r.perturb(dst, trace.plan().seed(), step);
     }
 
     /**

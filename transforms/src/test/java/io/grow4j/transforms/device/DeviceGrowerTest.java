@@ -26,6 +26,7 @@ import io.grow4j.transforms.steps.HeadDimExpansion;
 import io.grow4j.transforms.steps.HeadKeyExpansion;
 import io.grow4j.transforms.steps.HeadValueExpansion;
 import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.Init;
 import io.grow4j.transforms.steps.LayerAddition;
 import io.grow4j.transforms.steps.MlpExpansion;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +76,10 @@ class DeviceGrowerTest {
                 "gpt2", new Object[] {TestConfigs.gpt2(true), List.of(
                         new HiddenExpansion(16), new LayerAddition(1, List.of(2)), new MlpExpansion(60),
                         new HeadAddition(1, false))},
-                "bert", new Object[] {TestConfigs.bert(true), List.of(new HiddenExpansion(24), new MlpExpansion(40))});
+                "bert", new Object[] {TestConfigs.bert(true), List.of(new HiddenExpansion(24), new MlpExpansion(40))},
+                "llama clone and copy", new Object[] {TestConfigs.llama(RopeLayout.HALF_SPLIT, true), List.of(
+                        new HiddenExpansion(48, Init.CLONE), new MlpExpansion(120, Init.CLONE),
+                        new HeadAddition(4, false, Init.CLONE), new LayerAddition(1, List.of(0), Init.COPY, 1))});
     }
 
     @Test
@@ -169,6 +173,10 @@ class DeviceGrowerTest {
             GrowthPlan bad = new GrowthPlan(1, List.of(new MlpExpansion(10), new HiddenExpansion(20)));
             PlanException e = assertThrows(PlanException.class, () -> grower.grow(uploaded, bad));
             assertTrue(e.getMessage().contains("step 1") && e.getMessage().contains("step 2"), e.getMessage());
+            GrowthPlan noisy = new GrowthPlan(1, List.of(new MlpExpansion(80, Init.CLONE, 0.01)));
+            e = assertThrows(PlanException.class, () -> grower.grow(uploaded, noisy));
+            assertEquals(List.of("step 1 (mlp): clone noise is applied on the host, not on an OpenCL device (grow"
+                    + " with --backend cpu)"), e.problems());
             assertEquals(model.tensors().size(), uploaded.tensors().size(), "still usable after a refused plan");
             try (DeviceModel grown = grower.grow(uploaded, new GrowthPlan(1, List.of(new MlpExpansion(48))))) {
                 assertThrows(IllegalStateException.class, uploaded::tensors);

@@ -22,7 +22,9 @@ import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HeadDimExpansion;
 import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.Init;
 import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.LayerStacking;
 import io.grow4j.transforms.steps.MlpExpansion;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +115,14 @@ class StreamedMatchesInMemoryTest {
                 Arguments.of("longrope llama with attention and mlp biases, head size doubled",
                         RandomModels.create(longRopeLlama(), DType.F32, 7), plan(new HeadDimExpansion(16),
                                 new MlpExpansion(48), new LayerAddition(1, List.of(1))), WHOLE, WHOLE, 1L << 20),
+                Arguments.of("llama clone and copy initialisations (repeated indices, blocks copied across layers)",
+                        llamaBf16, plan(new HiddenExpansion(48, Init.CLONE), new LayerAddition(2, List.of(0, 2),
+                                Init.COPY, 1), new MlpExpansion(80, Init.CLONE, 0.02), new HeadAddition(4, true,
+                                Init.CLONE, 0.01),
+                                new LayerAddition(1, List.of(), Init.COPY, -1)), 3000L, 6000L, 5000L),
+                Arguments.of("stacking (inexact, allowed) then widening", llamaF32, new GrowthPlan(42,
+                        List.of(new LayerStacking(0, 2, 1), new MlpExpansion(48))).allowingInexact(), WHOLE, WHOLE,
+                        1L << 20),
                 Arguments.of("bert mlp, heads, hidden doubled by duplication", RandomModels.create(bert(), DType.F32, 6),
                         plan(new MlpExpansion(40), new HeadAddition(2, false), new HiddenExpansion(24)), WHOLE, 3000L,
                         1L << 20));
