@@ -1,6 +1,5 @@
 package io.grow4j.transforms;
 
-import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
@@ -50,8 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * global layers with linear RoPE scaling and its sliding layers with their own base.
  */
 class GemmaFamiliesTest {
-    private static final Grower GROWER = new Grower(new CpuPadKernel());
-    private static final HfDirectoryFormat FORMAT = new HfDirectoryFormat();
+    private static final Grower GROWER = FamilyPreservation.GROWER;
+    private static final HfDirectoryFormat FORMAT = FamilyPreservation.FORMAT;
 
     @TempDir
     Path dir;
@@ -151,27 +150,6 @@ class GemmaFamiliesTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        assertEquals(List.of(), FORMAT.writeProblems(plan.apply(config)), name + ": the grown config is writable");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-        assertTrue(direct <= 1e-12 && reread <= 1e-12, name + ": logits moved by " + direct + " (in memory), "
-                + reread + " (written and re-read)");
-
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model rereadSingle = writeAndRead(GROWER.grow(single, plan), "f32");
-        assertEquals(DType.F32, rereadSingle.dtype());
-        double[] d = Logits.maxDiffFloat(single, rereadSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        FamilyPreservation.assertPreserved(dir, name, config, plan);
     }
 }

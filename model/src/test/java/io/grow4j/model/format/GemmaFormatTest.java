@@ -169,6 +169,12 @@ class GemmaFormatTest {
                 gemma3().withAttentionShape(new AttentionShape(6, 2, 0, 4, 1e4, List.of(SLIDING, SLIDING, FULL)))));
     }
 
+    @Test
+    void ggufRefusesGemmaWithTheReason() {
+        assertEquals(List.of("GGUF is written for architecture " + GgufFamily.supported() + " only; this model is"
+                + " gemma2: write a directory instead"), new GgufFormat().writeProblems(gemma2()));
+    }
+
     private static ObjectNode minimal() {
         return SafetensorsFile.JSON.createObjectNode().put("hidden_size", 64).put("intermediate_size", 128)
                 .put("num_hidden_layers", 7).put("num_attention_heads", 2).put("num_key_value_heads", 1)
