@@ -7,9 +7,20 @@ import io.grow4j.model.RandomModels;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.HfDirectoryFormat;
 
+import io.grow4j.transforms.steps.GrowthStep;
+import io.grow4j.transforms.steps.HeadAddition;
+import io.grow4j.transforms.steps.HeadDimExpansion;
+import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.LayerAddition;
+import io.grow4j.transforms.steps.MlpExpansion;
+import org.junit.jupiter.params.provider.Arguments;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,6 +55,41 @@ final class FamilyPreservation {
         assertEquals(DType.F32, rereadSingle.dtype());
         double[] d = Logits.maxDiffFloat(single, rereadSingle, tokens);
         assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
+    }
+
+    /**
+     * One case per config and step, named "family [tied] [biased] step": every paper step the decoder families
+     * accept (MLP, heads per group and whole groups, hidden, head size ×2 and ×3, a layer first and two last), then
+     * {@code extra}.
+     */
+    static Stream<Arguments> everyStep(List<TransformerConfig> configs, List<GrowthStep> extra) {
+        List<Arguments> cases = new ArrayList<>();
+        for (TransformerConfig c : configs) {
+            String family = c.architecture().id() + (c.tiedEmbeddings() ? " tied" : "")
+                    + (c.attention().bias() ? " biased" : "");
+            int k = c.attention().keySize();
+            List<GrowthStep> steps = new ArrayList<>(List.of(new MlpExpansion(c.mlp().size() + 8),
+                    new HeadAddition(c.attention().queriesPerGroup(), false),
+                    new HeadAddition(c.attention().kvHeads(), true),
+                    new HiddenExpansion(c.hidden() + 8), new HeadDimExpansion(2 * k), new HeadDimExpansion(3 * k),
+                    new LayerAddition(1, List.of(0)), new LayerAddition(2, List.of())));
+            steps.addAll(extra);
+            for (GrowthStep step : steps) {
+                cases.add(Arguments.of(family + " " + step, c, step));
+            }
+        }
+        return cases.stream();
+    }
+
+    /** Three seeded random chains of three accepted steps per config keep the logits. */
+    static void assertChainsPreserved(Path dir, List<TransformerConfig> configs, long seed) throws IOException {
+        Random random = new Random(seed);
+        for (TransformerConfig c : configs) {
+            for (int chain = 0; chain < 3; chain++) {
+                List<GrowthStep> steps = RandomSteps.chain(c, 3, random);
+                assertPreserved(dir, c.architecture().id() + " chain " + steps, c, new GrowthPlan(chain, steps));
+            }
+        }
     }
 
     private static Model writeAndRead(Path dir, Model model, String kind) throws IOException {
