@@ -10,6 +10,7 @@ import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
@@ -17,6 +18,7 @@ import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.steps.HeadDimExpansion;
 import io.grow4j.transforms.steps.HeadKeyExpansion;
+import io.grow4j.transforms.steps.HiddenExpansion;
 import io.grow4j.transforms.steps.LayerAddition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +105,20 @@ class GemmaFamiliesTest {
                 model.tensors());
         double moved = Logits.maxDiffDouble(model, naive, Logits.randomTokens(c.vocabSize(), 10, 3));
         assertTrue(moved > 1e-3, "the layer pattern changes the logits by " + moved);
+    }
+
+    /**
+     * A (1 + w) gain scaled by a power of two still shifts w (0.5·w − 0.5 for h' = 4h), which BF16 rounds: those
+     * gains are stored in F32, the plainly scaled embedding stays BF16.
+     */
+    @Test
+    void shiftedGainsOfHalfPrecisionModelsAreStoredInF32() {
+        TransformerConfig c = gemma2(true, false);
+        Model grown = GROWER.grow(RandomModels.create(c, DType.BF16, 3),
+                new GrowthPlan(1, List.of(new HiddenExpansion(4 * c.hidden()))));
+        assertEquals(DType.F32, grown.tensor(Role.ATTENTION_NORM, 0).dtype());
+        assertEquals(DType.F32, grown.tensor(Role.MLP_POST_NORM, 2).dtype());
+        assertEquals(DType.BF16, grown.tensor(Role.TOKEN_EMBEDDING).dtype(), "x 0.5 is exact in BF16");
     }
 
     @Test
