@@ -64,7 +64,8 @@ class GemmaFormatTest {
         assertEquals("gemma2", config.get("model_type").asText());
         assertEquals("Gemma2ForCausalLM", config.get("architectures").get(0).asText());
         assertEquals("gelu_pytorch_tanh", config.get("hidden_activation").asText());
-        assertEquals(12, config.get("query_pre_attn_scalar").asDouble());
+        assertTrue(config.get("query_pre_attn_scalar").isInt(), "an int, as transformers types it");
+        assertEquals(12, config.get("query_pre_attn_scalar").asInt());
         assertEquals(50, config.get("attn_logit_softcapping").asDouble());
         assertEquals(30, config.get("final_logit_softcapping").asDouble());
         assertEquals(4, config.get("sliding_window").asInt());
