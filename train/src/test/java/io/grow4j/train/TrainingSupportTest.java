@@ -45,4 +45,19 @@ class TrainingSupportTest {
                 + " (whole-head RoPE only)"), problems.toString());
         assertTrue(problems.contains("norm is LAYER, training supports RMSNorm only"), problems.toString());
     }
+
+    /** Gemma's parts are not in the backward pass: training refuses them by name instead of computing wrongly. */
+    @Test
+    void gemmaIsRefusedNamingItsParts() {
+        TransformerConfig gemma = new TransformerConfig(Architecture.GEMMA3, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.GEGLU_TANH, false), 1e-6,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT), true, 0, false,
+                new io.grow4j.model.AttentionShape(4, 0, 0, 2, 1e4, List.of(
+                        io.grow4j.model.AttentionShape.LayerAttention.SLIDING,
+                        io.grow4j.model.AttentionShape.LayerAttention.FULL)));
+        List<String> problems = TrainingSupport.problems(gemma);
+        assertTrue(problems.contains("gemma3 has (1 + w) RMSNorm gains, sandwich norms, embeddings x sqrt(hidden),"
+                + " GeGLU, attention scale query_pre_attn_scalar^-0.5, sliding-window layers, which the backward pass"
+                + " does not implement"), problems.toString());
+    }
 }

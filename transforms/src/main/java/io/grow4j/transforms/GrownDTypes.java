@@ -9,7 +9,8 @@ import io.grow4j.model.DType;
  * gains × sqrt(h/h'), duplicated readers × 1/m, queries × sqrt(k'/k)) and LayerNorm's mean fill. F16 keeps 11
  * significant bits and BF16 8, so such a tensor would be off by up to 4.9e-4 or 3.9e-3 relative, far beyond what
  * {@code verify} accepts (1e-4): those tensors are stored in F32 instead (safetensors, GGUF and the forward pass all
- * take mixed dtypes), which rounds by 6e-8. Zeros, copies and power-of-two scales stay exact in any dtype.
+ * take mixed dtypes), which rounds by 6e-8. Zeros, copies and power-of-two scales stay exact in any dtype, but
+ * not a (1 + w) gain's shift (Gemma: w' = s·w + s − 1), which rounds like any sum.
  */
 public final class GrownDTypes {
     private GrownDTypes() {
@@ -37,6 +38,9 @@ public final class GrownDTypes {
         }
         if (r.source() != null && !isPowerOfTwo(r.scale())) {
             return "old entries scaled by " + r.scale();
+        }
+        if (r.source() != null && r.shift() != 0) {
+            return "old (1 + w) gains scaled by " + r.scale() + " (w shifted by " + r.shift() + ")";
         }
         return null;
     }

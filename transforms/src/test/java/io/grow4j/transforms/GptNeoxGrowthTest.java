@@ -149,6 +149,6 @@ class GptNeoxGrowthTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        DirectoryPreservation.assertPreserved(dir, name, config, plan);
+        FamilyPreservation.assertPreserved(dir, name, config, plan);
     }
 }

@@ -184,8 +184,8 @@ final class GemmaConfigCodec implements HfConfigCodec {
                 .put("tie_word_embeddings", c.tiedEmbeddings())
                 .put("hidden_activation", Activation.GEGLU_TANH.hfName())
                 .put("attention_bias", a.bias())
-                .put("query_pre_attn_scalar", shape.queryPreAttnScalar())
                 .put("sliding_window", shape.slidingWindow());
+        putScalar(json, shape.queryPreAttnScalar());
         putCap(json, "final_logit_softcapping", shape.finalSoftCap());
         if (dialect.architecture() == Architecture.GEMMA2) {
             putCap(json, "attn_logit_softcapping", shape.attentionSoftCap());
@@ -193,6 +193,15 @@ final class GemmaConfigCodec implements HfConfigCodec {
         ArrayNode types = json.putArray("layer_types");
         shape.layerTypes().forEach(t -> types.add(t.hfName()));
         writeRope(c, json);
+    }
+
+    /** transformers types query_pre_attn_scalar as an int (5.x validates config fields), so 256, not 256.0. */
+    private static void putScalar(ObjectNode json, double scalar) {
+        if (scalar == Math.rint(scalar) && scalar <= Integer.MAX_VALUE) {
+            json.put("query_pre_attn_scalar", (int) scalar);
+        } else {
+            json.put("query_pre_attn_scalar", scalar);
+        }
     }
 
     private static void putCap(ObjectNode json, String field, double cap) {

@@ -64,7 +64,8 @@ class GemmaFormatTest {
         assertEquals("gemma2", config.get("model_type").asText());
         assertEquals("Gemma2ForCausalLM", config.get("architectures").get(0).asText());
         assertEquals("gelu_pytorch_tanh", config.get("hidden_activation").asText());
-        assertEquals(12, config.get("query_pre_attn_scalar").asDouble());
+        assertTrue(config.get("query_pre_attn_scalar").isInt(), "an int, as transformers types it");
+        assertEquals(12, config.get("query_pre_attn_scalar").asInt());
         assertEquals(50, config.get("attn_logit_softcapping").asDouble());
         assertEquals(30, config.get("final_logit_softcapping").asDouble());
         assertEquals(4, config.get("sliding_window").asInt());
@@ -167,6 +168,12 @@ class GemmaFormatTest {
         assertEquals(List.of("gemma3 does not soft-cap attention logits in transformers (Gemma3Attention ignores"
                 + " attn_logit_softcapping); this model caps them at 2.0"), GemmaConfigCodec.GEMMA3.problems(
                 gemma3().withAttentionShape(new AttentionShape(6, 2, 0, 4, 1e4, List.of(SLIDING, SLIDING, FULL)))));
+    }
+
+    @Test
+    void ggufRefusesGemmaWithTheReason() {
+        assertEquals(List.of("GGUF is written for architecture " + GgufFamily.supported() + " only; this model is"
+                + " gemma2: write a directory instead"), new GgufFormat().writeProblems(gemma2()));
     }
 
     private static ObjectNode minimal() {

@@ -1,18 +1,14 @@
 package io.grow4j.transforms.stream;
 
-import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
-import io.grow4j.model.DType;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Positions;
-import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
-import io.grow4j.model.format.HfDirectoryFormat;
-import io.grow4j.model.format.SafetensorsWriter;
-import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HeadDimExpansion;
@@ -22,14 +18,10 @@ import io.grow4j.transforms.steps.MlpExpansion;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import io.grow4j.model.AttentionShape;
-import io.grow4j.model.RopeScaling;
 
 /**
  * Gemma 2 and Gemma 3 directories grown by streaming write the very bytes and config.json the in-memory grower
@@ -38,8 +30,6 @@ import io.grow4j.model.RopeScaling;
  * mid-stack.
  */
 class GemmaStreamingTest {
-    private static final HfDirectoryFormat DIRECTORY = new HfDirectoryFormat();
-
     enum Family {
         GEMMA2(Architecture.GEMMA2, 0), GEMMA3(Architecture.GEMMA3, 1e4);
 
@@ -62,16 +52,6 @@ class GemmaStreamingTest {
                         List.of(AttentionShape.LayerAttention.SLIDING, AttentionShape.LayerAttention.FULL)));
         GrowthPlan plan = new GrowthPlan(3, List.of(new HiddenExpansion(24), new HeadDimExpansion(8),
                 new HeadAddition(2, false), new LayerAddition(1, List.of(1)), new MlpExpansion(30)));
-        Path in = tmp.resolve("in");
-        DIRECTORY.write(RandomModels.create(config, DType.F32, 8), in);
-        Path memory = tmp.resolve("memory");
-        DIRECTORY.write(new Grower(new CpuPadKernel()).grow(DIRECTORY.read(in), plan), memory);
-        Path streamed = tmp.resolve("streamed");
-        new StreamingGrower(new CpuPadKernel(), new StreamOptions(Long.MAX_VALUE, 1L << 20))
-                .grow(in, plan, streamed, StreamProgress.NONE);
-        assertEquals(Files.readString(memory.resolve("config.json")), Files.readString(
-                streamed.resolve("config.json")));
-        assertArrayEquals(Files.readAllBytes(memory.resolve(SafetensorsWriter.SINGLE)),
-                Files.readAllBytes(streamed.resolve(SafetensorsWriter.SINGLE)), "model.safetensors bytes");
+        StreamedBytes.assertSameAsInMemory(config, plan, tmp);
     }
 }
