@@ -46,7 +46,9 @@ class InitialisationTest {
                 QkNormFamiliesTest.qwen3(true, false), QkNormFamiliesTest.olmo2(false, true),
                 QkNormFamiliesTest.olmo2(true, false), TestConfigs.gpt2(true), TestConfigs.gpt2(false),
                 TestConfigs.bert(true), ExpertUpcyclingTest.mixtral(false), ExpertUpcyclingTest.mixtral(true),
-                ExpertUpcyclingTest.qwen2Moe(false, false), ExpertUpcyclingTest.qwen2Moe(true, true));
+                ExpertUpcyclingTest.qwen2Moe(false, false), ExpertUpcyclingTest.qwen2Moe(true, true),
+                GemmaFamiliesTest.gemma2(true, false), GemmaFamiliesTest.gemma3(true, true),
+                GemmaFamiliesTest.gemma2(false, true));
     }
 
     static Stream<Arguments> clones() {
