@@ -96,6 +96,11 @@ final class TrainCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE})")
     String optimizerState;
 
+    @Option(names = "--rewarm", defaultValue = "0", paramLabel = "STEPS", description = "after each growth, raise"
+            + " the learning rate again from 1/STEPS of the schedule's over STEPS steps (default ${DEFAULT-VALUE}: no"
+            + " re-warm-up)")
+    int rewarm;
+
     @Option(names = "--log", paramLabel = "FILE.json", description = "write every step's record as JSON")
     Path log;
 
@@ -129,6 +134,10 @@ final class TrainCommand implements Callable<Integer> {
                     + config.maxSeqLen());
         }
         GrowthMidRun.OptimizerState mode = optimizerState(problems);
+        if (rewarm < 0 || rewarm >= steps) {
+            problems.add("--rewarm must be between 0 and --steps - 1, got " + rewarm);
+            rewarm = 0;
+        }
         finalConfig = config;
         Map<Integer, Trainer.Growth> growths = growths(config, mode, from, problems);
         ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
@@ -256,8 +265,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Map<Integer, Trainer.Growth> growths = new TreeMap<>();
         TransformerConfig current = config;
-        plans.headMap(from).clear(); // a resumed checkpoint's model has these already
-        for (Map.Entry<Integer, GrowthPlan> e : plans.entrySet()) {
+        // a resumed checkpoint's model has these already; the trainer only needs their re-warm-up
+        plans.headMap(from).forEach((step, plan) -> growths.put(step, new GrowthMidRun(plan, mode, rewarm)));
+        for (Map.Entry<Integer, GrowthPlan> e : plans.tailMap(from).entrySet()) {
             List<String> planProblems = e.getValue().problems(current);
             planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));
             if (planProblems.isEmpty()) {
@@ -266,7 +276,7 @@ final class TrainCommand implements Callable<Integer> {
                 TrainingSupport.problems(current)
                         .forEach(p -> problems.add("--grow-at step " + e.getKey() + ": grown model: " + p));
             }
-            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode));
+            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode, rewarm));
         }
         return growths;
     }

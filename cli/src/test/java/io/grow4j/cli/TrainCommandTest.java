@@ -110,7 +110,7 @@ class TrainCommandTest {
     private Cli train(Path out, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--corpus", corpus.toString(), "--out",
                 out.toString(), "--steps", "12", "--batch", "4", "--context", "32", "--eval-every", "3", "--lr",
-                "1e-2", "--grow-at", "6:" + plan));
+                "1e-2", "--grow-at", "6:" + plan, "--rewarm", "4"));
         args.addAll(List.of(more));
         return Cli.run(args.toArray(String[]::new));
     }
