@@ -114,25 +114,35 @@ final class TrainingBenchCommand implements Callable<Integer> {
             for (long seed = 1; seed <= seeds; seed++) {
                 long s = seed;
                 outcomes.add(experiment.run(text, seed, cpu, run -> {
-                    out.printf("seed %d %-10s final validation loss %.4f, %.3g FLOPs (%.0f s so far)%n", s,
-                            run.name(), run.log().getLast().validationLoss(), run.totalFlops(),
-                            (System.nanoTime() - began) / 1e9);
+                    out.printf("seed %d %-10s final validation loss %.4f, %.3g FLOPs, %.3g to target"
+                            + " (%.0f s so far)%n", s, run.name(), run.log().getLast().validationLoss(), run.totalFlops(),
+                            run.flopsToTarget(), (System.nanoTime() - began) / 1e9);
                     out.flush();
                 }));
+                // after every seed, so a run stopped early (or still going) leaves what it has measured
+                write(new TrainingBenchReport(size.name(), experiment, outcomes, (System.nanoTime() - began) / 1e9),
+                        seed == seeds ? out : null);
             }
         }
-        TrainingBenchReport report = new TrainingBenchReport(size.name(), experiment, outcomes,
-                (System.nanoTime() - began) / 1e9);
-        report.printTables(out);
+        new TrainingBenchReport(size.name(), experiment, outcomes, (System.nanoTime() - began) / 1e9)
+                .printTables(out);
+        return Grow4j.OK;
+    }
+
+    /** The JSON and the plot when asked for; {@code out}, when given, hears where they went. */
+    private void write(TrainingBenchReport report, PrintWriter out) throws java.io.IOException {
         if (json != null) {
             report.writeJson(json);
-            out.println("wrote " + json);
         }
         if (plot != null) {
             report.writePlot(plot);
-            out.println("wrote " + plot);
         }
-        out.flush();
-        return Grow4j.OK;
+        if (out != null) {
+            for (Path written : java.util.Arrays.asList(json, plot)) {
+                if (written != null) {
+                    out.println("wrote " + written);
+                }
+            }
+        }
     }
 }
