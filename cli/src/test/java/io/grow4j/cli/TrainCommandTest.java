@@ -78,6 +78,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void drawsTheLossPlotAndAProgressBar() throws IOException {
+        Path plot = dir.resolve("loss.png");
+        String bar = Cli.processStderrOf(() -> assertEquals(0, train(dir.resolve("plotted"), model.toString(),
+                "--plot", plot.toString(), "--progress").exitCode()));
+        byte[] png = Files.readAllBytes(plot);
+        assertEquals("PNG", new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII));
+        assertTrue(png.length > 5000, "a drawn chart, " + png.length + " bytes");
+        assertTrue(bar.contains("train") && bar.contains("12/12 steps") && bar.contains("tokens/s"), bar);
+        assertFalse(bar.contains("\u001b["), "no terminal colours in a log: " + bar);
+    }
+
+    @Test
     void refusesEveryProblemBeforeTraining() throws IOException {
         Path out = dir.resolve("trained");
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "steps:\n  - mlp: {size: 10}\n");
