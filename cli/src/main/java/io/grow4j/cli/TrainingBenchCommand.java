@@ -50,7 +50,8 @@ final class TrainingBenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "smaller models and fewer steps, about a minute on an idle 2-core machine")
     boolean quick;
 
-    @Option(names = "--seeds", defaultValue = "3", description = "seeds (weights and windows) (default ${DEFAULT-VALUE})")
+    @Option(names = "--seeds", defaultValue = "3",
+            description = "seeds (weights and windows) (default ${DEFAULT-VALUE})")
     int seeds;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write every run's log and the summary as JSON")
@@ -82,7 +83,8 @@ final class TrainingBenchCommand implements Callable<Integer> {
                 new MlpConfig(hidden * 8 / 3, Activation.SWIGLU, false), 1e-5,
                 new Positions.Rope(10000, RopeLayout.HALF_SPLIT), true);
         GrowthPlan plan = new GrowthPlan(17, List.of(new MlpExpansion(2 * small.mlp().size()),
-                new HeadAddition(hidden / 16, false), new HiddenExpansion(2 * hidden), new LayerAddition(1, List.of())));
+                new HeadAddition(hidden / 16, false), new HiddenExpansion(2 * hidden),
+                new LayerAddition(1, List.of())));
         List<Variant> variants = quick ? List.of(new Variant("carry@1/2", steps / 2, OptimizerState.CARRY))
                 : List.of(new Variant("carry@1/4", steps / 4, OptimizerState.CARRY),
                         new Variant("carry@1/2", steps / 2, OptimizerState.CARRY),
@@ -115,7 +117,8 @@ final class TrainingBenchCommand implements Callable<Integer> {
                 long s = seed;
                 outcomes.add(experiment.run(text, seed, cpu, run -> {
                     out.printf("seed %d %-10s final validation loss %.4f, %.3g FLOPs, %.3g to target"
-                            + " (%.0f s so far)%n", s, run.name(), run.log().getLast().validationLoss(), run.totalFlops(),
+                            + " (%.0f s so far)%n", s, run.name(), run.log().getLast().validationLoss(),
+                            run.totalFlops(),
                             run.flopsToTarget(), (System.nanoTime() - began) / 1e9);
                     out.flush();
                 }));

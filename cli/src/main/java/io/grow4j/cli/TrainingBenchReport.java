@@ -75,7 +75,8 @@ final class TrainingBenchReport {
             double[] finite = Arrays.stream(savings).filter(s -> !Double.isNaN(s)).toArray();
             out.printf("| %s | %d of %d | %s | %s | %.4f |%n", first.get(i).name(), reached, outcomes.size(),
                     i == 0 ? "-" : finite.length == 0 ? "-" : percent(median(finite)),
-                    i == 0 || finite.length == 0 ? "-" : percent(finite[0]) + " .. " + percent(finite[finite.length - 1]),
+                    i == 0 || finite.length == 0 ? "-"
+                            : percent(finite[0]) + " .. " + percent(finite[finite.length - 1]),
                     median(losses));
         }
         out.printf("%n%.0f s in all; a run that never reached the target is left out of the median and range%n",

@@ -174,6 +174,11 @@ class TrainCommandTest {
                 + " bytes 49160..50696, past the file's end at 50596"), truncated.err());
         assertFalse(truncated.err().contains("\tat "), "no stack trace: " + truncated.err());
 
+        Files.writeString(checkpoint.resolve("run.json"), "{\"log\": []}");
+        Cli record = train(out, "--resume", checkpoint.toString());
+        assertEquals(2, record.exitCode(), record.out() + record.err());
+        assertTrue(record.err().contains("run.json: not a run record: no settings, config, layout"), record.err());
+
         Cli neither = train(out);
         assertEquals(2, neither.exitCode(), neither.out() + neither.err());
         assertTrue(neither.err().contains("give the MODEL to train or --resume DIR, got neither"), neither.err());

@@ -58,8 +58,9 @@ public final class Trainer {
     /**
      * One step's record, counted after the step: tokens and model FLOPs so far: 3 × (forward and two backward
      * products) the forward's projection, head and causal-attention FLOPs per token of the model as it was at each
-     * step, i.e. 6 · matmul parameters · tokens plus attention (Kaplan et al. 2020); validation is not counted. validationLoss is NaN on steps without evaluation; the last entry
-     * (step = steps) holds only the final validation loss.
+     * step, i.e. 6 · matmul parameters · tokens plus attention (Kaplan et al. 2020); validation is not counted.
+     * validationLoss (measured before the step) is NaN on steps without evaluation; the last entry (step = steps)
+     * holds only the final validation loss.
      */
     public record LogEntry(int step, long tokens, double flops, double trainLoss, double validationLoss,
                            double learningRate, double gradientNorm) {
