@@ -96,8 +96,21 @@ final class TrainCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE})")
     String optimizerState;
 
+    @Option(names = "--rewarm", defaultValue = "0", paramLabel = "STEPS", description = "after each growth, raise"
+            + " the learning rate again from 1/STEPS of the schedule's over STEPS steps (default ${DEFAULT-VALUE}: no"
+            + " re-warm-up)")
+    int rewarm;
+
     @Option(names = "--log", paramLabel = "FILE.json", description = "write every step's record as JSON")
     Path log;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "draw train and validation loss against the"
+            + " step as a PNG")
+    Path plot;
+
+    @Option(names = "--progress", negatable = true, description = "draw a progress bar on stderr (steps, time left,"
+            + " loss, tokens/s) (default: when stderr is a terminal)")
+    Boolean progress;
 
     @Option(names = "--force", description = "replace OUT, the log and checkpoints of the same steps if they exist")
     boolean force;
@@ -129,13 +142,19 @@ final class TrainCommand implements Callable<Integer> {
                     + config.maxSeqLen());
         }
         GrowthMidRun.OptimizerState mode = optimizerState(problems);
+        if (rewarm < 0 || rewarm >= steps) {
+            problems.add("--rewarm must be between 0 and --steps - 1, got " + rewarm);
+            rewarm = 0;
+        }
         finalConfig = config;
         Map<Integer, Trainer.Growth> growths = growths(config, mode, from, problems);
         ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
                 + "model as " + out + ": " + p));
         TextCorpus text = readCorpus(problems);
         List<OutputClaim> claims = new ArrayList<>();
-        for (Path output : log == null ? List.of(out, optimizerOut()) : List.of(out, optimizerOut(), log)) {
+        List<Path> outputs = new ArrayList<>(List.of(out, optimizerOut()));
+        java.util.stream.Stream.of(log, plot).filter(java.util.Objects::nonNull).forEach(outputs::add);
+        for (Path output : outputs) {
             OutputClaim claim = OutputClaim.replacing(output, force, OutputClaim.Input.model(model),
                     new OutputClaim.Input("the checkpoint", resume), new OutputClaim.Input("the corpus", corpus));
             claims.add(claim);
@@ -172,7 +191,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * Trains from {@code state}, at the resumed checkpoint's position when there is one; claims: the model, the
-     * optimizer state and the log (when asked for), in that order.
+     * optimizer state, the log and the plot (each when asked for), in that order.
      */
     private int train(Trainer.State state, TrainingCheckpoint resumed, TextCorpus text, TrainingSettings settings,
                       Map<Integer, Trainer.Growth> growths, List<OutputClaim> claims) throws IOException {
@@ -181,10 +200,15 @@ final class TrainCommand implements Callable<Integer> {
         List<Trainer.LogEntry> entries = new ArrayList<>(resumed == null ? List.of() : resumed.log());
         Trainer trainer;
         long began = System.nanoTime();
-        try (CpuKernels cpu = new CpuKernels()) {
+        try (CpuKernels cpu = new CpuKernels(); TrainProgressBar bar = GrowProgressBar.wanted(progress)
+                ? new TrainProgressBar(System.err, GrowProgressBar.isTerminal(), from.step(), settings.steps(),
+                from.tokens()) : null) {
             trainer = new Trainer(state, from, text, settings, cpu);
             List<Trainer.LogEntry> rest = trainer.run(growths, e -> {
                 entries.add(e);
+                if (bar != null) {
+                    bar.step(e);
+                }
                 if (!Double.isNaN(e.validationLoss())) {
                     double seconds = (System.nanoTime() - began) / 1e9;
                     stdout.printf("step %d: train loss %.4f, validation loss %.4f, lr %.2e, %.0f tokens/s%n",
@@ -210,7 +234,11 @@ final class TrainCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             claims.get(2).write(tmp -> json.writeValue(tmp.toFile(), entries));
         }
-        stdout.printf("wrote %s, %s%s%n", out, optimizerOut(), log == null ? "" : " and " + log);
+        if (plot != null) {
+            claims.getLast().write(tmp -> TrainLossPlot.write(entries, trainer.growths(), tmp));
+        }
+        stdout.printf("wrote %s, %s%s%s%n", out, optimizerOut(), log == null ? "" : ", " + log,
+                plot == null ? "" : ", " + plot);
         return Grow4j.OK;
     }
 
@@ -256,8 +284,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Map<Integer, Trainer.Growth> growths = new TreeMap<>();
         TransformerConfig current = config;
-        plans.headMap(from).clear(); // a resumed checkpoint's model has these already
-        for (Map.Entry<Integer, GrowthPlan> e : plans.entrySet()) {
+        // a resumed checkpoint's model has these already; the trainer only needs their re-warm-up
+        plans.headMap(from).forEach((step, plan) -> growths.put(step, new GrowthMidRun(plan, mode, rewarm)));
+        for (Map.Entry<Integer, GrowthPlan> e : plans.tailMap(from).entrySet()) {
             List<String> planProblems = e.getValue().problems(current);
             planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));
             if (planProblems.isEmpty()) {
@@ -266,7 +295,7 @@ final class TrainCommand implements Callable<Integer> {
                 TrainingSupport.problems(current)
                         .forEach(p -> problems.add("--grow-at step " + e.getKey() + ": grown model: " + p));
             }
-            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode));
+            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode, rewarm));
         }
         return growths;
     }

@@ -12,6 +12,7 @@ import io.grow4j.transforms.GrowthPlan;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -74,7 +75,8 @@ final class TrainingBenchReport {
             double[] finite = Arrays.stream(savings).filter(s -> !Double.isNaN(s)).toArray();
             out.printf("| %s | %d of %d | %s | %s | %.4f |%n", first.get(i).name(), reached, outcomes.size(),
                     i == 0 ? "-" : finite.length == 0 ? "-" : percent(median(finite)),
-                    i == 0 || finite.length == 0 ? "-" : percent(finite[0]) + " .. " + percent(finite[finite.length - 1]),
+                    i == 0 || finite.length == 0 ? "-"
+                            : percent(finite[0]) + " .. " + percent(finite[finite.length - 1]),
                     median(losses));
         }
         out.printf("%n%.0f s in all; a run that never reached the target is left out of the median and range%n",
@@ -119,11 +121,18 @@ final class TrainingBenchReport {
                 .title("Progressive vs scratch training (" + size + ", " + outcomes.size() + " seeds)")
                 .xAxisTitle("training FLOPs").yAxisTitle("validation loss (nats per byte)").build();
         chart.getStyler().setMarkerSize(3).setLegendPosition(Styler.LegendPosition.InsideNE);
+        java.awt.Color[] colours = {java.awt.Color.BLACK, new java.awt.Color(0xD55E00), new java.awt.Color(0x0072B2),
+                new java.awt.Color(0x009E73), new java.awt.Color(0xCC79A7)};
         for (Outcome o : outcomes) {
-            for (Run r : o.runs()) {
+            for (int i = 0; i < o.runs().size(); i++) {
+                Run r = o.runs().get(i);
                 List<double[]> points = evaluations(r.log());
-                chart.addSeries(r.name() + " seed " + o.seed(), points.stream().mapToDouble(p -> p[0]).toArray(),
-                        points.stream().mapToDouble(p -> p[1]).toArray()).setMarker(SeriesMarkers.CIRCLE);
+                XYSeries series = chart.addSeries(r.name() + " seed " + o.seed(),
+                        points.stream().mapToDouble(p -> p[0]).toArray(),
+                        points.stream().mapToDouble(p -> p[1]).toArray());
+                series.setMarker(SeriesMarkers.CIRCLE);
+                series.setLineColor(colours[i % colours.length]);
+                series.setMarkerColor(colours[i % colours.length]);
             }
         }
         String name = file.toString();

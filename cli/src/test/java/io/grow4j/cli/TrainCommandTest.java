@@ -78,6 +78,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void drawsTheLossPlotAndAProgressBar() throws IOException {
+        Path plot = dir.resolve("loss.png");
+        String bar = Cli.processStderrOf(() -> assertEquals(0, train(dir.resolve("plotted"), model.toString(),
+                "--plot", plot.toString(), "--progress").exitCode()));
+        byte[] png = Files.readAllBytes(plot);
+        assertEquals("PNG", new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII));
+        assertTrue(png.length > 5000, "a drawn chart, " + png.length + " bytes");
+        assertTrue(bar.contains("train") && bar.contains("12/12 steps") && bar.contains("tokens/s"), bar);
+        assertFalse(bar.contains("\u001b["), "no terminal colours in a log: " + bar);
+    }
+
+    @Test
     void refusesEveryProblemBeforeTraining() throws IOException {
         Path out = dir.resolve("trained");
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "steps:\n  - mlp: {size: 10}\n");
@@ -110,7 +122,7 @@ class TrainCommandTest {
     private Cli train(Path out, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("train", "--corpus", corpus.toString(), "--out",
                 out.toString(), "--steps", "12", "--batch", "4", "--context", "32", "--eval-every", "3", "--lr",
-                "1e-2", "--grow-at", "6:" + plan));
+                "1e-2", "--grow-at", "6:" + plan, "--rewarm", "4"));
         args.addAll(List.of(more));
         return Cli.run(args.toArray(String[]::new));
     }
@@ -161,6 +173,11 @@ class TrainCommandTest {
         assertTrue(truncated.err().contains("tensor v.layers.0.w_down: expected F32 [16, 24], got F32 [16, 24] at"
                 + " bytes 49160..50696, past the file's end at 50596"), truncated.err());
         assertFalse(truncated.err().contains("\tat "), "no stack trace: " + truncated.err());
+
+        Files.writeString(checkpoint.resolve("run.json"), "{\"log\": []}");
+        Cli record = train(out, "--resume", checkpoint.toString());
+        assertEquals(2, record.exitCode(), record.out() + record.err());
+        assertTrue(record.err().contains("run.json: not a run record: no settings, config, layout"), record.err());
 
         Cli neither = train(out);
         assertEquals(2, neither.exitCode(), neither.out() + neither.err());

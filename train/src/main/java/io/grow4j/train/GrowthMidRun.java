@@ -16,9 +16,22 @@ import java.util.List;
  * A growth plan applied mid-run to the weights (by {@link Grower}, the same recipes as offline growth) and to the
  * AdamW state. {@link OptimizerState#CARRY}: moments follow their weights ({@link MomentGrowth}) and the step count,
  * hence the bias correction, carries on; {@link OptimizerState#RESET}: zero moments and step 0, as a fresh optimizer.
+ * {@code rewarmSteps}: the learning-rate re-warm-up after it ({@link Trainer.Growth#rewarmSteps}), 0 for none.
  */
-public record GrowthMidRun(GrowthPlan plan, OptimizerState optimizerState) implements Trainer.Growth {
+public record GrowthMidRun(GrowthPlan plan, OptimizerState optimizerState, int rewarmSteps)
+        implements Trainer.Growth {
     public enum OptimizerState { CARRY, RESET }
+
+    public GrowthMidRun {
+        if (rewarmSteps < 0) {
+            throw new IllegalArgumentException("re-warm-up steps must be >= 0, got " + rewarmSteps);
+        }
+    }
+
+    /** Without re-warm-up. */
+    public GrowthMidRun(GrowthPlan plan, OptimizerState optimizerState) {
+        this(plan, optimizerState, 0);
+    }
 
     @Override
     public Trainer.State apply(Trainer.State state) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,14 @@ public final class Trainer {
     @FunctionalInterface
     public interface Growth {
         State apply(State state);
+
+        /**
+         * Steps over which the learning rate climbs again from 1/n of the schedule's to all of it after this growth
+         * (MSG, Yao et al. 2023, re-warm after each growth); 0: none.
+         */
+        default int rewarmSteps() {
+            return 0;
+        }
     }
 
     /** The model being trained and its optimizer state. */
@@ -49,8 +58,9 @@ public final class Trainer {
     /**
      * One step's record, counted after the step: tokens and model FLOPs so far: 3 × (forward and two backward
      * products) the forward's projection, head and causal-attention FLOPs per token of the model as it was at each
-     * step, i.e. 6 · matmul parameters · tokens plus attention (Kaplan et al. 2020); validation is not counted. validationLoss is NaN on steps without evaluation; the last entry
-     * (step = steps) holds only the final validation loss.
+     * step, i.e. 6 · matmul parameters · tokens plus attention (Kaplan et al. 2020); validation is not counted.
+     * validationLoss (measured before the step) is NaN on steps without evaluation; the last entry (step = steps)
+     * holds only the final validation loss.
      */
     public record LogEntry(int step, long tokens, double flops, double trainLoss, double validationLoss,
                            double learningRate, double gradientNorm) {
@@ -71,6 +81,8 @@ public final class Trainer {
     private final TrainingPosition start;
     private State state;
     private TrainingPass pass;
+    private int rewarmFrom;
+    private int rewarmSteps;
 
     /** A fresh run from {@code initial} weights: zero moments, step 0. */
     public Trainer(Parameters initial, TextCorpus corpus, TrainingSettings settings, KernelBackend backend) {
@@ -115,15 +127,17 @@ public final class Trainer {
     /**
      * Runs the steps from the start position to the end, handing each step's entry to {@code progress} as it
      * completes and the state to {@code checkpoints} after every {@code every}-th step but the last. A growth at a
-     * step before the start position is refused: a resumed run's model already has it.
+     * step before the start position is not applied (a resumed run's model has it already); only its re-warm-up,
+     * when the run resumes inside it, still sets the learning rate.
      */
     public List<LogEntry> run(Map<Integer, Growth> growAt, Consumer<LogEntry> progress, Checkpoints checkpoints) {
         for (int step : growAt.keySet()) {
-            if (step < Math.max(1, start.step()) || step >= settings.steps()) {
-                throw new IllegalArgumentException("growth at step " + step + " is outside the run's steps "
-                        + Math.max(1, start.step()) + ".." + (settings.steps() - 1));
+            if (step <= 0 || step >= settings.steps()) {
+                throw new IllegalArgumentException("growth at step " + step + " is outside the run's steps 1.."
+                        + (settings.steps() - 1));
             }
         }
+        new TreeMap<>(growAt).headMap(start.step()).forEach(this::rewarmAfter);
         Parameters grads = Parameters.zeros(state.params().config());
         List<LogEntry> log = new ArrayList<>();
         long tokens = start.tokens();
@@ -132,13 +146,14 @@ public final class Trainer {
             Growth growth = growAt.get(step);
             if (growth != null) {
                 grow(step, growth);
+                rewarmAfter(step, growth);
                 grads = Parameters.zeros(state.params().config());
             }
             boolean evaluate = step % settings.evalEvery() == 0;
             double validationLoss = evaluate ? validationLoss() : Double.NaN;
             Windows batch = Windows.sample(corpus.train(), settings.batch(), settings.context(), windowRandom(step));
             double loss = pass.lossAndGradients(state.params(), batch.inputs(), batch.targets(), grads);
-            double lr = settings.schedule().rate(step);
+            double lr = settings.schedule().rate(step) * rewarmFactor(step);
             double norm = state.optimizer().update(state.params(), grads, lr);
             tokens += batch.tokens();
             flops += 3.0 * (pass.matmulFlopsPerToken() + pass.attentionFlopsPerToken(settings.context()))
@@ -160,6 +175,17 @@ public final class Trainer {
      */
     private SplittableRandom windowRandom(int step) {
         return new SplittableRandom(new SplittableRandom(settings.seed() + step * GOLDEN_GAMMA).nextLong());
+    }
+
+    private void rewarmAfter(int step, Growth growth) {
+        rewarmFrom = step;
+        rewarmSteps = growth.rewarmSteps();
+    }
+
+    /** (k + 1) / n on the k-th step of an n-step re-warm-up, else 1. */
+    private double rewarmFactor(int step) {
+        int k = step - rewarmFrom;
+        return rewarmSteps > 0 && k < rewarmSteps ? (k + 1.0) / rewarmSteps : 1.0;
     }
 
     private void save(Sink sink, TrainingPosition position) {

@@ -80,8 +80,26 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
         Run run;
         try {
             run = JSON.readValue(dir.resolve(RUN).toFile(), Run.class);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: " + e.getOriginalMessage(), e);
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: "
+                    + (e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+        List<String> missing = new ArrayList<>();
+        if (run.settings() == null) {
+            missing.add("settings");
+        }
+        if (run.config() == null) {
+            missing.add("config");
+        }
+        if (run.layout() == null) {
+            missing.add("layout");
+        }
+        if (run.log() == null) {
+            missing.add("log");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: no "
+                    + String.join(", ", missing));
         }
         Parameters stored = Parameters.of(ModelFormats.forInput(modelPath).read(modelPath));
         OptimizerStateFile.Contents optimizer = OptimizerStateFile.readAll(dir.resolve(OPTIMIZER), stored.config(),

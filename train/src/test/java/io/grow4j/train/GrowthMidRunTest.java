@@ -39,4 +39,18 @@ class GrowthMidRunTest {
                             + growth.lossAfter() + " right after growth");
         }
     }
+
+    /** The rate after a growth with a 4-step re-warm-up: 1/4, 2/4, 3/4, 4/4 of the schedule's, then the schedule. */
+    @Test
+    void reWarmUpRaisesTheRateAgainAfterGrowth() throws IOException {
+        TextCorpus corpus = TextCorpus.split(TrainerTest.smallCorpus(), 5, 32);
+        TrainingSettings settings = TrainerTest.settings(20, 5);
+        GrowthPlan plan = new GrowthPlan(11, List.of(new MlpExpansion(64)));
+        List<Trainer.LogEntry> log = TrainerTest.trainer(TrainerTest.TINY, corpus, settings)
+                .run(Map.of(10, new GrowthMidRun(plan, GrowthMidRun.OptimizerState.CARRY, 4)));
+        for (int step = 0; step < 20; step++) {
+            double factor = step >= 10 && step < 14 ? (step - 9) / 4.0 : 1.0;
+            assertEquals(settings.schedule().rate(step) * factor, log.get(step).learningRate(), 0.0, "step " + step);
+        }
+    }
 }
