@@ -32,7 +32,8 @@ public final class LlamaCpp {
 
     /**
      * Up to {@code steps} greedy ids from BOS (token 1), as grow4j's Generator and llama2.c's run.c produce them:
-     * ids stop before a generated BOS.
+     * ids stop before a generated BOS. llama.cpp also stops after EOS (id 2 in the placeholder vocabulary), where
+     * grow4j goes on: a comparison then sees a shorter list and fails rather than passing silently.
      */
     public static Run greedy(Path gguf, int steps) throws IOException, InterruptedException {
         // not "llama...": the binding deletes temporary files of that prefix when it loads
