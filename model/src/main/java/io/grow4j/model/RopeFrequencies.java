@@ -56,7 +56,7 @@ public final class RopeFrequencies {
     }
 
     /**
-     * The frequencies of a RoPE model's config.
+     * The frequencies of a RoPE model's config, over the rotated dims of a head (all of it unless partial).
      *
      * @throws IllegalArgumentException the model has no RoPE
      */
@@ -64,7 +64,8 @@ public final class RopeFrequencies {
         if (!(config.positions() instanceof Positions.Rope rope)) {
             throw new IllegalArgumentException("model has learned positions, not RoPE");
         }
-        return new RopeFrequencies(rope.theta(), rope.scaling(), config.attention().keySize(), config.maxSeqLen());
+        return new RopeFrequencies(rope.theta(), rope.scaling(), rope.rotated(config.attention().keySize()),
+                config.maxSeqLen());
     }
 
     public int pairs() {

@@ -72,8 +72,23 @@ public record TransformerConfig(
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
-        if (positions instanceof Positions.Rope rope && !rope.scaling().problems(attention.keySize()).isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(attention.keySize())));
+        if (positions instanceof Positions.Rope rope) {
+            ropeParts(rope, attention.keySize(), layers);
+        }
+    }
+
+    /** Partial rotary and layers without RoPE must fit the head and the stack; scaling lists the rotated pairs. */
+    private static void ropeParts(Positions.Rope rope, int keySize, int layers) {
+        if (rope.rotaryDims() > keySize) {
+            throw new IllegalArgumentException("rotary dims " + rope.rotaryDims() + " exceed the head size " + keySize);
+        }
+        int rotated = rope.rotated(keySize);
+        if (!rope.scaling().problems(rotated).isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(rotated)));
+        }
+        if (!rope.nopeLayers().isEmpty() && rope.nopeLayers().getLast() >= layers) {
+            throw new IllegalArgumentException("layers without RoPE " + rope.nopeLayers() + " name a layer past the "
+                    + layers + " layers");
         }
     }
 

@@ -233,8 +233,8 @@ public final class ForwardPass {
             qkNorm(q, a.queryHeads(), w.qNorm());
             qkNorm(k, a.kvHeads(), w.kNorm());
             if (config.positions() instanceof Positions.Rope rope) {
-                backend.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
-                backend.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
+                RotaryPart.apply(backend, q, a.queryHeads(), a.keySize(), l, position, frequencies, rope);
+                RotaryPart.apply(backend, k, a.kvHeads(), a.keySize(), l, position, frequencies, rope);
             }
             cache.store(l, position, k, v);
             backend.attention(q, cache.keys(l), cache.values(l), att, position,

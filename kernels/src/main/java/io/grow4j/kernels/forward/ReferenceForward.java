@@ -164,8 +164,8 @@ public final class ReferenceForward {
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
             qkNorm(q, k, w);
             if (config.positions() instanceof Positions.Rope rope) {
-                ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies, rope.layout());
-                ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies, rope.layout());
+                RotaryPart.apply(q, a.queryHeads(), a.keySize(), l, position, frequencies, rope);
+                RotaryPart.apply(k, a.kvHeads(), a.keySize(), l, position, frequencies, rope);
             }
             keys[l][position] = k;
             values[l][position] = v;

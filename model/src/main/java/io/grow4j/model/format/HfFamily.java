@@ -81,6 +81,21 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.perExpert(Role.EXPERT_DOWN, "model.layers.{i}.block_sparse_moe.experts.{e}.w2.weight"),
             HfTensor.perExpert(Role.EXPERT_UP, "model.layers.{i}.block_sparse_moe.experts.{e}.w3.weight"));
 
+    /**
+     * Phi-3: Llama's names, but Q, K and V stacked in one qkv_proj ([q; k; v] rows) and gate and up in one
+     * gate_up_proj ([gate; up] rows, chunked in that order by Phi3MLP); no biases.
+     */
+    private static final List<HfTensor> PHI3_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "model.embed_tokens.weight"),
+            HfTensor.of(Role.ATTENTION_NORM, "model.layers.{i}.input_layernorm.weight"),
+            HfTensor.fused("model.layers.{i}.self_attn.qkv_proj.weight", Role.WQ, Role.WK, Role.WV),
+            HfTensor.of(Role.WO, "model.layers.{i}.self_attn.o_proj.weight"),
+            HfTensor.of(Role.MLP_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
+            HfTensor.fused("model.layers.{i}.mlp.gate_up_proj.weight", Role.W_GATE, Role.W_UP),
+            HfTensor.of(Role.W_DOWN, "model.layers.{i}.mlp.down_proj.weight"),
+            HfTensor.of(Role.FINAL_NORM, "model.norm.weight"),
+            HfTensor.of(Role.OUTPUT, "lm_head.weight"));
+
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
 
@@ -149,6 +164,10 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     List.of("bert."), List.of("embeddings.position_ids")),
             new HfFamily("mixtral", "MixtralForCausalLM", Architecture.MIXTRAL, MIXTRAL_TENSORS,
                     LlamaConfigCodec.MIXTRAL, List.of(), List.of()),
+            new HfFamily("phi3", "Phi3ForCausalLM", Architecture.PHI3, PHI3_TENSORS, LlamaConfigCodec.PHI3,
+                    List.of(), List.of()),
+            new HfFamily("smollm3", "SmolLM3ForCausalLM", Architecture.SMOLLM3, LLAMA_TENSORS,
+                    LlamaConfigCodec.SMOLLM3, List.of(), List.of()),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
                     new GenericConfigCodec(), List.of(), List.of()));
 

@@ -38,7 +38,7 @@ final class Growth {
                     + "that every rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
         } else if (config.positions() instanceof Positions.Rope rope && newSize > oldSize) {
             try {
-                rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta());
+                rope.scaling().grownBy(newSize / oldSize, rope.rotated(oldSize), config.maxSeqLen(), rope.theta());
             } catch (IllegalArgumentException e) {
                 problems.add("head size " + oldSize + " -> " + newSize + ": " + e.getMessage());
             }
@@ -55,8 +55,9 @@ final class Growth {
         int newSize = grown.keySize();
         Positions positions = config.positions();
         if (positions instanceof Positions.Rope rope && newSize != oldSize) {
-            positions = rope.withScaling(
-                    rope.scaling().grownBy(newSize / oldSize, oldSize, config.maxSeqLen(), rope.theta()));
+            int ratio = newSize / oldSize;
+            positions = rope.withScaling(rope.scaling().grownBy(ratio, rope.rotated(oldSize), config.maxSeqLen(),
+                    rope.theta())).withRotaryDims(ratio * rope.rotaryDims());
         }
         return new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(), config.layers(),
                 config.maxSeqLen(), grown, config.mlp(), config.normEps(), positions, config.tiedEmbeddings(),
@@ -65,7 +66,9 @@ final class Growth {
 
     /**
      * Map for one head of queries/keys: old dims placed so RoPE frequencies survive (pair i to pair r·i, in the
-     * model's pair layout), or kept as a prefix without RoPE.
+     * model's pair layout), or kept as a prefix without RoPE. Under partial rotary the rotated block grows by r as a
+     * whole head would (its frequencies depend on its own size), and the pass-through dims, which see no frequency,
+     * follow it in order (DESIGN 2.6, GPT-NeoX/Phi partial rotary).
      */
     static int[] keyHeadMap(TransformerConfig config, int oldSize, int newSize) {
         if (!(config.positions() instanceof Positions.Rope rope)) {
@@ -73,12 +76,17 @@ final class Growth {
         }
         RopeLayout layout = rope.layout();
         int ratio = newSize / oldSize;
+        int oldRotated = rope.rotated(oldSize);
+        int newRotated = ratio * oldRotated;
         int[] map = new int[newSize];
         java.util.Arrays.fill(map, -1);
-        for (int d = 0; d < oldSize; d++) {
-            int pair = layout.pairOf(d, oldSize);
-            int member = layout.memberOf(d, oldSize);
-            map[layout.dimOf(ratio * pair, member, newSize)] = d;
+        for (int d = 0; d < oldRotated; d++) {
+            int pair = layout.pairOf(d, oldRotated);
+            int member = layout.memberOf(d, oldRotated);
+            map[layout.dimOf(ratio * pair, member, newRotated)] = d;
+        }
+        for (int d = oldRotated; d < oldSize; d++) {
+            map[newRotated + d - oldRotated] = d;
         }
         return map;
     }

@@ -1,0 +1,133 @@
+package io.grow4j.model.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeScaling;
+import io.grow4j.model.TransformerConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * config.json's per-family RoPE fields beyond theta and scaling ({@link LlamaConfigCodec.RopeFields}): Phi-3's
+ * partial_rotary_factor and SmolLM3's no_rope_layers, read as transformers reads them and written so they read back
+ * the same.
+ */
+final class HfRopeParts {
+    private static final String FACTOR = "partial_rotary_factor";
+    private static final String NO_ROPE = "no_rope_layers";
+    private static final String INTERVAL = "no_rope_layer_interval";
+
+    private HfRopeParts() {
+    }
+
+    /**
+     * The rotary dims int(head_dim · partial_rotary_factor) (transformers' rope init), 0 when they are the whole head.
+     * 5.x keeps the factor inside rope_parameters, 4.x at the top level. A family without partial rotary refuses a
+     * factor other than 1 rather than ignore it.
+     */
+    static int rotaryDims(ConfigFields f, boolean partialRotary, int headDim) {
+        ConfigFields holder = f.has("rope_parameters") && f.node("rope_parameters").has(FACTOR)
+                ? f.nested("rope_parameters") : f;
+        double factor = holder.number(FACTOR, true, 1.0);
+        if (factor == 1.0) {
+            return 0;
+        }
+        if (!partialRotary) {
+            f.problem(FACTOR + " " + factor + ": this family rotates whole heads (transformers ignores the field here"
+                    + " only where the factor is 1)");
+            return 0;
+        }
+        int dims = (int) (headDim * factor);
+        if (factor > 1 || dims <= 0 || dims % 2 != 0) {
+            f.problem(FACTOR + " " + factor + " gives int(head_dim " + headDim + " x " + factor + ") = " + dims
+                    + " rotary dims; RoPE needs an even number between 2 and head_dim");
+            return 0;
+        }
+        return dims == headDim ? 0 : dims;
+    }
+
+    /** The layers whose no_rope_layers entry is 0; without the list, every interval-th layer (SmolLM3Config). */
+    static List<Integer> nopeLayers(ConfigFields f, int layers) {
+        List<Integer> nope = new ArrayList<>();
+        if (!f.has(NO_ROPE)) {
+            int interval = f.integer(INTERVAL, 1, 4);
+            for (int layer = 0; layer < layers; layer++) {
+                if ((layer + 1) % interval == 0) {
+                    nope.add(layer);
+                }
+            }
+            return nope;
+        }
+        JsonNode list = f.node(NO_ROPE);
+        if (!list.isArray() || list.size() < layers) {
+            f.problem(NO_ROPE + " must list a 0 or 1 for each of the " + layers + " layers, got "
+                    + (list.isArray() ? list.size() + " entries" : list.toString()));
+            return nope;
+        }
+        for (int layer = 0; layer < layers; layer++) {
+            JsonNode v = list.get(layer);
+            if (!v.isIntegralNumber() || (v.asInt() != 0 && v.asInt() != 1)) {
+                f.problem(NO_ROPE + "[" + layer + "] must be 0 (no RoPE) or 1 (RoPE), got " + v);
+                return List.of();
+            }
+            if (v.asInt() == 0) {
+                nope.add(layer);
+            }
+        }
+        return nope;
+    }
+
+    /**
+     * partial_rotary_factor at the top level, where both transformers 4.x and 5.x read it: the smallest double whose
+     * int(head_dim · factor) gives the rotary dims back (rotary / head_dim itself may round below them); none for
+     * whole heads.
+     */
+    static void writeRotaryDims(TransformerConfig c, ObjectNode json) {
+        Positions.Rope rope = (Positions.Rope) c.positions();
+        int headDim = c.attention().keySize();
+        int rotated = rope.rotated(headDim);
+        if (rotated == headDim) {
+            json.remove(FACTOR); // 1, the default; a source's own spelling of it is kept by HfConfigWriter
+            return;
+        }
+        double factor = (double) rotated / headDim;
+        while ((int) (headDim * factor) < rotated) {
+            factor = Math.nextUp(factor);
+        }
+        json.put(FACTOR, factor);
+    }
+
+    /** no_rope_layers written out for every layer, so added layers never fall back to the interval pattern. */
+    static void writeNopeLayers(TransformerConfig c, ObjectNode json) {
+        Positions.Rope rope = (Positions.Rope) c.positions();
+        ArrayNode list = json.putArray(NO_ROPE);
+        for (int layer = 0; layer < c.layers(); layer++) {
+            list.add(rope.rotates(layer) ? 1 : 0);
+        }
+    }
+
+    /** Why a family's config.json cannot hold this model's RoPE parts. */
+    static List<String> problems(String family, LlamaConfigCodec.RopeFields fields, TransformerConfig c,
+            Positions.Rope rope) {
+        List<String> problems = new ArrayList<>();
+        int headDim = c.attention().keySize();
+        if (rope.partial(headDim) && fields != LlamaConfigCodec.RopeFields.PARTIAL_ROTARY) {
+            problems.add("Hugging Face " + family + " rotates whole heads; this model rotates " + rope.rotated(headDim)
+                    + " of " + headDim + " head dims");
+        }
+        if (!rope.nopeLayers().isEmpty() && fields != LlamaConfigCodec.RopeFields.NOPE_LAYERS) {
+            problems.add("Hugging Face " + family + " applies RoPE in every layer; this model has none in layers "
+                    + rope.nopeLayers());
+        }
+        boolean lists = rope.scaling() instanceof RopeScaling.LongRope;
+        int checked = c.hidden() / c.attention().queryHeads();
+        if (fields == LlamaConfigCodec.RopeFields.PARTIAL_ROTARY && lists && checked != headDim) {
+            problems.add("transformers' Phi3Config checks longrope short_factor/long_factor lengths against"
+                    + " hidden_size / num_attention_heads = " + checked + ", not head_dim " + headDim
+                    + ", so it refuses this config (grow hidden and heads together so they keep head_dim)");
+        }
+        return problems;
+    }
+}
