@@ -60,9 +60,9 @@ public final class HfCheckpoint {
     public static HfCheckpoint open(Path dir) throws IOException {
         HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
         if (!found.family().storesPlainly()) {
-            throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors (GPT-2's"
-                    + " c_attn, Conv1D [in, out]), which tensor-by-tensor access cannot map byte for byte: read the"
-                    + " whole directory instead");
+            throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors ("
+                    + String.join(", ", found.family().fusedOrTransposed()) + "), which tensor-by-tensor access"
+                    + " cannot map byte for byte: read the whole directory instead (--in-memory)");
         }
         SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();
         TransformerConfig config;

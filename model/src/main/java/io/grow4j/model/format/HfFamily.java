@@ -226,6 +226,13 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return tensors.stream().allMatch(HfTensor::plain);
     }
 
+    /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */
+    List<String> fusedOrTransposed() {
+        return tensors.stream().filter(t -> !t.plain()).map(t -> t.template() + (t.parts().size() > 1 ? " = "
+                + t.parts().stream().map(r -> r.name().toLowerCase()).collect(Collectors.joining(" + ")) : "")
+                + (t.transposed() ? " [in, out]" : "")).toList();
+    }
+
     /** Roles present in {@code config} that the family has no name for; a directory cannot hold those models. */
     List<Role> unnamedRoles(TransformerConfig config) {
         Map<Role, HfTensor> byRole = byRole();

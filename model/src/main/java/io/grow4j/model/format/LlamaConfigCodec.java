@@ -57,16 +57,18 @@ final class LlamaConfigCodec implements HfConfigCodec {
     /**
      * One family's differences: architecture, biases, whether mlp_bias is read (Llama's biases gate, up and down),
      * and transformers' defaults for max_position_embeddings, rms_norm_eps, head_dim (0: hidden_size /
-     * num_attention_heads) and rope_theta, and which RoPE fields it has. Fields grow4j does not interpret (Mistral's
+     * num_attention_heads), rope_theta and tie_word_embeddings, and which RoPE fields it has. The tying default
+     * matters: transformers leaves tie_word_embeddings out of a saved config.json when it equals both its own and the
+     * family's default (true, in SmolLM3). Fields grow4j does not interpret (Mistral's
      * and Qwen2's sliding_window, Qwen2's max_window_layers) are carried from the source config.json by
      * {@link HfConfigWriter}, as every key is.
      */
     record Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
-            double defaultEps, int defaultHeadDim, double defaultTheta, RopeFields ropeFields) {
+            double defaultEps, int defaultHeadDim, double defaultTheta, boolean defaultTied, RopeFields ropeFields) {
 
         Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
                 double defaultEps, int defaultHeadDim) {
-            this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, 10000.0,
+            this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, 10000.0, false,
                     RopeFields.WHOLE);
         }
     }
@@ -96,10 +98,13 @@ final class LlamaConfigCodec implements HfConfigCodec {
      * longrope with original_max_position_embeddings at the top level (default 4096, as Phi3Config has it).
      */
     static final LlamaConfigCodec PHI3 = new LlamaConfigCodec(new Dialect(Architecture.PHI3, Biases.NONE, false,
-            4096, 1e-5, 0, 10000.0, RopeFields.PARTIAL_ROTARY));
-    /** SmolLM3Config: Llama's fields, rope_theta 2e6 by default, layers without RoPE (no_rope_layers). */
+            4096, 1e-5, 0, 10000.0, false, RopeFields.PARTIAL_ROTARY));
+    /**
+     * SmolLM3Config: Llama's fields, rope_theta 2e6 and a tied head by default, layers without RoPE
+     * (no_rope_layers).
+     */
     static final LlamaConfigCodec SMOLLM3 = new LlamaConfigCodec(new Dialect(Architecture.SMOLLM3, Biases.FIELD,
-            true, 32768, 1e-6, 0, 2_000_000.0, RopeFields.NOPE_LAYERS));
+            true, 32768, 1e-6, 0, 2_000_000.0, true, RopeFields.NOPE_LAYERS));
 
     private final Dialect dialect;
 
@@ -121,7 +126,7 @@ final class LlamaConfigCodec implements HfConfigCodec {
         int maxSeq = f.integer("max_position_embeddings", 1, dialect.defaultMaxPositions());
         double eps = f.number("rms_norm_eps", false, dialect.defaultEps());
         double theta = ropeTheta(f, dialect.defaultTheta());
-        boolean tied = f.bool("tie_word_embeddings", false);
+        boolean tied = f.bool("tie_word_embeddings", dialect.defaultTied());
         AttentionConfig attention = attention(f, heads, kvHeads, headDim);
         f.choice("hidden_act", "silu", Set.of("silu"));
         boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);

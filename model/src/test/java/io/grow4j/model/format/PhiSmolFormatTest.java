@@ -89,6 +89,10 @@ class PhiSmolFormatTest {
             assertRows(model.tensor(Role.W_UP, 0), gateUp, 40);
         }
         assertSameModel(model, format.read(out));
+        Exception e = assertThrows(CheckpointException.class, () -> HfCheckpoint.open(out));
+        assertTrue(e.getMessage().contains("phi3 fuses or transposes tensors (model.layers.{i}.self_attn.qkv_proj.weight"
+                + " = wq + wk + wv, model.layers.{i}.mlp.gate_up_proj.weight = w_gate + w_up), which tensor-by-tensor"
+                + " access cannot map byte for byte"), e.getMessage());
     }
 
     /** transformers 5.x keeps partial_rotary_factor and the scaling inside rope_parameters. */
@@ -180,8 +184,9 @@ class PhiSmolFormatTest {
         ObjectNode json = (ObjectNode) readJson(file);
         json.remove("no_rope_layers");
         json.remove("rope_theta");
+        json.remove("tie_word_embeddings");
         Files.writeString(file, json.toString());
-        assertEquals(smollm3(List.of(3)), format.read(out).config(), "interval 4, rope_theta 2e6");
+        assertEquals(smollm3(List.of(3)), format.read(out).config(), "interval 4, rope_theta 2e6, tied head");
         json.put("no_rope_layer_interval", 2);
         Files.writeString(file, json.toString());
         assertEquals(List.of(1, 3), ((Positions.Rope) format.read(out).config().positions()).nopeLayers());
