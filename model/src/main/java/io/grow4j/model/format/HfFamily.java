@@ -226,6 +226,31 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return tensors.stream().allMatch(HfTensor::plain);
     }
 
+    /**
+     * True when every model tensor is a contiguous byte range of a stored tensor: plain, or stacked along rows with
+     * others (Phi-3's qkv_proj), never transposed or sliced per expert. Such checkpoints stream part by part.
+     */
+    boolean mapsByRows() {
+        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert());
+    }
+
+    /**
+     * Each stored tensor's file name with the model tensors it stacks along rows, in file order (what streaming writes
+     * part after part).
+     *
+     * @throws IllegalStateException the family transposes or slices tensors ({@link #mapsByRows()} is false)
+     */
+    SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
+        if (!mapsByRows()) {
+            throw new IllegalStateException(modelType + " transposes or slices tensors: " + fusedOrTransposed());
+        }
+        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
+        for (StoredTensor t : storedTensors(config)) {
+            parts.put(t.name(), t.parts());
+        }
+        return parts;
+    }
+
     /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */
     List<String> fusedOrTransposed() {
         return tensors.stream().filter(t -> !t.plain()).map(t -> t.template() + (t.parts().size() > 1 ? " = "

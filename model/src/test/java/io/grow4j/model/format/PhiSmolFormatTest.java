@@ -89,10 +89,24 @@ class PhiSmolFormatTest {
             assertRows(model.tensor(Role.W_UP, 0), gateUp, 40);
         }
         assertSameModel(model, format.read(out));
-        Exception e = assertThrows(CheckpointException.class, () -> HfCheckpoint.open(out));
-        assertTrue(e.getMessage().contains("phi3 fuses or transposes tensors (model.layers.{i}.self_attn.qkv_proj.weight"
-                + " = wq + wk + wv, model.layers.{i}.mlp.gate_up_proj.weight = w_gate + w_up), which tensor-by-tensor"
-                + " access cannot map byte for byte"), e.getMessage());
+    }
+
+    /** Streaming maps each part of a fused tensor at its own row range of the file. */
+    @Test
+    void phi3CheckpointLocatesEachFusedPartAtItsRows() throws IOException {
+        Model model = RandomModels.create(phi3(false), DType.BF16, 9);
+        Path out = dir.resolve("phi3-parts");
+        format.write(model, out);
+        HfCheckpoint checkpoint = HfCheckpoint.open(out);
+        TensorLocation k = checkpoint.tensors().get(io.grow4j.model.TensorKey.of(Role.WK, 1));
+        assertEquals("model.layers.1.self_attn.qkv_proj.weight rows 32..47", k.entry().name());
+        TensorLocation up = checkpoint.tensors().get(io.grow4j.model.TensorKey.of(Role.W_UP, 0));
+        try (Arena arena = Arena.ofConfined();
+                java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(k.file())) {
+            Fixtures.assertSameTensor("wk", model.tensor(Role.WK, 1), k.map(channel, arena));
+            Fixtures.assertSameTensor("w_up", model.tensor(Role.W_UP, 0), up.map(channel, arena));
+        }
+        assertEquals(model.config(), checkpoint.config());
     }
 
     /** transformers 5.x keeps partial_rotary_factor and the scaling inside rope_parameters. */
