@@ -35,4 +35,14 @@ class TrainingSupportTest {
         assertEquals(problems.size(), problems.stream().distinct().count(), "each problem once: " + problems);
         assertTrue(e.getMessage().contains("tensor bk"), e.getMessage());
     }
+
+    /** Partial rotary (GPT-NeoX, Phi-3) and layers without RoPE (SmolLM3) are named, with the family, in one line. */
+    @Test
+    void ropePartsAreRefusedByName() {
+        TransformerConfig c = TinyModels.llama(13, 16, 2, 6, RopeLayout.HALF_SPLIT, true);
+        TransformerConfig partial = c.withPositions(((Positions.Rope) c.positions()).withFraction(0.5)
+                .withNopeLayers(List.of(1)));
+        assertEquals(List.of("llama has partial rotary (0.5 of each head: 2 of 4 dims rotate), layers without RoPE"
+                + " [1], which the backward pass does not implement"), TrainingSupport.problems(partial));
+    }
 }
