@@ -151,27 +151,6 @@ class GemmaFamiliesTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        assertEquals(List.of(), FORMAT.writeProblems(plan.apply(config)), name + ": the grown config is writable");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-        assertTrue(direct <= 1e-12 && reread <= 1e-12, name + ": logits moved by " + direct + " (in memory), "
-                + reread + " (written and re-read)");
-
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model rereadSingle = writeAndRead(GROWER.grow(single, plan), "f32");
-        assertEquals(DType.F32, rereadSingle.dtype());
-        double[] d = Logits.maxDiffFloat(single, rereadSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        HfGrowthCheck.assertPreserved(dir, name, config, plan);
     }
 }

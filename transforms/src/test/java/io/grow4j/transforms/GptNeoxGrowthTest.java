@@ -1,10 +1,6 @@
 package io.grow4j.transforms;
 
-import io.grow4j.kernels.pad.CpuPadKernel;
-import io.grow4j.model.DType;
-import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
-import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
@@ -30,7 +26,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * GPT-NeoX (Pythia) as its Hugging Face directories hold it: every plan the validator and the directory accept keeps
@@ -42,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * partial rotary part only when it grows by an integer ratio, int(k'·pct) = r·int(k·pct) (DESIGN 2.6).
  */
 class GptNeoxGrowthTest {
-    private static final Grower GROWER = new Grower(new CpuPadKernel());
     private static final HfDirectoryFormat FORMAT = new HfDirectoryFormat();
 
     @TempDir
@@ -155,27 +149,6 @@ class GptNeoxGrowthTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        assertEquals(List.of(), FORMAT.writeProblems(plan.apply(config)), name + ": the grown config is writable");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-        assertTrue(direct <= 1e-12 && reread <= 1e-12, name + ": logits moved by " + direct + " (in memory), "
-                + reread + " (written and re-read)");
-
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model rereadSingle = writeAndRead(GROWER.grow(single, plan), "f32");
-        assertEquals(DType.F32, rereadSingle.dtype());
-        double[] d = Logits.maxDiffFloat(single, rereadSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        HfGrowthCheck.assertPreserved(dir, name, config, plan);
     }
 }
