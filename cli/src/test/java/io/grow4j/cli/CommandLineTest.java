@@ -113,8 +113,8 @@ class CommandLineTest {
     /** Each command's help names every format it reads and writes (README's formats table), wrapped or not. */
     @Test
     void helpTextsNameEveryFormat() {
-        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, bert", "llama2.c .bin",
-                ".gguf", ".onnx");
+        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, phi3, smollm3, gpt2, bert",
+                "llama2.c .bin", ".gguf", ".onnx");
         Map<String, List<String>> expected = Map.of(
                 "grow", all, "convert", all, "inspect", all, "verify", all, "demo", all,
                 "generate", List.of("Hugging Face", "qwen2, qwen3, olmo2", "llama2.c .bin", ".gguf"));
