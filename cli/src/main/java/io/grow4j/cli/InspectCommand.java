@@ -100,8 +100,7 @@ final class InspectCommand implements Callable<Integer> {
         return switch (p) {
             case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
                     .replace('_', '-') + " pairs, scaling " + rope.scaling().describe()
-                    + (rope.rotaryDims() == 0 ? "" : ", partial rotary: the first " + rope.rotaryDims()
-                    + " dims of each head")
+                    + (rope.partial() ? ", partial rotary: fraction " + rope.fraction() + " of each head" : "")
                     + (rope.nopeLayers().isEmpty() ? "" : ", no RoPE in layers " + rope.nopeLayers());
             case Positions.Learned learned -> "learned";
         };

@@ -125,7 +125,7 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
 
     /**
      * Phi-3: Llama's blocks with Q, K, V fused in one projection and gate and up in another (a storage matter, see
-     * the format's tensor rows); partial rotary is per model ({@link Positions.Rope#rotaryDims}).
+     * the format's tensor rows); partial rotary is per model ({@link Positions.Rope#fraction}).
      */
     public static final Architecture PHI3 = PRE_RMS_DECODER.withId("phi3");
     /** SmolLM3: Llama's blocks; some layers have no RoPE ({@link Positions.Rope#nopeLayers}, per model). */

@@ -9,21 +9,20 @@ public sealed interface Positions {
      * Rotary embeddings on Q and K with frequency theta^(-2i/d) for pair i of the d rotated dims of a head, rescaled
      * by {@code scaling} ({@link RopeFrequencies} gives the angles).
      *
-     * @param rotaryDims the leading dims of each head that rotate, pairs placed by {@code layout} within them, the
-     *                   rest passed through (Phi-3.5/Phi-4-mini's partial_rotary_factor, transformers'
-     *                   apply_rotary_pos_emb: rotary part first); 0 rotates the whole head (every other family)
+     * @param fraction   the part of each head that rotates (HF's partial_rotary_factor, Phi-3.5/Phi-4-mini): its first
+     *                   {@link #rotaryDims} dims, pairs laid out by {@code layout} among themselves, the rest passed
+     *                   through (transformers' apply_rotary_pos_emb: rotary part first); 1 for whole heads
      * @param nopeLayers layers whose attention has no RoPE at all, ascending (SmolLM3's no_rope_layers entries 0);
      *                   empty for every other family
      */
-    record Rope(double theta, RopeLayout layout, RopeScaling scaling, int rotaryDims, List<Integer> nopeLayers)
+    record Rope(double theta, RopeLayout layout, RopeScaling scaling, double fraction, List<Integer> nopeLayers)
             implements Positions {
         public Rope {
             Objects.requireNonNull(scaling, "scaling (RopeScaling.NONE for plain RoPE)");
-            nopeLayers = List.copyOf(nopeLayers);
-            if (rotaryDims < 0 || rotaryDims % 2 != 0) {
-                throw new IllegalArgumentException("rotary dims must be an even number >= 0 (0: the whole head), got "
-                        + rotaryDims);
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("the rotary fraction of a head must be in (0, 1], got " + fraction);
             }
+            nopeLayers = List.copyOf(nopeLayers);
             for (int i = 0; i < nopeLayers.size(); i++) {
                 if (nopeLayers.get(i) < 0 || (i > 0 && nopeLayers.get(i) <= nopeLayers.get(i - 1))) {
                     throw new IllegalArgumentException("layers without RoPE must be ascending layer indices, got "
@@ -32,8 +31,14 @@ public sealed interface Positions {
             }
         }
 
+        /** RoPE in every layer. */
+        public Rope(double theta, RopeLayout layout, RopeScaling scaling, double fraction) {
+            this(theta, layout, scaling, fraction, List.of());
+        }
+
+        /** RoPE over whole heads. */
         public Rope(double theta, RopeLayout layout, RopeScaling scaling) {
-            this(theta, layout, scaling, 0, List.of());
+            this(theta, layout, scaling, 1.0);
         }
 
         /** Plain RoPE, no scaling. */
@@ -42,29 +47,28 @@ public sealed interface Positions {
         }
 
         public Rope withLayout(RopeLayout newLayout) {
-            return new Rope(theta, newLayout, scaling, rotaryDims, nopeLayers);
+            return new Rope(theta, newLayout, scaling, fraction, nopeLayers);
         }
 
         public Rope withScaling(RopeScaling newScaling) {
-            return new Rope(theta, layout, newScaling, rotaryDims, nopeLayers);
-        }
-
-        public Rope withRotaryDims(int newRotaryDims) {
-            return new Rope(theta, layout, scaling, newRotaryDims, nopeLayers);
+            return new Rope(theta, layout, newScaling, fraction, nopeLayers);
         }
 
         public Rope withNopeLayers(List<Integer> newNopeLayers) {
-            return new Rope(theta, layout, scaling, rotaryDims, newNopeLayers);
+            return new Rope(theta, layout, scaling, fraction, newNopeLayers);
         }
 
-        /** How many leading dims of a head of {@code headSize} rotate. */
-        public int rotated(int headSize) {
-            return rotaryDims == 0 ? headSize : rotaryDims;
+        /** Only part of each head rotates. */
+        public boolean partial() {
+            return fraction < 1;
         }
 
-        /** Whether only part of each head rotates. */
-        public boolean partial(int headSize) {
-            return rotated(headSize) != headSize;
+        /**
+         * The rotated dims of a head of {@code headSize}: int(headSize · fraction), truncated as transformers does
+         * (modeling_rope_utils' dim = int(head_dim * partial_rotary_factor)).
+         */
+        public int rotaryDims(int headSize) {
+            return (int) (headSize * fraction);
         }
 
         /** Whether the attention of {@code layer} applies RoPE. */

@@ -64,7 +64,7 @@ public final class RopeFrequencies {
         if (!(config.positions() instanceof Positions.Rope rope)) {
             throw new IllegalArgumentException("model has learned positions, not RoPE");
         }
-        return new RopeFrequencies(rope.theta(), rope.scaling(), rope.rotated(config.attention().keySize()),
+        return new RopeFrequencies(rope.theta(), rope.scaling(), rope.rotaryDims(config.attention().keySize()),
                 config.maxSeqLen());
     }
 

@@ -79,10 +79,12 @@ public record TransformerConfig(
 
     /** Partial rotary and layers without RoPE must fit the head and the stack; scaling lists the rotated pairs. */
     private static void ropeParts(Positions.Rope rope, int keySize, int layers) {
-        if (rope.rotaryDims() > keySize) {
-            throw new IllegalArgumentException("rotary dims " + rope.rotaryDims() + " exceed the head size " + keySize);
+        int rotated = rope.rotaryDims(keySize);
+        if (rotated <= 0 || rotated % 2 != 0) {
+            throw new IllegalArgumentException("the rotary fraction " + rope.fraction() + " rotates int(" + keySize
+                    + " x " + rope.fraction() + ") = " + rotated + " dims of each head; RoPE needs a positive even"
+                    + " number");
         }
-        int rotated = rope.rotated(keySize);
         if (!rope.scaling().problems(rotated).isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(rotated)));
         }

@@ -41,9 +41,9 @@ public final class TrainingSupport {
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("positions are " + config.positions() + ", training supports RoPE only");
-        } else if (rope.partial(config.attention().keySize()) || !rope.nopeLayers().isEmpty()) {
+        } else if (rope.partial() || !rope.nopeLayers().isEmpty()) {
             problems.add(config.architecture().id() + (rope.nopeLayers().isEmpty() ? " rotates only "
-                    + rope.rotated(config.attention().keySize()) + " of " + config.attention().keySize()
+                    + rope.rotaryDims(config.attention().keySize()) + " of " + config.attention().keySize()
                     + " head dims (partial rotary)" : " has layers without RoPE " + rope.nopeLayers())
                     + ", which the backward pass does not implement yet");
         } else if (!(rope.scaling() instanceof RopeScaling.None)) {

@@ -55,14 +55,14 @@ class PhiSmolFamiliesTest {
                 null, null) : RopeScaling.NONE;
         return new TransformerConfig(Architecture.PHI3, 37, 32, 2, 16, new AttentionConfig(4, 2, 8, 8, false),
                 new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, scaling, 6, List.of()), tied);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, scaling, 0.75), tied);
     }
 
     /** SmolLM3-shaped: 3 layers, the middle one without RoPE, attention and MLP biases, tied head. */
     static TransformerConfig smollm3(boolean bias) {
         return new TransformerConfig(Architecture.SMOLLM3, 41, 24, 3, 16, new AttentionConfig(4, 2, 6, 6, bias),
                 new MlpConfig(36, Activation.SWIGLU, bias), 1e-5,
-                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0, List.of(1)), true);
+                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 1.0, List.of(1)), true);
     }
 
     static Stream<Arguments> acceptedSteps() {
@@ -101,7 +101,7 @@ class PhiSmolFamiliesTest {
         GrowthPlan plan = new GrowthPlan(3, List.of(new HeadDimExpansion(16), new HiddenExpansion(64)));
         assertPreserved("phi3 longrope head_dim 16 + hidden 64", c, plan);
         Positions.Rope grown = (Positions.Rope) plan.apply(c).positions();
-        assertEquals(12, grown.rotaryDims(), "the rotated block grows by the head's ratio");
+        assertEquals(12, grown.rotaryDims(16), "the rotated block grows by the head's ratio");
         assertEquals(new RopeScaling.LongRope(List.of(1.0, 1.0, 1.5, 1.0, 2.0, 1.0),
                 List.of(2.0, 1.0, 3.0, 1.0, 5.0, 1.0), 4, null, null), grown.scaling(), "new[2i] = old[i]");
         assertPreserved("phi3 longrope heads 8 + hidden 64", c, new GrowthPlan(4,
@@ -137,6 +137,12 @@ class PhiSmolFamiliesTest {
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HeadDimExpansion(16)).apply(phi3)));
         assertEquals(List.of(hfCheck + "10, not head_dim 8, so it refuses this config (grow hidden and heads together"
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HiddenExpansion(40)).apply(phi3)));
+        TransformerConfig uneven = new TransformerConfig(Architecture.PHI3, 37, 40, 2, 16,
+                new AttentionConfig(4, 2, 10, 10, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.65), false);
+        assertEquals(List.of("step 1 (head_dim): head size 10 -> 20 rotates int(20 x 0.65) = 13 dims, not 2 x 6: the"
+                + " rotary block must grow by the head's ratio so that every rotary frequency survives (DESIGN 2.6,"
+                + " partial rotary)"), plan(new HeadDimExpansion(20)).problems(uneven));
         assertEquals(List.of(hfCheck + "5, not head_dim 8, so it refuses this config (grow hidden and heads together"
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HeadAddition(2, false)).apply(phi3)));
     }

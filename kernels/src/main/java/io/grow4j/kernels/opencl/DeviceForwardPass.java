@@ -110,9 +110,9 @@ public final class DeviceForwardPass implements AutoCloseable {
     private static TransformerConfig checked(TransformerConfig config) {
         ForwardSupport.check(config);
         if (config.positions() instanceof Positions.Rope rope
-                && (rope.partial(config.attention().keySize()) || !rope.nopeLayers().isEmpty())) {
+                && (rope.partial() || !rope.nopeLayers().isEmpty())) {
             throw new IllegalArgumentException("cannot run this model on the device: " + config.architecture().id()
-                    + (rope.nopeLayers().isEmpty() ? " rotates only " + rope.rotated(config.attention().keySize())
+                    + (rope.nopeLayers().isEmpty() ? " rotates only " + rope.rotaryDims(config.attention().keySize())
                     + " of " + config.attention().keySize() + " head dims (partial rotary)"
                     : " has layers without RoPE " + rope.nopeLayers()) + ", which the OpenCL decode program does"
                     + " not implement yet (use the cpu backend)");

@@ -41,11 +41,11 @@ class RotaryPartsTest {
     }
 
     /** Heads of 8 dims, the first 4 rotating in half-split pairs (0, 2) and (1, 3), with longrope's short factors. */
-    private static TransformerConfig phi3(int rotaryDims) {
+    private static TransformerConfig phi3(double fraction) {
         RopeScaling longRope = new RopeScaling.LongRope(List.of(1.0, 1.7), List.of(3.0, 4.0), 4, null, null);
         return new TransformerConfig(Architecture.PHI3, 31, 16, 2, 16, new AttentionConfig(2, 2, 8, 8, false),
                 new MlpConfig(20, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, rotaryDims, List.of()), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, fraction), false);
     }
 
     /**
@@ -55,11 +55,12 @@ class RotaryPartsTest {
      */
     @Test
     void partialRotaryRotatesTheLeadingDimsAtTheirOwnFrequencies() {
-        TransformerConfig partial = phi3(4);
+        TransformerConfig partial = phi3(0.5);
         Map<TensorKey, Tensor> tensors = new TreeMap<>(RandomModels.create(partial, DType.F64, 5).tensors());
         TransformerConfig generic = new TransformerConfig(Architecture.GENERIC, 31, 16, 2, 16,
                 new AttentionConfig(2, 2, 4, 8, false), partial.mlp(), 1e-5,
-                ((Positions.Rope) partial.positions()).withRotaryDims(0), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, ((Positions.Rope) partial.positions()).scaling()),
+                false);
         Map<TensorKey, Tensor> narrow = new TreeMap<>(tensors);
         for (int layer = 0; layer < 2; layer++) {
             Tensor wq = tensors.get(TensorKey.of(Role.WQ, layer));
@@ -86,7 +87,7 @@ class RotaryPartsTest {
         double[][] got = new ReferenceForward(new Model(partial, tensors)).logits(TOKENS);
         double diff = maxDiff(want, got);
         assertTrue(diff <= 1e-12, "partial rotary differs from the rotated prefix by " + diff);
-        double whole = maxDiff(want, new ReferenceForward(new Model(phi3(4).withPositions(
+        double whole = maxDiff(want, new ReferenceForward(new Model(phi3(0.5).withPositions(
                 new Positions.Rope(1e4, RopeLayout.HALF_SPLIT)), tensors)).logits(TOKENS));
         assertTrue(whole > 1e-6, "whole-head RoPE must differ, got " + whole);
     }
@@ -113,8 +114,8 @@ class RotaryPartsTest {
 
     @Test
     void floatPassMatchesTheReference() {
-        for (TransformerConfig config : List.of(phi3(4), phi3(4).withPositions(new Positions.Rope(1e4,
-                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 6, List.of())), smollm3(2, List.of(1)))) {
+        for (TransformerConfig config : List.of(phi3(0.5), phi3(0.5).withPositions(new Positions.Rope(1e4,
+                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75)), smollm3(2, List.of(1)))) {
             Model model = RandomModels.create(config, DType.F32, 7);
             double[][] want = new ReferenceForward(model).logits(TOKENS);
             for (KernelBackend backend : new KernelBackend[] {CPU, new ScalarKernels()}) {
@@ -124,10 +125,26 @@ class RotaryPartsTest {
         }
     }
 
+    /** The OpenCL decode program rotates whole heads in every layer: it refuses both parts by name, device-free. */
+    @Test
+    void theDevicePassRefusesThesePartsByName() {
+        Model phi = RandomModels.create(phi3(0.5), DType.F32, 8);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.grow4j.kernels.opencl.DeviceForwardPass.open(phi,
+                        io.grow4j.kernels.device.DeviceProfile.DEFAULT));
+        assertTrue(e.getMessage().contains("cannot run this model on the device: phi3 rotates only 4 of 8 head dims"
+                + " (partial rotary)"), e.getMessage());
+        Model smol = RandomModels.create(smollm3(2, List.of(1)), DType.F32, 9);
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.grow4j.kernels.opencl.DeviceForwardPass.open(smol,
+                        io.grow4j.kernels.device.DeviceProfile.DEFAULT));
+        assertTrue(e.getMessage().contains("smollm3 has layers without RoPE [1]"), e.getMessage());
+    }
+
     private static TransformerConfig smollm3(int layers, List<Integer> nope) {
         return new TransformerConfig(Architecture.SMOLLM3, 31, 16, layers, 16, new AttentionConfig(4, 2, 6, 6, true),
                 new MlpConfig(20, Activation.SWIGLU, true), 1e-6,
-                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0, nope), true);
+                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 1.0, nope), true);
     }
 
     private static double maxDiff(double[][] a, double[][] b) {

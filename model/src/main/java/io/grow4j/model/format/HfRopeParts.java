@@ -23,29 +23,29 @@ final class HfRopeParts {
     }
 
     /**
-     * The rotary dims int(head_dim · partial_rotary_factor) (transformers' rope init), 0 when they are the whole head.
-     * 5.x keeps the factor inside rope_parameters, 4.x at the top level. A family without partial rotary refuses a
-     * factor other than 1 rather than ignore it.
+     * partial_rotary_factor (default 1): the leading int(head_dim · factor) dims of each head rotate (transformers'
+     * rope init). 5.x keeps the factor inside rope_parameters, 4.x at the top level. A family without partial rotary
+     * refuses a factor other than 1 rather than ignore it.
      */
-    static int rotaryDims(ConfigFields f, boolean partialRotary, int headDim) {
+    static double fraction(ConfigFields f, boolean partialRotary, int headDim) {
         ConfigFields holder = f.has("rope_parameters") && f.node("rope_parameters").has(FACTOR)
                 ? f.nested("rope_parameters") : f;
         double factor = holder.number(FACTOR, true, 1.0);
         if (factor == 1.0) {
-            return 0;
+            return 1.0;
         }
         if (!partialRotary) {
             f.problem(FACTOR + " " + factor + ": this family rotates whole heads (transformers ignores the field here"
                     + " only where the factor is 1)");
-            return 0;
+            return 1.0;
         }
         int dims = (int) (headDim * factor);
         if (factor > 1 || dims <= 0 || dims % 2 != 0) {
             f.problem(FACTOR + " " + factor + " gives int(head_dim " + headDim + " x " + factor + ") = " + dims
                     + " rotary dims; RoPE needs an even number between 2 and head_dim");
-            return 0;
+            return 1.0;
         }
-        return dims == headDim ? 0 : dims;
+        return factor;
     }
 
     /** The layers whose no_rope_layers entry is 0; without the list, every interval-th layer (SmolLM3Config). */
@@ -80,23 +80,16 @@ final class HfRopeParts {
     }
 
     /**
-     * partial_rotary_factor at the top level, where both transformers 4.x and 5.x read it: the smallest double whose
-     * int(head_dim · factor) gives the rotary dims back (rotary / head_dim itself may round below them); none for
-     * whole heads.
+     * partial_rotary_factor at the top level, where both transformers 4.x and 5.x read it; none for whole heads (1,
+     * the default; a source's own spelling of it is kept by HfConfigWriter).
      */
-    static void writeRotaryDims(TransformerConfig c, ObjectNode json) {
+    static void writeFraction(TransformerConfig c, ObjectNode json) {
         Positions.Rope rope = (Positions.Rope) c.positions();
-        int headDim = c.attention().keySize();
-        int rotated = rope.rotated(headDim);
-        if (rotated == headDim) {
-            json.remove(FACTOR); // 1, the default; a source's own spelling of it is kept by HfConfigWriter
-            return;
+        if (rope.partial()) {
+            json.put(FACTOR, rope.fraction());
+        } else {
+            json.remove(FACTOR);
         }
-        double factor = (double) rotated / headDim;
-        while ((int) (headDim * factor) < rotated) {
-            factor = Math.nextUp(factor);
-        }
-        json.put(FACTOR, factor);
     }
 
     /** no_rope_layers written out for every layer, so added layers never fall back to the interval pattern. */
@@ -113,9 +106,9 @@ final class HfRopeParts {
             Positions.Rope rope) {
         List<String> problems = new ArrayList<>();
         int headDim = c.attention().keySize();
-        if (rope.partial(headDim) && fields != LlamaConfigCodec.RopeFields.PARTIAL_ROTARY) {
-            problems.add("Hugging Face " + family + " rotates whole heads; this model rotates " + rope.rotated(headDim)
-                    + " of " + headDim + " head dims");
+        if (rope.partial() && fields != LlamaConfigCodec.RopeFields.PARTIAL_ROTARY) {
+            problems.add("Hugging Face " + family + " rotates whole heads; this model rotates "
+                    + rope.rotaryDims(headDim) + " of " + headDim + " head dims");
         }
         if (!rope.nopeLayers().isEmpty() && fields != LlamaConfigCodec.RopeFields.NOPE_LAYERS) {
             problems.add("Hugging Face " + family + " applies RoPE in every layer; this model has none in layers "

@@ -131,17 +131,17 @@ final class LlamaConfigCodec implements HfConfigCodec {
         f.choice("hidden_act", "silu", Set.of("silu"));
         boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);
         RopeScaling scaling = HfRopeScalingCodec.read(f);
-        int rotaryDims = HfRopeParts.rotaryDims(f, dialect.ropeFields() == RopeFields.PARTIAL_ROTARY, headDim);
-        int rotated = rotaryDims == 0 ? headDim : rotaryDims;
+        double fraction = HfRopeParts.fraction(f, dialect.ropeFields() == RopeFields.PARTIAL_ROTARY, headDim);
+        int rotated = (int) (headDim * fraction);
         scaling.problems(rotated).forEach(p -> f.problem(p + " (head_dim " + headDim
-                + (rotaryDims == 0 ? "" : ", " + rotaryDims + " rotary dims") + ")"));
+                + (rotated == headDim ? "" : ", " + rotated + " rotary dims") + ")"));
         List<Integer> nope = dialect.ropeFields() == RopeFields.NOPE_LAYERS ? HfRopeParts.nopeLayers(f, layers)
                 : List.of();
         MlpConfig mlpConfig = mlp(f, mlp, mlpBias);
         f.check();
         try {
             return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling, rotaryDims, nope), tied);
+                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling, fraction, nope), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
@@ -220,7 +220,7 @@ final class LlamaConfigCodec implements HfConfigCodec {
         }
         switch (dialect.ropeFields()) {
             case WHOLE -> { }
-            case PARTIAL_ROTARY -> HfRopeParts.writeRotaryDims(c, json);
+            case PARTIAL_ROTARY -> HfRopeParts.writeFraction(c, json);
             case NOPE_LAYERS -> HfRopeParts.writeNopeLayers(c, json);
         }
     }

@@ -195,7 +195,8 @@ class HfDirectoryFormatTest {
         Path out = writeTiny("m");
         editConfig(out, c -> c.put("model_type", "mamba"));
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
-        String supported = "(supported: llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, mixtral, phi3, smollm3, grow4j-generic)";
+        String supported = "(supported: llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, mixtral, phi3, smollm3,"
+                + " grow4j-generic)";
         assertTrue(e.getMessage().contains("unknown model_type \"mamba\" " + supported), e.getMessage());
         editConfig(out, c -> c.remove("model_type"));
         e = assertThrows(CheckpointException.class, () -> format.read(out));

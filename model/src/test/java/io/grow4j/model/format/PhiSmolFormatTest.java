@@ -49,14 +49,14 @@ class PhiSmolFormatTest {
                 null);
         return new TransformerConfig(Architecture.PHI3, 37, 32, 2, 64, new AttentionConfig(4, 2, 8, 8, false),
                 new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 6, List.of()), tied);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 0.75), tied);
     }
 
     /** SmolLM3-shaped: 4 layers, the last without RoPE (the interval-4 pattern), attention and MLP biases. */
     static TransformerConfig smollm3(List<Integer> nope) {
         return new TransformerConfig(Architecture.SMOLLM3, 41, 24, 4, 64, new AttentionConfig(4, 2, 6, 6, true),
                 new MlpConfig(36, Activation.SWIGLU, true), 1e-6,
-                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0, nope), true);
+                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 1.0, nope), true);
     }
 
     @Test
@@ -128,7 +128,7 @@ class PhiSmolFormatTest {
         parameters.put("partial_rotary_factor", 0.75);
         Files.writeString(file, json.toString());
         Positions.Rope rope = (Positions.Rope) format.read(out).config().positions();
-        assertEquals(6, rope.rotaryDims());
+        assertEquals(6, rope.rotaryDims(8));
         assertEquals(phi3(true).positions(), rope);
     }
 
@@ -171,7 +171,7 @@ class PhiSmolFormatTest {
                 + " hidden_size / num_attention_heads = 12, not head_dim 8, so it refuses this config (grow hidden"
                 + " and heads together so they keep head_dim)"), format.writeProblems(wider));
         assertEquals(List.of(), format.writeProblems(wider.withPositions(new Positions.Rope(1e4,
-                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 6, List.of()))));
+                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75))));
     }
 
     @Test

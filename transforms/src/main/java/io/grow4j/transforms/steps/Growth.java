@@ -36,9 +36,15 @@ final class Growth {
         if (config.usesRope() && newSize > oldSize && newSize % oldSize != 0) {
             problems.add("head size " + oldSize + " -> " + newSize + " on a RoPE model needs an integer ratio, so "
                     + "that every rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
+        } else if (config.positions() instanceof Positions.Rope rope && newSize > oldSize
+                && rope.rotaryDims(newSize) != newSize / oldSize * rope.rotaryDims(oldSize)) {
+            problems.add("head size " + oldSize + " -> " + newSize + " rotates int(" + newSize + " x "
+                    + rope.fraction() + ") = " + rope.rotaryDims(newSize) + " dims, not " + newSize / oldSize + " x "
+                    + rope.rotaryDims(oldSize) + ": the rotary block must grow by the head's ratio so that every"
+                    + " rotary frequency survives (DESIGN 2.6, partial rotary)");
         } else if (config.positions() instanceof Positions.Rope rope && newSize > oldSize) {
             try {
-                rope.scaling().grownBy(newSize / oldSize, rope.rotated(oldSize), config.maxSeqLen(), rope.theta());
+                rope.scaling().grownBy(newSize / oldSize, rope.rotaryDims(oldSize), config.maxSeqLen(), rope.theta());
             } catch (IllegalArgumentException e) {
                 problems.add("head size " + oldSize + " -> " + newSize + ": " + e.getMessage());
             }
@@ -47,7 +53,8 @@ final class Growth {
 
     /**
      * {@code config} with attention {@code grown} and its RoPE scaling moved to the grown key size (per-pair lists
-     * spread so pair r·i keeps pair i's factor), both at once since a scaling must fit its head size;
+     * spread so pair r·i keeps pair i's factor), both at once since a scaling must fit its head size; the rotary
+     * fraction stays, so the rotated block grows by the head's ratio;
      * {@link #ropeRatio} has accepted the growth.
      */
     static TransformerConfig withKeySize(TransformerConfig config, AttentionConfig grown) {
@@ -56,8 +63,8 @@ final class Growth {
         Positions positions = config.positions();
         if (positions instanceof Positions.Rope rope && newSize != oldSize) {
             int ratio = newSize / oldSize;
-            positions = rope.withScaling(rope.scaling().grownBy(ratio, rope.rotated(oldSize), config.maxSeqLen(),
-                    rope.theta())).withRotaryDims(ratio * rope.rotaryDims());
+            positions = rope.withScaling(rope.scaling().grownBy(ratio, rope.rotaryDims(oldSize), config.maxSeqLen(),
+                    rope.theta()));
         }
         return new TransformerConfig(config.architecture(), config.vocabSize(), config.hidden(), config.layers(),
                 config.maxSeqLen(), grown, config.mlp(), config.normEps(), positions, config.tiedEmbeddings(),
@@ -76,7 +83,7 @@ final class Growth {
         }
         RopeLayout layout = rope.layout();
         int ratio = newSize / oldSize;
-        int oldRotated = rope.rotated(oldSize);
+        int oldRotated = rope.rotaryDims(oldSize);
         int newRotated = ratio * oldRotated;
         int[] map = new int[newSize];
         java.util.Arrays.fill(map, -1);

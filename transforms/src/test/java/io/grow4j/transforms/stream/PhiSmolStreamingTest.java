@@ -50,7 +50,7 @@ class PhiSmolStreamingTest {
     private static TransformerConfig phi3() {
         return new TransformerConfig(Architecture.PHI3, 33, 16, 2, 16, new AttentionConfig(4, 2, 4, 4, false),
                 new MlpConfig(24, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 2, List.of()), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.5), false);
     }
 
     @Test
@@ -83,7 +83,7 @@ class PhiSmolStreamingTest {
     void smollm3StreamsWithLayersWithoutRope() throws IOException {
         TransformerConfig config = new TransformerConfig(Architecture.SMOLLM3, 33, 16, 3, 16,
                 new AttentionConfig(4, 2, 4, 4, true), new MlpConfig(24, Activation.SWIGLU, true), 1e-5,
-                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0, List.of(2)), true);
+                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 1.0, List.of(2)), true);
         assertStreamedEqualsInMemory(config, DType.F32, List.of(new LayerAddition(2, List.of(0, 2)),
                 new HiddenExpansion(24), new HeadDimExpansion(8)));
     }
