@@ -38,14 +38,14 @@ class PhiSmolCliTest {
                 null);
         TransformerConfig config = new TransformerConfig(Architecture.PHI3, 64, 32, 2, 64,
                 new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 0.75, List.of()), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 0.75), false);
         Path model = dir.resolve("phi3");
         new HfDirectoryFormat().write(RandomModels.create(config, DType.F64, 12), model);
 
         Cli inspect = Cli.run("inspect", model.toString());
         assertEquals(0, inspect.exitCode(), inspect.err());
         assertTrue(inspect.out().contains("longrope, 3 short and 3 long factors, original context 8, partial rotary:"
-                + " the first 6 dims of each head"), inspect.out());
+                + " the first 6 dims of each head (fraction 0.75)"), inspect.out());
 
         String steps = "  - mlp: {size: 64}\n  - head_dim: {size: 16}\n  - hidden: {size: 64}\n"
                 + "  - layers: {add: 1, at: [1]}\n";

@@ -55,7 +55,7 @@ class PhiSmolFamiliesTest {
                 null, null) : RopeScaling.NONE;
         return new TransformerConfig(Architecture.PHI3, 37, 32, 2, 16, new AttentionConfig(4, 2, 8, 8, false),
                 new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, scaling, 0.75, List.of()), tied);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, scaling, 0.75), tied);
     }
 
     /** SmolLM3-shaped: 3 layers, the middle one without RoPE, attention and MLP biases, tied head. */
@@ -138,6 +138,12 @@ class PhiSmolFamiliesTest {
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HeadDimExpansion(16)).apply(phi3)));
         assertEquals(List.of(hfCheck + "10, not head_dim 8, so it refuses this config (grow hidden and heads together"
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HiddenExpansion(40)).apply(phi3)));
+        TransformerConfig uneven = new TransformerConfig(Architecture.PHI3, 37, 40, 2, 16,
+                new AttentionConfig(4, 2, 10, 10, false), new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.65), false);
+        assertEquals(List.of("step 1 (head_dim): head size 10 -> 20 with partial rotary 0.65 rotates int(20 x 0.65) ="
+                + " 13 dims instead of 6: the rotated part must grow by an integer ratio (and stay even) so that every"
+                + " rotary frequency survives (try 20 or 40)"), plan(new HeadDimExpansion(20)).problems(uneven));
         assertEquals(List.of(hfCheck + "5, not head_dim 8, so it refuses this config (grow hidden and heads together"
                 + " so they keep head_dim)"), FORMAT.writeProblems(plan(new HeadAddition(2, false)).apply(phi3)));
     }

@@ -43,11 +43,11 @@ class RotaryPartsTest {
     }
 
     /** Heads of 8 dims, the first 4 rotating in half-split pairs (0, 2) and (1, 3), with longrope's short factors. */
-    private static TransformerConfig phi3(int rotaryDims) {
+    private static TransformerConfig phi3(double fraction) {
         RopeScaling longRope = new RopeScaling.LongRope(List.of(1.0, 1.7), List.of(3.0, 4.0), 4, null, null);
         return new TransformerConfig(Architecture.PHI3, 31, 16, 2, 16, new AttentionConfig(2, 2, 8, 8, false),
                 new MlpConfig(20, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, rotaryDims / 8.0, List.of()), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, fraction), false);
     }
 
     /**
@@ -57,11 +57,12 @@ class RotaryPartsTest {
      */
     @Test
     void partialRotaryRotatesTheLeadingDimsAtTheirOwnFrequencies() {
-        TransformerConfig partial = phi3(4);
+        TransformerConfig partial = phi3(0.5);
         Map<TensorKey, Tensor> tensors = new TreeMap<>(RandomModels.create(partial, DType.F64, 5).tensors());
         TransformerConfig generic = new TransformerConfig(Architecture.GENERIC, 31, 16, 2, 16,
                 new AttentionConfig(2, 2, 4, 8, false), partial.mlp(), 1e-5,
-                ((Positions.Rope) partial.positions()).withFraction(1.0), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, ((Positions.Rope) partial.positions()).scaling()),
+                false);
         Map<TensorKey, Tensor> narrow = new TreeMap<>(tensors);
         for (int layer = 0; layer < 2; layer++) {
             Tensor wq = tensors.get(TensorKey.of(Role.WQ, layer));
@@ -88,7 +89,7 @@ class RotaryPartsTest {
         double[][] got = new ReferenceForward(new Model(partial, tensors)).logits(TOKENS);
         double diff = maxDiff(want, got);
         assertTrue(diff <= 1e-12, "partial rotary differs from the rotated prefix by " + diff);
-        double whole = maxDiff(want, new ReferenceForward(new Model(phi3(4).withPositions(
+        double whole = maxDiff(want, new ReferenceForward(new Model(phi3(0.5).withPositions(
                 new Positions.Rope(1e4, RopeLayout.HALF_SPLIT)), tensors)).logits(TOKENS));
         assertTrue(whole > 1e-6, "whole-head RoPE must differ, got " + whole);
     }
@@ -115,8 +116,8 @@ class RotaryPartsTest {
 
     @Test
     void floatPassMatchesTheReference() {
-        for (TransformerConfig config : List.of(phi3(4), phi3(4).withPositions(new Positions.Rope(1e4,
-                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75, List.of())), smollm3(2, List.of(1)))) {
+        for (TransformerConfig config : List.of(phi3(0.5), phi3(0.5).withPositions(new Positions.Rope(1e4,
+                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75)), smollm3(2, List.of(1)))) {
             Model model = RandomModels.create(config, DType.F32, 7);
             double[][] want = new ReferenceForward(model).logits(TOKENS);
             for (KernelBackend backend : new KernelBackend[] {CPU, new ScalarKernels()}) {
@@ -132,10 +133,10 @@ class RotaryPartsTest {
      */
     @Test
     void theDevicePassRefusesPartialRotaryAndLayersWithoutRope() {
-        Positions.Rope half = ((Positions.Rope) phi3(4).positions()).withScaling(RopeScaling.NONE);
-        TransformerConfig both = phi3(4).withPositions(half.withNopeLayers(List.of(1)));
+        Positions.Rope half = ((Positions.Rope) phi3(0.5).positions()).withScaling(RopeScaling.NONE);
+        TransformerConfig both = phi3(0.5).withPositions(half.withNopeLayers(List.of(1)));
         assertEquals(List.of("partial rotary (0.75 of each head: 6 of 8 dims rotate)"), ForwardSupport.ropeParts(
-                phi3(4).withPositions(half.withFraction(0.75))));
+                phi3(0.5).withPositions(half.withFraction(0.75))));
         assertEquals(List.of("partial rotary (0.5 of each head: 4 of 8 dims rotate)", "layers without RoPE [1]"),
                 ForwardSupport.ropeParts(both));
         assertEquals(List.of(), ForwardSupport.ropeParts(smollm3(2, List.of())));

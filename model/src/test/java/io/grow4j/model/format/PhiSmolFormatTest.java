@@ -49,7 +49,7 @@ class PhiSmolFormatTest {
                 null);
         return new TransformerConfig(Architecture.PHI3, 37, 32, 2, 64, new AttentionConfig(4, 2, 8, 8, false),
                 new MlpConfig(40, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 0.75, List.of()), tied);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, longRope, 0.75), tied);
     }
 
     /** SmolLM3-shaped: 4 layers, the last without RoPE (the interval-4 pattern), attention and MLP biases. */
@@ -171,7 +171,7 @@ class PhiSmolFormatTest {
                 + " hidden_size / num_attention_heads = 12, not head_dim 8, so it refuses this config (grow hidden"
                 + " and heads together so they keep head_dim)"), format.writeProblems(wider));
         assertEquals(List.of(), format.writeProblems(wider.withPositions(new Positions.Rope(1e4,
-                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75, List.of()))));
+                RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75))));
     }
 
     @Test
@@ -214,6 +214,43 @@ class PhiSmolFormatTest {
         e = assertThrows(CheckpointException.class, () -> format.read(out));
         assertTrue(e.getMessage().contains("no_rope_layers[2] must be 0 (no RoPE) or 1 (RoPE), got 2"),
                 e.getMessage());
+    }
+
+    /**
+     * config.json as transformers 5.x saves Phi3Config and SmolLM3Config (rope_parameters holding theta and
+     * partial_rotary_factor, layer_types, dropout and token fields grow4j carries), spelled out literally so the key
+     * names are checked against the published ones, not against grow4j's own writer.
+     */
+    @Test
+    void publishedConfigSpellingsRead() throws IOException {
+        Path phi = dir.resolve("phi3-hf");
+        format.write(RandomModels.create(phi3(false), DType.F32, 10), phi);
+        Files.writeString(phi.resolve("config.json"), """
+                {"architectures": ["Phi3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+                 "bos_token_id": 1, "dtype": "float32", "embd_pdrop": 0.0, "eos_token_id": 32000,
+                 "hidden_act": "silu", "hidden_size": 32, "initializer_range": 0.02, "intermediate_size": 40,
+                 "max_position_embeddings": 64, "model_type": "phi3", "num_attention_heads": 4,
+                 "num_hidden_layers": 2, "num_key_value_heads": 2, "original_max_position_embeddings": 16,
+                 "pad_token_id": 32000, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
+                 "rope_parameters": {"long_factor": [2.0, 3.0, 5.0], "partial_rotary_factor": 0.75,
+                   "rope_theta": 10000.0, "rope_type": "longrope", "short_factor": [1.0, 1.5, 2.0]},
+                 "sliding_window": null, "tie_word_embeddings": false, "transformers_version": "5.0.0",
+                 "use_cache": true, "vocab_size": 37}""");
+        assertEquals(phi3(false), format.read(phi).config());
+        Path smol = dir.resolve("smollm3-hf");
+        format.write(RandomModels.create(smollm3(List.of(3)), DType.F32, 11), smol);
+        Files.writeString(smol.resolve("config.json"), """
+                {"architectures": ["SmolLM3ForCausalLM"], "attention_bias": true, "attention_dropout": 0.0,
+                 "bos_token_id": 128000, "dtype": "float32", "eos_token_id": 128001, "hidden_act": "silu",
+                 "hidden_size": 24, "initializer_range": 0.02, "intermediate_size": 36,
+                 "layer_types": ["full_attention", "full_attention", "full_attention", "full_attention"],
+                 "max_position_embeddings": 64, "mlp_bias": true, "model_type": "smollm3",
+                 "no_rope_layer_interval": 4, "no_rope_layers": [1, 1, 1, 0], "num_attention_heads": 4,
+                 "num_hidden_layers": 4, "num_key_value_heads": 2, "pad_token_id": 128004, "rms_norm_eps": 1e-06,
+                 "rope_parameters": {"rope_theta": 2000000.0, "rope_type": "default"}, "sliding_window": null,
+                 "transformers_version": "5.0.0", "use_cache": true, "use_sliding_window": false,
+                 "vocab_size": 41}""");
+        assertEquals(smollm3(List.of(3)), format.read(smol).config());
     }
 
     @Test

@@ -50,7 +50,7 @@ class PhiSmolStreamingTest {
     private static TransformerConfig phi3() {
         return new TransformerConfig(Architecture.PHI3, 33, 16, 2, 16, new AttentionConfig(4, 2, 4, 4, false),
                 new MlpConfig(24, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.5, List.of()), false);
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.5), false);
     }
 
     @Test
