@@ -7,9 +7,10 @@ package io.grow4j.cli;
 final class Formats {
     /** Every model format grow4j reads. */
     static final String MODELS_READ = "a Hugging Face directory (config.json + model.safetensors, sharded or not;"
-            + " model_type llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert, gemma2, gemma3_text or"
-            + " grow4j-generic), a llama2.c .bin file, a GGUF .gguf"
-            + " file (architecture llama; quantized tensors dequantized to F32) or an ONNX .onnx BERT encoder";
+            + " model_type llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert, mixtral, qwen2_moe, gemma2,"
+            + " gemma3_text, phi3, smollm3 or grow4j-generic), a llama2.c .bin file, a GGUF .gguf"
+            + " file (architecture llama, with or without experts, qwen2, qwen3 or olmo2; quantized tensors"
+            + " dequantized to F32) or an ONNX .onnx BERT encoder";
 
     /** Every model format grow4j writes, chosen by OUT's name. */
     static final String MODELS_WRITTEN = "chosen by the name: a .bin file (llama2.c), a .gguf file (GGUF v3), an"
@@ -18,7 +19,8 @@ final class Formats {
 
     /** Models with a language-model head: the ones a decoding session runs. */
     static final String DECODERS_READ = "a decoder: a Hugging Face directory (llama, mistral, qwen2, qwen3, olmo2,"
-            + " gpt2, gpt_neox, gemma2, gemma3_text or grow4j-generic), a llama2.c .bin file or a GGUF .gguf file";
+            + " gpt2, gpt_neox, mixtral, qwen2_moe, gemma2, gemma3_text, phi3, smollm3 or grow4j-generic), a llama2.c"
+            + " .bin file or a GGUF .gguf file";
 
     private Formats() {
     }

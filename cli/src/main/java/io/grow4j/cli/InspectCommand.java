@@ -79,14 +79,15 @@ final class InspectCommand implements Callable<Integer> {
         if (c.typeVocabSize() > 0) {
             out.println("token types  " + c.typeVocabSize());
         }
-        out.println("positions    " + positions(c.positions()));
+        out.println("positions    " + positions(c.positions(), c.attention().keySize()));
         out.println("max sequence " + c.maxSeqLen());
         out.println("biases       attention " + c.attention().bias() + ", mlp " + c.mlp().bias());
         out.println("output       " + (!c.architecture().languageModelHead() ? "hidden states"
                 : c.tiedEmbeddings() ? "logits, head tied to the embeddings" : "logits, untied head")
                 + (c.attentionShape().finalSoftCap() > 0 ? ", soft-capped at " + c.attentionShape().finalSoftCap()
                 : ""));
-        if (AttentionShapeLines.layers(c).isEmpty()) {
+        boolean layersWithoutRope = c.positions() instanceof Positions.Rope rope && !rope.nopeLayers().isEmpty();
+        if (AttentionShapeLines.layers(c).isEmpty() && !layersWithoutRope) {
             out.println("layer types  every block has the same parts, " + (c.causal() ? "causal" : "bidirectional")
                     + " attention over all positions");
         }
@@ -137,11 +138,14 @@ final class InspectCommand implements Callable<Integer> {
         return s + " tensors";
     }
 
-    private static String positions(Positions p) {
+    /** {@code keySize}: the head size a partial rotary fraction applies to. */
+    private static String positions(Positions p, int keySize) {
         return switch (p) {
             case Positions.Rope rope -> "RoPE, theta " + rope.theta() + ", " + rope.layout().name().toLowerCase()
                     .replace('_', '-') + " pairs, scaling " + rope.scaling().describe()
-                    + (rope.partial() ? ", partial: " + rope.fraction() + " of each head rotates" : "");
+                    + (rope.partial() ? ", partial rotary: the first " + rope.rotaryDims(keySize)
+                    + " dims of each head (fraction " + rope.fraction() + ")" : "")
+                    + (rope.nopeLayers().isEmpty() ? "" : ", no RoPE in layers " + rope.nopeLayers());
             case Positions.Learned learned -> "learned";
         };
     }

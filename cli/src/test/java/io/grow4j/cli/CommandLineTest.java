@@ -113,12 +113,12 @@ class CommandLineTest {
     /** Each command's help names every format it reads and writes (README's formats table), wrapped or not. */
     @Test
     void helpTextsNameEveryFormat() {
-        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert",
-                "llama2.c .bin",
-                ".gguf", ".onnx");
+        List<String> all = List.of("Hugging Face", "llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert,"
+                + " mixtral, qwen2_moe, gemma2, gemma3_text, phi3, smollm3 or grow4j-generic", "llama2.c .bin", ".gguf", ".onnx");
         Map<String, List<String>> expected = Map.of(
                 "grow", all, "convert", all, "inspect", all, "verify", all, "demo", all,
-                "generate", List.of("Hugging Face", "qwen2, qwen3, olmo2", "gpt_neox", "llama2.c .bin", ".gguf"));
+                "generate", List.of("Hugging Face", "qwen2, qwen3, olmo2, gpt2, gpt_neox, mixtral, qwen2_moe, gemma2,"
+                        + " gemma3_text, phi3, smollm3 or grow4j-generic", "llama2.c .bin", ".gguf"));
         for (var entry : expected.entrySet()) {
             Cli help = Cli.run(entry.getKey(), "--help");
             assertEquals(0, help.exitCode(), help.err());

@@ -32,7 +32,8 @@ class GptNeoxCliTest {
         assertEquals(0, inspect.exitCode(), inspect.err());
         assertTrue(inspect.out().contains("family       gpt_neox"), inspect.out());
         assertTrue(inspect.out().contains("residual     parallel"), inspect.out());
-        assertTrue(inspect.out().contains("partial: 0.25 of each head rotates"), inspect.out());
+        assertTrue(inspect.out().contains("partial rotary: the first 2 dims of each head (fraction 0.25)"),
+                inspect.out());
         assertTrue(inspect.out().contains("LayerNorm, before each block"), inspect.out());
 
         // 4 heads of 8 → 6 heads of 16 = 96 = the grown hidden size
@@ -67,7 +68,8 @@ class GptNeoxCliTest {
         Cli stream = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", streamed.toString(),
                 "--stream");
         assertEquals(2, stream.exitCode(), stream.out() + stream.err());
-        assertTrue(stream.err().contains("GPT-NeoX's query_key_value"), stream.err());
+        assertTrue(stream.err().contains("gpt_neox.layers.{i}.attention.query_key_value.weight = wq + wk + wv"
+                + " per head"), stream.err());
         assertFalse(Files.exists(streamed));
     }
 

@@ -193,9 +193,17 @@ public record Architecture(String id, Norm norm, QkNorm qkNorm, AttentionMask ma
     public static final Architecture QWEN2_MOE = QWEN2.withId("qwen2_moe")
             .withMlpKind(MlpKind.MIXTURE_WITH_SHARED_EXPERT);
 
+    /**
+     * Phi-3: Llama's blocks with Q, K, V fused in one projection and gate and up in another (a storage matter, see
+     * the format's tensor rows); partial rotary is per model ({@link Positions.Rope#fraction()}).
+     */
+    public static final Architecture PHI3 = PRE_RMS_DECODER.withId("phi3");
+    /** SmolLM3: Llama's blocks; some layers have no RoPE ({@link Positions.Rope#nopeLayers}, per model). */
+    public static final Architecture SMOLLM3 = PRE_RMS_DECODER.withId("smollm3");
+
     /** Every family, in the order they are listed to users. */
     public static final List<Architecture> ALL = List.of(GENERIC, LLAMA, MISTRAL, QWEN2, QWEN3, OLMO2, GPT2, BERT,
-            MIXTRAL, QWEN2_MOE, GEMMA2, GEMMA3, GPT_NEOX, GPT_NEOX_SEQUENTIAL);
+            MIXTRAL, QWEN2_MOE, GEMMA2, GEMMA3, GPT_NEOX, GPT_NEOX_SEQUENTIAL, PHI3, SMOLLM3);
 
     public Architecture withId(String newId) {
         return new Architecture(newId, norm, qkNorm, mask, embedding, headSizes, output, mlpKind, residual);

@@ -56,7 +56,7 @@ public final class RopeFrequencies {
     }
 
     /**
-     * The frequencies of a RoPE model's config.
+     * The frequencies of a RoPE model's config, over the rotated dims of a head (all of it unless partial).
      *
      * @throws IllegalArgumentException the model has no RoPE
      */

@@ -83,17 +83,24 @@ public record TransformerConfig(
         if (positions instanceof Positions.Rope && attention.keySize() % 2 != 0) {
             throw new IllegalArgumentException("RoPE needs an even key size, got " + attention.keySize());
         }
-        if (positions instanceof Positions.Rope rope && rope.partial()) {
-            int rotary = rope.rotaryDims(attention.keySize());
-            if (rotary <= 0 || rotary % 2 != 0) {
-                throw new IllegalArgumentException("partial RoPE rotates int(" + attention.keySize() + " x "
-                        + rope.fraction() + ") = " + rotary + " dims of each head; it needs a positive even number");
-            }
+        if (positions instanceof Positions.Rope rope) {
+            ropeParts(rope, attention.keySize(), layers);
         }
-        if (positions instanceof Positions.Rope rope
-                && !rope.scaling().problems(rope.rotaryDims(attention.keySize())).isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ",
-                    rope.scaling().problems(rope.rotaryDims(attention.keySize()))));
+    }
+
+    /** Partial rotary and layers without RoPE must fit the head and the stack; scaling lists the rotated pairs. */
+    private static void ropeParts(Positions.Rope rope, int keySize, int layers) {
+        int rotary = rope.rotaryDims(keySize);
+        if (rotary <= 0 || rotary % 2 != 0) {
+            throw new IllegalArgumentException("partial RoPE rotates int(" + keySize + " x " + rope.fraction()
+                    + ") = " + rotary + " dims of each head; it needs a positive even number");
+        }
+        if (!rope.scaling().problems(rotary).isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", rope.scaling().problems(rotary)));
+        }
+        if (!rope.nopeLayers().isEmpty() && rope.nopeLayers().getLast() >= layers) {
+            throw new IllegalArgumentException("layers without RoPE " + rope.nopeLayers() + " name a layer past the "
+                    + layers + " layers");
         }
     }
 

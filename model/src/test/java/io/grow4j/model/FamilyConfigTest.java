@@ -16,7 +16,7 @@ class FamilyConfigTest {
     void unknownArchitectureListsTheSupportedOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.fromId("mamba"));
         assertEquals("unknown architecture 'mamba' (supported: generic, llama, mistral, qwen2, qwen3, olmo2, gpt2,"
-                + " bert, mixtral, qwen2_moe, gemma2, gemma3, gpt_neox, gpt_neox_sequential)",
+                + " bert, mixtral, qwen2_moe, gemma2, gemma3, gpt_neox, gpt_neox_sequential, phi3, smollm3)",
                 e.getMessage());
     }
 

@@ -33,9 +33,10 @@ public final class TrainingSupport {
         if (config.normKind() != NormKind.RMS) {
             problems.add("norm is " + config.normKind() + ", training supports RMSNorm only");
         }
-        List<String> gemma = io.grow4j.kernels.forward.ForwardSupport.gemmaParts(config);
-        if (!gemma.isEmpty()) {
-            problems.add(config.architecture().id() + " has " + String.join(", ", gemma)
+        List<String> parts = new ArrayList<>(io.grow4j.kernels.forward.ForwardSupport.gemmaParts(config));
+        parts.addAll(io.grow4j.kernels.forward.ForwardSupport.ropeParts(config));
+        if (!parts.isEmpty()) {
+            problems.add(config.architecture().id() + " has " + String.join(", ", parts)
                     + ", which the backward pass does not implement");
         }
         if (config.postNorm()) {
@@ -46,9 +47,6 @@ public final class TrainingSupport {
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("positions are " + config.positions() + ", training supports RoPE only");
-        } else if (rope.partial()) {
-            problems.add("partial rotary (" + rope.fraction() + " of each head) is not supported by the backward"
-                    + " pass yet (whole-head RoPE only)");
         } else if (!(rope.scaling() instanceof RopeScaling.None)) {
             problems.add("RoPE scaling " + rope.scaling().describe() + " is not supported by the backward pass yet"
                     + " (plain RoPE only)");

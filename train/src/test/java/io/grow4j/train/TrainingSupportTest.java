@@ -60,4 +60,21 @@ class TrainingSupportTest {
                 + " GeGLU, attention scale query_pre_attn_scalar^-0.5, sliding-window layers, which the backward pass"
                 + " does not implement"), problems.toString());
     }
+
+    /** Partial rotary (phi3) and layers without RoPE (smollm3) run forward only: training names them. */
+    @Test
+    void ropePartsTheBackwardPassLacksAreNamed() {
+        TransformerConfig phi3 = new TransformerConfig(Architecture.PHI3, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, io.grow4j.model.RopeScaling.NONE, 0.5),
+                false);
+        assertEquals(List.of("phi3 has partial rotary (0.5 of each head: 2 of 4 dims rotate), which the backward pass"
+                + " does not implement"), TrainingSupport.problems(phi3));
+        TransformerConfig smollm3 = new TransformerConfig(Architecture.SMOLLM3, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, io.grow4j.model.RopeScaling.NONE, 1.0, List.of(1)),
+                true);
+        assertEquals(List.of("smollm3 has layers without RoPE [1], which the backward pass does not implement"),
+                TrainingSupport.problems(smollm3));
+    }
 }

@@ -264,7 +264,8 @@ public final class ForwardPass {
             addBias(v, w.bv());
             qkNorm(q, a.queryHeads(), w.qNorm());
             qkNorm(k, a.kvHeads(), w.kNorm());
-            if (config.positions() instanceof Positions.Rope rope) {
+            // SmolLM3's layers without RoPE see no position at all.
+            if (config.positions() instanceof Positions.Rope rope && rope.rotates(l)) {
                 PartialRotary.rope(backend, q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
                 PartialRotary.rope(backend, k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }

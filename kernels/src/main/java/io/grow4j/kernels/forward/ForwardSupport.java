@@ -73,6 +73,26 @@ public final class ForwardSupport {
         return parts;
     }
 
+    /**
+     * The RoPE parts beyond whole-head RoPE in every layer that a model has, by name: GPT-NeoX's and Phi-3's partial
+     * rotary, SmolLM3's layers without RoPE. What passes that rotate whole heads in every layer (the OpenCL device
+     * pass, training) refuse with these names. Empty for every other family.
+     */
+    public static List<String> ropeParts(TransformerConfig config) {
+        List<String> parts = new ArrayList<>();
+        if (config.positions() instanceof Positions.Rope rope) {
+            int headSize = config.attention().keySize();
+            if (rope.partial()) {
+                parts.add("partial rotary (" + rope.fraction() + " of each head: " + rope.rotaryDims(headSize)
+                        + " of " + headSize + " dims rotate)");
+            }
+            if (!rope.nopeLayers().isEmpty()) {
+                parts.add("layers without RoPE " + rope.nopeLayers());
+            }
+        }
+        return parts;
+    }
+
     /** The encoder passes: post-LayerNorm blocks, attention over every position, embedding norm, learned positions. */
     static void checkEncoder(TransformerConfig config) {
         List<String> problems = new ArrayList<>();

@@ -5,9 +5,11 @@ import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.RopeLayout;
 
 /**
- * RoPE on the first 2 · frequencies.pairs() dims of each head only (GPT-NeoX's rotary_pct, HF's
- * partial_rotary_factor), the rest passing through. Backends rotate whole heads, so the rotated parts are gathered
- * into heads of their own, rotated, and scattered back; whole-head RoPE goes to the backend as it is.
+ * RoPE on the first 2 · frequencies.pairs() dims of each head only (GPT-NeoX's rotary_pct, Phi-3's
+ * partial_rotary_factor), the rest passing through: pairs laid out within the rotated block as transformers'
+ * rotate_half does on q[..., :rotary_dim]. Backends rotate whole heads, so the rotated parts are gathered into heads
+ * of their own, rotated, and scattered back; whole-head RoPE goes to the backend as it is. The double reference
+ * needs no such helper: {@code ReferenceMath.rope} rotates only the pairs its frequencies hold.
  */
 final class PartialRotary {
     private PartialRotary() {

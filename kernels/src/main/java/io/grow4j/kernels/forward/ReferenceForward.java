@@ -182,7 +182,8 @@ public final class ReferenceForward {
             double[] k = ReferenceMath.matvec(w.wk(), n, w.bk(), a.kvHeads() * a.keySize(), hidden);
             double[] v = ReferenceMath.matvec(w.wv(), n, w.bv(), a.kvHeads() * a.valueSize(), hidden);
             qkNorm(q, k, w);
-            if (config.positions() instanceof Positions.Rope rope) {
+            // SmolLM3's layers without RoPE see no position at all.
+            if (config.positions() instanceof Positions.Rope rope && rope.rotates(l)) {
                 ReferenceMath.rope(q, a.queryHeads(), a.keySize(), position, frequencies[l], rope.layout());
                 ReferenceMath.rope(k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }

@@ -49,13 +49,14 @@ final class ShapedScores {
      */
     static RopeFrequencies[] layerFrequencies(TransformerConfig config) {
         RopeFrequencies[] out = new RopeFrequencies[config.layers()];
-        if (!(config.positions() instanceof Positions.Rope)) {
+        if (!(config.positions() instanceof Positions.Rope rope)) {
             return out;
         }
         RopeFrequencies global = RopeFrequencies.of(config);
         AttentionShape shape = config.attentionShape();
         RopeFrequencies local = shape.localRope()
-                ? RopeFrequencies.plain(shape.localRopeTheta(), config.attention().keySize()) : global;
+                ? RopeFrequencies.plain(shape.localRopeTheta(), rope.rotaryDims(config.attention().keySize()))
+                : global;
         for (int l = 0; l < out.length; l++) {
             out[l] = shape.sliding(l) ? local : global;
         }

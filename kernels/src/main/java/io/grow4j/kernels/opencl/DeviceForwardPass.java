@@ -118,9 +118,7 @@ public final class DeviceForwardPass implements AutoCloseable {
         if (config.architecture().parallelResidual()) {
             parts.add("a parallel residual (attention and MLP both read the block's input)");
         }
-        if (config.positions() instanceof Positions.Rope rope && rope.partial()) {
-            parts.add("partial rotary (" + rope.fraction() + " of each head rotates)");
-        }
+        parts.addAll(ForwardSupport.ropeParts(config));
         if (!parts.isEmpty()) {
             throw new IllegalArgumentException("cannot run this model on the device: " + config.architecture().id()
                     + " has " + String.join(", ", parts) + ", which the OpenCL decode program does not implement"

@@ -31,6 +31,8 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
     /** hidden_act values grow4j computes, by transformers' ACT2FN name. */
     private static final Map<String, Activation> ACTIVATIONS =
             Map.of("gelu", Activation.GELU, "gelu_new", Activation.GELU_TANH, "relu", Activation.RELU);
+    /** GPTNeoXConfig's rotary_pct default. */
+    private static final double DEFAULT_FRACTION = 0.25;
     private static final Set<String> ROPE_PARAMETERS = Set.of("rope_type", "rope_theta", "partial_rotary_factor");
 
     @Override
@@ -46,16 +48,11 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
         boolean parallel = f.bool("use_parallel_residual", true);
         boolean bias = f.bool("attention_bias", true);
         boolean tied = f.bool("tie_word_embeddings", false);
-        Positions.Rope rope = rope(f);
         if (hidden % heads != 0) {
             f.problem("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
         }
         int headSize = Math.max(1, hidden / heads);
-        int rotary = rope.rotaryDims(headSize);
-        if (rotary <= 0 || rotary % 2 != 0) {
-            f.problem("the rotary fraction " + rope.fraction() + " rotates int(" + headSize + " x " + rope.fraction()
-                    + ") = " + rotary + " dims of each head; RoPE needs a positive even number");
-        }
+        Positions.Rope rope = rope(f, headSize);
         f.check();
         try {
             return new TransformerConfig(parallel ? Architecture.GPT_NEOX : Architecture.GPT_NEOX_SEQUENTIAL, vocab,
@@ -67,7 +64,7 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
     }
 
     /** Partial rotary from rope_parameters (5.x) or rotary_pct and rotary_emb_base (4.x); scaling is refused. */
-    private static Positions.Rope rope(ConfigFields f) {
+    private static Positions.Rope rope(ConfigFields f, int headSize) {
         if (f.has("rope_scaling")) {
             f.problem("rope_scaling " + f.node("rope_scaling") + " on gpt_neox is not supported: grow4j models"
                     + " GPT-NeoX's partial rotary without scaling");
@@ -82,7 +79,7 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
             ConfigFields p = f.nested("rope_parameters");
             p.choice("rope_type", "default", Set.of("default"));
             theta = p.number("rope_theta", true, 10000);
-            fraction = fraction(p, "partial_rotary_factor");
+            fraction = HfRopeParts.fraction(p, "partial_rotary_factor", DEFAULT_FRACTION, headSize);
             Set<String> unknown = new TreeSet<>(p.names());
             unknown.removeAll(ROPE_PARAMETERS);
             if (!unknown.isEmpty()) {
@@ -90,18 +87,9 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
             }
         } else {
             theta = f.number("rotary_emb_base", true, 10000);
-            fraction = fraction(f, "rotary_pct");
+            fraction = HfRopeParts.fraction(f, "rotary_pct", DEFAULT_FRACTION, headSize);
         }
         return new Positions.Rope(theta, LAYOUT, RopeScaling.NONE, fraction);
-    }
-
-    private static double fraction(ConfigFields f, String field) {
-        double fraction = f.number(field, true, 0.25);
-        if (fraction > 1) {
-            f.problem(field + " must be at most 1 (the rotated part of each head), got " + fraction);
-            return 1;
-        }
-        return fraction;
     }
 
     @Override

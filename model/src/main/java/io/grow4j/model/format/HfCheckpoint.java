@@ -2,6 +2,7 @@ package io.grow4j.model.format;
 
 import io.grow4j.model.DType;
 import io.grow4j.model.Positions;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
@@ -49,7 +50,7 @@ public final class HfCheckpoint {
      * @throws CheckpointException config.json is missing or unreadable
      */
     public static boolean streamable(Path dir) throws IOException {
-        return HfDirectoryFormat.readDirectoryConfig(dir).family().storesPlainly();
+        return HfDirectoryFormat.readDirectoryConfig(dir).family().mapsByRows();
     }
 
     /**
@@ -59,10 +60,10 @@ public final class HfCheckpoint {
      */
     public static HfCheckpoint open(Path dir) throws IOException {
         HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
-        if (!found.family().storesPlainly()) {
-            throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors (GPT-2's"
-                    + " c_attn, Conv1D [in, out]; GPT-NeoX's query_key_value), which tensor-by-tensor access cannot map byte for byte: read the"
-                    + " whole directory instead");
+        if (!found.family().mapsByRows()) {
+            throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors ("
+                    + String.join(", ", found.family().fusedOrTransposed()) + "), which tensor-by-tensor access"
+                    + " cannot map byte for byte: read the whole directory instead (--in-memory)");
         }
         SequencedMap<TensorKey, TensorLocation> locations = new LinkedHashMap<>();
         TransformerConfig config;
@@ -70,18 +71,37 @@ public final class HfCheckpoint {
         try (Arena arena = Arena.ofConfined()) {
             SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir, arena);
             config = found.family().withOptionalTensors(found.config(), weights.tensors().keySet());
-            HfDirectoryFormat.locateTensors(dir, found.family(), config, weights).forEach((stored, name) -> {
-                SafetensorsCheckpoint.Located l = weights.tensors().get(name);
-                SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().modelDType(), l.entry().shape());
-                TensorKey key = stored.key();
-                locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin()));
-            });
+            HfDirectoryFormat.locateTensors(dir, found.family(), config, weights).forEach((stored, name) ->
+                    locateParts(stored, weights.tensors().get(name), locations));
             int buffers = HfRotaryBuffers.present(weights.tensors().keySet()).size();
             if (buffers > 0) {
                 notes.add(HfRotaryBuffers.note(buffers));
             }
         }
         return new HfCheckpoint(dir, config, locations, found.carried().asExtras(), notes);
+    }
+
+    /**
+     * Each model tensor of a stored tensor at its byte range: the whole tensor, or for row-stacked parts (Phi-3's
+     * qkv_proj = [q; k; v]) the rows of each part in turn.
+     */
+    private static void locateParts(StoredTensor stored, SafetensorsCheckpoint.Located l,
+            Map<TensorKey, TensorLocation> locations) {
+        long[] shape = l.entry().shape();
+        long rowBytes = Math.multiplyExact(Tensor.elementCount(shape) / Math.max(1, shape[0]),
+                l.entry().modelDType().bytes());
+        long row = 0;
+        for (int i = 0; i < stored.parts().size(); i++) {
+            TensorKey key = stored.parts().get(i);
+            long rows = stored.partRows().get(i);
+            long[] partShape = shape.clone();
+            partShape[0] = rows;
+            String name = stored.parts().size() == 1 ? l.entry().name()
+                    : l.entry().name() + " rows " + row + ".." + (row + rows - 1);
+            SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().modelDType(), partShape);
+            locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin() + row * rowBytes));
+            row += rows;
+        }
     }
 
     public Path directory() {
@@ -115,6 +135,14 @@ public final class HfCheckpoint {
         return tensors.values().stream().mapToLong(TensorLocation::byteSize).sum();
     }
 
+    /**
+     * The file name of every stored tensor of a model of {@code config} with the model tensors it stacks along rows
+     * (one for most families), in the order a directory writes them.
+     */
+    public static SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
+        return HfFamily.forArchitecture(config.architecture()).tensorParts(config);
+    }
+
     /** The file name of every tensor of a model of {@code config}, in the order a directory writes them. */
     public static SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
@@ -130,13 +158,14 @@ public final class HfCheckpoint {
     }
 
     /**
-     * True when the family stores every tensor as grow4j holds it (no fused or [in, out] tensors) and Q and K rows
-     * in the config's own RoPE layout, so tensors can be written byte for byte. A model read from a directory of
-     * such a family always is; one converted from llama2.c may need {@link RopePermutation}.
+     * True when the family stores every tensor as grow4j holds it, or stacked along rows with others (no [in, out]
+     * or per-expert tensors), and Q and K rows in the config's own RoPE layout, so tensors can be written byte for
+     * byte, part after part. A model read from a directory of such a family always is; one converted from llama2.c
+     * may need {@link RopePermutation}.
      */
     public static boolean storesAsIs(TransformerConfig config) {
         HfFamily family = HfFamily.forArchitecture(config.architecture());
-        if (!family.storesPlainly()) {
+        if (!family.mapsByRows()) {
             return false;
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {

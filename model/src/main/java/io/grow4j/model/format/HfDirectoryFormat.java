@@ -194,7 +194,12 @@ public final class HfDirectoryFormat implements ModelFormat {
 
     /** The model tensors a stored tensor holds, e.g. "layers.0.wq + layers.0.wk + layers.0.wv, stored [in, out]". */
     private static String describe(StoredTensor stored) {
-        return String.join(" + ", stored.parts().stream().map(TensorKey::toString).toList())
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < stored.parts().size(); i++) {
+            parts.add(stored.parts().get(i) + (stored.parts().size() > 1 ? " " + stored.partRows().get(i) + " rows"
+                    : ""));
+        }
+        return String.join(" + ", parts)
                 + (stored.spec().transposed() ? ", stored [in, out]" : "")
                 + (stored.heads() > 1 ? ", fused head by head over " + stored.heads() + " heads" : "");
     }

@@ -110,6 +110,21 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             HfTensor.of(Role.SHARED_DOWN, "model.layers.{i}.mlp.shared_expert.down_proj.weight"),
             HfTensor.of(Role.SHARED_EXPERT_GATE, "model.layers.{i}.mlp.shared_expert_gate.weight"));
 
+    /**
+     * Phi-3: Llama's names, but Q, K and V stacked in one qkv_proj ([q; k; v] rows) and gate and up in one
+     * gate_up_proj ([gate; up] rows, chunked in that order by Phi3MLP); no biases.
+     */
+    private static final List<HfTensor> PHI3_TENSORS = List.of(
+            HfTensor.of(Role.TOKEN_EMBEDDING, "model.embed_tokens.weight"),
+            HfTensor.of(Role.ATTENTION_NORM, "model.layers.{i}.input_layernorm.weight"),
+            HfTensor.fused("model.layers.{i}.self_attn.qkv_proj.weight", Role.WQ, Role.WK, Role.WV),
+            HfTensor.of(Role.WO, "model.layers.{i}.self_attn.o_proj.weight"),
+            HfTensor.of(Role.MLP_NORM, "model.layers.{i}.post_attention_layernorm.weight"),
+            HfTensor.fused("model.layers.{i}.mlp.gate_up_proj.weight", Role.W_GATE, Role.W_UP),
+            HfTensor.of(Role.W_DOWN, "model.layers.{i}.mlp.down_proj.weight"),
+            HfTensor.of(Role.FINAL_NORM, "model.norm.weight"),
+            HfTensor.of(Role.OUTPUT, "lm_head.weight"));
+
     private static final List<HfTensor> GENERIC_TENSORS = concat(LLAMA_TENSORS,
             HfTensor.of(Role.POSITION_EMBEDDING, "model.embed_positions.weight"));
 
@@ -216,6 +231,10 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
                     new GptNeoxConfigCodec(), List.of(), NEOX_BUFFERS),
             new HfFamily("gpt_neox", "GPTNeoXForCausalLM", Architecture.GPT_NEOX_SEQUENTIAL, GPT_NEOX_TENSORS,
                     new GptNeoxConfigCodec(), List.of(), NEOX_BUFFERS),
+            new HfFamily("phi3", "Phi3ForCausalLM", Architecture.PHI3, PHI3_TENSORS, LlamaConfigCodec.PHI3,
+                    List.of(), List.of()),
+            new HfFamily("smollm3", "SmolLM3ForCausalLM", Architecture.SMOLLM3, LLAMA_TENSORS,
+                    LlamaConfigCodec.SMOLLM3, List.of(), List.of()),
             new HfFamily("grow4j-generic", "Grow4jGenericForCausalLM", Architecture.GENERIC, GENERIC_TENSORS,
                     new GenericConfigCodec(), List.of(), List.of()));
 
@@ -258,8 +277,6 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     /**
      * File name of every tensor a config implies, in {@link Model#expectedKeys} order, for families that store each
      * tensor as it is (what streaming needs to map tensors byte for byte).
-     *
-     * @throws IllegalStateException the family fuses or transposes tensors ({@link #storesPlainly()} is false)
      */
     SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         SequencedMap<String, TensorKey> names = new LinkedHashMap<>();
@@ -269,9 +286,37 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return names;
     }
 
-    /** True when every tensor is stored as grow4j holds it: no fused parts, no [in, out] storage. */
-    boolean storesPlainly() {
-        return tensors.stream().allMatch(HfTensor::plain);
+    /**
+     * True when every model tensor is a contiguous byte range of a stored tensor: plain, or stacked along rows with
+     * others (Phi-3's qkv_proj), never transposed, sliced per expert or interleaved head by head (GPT-NeoX's
+     * query_key_value). Such checkpoints stream part by part.
+     */
+    boolean mapsByRows() {
+        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert() && !t.perHead());
+    }
+
+    /**
+     * Each stored tensor's file name with the model tensors it stacks along rows, in file order (what streaming writes
+     * part after part).
+     *
+     * @throws IllegalStateException the family transposes or slices tensors ({@link #mapsByRows()} is false)
+     */
+    SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
+        if (!mapsByRows()) {
+            throw new IllegalStateException(modelType + " transposes or slices tensors: " + fusedOrTransposed());
+        }
+        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
+        for (StoredTensor t : storedTensors(config)) {
+            parts.put(t.name(), t.parts());
+        }
+        return parts;
+    }
+
+    /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */
+    List<String> fusedOrTransposed() {
+        return tensors.stream().filter(t -> !t.plain()).map(t -> t.template() + (t.parts().size() > 1 ? " = "
+                + t.parts().stream().map(r -> r.name().toLowerCase()).collect(Collectors.joining(" + ")) : "")
+                + (t.perHead() ? " per head" : "") + (t.transposed() ? " [in, out]" : "")).toList();
     }
 
     /** Roles present in {@code config} that the family has no name for; a directory cannot hold those models. */

@@ -44,6 +44,8 @@ final class HfRopeScalingCodec {
         String type = typeNode.asText("default");
         Set<String> allowed = new TreeSet<>(TYPE_FIELDS);
         allowed.add("rope_theta");
+        // 5.x keeps Phi-3's partial_rotary_factor here; LlamaConfigCodec reads it (HfRopeParts).
+        allowed.add("partial_rotary_factor");
         try {
             RopeScaling scaling = switch (type) {
                 case "default" -> RopeScaling.NONE;

@@ -37,17 +37,54 @@ final class LlamaConfigCodec implements HfConfigCodec {
         QKV
     }
 
+    /** Which RoPE fields beyond theta and scaling a family reads and writes. */
+    enum RopeFields {
+        /** Every layer rotates every head dim. */
+        WHOLE,
+        /**
+         * partial_rotary_factor (top level, or inside 5.x's rope_parameters; default 1): the leading
+         * int(head_dim · factor) dims of each head rotate (Phi3Config; transformers' Phi3 apply_rotary_pos_emb).
+         * Phi3Config checks longrope's list lengths against hidden_size / num_attention_heads, not head_dim.
+         */
+        PARTIAL_ROTARY,
+        /**
+         * no_rope_layers: one 0/1 per layer, 1 = the layer uses RoPE (SmolLM3Attention: use_rope =
+         * no_rope_layers[layer_idx]); when absent, every no_rope_layer_interval-th layer (default 4) has none.
+         */
+        NOPE_LAYERS
+    }
+
     /**
      * One family's differences: architecture, biases, whether mlp_bias is read (Llama's biases gate, up and down),
-     * and transformers' defaults for max_position_embeddings, rms_norm_eps and head_dim (0: hidden_size /
-     * num_attention_heads). Fields grow4j does not interpret (Mistral's and Qwen2's sliding_window, Qwen2's
-     * max_window_layers) are carried from the source config.json by {@link HfConfigWriter}, as every key is.
+     * and transformers' defaults for max_position_embeddings, rms_norm_eps, head_dim (0: hidden_size /
+     * num_attention_heads), rope_theta and tie_word_embeddings, and which RoPE fields it has. The tying default
+     * matters: transformers leaves tie_word_embeddings out of a saved config.json when it equals both its own and the
+     * family's default (true, in SmolLM3). Fields grow4j does not interpret (Mistral's
+     * and Qwen2's sliding_window, Qwen2's max_window_layers) are carried from the source config.json by
+     * {@link HfConfigWriter}, as every key is.
      */
     record Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
-            double defaultEps, int defaultHeadDim, ExpertKeys experts) {
+            double defaultEps, int defaultHeadDim, double defaultTheta, boolean defaultTied, RopeFields ropeFields,
+            ExpertKeys experts) {
+
         Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
                 double defaultEps, int defaultHeadDim) {
             this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, null);
+        }
+
+        /** A mixture-of-experts family (null: dense) with Llama's RoPE defaults. */
+        Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
+                double defaultEps, int defaultHeadDim, ExpertKeys experts) {
+            this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, 10000.0, false,
+                    RopeFields.WHOLE, experts);
+        }
+
+        /** A dense family with its own RoPE defaults and fields. */
+        Dialect(Architecture architecture, Biases biases, boolean mlpBias, int defaultMaxPositions,
+                double defaultEps, int defaultHeadDim, double defaultTheta, boolean defaultTied,
+                RopeFields ropeFields) {
+            this(architecture, biases, mlpBias, defaultMaxPositions, defaultEps, defaultHeadDim, defaultTheta,
+                    defaultTied, ropeFields, null);
         }
     }
 
@@ -92,6 +129,19 @@ final class LlamaConfigCodec implements HfConfigCodec {
     static final LlamaConfigCodec OLMO2 = new LlamaConfigCodec(new Dialect(Architecture.OLMO2, Biases.FIELD, false,
             2048, 1e-5, 0));
 
+    /**
+     * Phi3Config: fused qkv_proj and gate_up_proj (names in {@link HfFamily}), no biases, partial_rotary_factor,
+     * longrope with original_max_position_embeddings at the top level (default 4096, as Phi3Config has it).
+     */
+    static final LlamaConfigCodec PHI3 = new LlamaConfigCodec(new Dialect(Architecture.PHI3, Biases.NONE, false,
+            4096, 1e-5, 0, 10000.0, false, RopeFields.PARTIAL_ROTARY));
+    /**
+     * SmolLM3Config: Llama's fields, rope_theta 2e6 and a tied head by default, layers without RoPE
+     * (no_rope_layers).
+     */
+    static final LlamaConfigCodec SMOLLM3 = new LlamaConfigCodec(new Dialect(Architecture.SMOLLM3, Biases.FIELD,
+            true, 32768, 1e-6, 0, 2_000_000.0, true, RopeFields.NOPE_LAYERS));
+
     private final Dialect dialect;
 
     private LlamaConfigCodec(Dialect dialect) {
@@ -113,18 +163,24 @@ final class LlamaConfigCodec implements HfConfigCodec {
         int vocab = f.integer("vocab_size", 1);
         int maxSeq = f.integer("max_position_embeddings", 1, dialect.defaultMaxPositions());
         double eps = f.number("rms_norm_eps", false, dialect.defaultEps());
-        double theta = ropeTheta(f);
-        boolean tied = f.bool("tie_word_embeddings", false);
+        double theta = ropeTheta(f, dialect.defaultTheta());
+        boolean tied = f.bool("tie_word_embeddings", dialect.defaultTied());
         AttentionConfig attention = attention(f, heads, kvHeads, headDim);
         f.choice("hidden_act", "silu", Set.of("silu"));
         boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);
         RopeScaling scaling = HfRopeScalingCodec.read(f);
-        scaling.problems(headDim).forEach(p -> f.problem(p + " (head_dim " + headDim + ")"));
+        double fraction = HfRopeParts.partialRotaryFactor(f, dialect.ropeFields() == RopeFields.PARTIAL_ROTARY,
+                headDim);
+        int rotated = (int) (headDim * fraction);
+        scaling.problems(rotated).forEach(p -> f.problem(p + " (head_dim " + headDim
+                + (rotated == headDim ? "" : ", " + rotated + " rotary dims") + ")"));
+        List<Integer> nope = dialect.ropeFields() == RopeFields.NOPE_LAYERS ? HfRopeParts.nopeLayers(f, layers)
+                : List.of();
         MlpConfig mlpConfig = mlp(f, mlp, mlpBias);
         f.check();
         try {
             return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling), tied);
+                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling, fraction, nope), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
         }
@@ -171,9 +227,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     /** transformers 4.x keeps rope_theta at the top level; 5.x moves it into rope_parameters. */
-    private static double ropeTheta(ConfigFields f) {
+    private static double ropeTheta(ConfigFields f, double defaultTheta) {
         if (!f.has("rope_parameters")) {
-            return f.number("rope_theta", true, 10000.0);
+            return f.number("rope_theta", true, defaultTheta);
         }
         JsonNode p = f.node("rope_parameters");
         JsonNode theta = p.path("rope_theta");
@@ -220,6 +276,11 @@ final class LlamaConfigCodec implements HfConfigCodec {
                     .put(moe.normTopK(), c.mlp().normTopK()).put("decoder_sparse_step", 1);
             json.putArray("mlp_only_layers");
         }
+        switch (dialect.ropeFields()) {
+            case WHOLE -> { }
+            case PARTIAL_ROTARY -> HfRopeParts.writePartialRotaryFactor(c, json);
+            case NOPE_LAYERS -> HfRopeParts.writeNopeLayers(c, json);
+        }
     }
 
     @Override
@@ -265,6 +326,9 @@ final class LlamaConfigCodec implements HfConfigCodec {
                     + "write GGUF instead");
         } else if (!c.usesRope()) {
             problems.add("Hugging Face " + family + " uses RoPE; this model has learned positions");
+        }
+        if (c.positions() instanceof Positions.Rope rope) {
+            problems.addAll(HfRopeParts.problems(family, dialect.ropeFields(), c, rope));
         }
         return problems;
     }

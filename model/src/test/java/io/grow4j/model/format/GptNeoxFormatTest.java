@@ -173,7 +173,8 @@ class GptNeoxFormatTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
         String m = e.getMessage();
         assertTrue(m.contains("hidden_size 30 is not a multiple of num_attention_heads 4"), m);
-        assertTrue(m.contains("rotates int(7 x 0.1) = 0 dims of each head; RoPE needs a positive even number"), m);
+        assertTrue(m.contains("rotary_pct 0.1 gives int(head_dim 7 x 0.1) = 0 rotary dims; RoPE needs an even"
+                + " number"), m);
         assertTrue(m.contains("rope_scaling {\"type\":\"linear\",\"factor\":2.0} on gpt_neox is not supported"), m);
         assertTrue(m.contains("hidden_act must be one of"), m);
     }

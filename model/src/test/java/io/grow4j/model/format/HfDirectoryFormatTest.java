@@ -196,7 +196,7 @@ class HfDirectoryFormatTest {
         editConfig(out, c -> c.put("model_type", "mamba"));
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
         String supported = "(supported: llama, mistral, qwen2, qwen3, olmo2, gpt2, bert, mixtral, qwen2_moe, gemma2,"
-                + " gemma3_text, gpt_neox, grow4j-generic)";
+                + " gemma3_text, gpt_neox, phi3, smollm3, grow4j-generic)";
         assertTrue(e.getMessage().contains("unknown model_type \"mamba\" " + supported), e.getMessage());
         editConfig(out, c -> c.remove("model_type"));
         e = assertThrows(CheckpointException.class, () -> format.read(out));

@@ -188,7 +188,8 @@ class HfFamiliesTest {
         editConfig(out, c -> c.put("n_inner", 48).put("n_embd", 15).put("n_head", 5));
         e = assertThrows(CheckpointException.class, () -> format.read(out));
         assertTrue(e.getMessage().contains("h.1.attn.c_attn.weight in model.safetensors: expected shape [15, 45], got"
-                + " [12, 36] (layers.1.wq + layers.1.wk + layers.1.wv, stored [in, out])"), e.getMessage());
+                + " [12, 36] (layers.1.wq 15 rows + layers.1.wk 15 rows + layers.1.wv 15 rows, stored [in, out])"),
+                e.getMessage());
         Path bert = dir.resolve("bert");
         format.write(RandomModels.create(FamilyFixtures.bert(true), DType.F32, 3), bert);
         SequencedMap<String, Tensor> extra = new LinkedHashMap<>(readSafetensors(bert));

@@ -92,16 +92,16 @@ final class Growth {
 
     /**
      * RoPE keeps pair i at frequency theta^(-2i/d) only if it moves to pair r·i of the new head: the ratio must be an
-     * integer (DESIGN 2.3). With partial rotary (GPT-NeoX) d is the rotated part, int(k·fraction), and the fraction
-     * stays, so the rotated part must grow by an integer ratio, int(k'·fraction) = r·int(k·fraction) (DESIGN 2.6).
+     * integer (DESIGN 2.3). With partial rotary (GPT-NeoX, Phi-3) d is the rotated part, int(k·fraction), and the
+     * fraction stays (it is what config.json holds), so the rotated part must grow by an integer ratio,
+     * int(k'·fraction) = r·int(k·fraction) (DESIGN 2.6).
      */
     static void ropeRatio(List<String> problems, TransformerConfig config, int oldSize, int newSize) {
         if (!(config.positions() instanceof Positions.Rope rope) || newSize <= oldSize) {
             return;
         }
         if (rope.partial()) {
-            partialRopeRatio(problems, rope, oldSize, newSize);
-            if (!problems.isEmpty()) {
+            if (!partialRopeRatio(problems, rope, oldSize, newSize)) {
                 return;
             }
         } else if (newSize % oldSize != 0) {
@@ -119,9 +119,9 @@ final class Growth {
 
     /**
      * The pass-through dims always fit: k' − int(k'·f) ≥ k − int(k·f) for k' ≥ k and f ≤ 1, so they move to the
-     * dims right after the new rotated part.
+     * dims right after the new rotated part. False, with the reason in {@code problems}, when the growth is refused.
      */
-    private static void partialRopeRatio(List<String> problems, Positions.Rope rope, int oldSize, int newSize) {
+    private static boolean partialRopeRatio(List<String> problems, Positions.Rope rope, int oldSize, int newSize) {
         int oldRotary = rope.rotaryDims(oldSize);
         int newRotary = rope.rotaryDims(newSize);
         if (newRotary % oldRotary != 0 || newRotary % 2 != 0) {
@@ -129,7 +129,9 @@ final class Growth {
                     + " rotates int(" + newSize + " x " + rope.fraction() + ") = " + newRotary + " dims instead of "
                     + oldRotary + ": the rotated part must grow by an integer ratio (and stay even) so that every"
                     + " rotary frequency survives (try " + (2 * oldSize) + " or " + (4 * oldSize) + ")");
+            return false;
         }
+        return true;
     }
 
     /**
@@ -155,7 +157,8 @@ final class Growth {
     /**
      * Map for one head of queries/keys: old dims placed so RoPE frequencies survive (pair i to pair r·i of the
      * rotated part, in the model's pair layout; with partial rotary the pass-through dims right after the new rotated
-     * part, in order), or kept as a prefix without RoPE.
+     * part, in order), or kept as a prefix without RoPE. The rotated block grows as a whole head would: its
+     * frequencies depend on its own size only (DESIGN 2.6, GPT-NeoX and Phi-3 partial rotary).
      */
     static int[] keyHeadMap(TransformerConfig config, int oldSize, int newSize) {
         if (!(config.positions() instanceof Positions.Rope rope)) {

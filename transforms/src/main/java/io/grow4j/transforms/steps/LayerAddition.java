@@ -4,6 +4,7 @@ import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.AttentionShape;
 import io.grow4j.model.Dim;
 import io.grow4j.model.Model;
+import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -99,10 +100,9 @@ public record LayerAddition(int add, List<Integer> at, Init init, int from) impl
     @Override
     public TransformerConfig apply(TransformerConfig config) {
         AttentionShape shape = config.attentionShape();
-        if (shape.layerTypes().isEmpty()) {
-            return config.withLayers(config.layers() + add);
-        }
-        return config.withLayers(config.layers() + add, shape.withLayerTypes(layerTypes(shape.layerTypes())));
+        TransformerConfig grown = shape.layerTypes().isEmpty() ? config.withLayers(config.layers() + add)
+                : config.withLayers(config.layers() + add, shape.withLayerTypes(layerTypes(shape.layerTypes())));
+        return grown.withPositions(renumbered(config.positions(), config.layers()));
     }
 
     /**
@@ -120,6 +120,24 @@ public record LayerAddition(int add, List<Integer> at, Init init, int from) impl
             types.add(previous);
         }
         return types;
+    }
+
+    /**
+     * Layers without RoPE keep their blocks' new numbers; a new block rotates (its output is zero, so either choice
+     * is exact, and RoPE is what the family's other layers do).
+     */
+    private Positions renumbered(Positions positions, int oldLayers) {
+        if (!(positions instanceof Positions.Rope rope) || rope.nopeLayers().isEmpty()) {
+            return positions;
+        }
+        int[] origin = oldLayerOf(oldLayers);
+        List<Integer> nope = new ArrayList<>();
+        for (int layer = 0; layer < origin.length; layer++) {
+            if (origin[layer] >= 0 && !rope.rotates(origin[layer])) {
+                nope.add(layer);
+            }
+        }
+        return rope.withNopeLayers(nope);
     }
 
     /** For each layer of the grown model, the old layer it is, or -1 for a new one. */

@@ -1,6 +1,7 @@
 package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.PadKernel;
+import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -16,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -36,7 +38,7 @@ final class GrowthStream implements AutoCloseable {
     private final PlanTrace trace;
     private final SourceTensors source;
     private final StagedTensors staged;
-    private final SequencedMap<String, TensorKey> keysByName;
+    private final SequencedMap<String, List<TensorKey>> partsByName;
     private final Arena bufferArena = Arena.ofShared();
     private WriteBehind writes;
     private int copied;
@@ -51,27 +53,63 @@ final class GrowthStream implements AutoCloseable {
 
     /** Output tensors named as a safetensors directory names them. */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
-        this(trace, source, kernel, cacheBytes, HfCheckpoint.tensorNames(trace.config(trace.finalStage())));
+        this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())), cacheBytes);
     }
 
     /** @param names every output tensor's file name, in file order */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes,
             SequencedMap<String, TensorKey> names) {
+        this(trace, source, kernel, single(names), cacheBytes);
+    }
+
+    /**
+     * @param parts every output tensor's file name with the model tensors it stacks along rows (Phi-3's qkv_proj:
+     *              q, k, v), in file order; each part is written after the one before, which is what stacking rows is
+     */
+    private GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
+            SequencedMap<String, List<TensorKey>> parts, long cacheBytes) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
-        this.keysByName = names;
+        this.partsByName = parts;
+    }
+
+    private static SequencedMap<String, List<TensorKey>> single(SequencedMap<String, TensorKey> names) {
+        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
+        names.forEach((name, key) -> parts.put(name, List.of(key)));
+        return parts;
     }
 
     TransformerConfig grownConfig() {
         return trace.config(trace.finalStage());
     }
 
+    /**
+     * Row-stacked output tensors whose parts would have different dtypes (a rescaled half-precision part is kept in
+     * F32 while the others keep theirs): streaming writes parts as they are, so it refuses those; in memory the
+     * joined tensor takes the dtype that holds all parts.
+     */
+    List<String> mixedDtypeProblems() {
+        List<String> problems = new ArrayList<>();
+        partsByName.forEach((name, keys) -> {
+            List<DType> dtypes = keys.stream().map(k -> trace.dtype(finalKey(k))).distinct().toList();
+            if (dtypes.size() > 1) {
+                problems.add("output directory: " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
+                        + " (rescaled half-precision weights are kept in F32); streaming writes each part as it is:"
+                        + " grow in memory (--in-memory), which stores the joined tensor in one dtype");
+            }
+        });
+        return problems;
+    }
+
     /** Name, dtype and shape of every output tensor, in the order the directory stores them. */
     List<SafetensorsEntry> outputEntries() {
         List<SafetensorsEntry> entries = new ArrayList<>();
-        keysByName.forEach((name, key) -> entries.add(new SafetensorsEntry(name, trace.dtype(finalKey(key)),
-                key.role().shape(grownConfig()))));
+        partsByName.forEach((name, keys) -> {
+            long[] shape = keys.getFirst().role().shape(grownConfig());
+            shape[0] = keys.stream().mapToLong(k -> k.role().shape(grownConfig())[0]).sum();
+            entries.add(new SafetensorsEntry(name, trace.dtype(finalKey(keys.getFirst())), shape));
+        });
         return entries;
     }
 
@@ -139,19 +177,28 @@ final class GrowthStream implements AutoCloseable {
     /** Statistics for the output tensors up to index {@code last} start on other threads (each tensor once). */
     private void prefetchThrough(List<SafetensorsEntry> all, int last) {
         for (; prefetched <= Math.min(last, all.size() - 1); prefetched++) {
-            staged.prefetch(finalKey(keysByName.get(all.get(prefetched).name())));
+            partsByName.get(all.get(prefetched).name()).forEach(key -> staged.prefetch(finalKey(key)));
         }
     }
 
+    /** Writes the entry's parts one after the other (one part for every family but row-stacked ones). */
     private void writeTensor(TensorSink writer, SafetensorsEntry entry) throws IOException {
-        StagedKey origin = trace.origin(finalKey(keysByName.get(entry.name())));
+        for (TensorKey key : partsByName.get(entry.name())) {
+            writePart(writer, key, entry.dtype());
+        }
+    }
+
+    private void writePart(TensorSink writer, TensorKey key, DType dtype) throws IOException {
+        StagedKey origin = trace.origin(finalKey(key));
         try {
             SourceTensors.Stored from = origin.stage() == 0 ? source.stored(origin.key()) : null;
             if (from != null) {
                 writes.queue(() -> writer.transfer(from.channel(), from.offset(), from.bytes()));
                 copied++;
             } else {
-                Tensor out = new Tensor(entry.dtype(), entry.shape(), writes.buffer().asSlice(0, entry.byteSize()));
+                long[] shape = key.role().shape(grownConfig());
+                long bytes = Tensor.byteSize(dtype, shape);
+                Tensor out = new Tensor(dtype, shape, writes.buffer().asSlice(0, bytes));
                 staged.build(origin, out);
                 writes.queueFromBuffer(() -> writer.write(out.data()));
             }
@@ -167,9 +214,11 @@ final class GrowthStream implements AutoCloseable {
     private void allocateBuffer(List<SafetensorsEntry> entries) {
         long largest = 0;
         for (SafetensorsEntry e : entries) {
-            StagedKey origin = trace.origin(finalKey(keysByName.get(e.name())));
-            if (origin.stage() > 0 || source.stored(origin.key()) == null) {
-                largest = Math.max(largest, e.byteSize());
+            for (TensorKey key : partsByName.get(e.name())) {
+                StagedKey origin = trace.origin(finalKey(key));
+                if (origin.stage() > 0 || source.stored(origin.key()) == null) {
+                    largest = Math.max(largest, Tensor.byteSize(e.dtype(), key.role().shape(grownConfig())));
+                }
             }
         }
         writes = new WriteBehind(bufferArena, largest);

@@ -12,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes one output shard front to back: the prefix, then each tensor's bytes in header order, either from memory or
  * copied file to file by the kernel (copy_file_range where the platform has it), which is how unchanged tensors cost
- * no more than {@code cp}. Every tensor must arrive with exactly the bytes its header entry promised.
+ * no more than {@code cp}. Every tensor must arrive with exactly the bytes its header entry promised, whole or as
+ * consecutive pieces (the row-stacked parts of Phi-3's qkv_proj, each written or copied on its own).
  */
 final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
     /** ByteBuffers index with int; larger segments go out in pieces. */
@@ -22,6 +23,8 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
     private final ShardPlan.Shard shard;
     private final FileChannel channel;
     private int next;
+    /** Bytes of the next tensor already written (its earlier parts). */
+    private long partial;
 
     private ShardWriter(Path file, ShardPlan.Shard shard, FileChannel channel) {
         this.file = file;
@@ -50,12 +53,12 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
         return shard.entries().get(next);
     }
 
-    /** Writes the next tensor whole from memory. */
+    /** Writes the next tensor, or its next part, from memory. */
     @Override
     public void write(MemorySegment data) throws IOException {
         long start = begin(data.byteSize());
         append(data);
-        end(start);
+        end(start, data.byteSize());
     }
 
     /** Copies {@code count} bytes at {@code offset} of {@code source} without passing them through Java memory. */
@@ -71,18 +74,18 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
             }
             done += n;
         }
-        end(start);
+        end(start, count);
     }
 
     /**
-     * Starts the next tensor, which then arrives in pieces through {@link #append}; returns its start offset for
-     * {@link #end}.
+     * Starts {@code bytes} of the next tensor (all of it, or one part after those already written), which then arrive
+     * in pieces through {@link #append}; returns their start offset for {@link #end}.
      */
     long begin(long bytes) throws IOException {
         SafetensorsEntry entry = nextEntry();
-        if (bytes != entry.byteSize()) {
+        if (partial + bytes > entry.byteSize() || bytes <= 0 && entry.byteSize() > 0) {
             throw new IllegalStateException(file + ": tensor " + entry + " needs " + entry.byteSize()
-                    + " bytes, got " + bytes);
+                    + " bytes, got " + bytes + (partial > 0 ? " after " + partial : ""));
         }
         return channel.position();
     }
@@ -93,15 +96,22 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
         }
     }
 
-    /** Ends the tensor begun at {@code start}; it must have received exactly its entry's bytes. */
-    void end(long start) throws IOException {
+    /**
+     * Ends the bytes begun at {@code start} with {@link #begin}; the tensor is complete once it has received exactly
+     * its entry's bytes.
+     */
+    void end(long start, long bytes) throws IOException {
         SafetensorsEntry entry = nextEntry();
         long end = channel.position();
-        if (end - start != entry.byteSize()) {
+        if (end - start != bytes) {
             throw new IOException(file + ": tensor " + entry.name() + " at offset " + start + " took " + (end - start)
-                    + " bytes instead of " + entry.byteSize());
+                    + " bytes instead of " + bytes);
         }
-        next++;
+        partial += bytes;
+        if (partial == entry.byteSize()) {
+            partial = 0;
+            next++;
+        }
     }
 
     private void writeFully(ByteBuffer buffer) throws IOException {

@@ -85,6 +85,7 @@ public final class StreamingGrower {
         try (SourceTensors source = new HfSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
+                PlanException.throwIfAny(stream.mixedDtypeProblems());
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
                 disk.require(out, shards.fileBytes() + checkpoint.carriedBytes());

@@ -116,7 +116,7 @@ public final class SyntheticCheckpoints {
             fill(chunk, n, at / 8, seed, masks[0], masks[1]);
             writer.append(chunk.asSlice(0, n));
         }
-        writer.end(start);
+        writer.end(start, bytes);
     }
 
     /**
