@@ -48,7 +48,8 @@ class InitialisationTest {
                 TestConfigs.bert(true), ExpertUpcyclingTest.mixtral(false), ExpertUpcyclingTest.mixtral(true),
                 ExpertUpcyclingTest.qwen2Moe(false, false), ExpertUpcyclingTest.qwen2Moe(true, true),
                 GemmaFamiliesTest.gemma2(true, false), GemmaFamiliesTest.gemma3(true, true),
-                GemmaFamiliesTest.gemma2(false, true));
+                GemmaFamiliesTest.gemma2(false, true), PhiSmolFamiliesTest.phi3(true, false),
+                PhiSmolFamiliesTest.phi3(false, false), PhiSmolFamiliesTest.smollm3(true));
     }
 
     static Stream<Arguments> clones() {

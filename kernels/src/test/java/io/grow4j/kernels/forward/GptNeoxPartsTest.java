@@ -153,7 +153,7 @@ class GptNeoxPartsTest {
         String m = e.getMessage();
         assertTrue(m.startsWith("cannot run this model on the device: gpt_neox has "), m);
         assertTrue(m.contains("a parallel residual (attention and MLP both read the block's input)"), m);
-        assertTrue(m.contains("partial rotary (0.25 of each head rotates)"), m);
+        assertTrue(m.contains("partial rotary (0.25 of each head: 2 of 8 dims rotate)"), m);
         assertTrue(m.endsWith("(use the cpu backend)"), m);
     }
 }

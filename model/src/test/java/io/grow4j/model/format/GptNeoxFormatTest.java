@@ -211,8 +211,8 @@ class GptNeoxFormatTest {
                  "num_hidden_layers": 2, "vocab_size": 43, "rotary_pct": 0.25}""");
         String m = assertThrows(CheckpointException.class, () -> format.read(out)).getMessage();
         assertTrue(m.contains("gpt_neox.layers.1.attention.query_key_value.weight in model.safetensors: expected"
-                + " shape [48, 16], got [96, 32] (layers.1.wq + layers.1.wk + layers.1.wv, fused head by head over 2"
-                + " heads)"), m);
+                + " shape [48, 16], got [96, 32] (layers.1.wq 16 rows + layers.1.wk 16 rows + layers.1.wv 16 rows,"
+                + " fused head by head over 2 heads)"), m);
     }
 
     /** Writes a random Pythia-shaped model, then replaces its config.json with {@code json}. */
