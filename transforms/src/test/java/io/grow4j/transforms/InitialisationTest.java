@@ -78,8 +78,30 @@ class InitialisationTest {
         return cases.stream();
     }
 
+    /**
+     * GPT-NeoX fixes head size = hidden / heads, so a cloned hidden size comes with cloned heads; MLP clones and
+     * copied blocks apply as in every family (parallel and sequential residual).
+     */
+    static Stream<Arguments> neoxClones() {
+        List<Arguments> cases = new ArrayList<>();
+        for (boolean parallel : new boolean[] {true, false}) {
+            TransformerConfig c = io.grow4j.model.fixtures.NeoxConfigs.pythia(parallel, 0.25, false, true);
+            String name = c.architecture().id();
+            int n = c.attention().queryHeads();
+            cases.add(Arguments.of(name + " mlp clone", c, List.of(new MlpExpansion(2 * c.mlp().size(), Init.CLONE))));
+            cases.add(Arguments.of(name + " mlp clone with noise", c,
+                    List.of(new MlpExpansion(3 * c.mlp().size(), Init.CLONE, 0.01))));
+            cases.add(Arguments.of(name + " hidden and heads cloned", c, List.of(
+                    new HiddenExpansion(2 * c.hidden(), Init.CLONE), new HeadAddition(n, false, Init.CLONE))));
+            cases.add(Arguments.of(name + " copy inside, from 0", c,
+                    List.of(new LayerAddition(1, List.of(1), Init.COPY, 0))));
+            cases.add(Arguments.of(name + " copy appended", c, List.of(new LayerAddition(2, List.of(), Init.COPY, -1))));
+        }
+        return cases.stream();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("clones")
+    @MethodSource({"clones", "neoxClones"})
     void cloneAndCopyKeepTheOutputs(String name, TransformerConfig config, List<GrowthStep> steps) throws IOException {
         assertPreserved(name, config, new GrowthPlan(11, steps));
     }

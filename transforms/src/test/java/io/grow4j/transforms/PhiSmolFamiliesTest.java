@@ -1,14 +1,10 @@
 package io.grow4j.transforms;
 
-import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
-import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
-import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
-import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
@@ -33,7 +29,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Phi-3 (fused qkv_proj and gate_up_proj, partial rotary, longrope) and SmolLM3 (layers without RoPE, biases) as
@@ -43,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * longrope's original context (4 positions), so the long factors are checked as well as the short ones.
  */
 class PhiSmolFamiliesTest {
-    private static final Grower GROWER = new Grower(new CpuPadKernel());
     private static final HfDirectoryFormat FORMAT = new HfDirectoryFormat();
 
     @TempDir
@@ -153,27 +147,6 @@ class PhiSmolFamiliesTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        assertEquals(List.of(), plan.problems(config), name + " is accepted");
-        assertEquals(List.of(), FORMAT.writeProblems(plan.apply(config)), name + ": the grown config is writable");
-        int[] tokens = Logits.randomTokens(config.vocabSize(), 10, 3);
-
-        Model original = RandomModels.create(config, DType.F64, 31);
-        Model grown = GROWER.grow(original, plan);
-        double direct = Logits.maxDiffDouble(original, grown, tokens);
-        double reread = Logits.maxDiffDouble(original, writeAndRead(grown, "f64"), tokens);
-        assertTrue(direct <= 1e-12 && reread <= 1e-12, name + ": logits moved by " + direct + " (in memory), "
-                + reread + " (written and re-read)");
-
-        Model single = RandomModels.create(config, DType.F32, 32);
-        Model rereadSingle = writeAndRead(GROWER.grow(single, plan), "f32");
-        assertEquals(DType.F32, rereadSingle.dtype());
-        double[] d = Logits.maxDiffFloat(single, rereadSingle, tokens);
-        assertTrue(d[0] <= 1e-5 * d[1], name + ": single precision moved by " + d[0] + " (largest " + d[1] + ")");
-    }
-
-    private Model writeAndRead(Model model, String kind) throws IOException {
-        Path out = dir.resolve(model.config().architecture().id() + "-" + kind + "-" + System.nanoTime());
-        FORMAT.write(model, out);
-        return FORMAT.read(out);
+        FamilyPreservation.assertPreserved(dir, name, config, plan);
     }
 }
