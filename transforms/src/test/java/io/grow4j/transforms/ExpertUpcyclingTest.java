@@ -327,6 +327,6 @@ class ExpertUpcyclingTest {
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan, boolean throughDirectory)
             throws IOException {
-        Preserved.assertPreserved(dir, name, config, plan, throughDirectory);
+        FamilyPreservation.assertPreserved(dir, name, config, plan, throughDirectory);
     }
 }

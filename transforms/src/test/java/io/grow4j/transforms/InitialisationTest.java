@@ -246,6 +246,6 @@ class InitialisationTest {
     }
 
     private void assertPreserved(String name, TransformerConfig config, GrowthPlan plan) throws IOException {
-        Preserved.assertPreserved(dir, name, config, plan, Preserved.directoryHolds(config, plan));
+        FamilyPreservation.assertPreserved(dir, name, config, plan, FamilyPreservation.directoryHolds(config, plan));
     }
 }
