@@ -46,14 +46,12 @@ final class BertConfigCodec implements HfConfigCodec {
             f.problem("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
         }
         f.check();
-        try {
+        return f.consistent(() -> {
             int headSize = hidden / heads;
             return new TransformerConfig(Architecture.BERT, vocab, hidden, layers, maxSeq,
                     new AttentionConfig(heads, heads, headSize, headSize, true),
                     new MlpConfig(inner, ACTIVATIONS.get(act), true), eps, new Positions.Learned(), false, types);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.grow4j.model.format;
 
+import io.grow4j.model.TransformerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,6 +151,31 @@ final class ConfigFields {
                 problems.add("unknown field " + field.getKey());
             }
         }
+    }
+
+    /**
+     * The config built from the fields read, once {@link #check()} has passed: a size combination that
+     * {@link TransformerConfig} rejects (an IllegalArgumentException) becomes this file's "inconsistent config" error.
+     */
+    TransformerConfig consistent(java.util.function.Supplier<TransformerConfig> build) throws CheckpointException {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "inconsistent config: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * num_key_value_heads (default: {@code heads}, no grouping), with a problem recorded and {@code heads} returned
+     * when it does not divide the query heads, so reading goes on and reports every problem together.
+     */
+    int kvHeads(int heads) {
+        int kvHeads = integer("num_key_value_heads", 1, heads);
+        if (heads % kvHeads != 0) {
+            problem("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+            return heads;
+        }
+        return kvHeads;
     }
 
     void check() throws CheckpointException {

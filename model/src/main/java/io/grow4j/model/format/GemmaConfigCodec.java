@@ -57,7 +57,7 @@ final class GemmaConfigCodec implements HfConfigCodec {
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
         int hidden = f.integer("hidden_size", 1);
         int heads = f.integer("num_attention_heads", 1);
-        int kvHeads = f.integer("num_key_value_heads", 1, heads);
+        int kvHeads = f.kvHeads(heads);
         int headDim = f.integer("head_dim", 1, 256);
         int mlp = f.integer("intermediate_size", 1);
         int layers = f.integer("num_hidden_layers", 0);
@@ -70,10 +70,6 @@ final class GemmaConfigCodec implements HfConfigCodec {
         if (f.bool("use_bidirectional_attention", false)) {
             f.problem("use_bidirectional_attention true: grow4j's decoder passes attend causally only");
         }
-        if (heads % kvHeads != 0) {
-            f.problem("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
-            kvHeads = heads;
-        }
         Rope rope = rope(f, headDim);
         AttentionShape shape = new AttentionShape(f.number("query_pre_attn_scalar", true, 256),
                 dialect.architecture() == Architecture.GEMMA2
@@ -81,13 +77,9 @@ final class GemmaConfigCodec implements HfConfigCodec {
                 cap(f, "final_logit_softcapping", dialect.defaultFinalCap()),
                 f.integer("sliding_window", 1, 4096), rope.localTheta(), layerTypes(f, layers));
         f.check();
-        try {
-            return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq,
-                    new AttentionConfig(heads, kvHeads, headDim, headDim, bias),
-                    new MlpConfig(mlp, Activation.GEGLU_TANH, false), eps, rope.positions(), tied, 0, false, shape);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        return f.consistent(() -> new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq,
+                new AttentionConfig(heads, kvHeads, headDim, headDim, bias),
+                new MlpConfig(mlp, Activation.GEGLU_TANH, false), eps, rope.positions(), tied, 0, false, shape));
     }
 
     /** The global positions and the sliding layers' own base (0: none). */

@@ -52,13 +52,11 @@ final class GenericConfigCodec implements HfConfigCodec {
         Positions positions = positions(f);
         f.rejectUnread();
         f.check();
-        try {
+        return f.consistent(() -> {
             AttentionConfig attention = new AttentionConfig(heads, kvHeads, keySize, valueSize, attentionBias);
             return new TransformerConfig(Architecture.GENERIC, vocab, hidden, layers, maxSeq, attention,
                     new MlpConfig(mlpSize, Activation.fromHf(act), mlpBias), eps, positions, tied);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        });
     }
 
     private static Positions positions(ConfigFields f) {

@@ -54,14 +54,12 @@ final class Gpt2ConfigCodec implements HfConfigCodec {
             f.problem("n_embd " + hidden + " is not a multiple of n_head " + heads);
         }
         f.check();
-        try {
+        return f.consistent(() -> {
             int headSize = hidden / heads;
             return new TransformerConfig(Architecture.GPT2, vocab, hidden, layers, maxSeq,
                     new AttentionConfig(heads, heads, headSize, headSize, true),
                     new MlpConfig(inner, ACTIVATIONS.get(act), true), eps, new Positions.Learned(), tied);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        });
     }
 
     @Override

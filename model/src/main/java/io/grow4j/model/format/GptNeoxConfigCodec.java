@@ -54,13 +54,10 @@ final class GptNeoxConfigCodec implements HfConfigCodec {
         int headSize = Math.max(1, hidden / heads);
         Positions.Rope rope = rope(f, headSize);
         f.check();
-        try {
-            return new TransformerConfig(parallel ? Architecture.GPT_NEOX : Architecture.GPT_NEOX_SEQUENTIAL, vocab,
-                    hidden, layers, maxSeq, new AttentionConfig(heads, heads, headSize, headSize, bias),
-                    new MlpConfig(mlp, ACTIVATIONS.get(act), true), eps, rope, tied);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        Architecture architecture = parallel ? Architecture.GPT_NEOX : Architecture.GPT_NEOX_SEQUENTIAL;
+        return f.consistent(() -> new TransformerConfig(architecture, vocab, hidden, layers, maxSeq,
+                new AttentionConfig(heads, heads, headSize, headSize, bias),
+                new MlpConfig(mlp, ACTIVATIONS.get(act), true), eps, rope, tied));
     }
 
     /** Partial rotary from rope_parameters (5.x) or rotary_pct and rotary_emb_base (4.x); scaling is refused. */

@@ -152,7 +152,7 @@ final class LlamaConfigCodec implements HfConfigCodec {
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
         int hidden = f.integer("hidden_size", 1);
         int heads = f.integer("num_attention_heads", 1);
-        int kvHeads = f.integer("num_key_value_heads", 1, heads);
+        int kvHeads = f.kvHeads(heads);
         int headDim = f.has("head_dim") || (dialect.defaultHeadDim() == 0 && hidden % heads != 0)
                 ? f.integer("head_dim", 1)
                 : dialect.defaultHeadDim() > 0 ? dialect.defaultHeadDim() : hidden / heads;
@@ -178,12 +178,8 @@ final class LlamaConfigCodec implements HfConfigCodec {
                 : List.of();
         MlpConfig mlpConfig = mlp(f, mlp, mlpBias);
         f.check();
-        try {
-            return new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq, attention,
-                    mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling, fraction, nope), tied);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(f.file(), "inconsistent config: " + e.getMessage(), e);
-        }
+        return f.consistent(() -> new TransformerConfig(dialect.architecture(), vocab, hidden, layers, maxSeq,
+                attention, mlpConfig, eps, new Positions.Rope(theta, LAYOUT, scaling, fraction, nope), tied));
     }
 
     /** A SwiGLU MLP, or for a mixture-of-experts family as many experts of that size as the config says. */
@@ -215,10 +211,6 @@ final class LlamaConfigCodec implements HfConfigCodec {
     }
 
     private AttentionConfig attention(ConfigFields f, int heads, int kvHeads, int headDim) {
-        if (heads % kvHeads != 0) {
-            f.problem("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
-            return new AttentionConfig(1, 1, 1, 1, false);
-        }
         return switch (dialect.biases()) {
             case FIELD -> new AttentionConfig(heads, kvHeads, headDim, headDim, f.bool("attention_bias", false));
             case NONE -> new AttentionConfig(heads, kvHeads, headDim, headDim, false);

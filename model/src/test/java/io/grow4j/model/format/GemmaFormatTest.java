@@ -176,6 +176,20 @@ class GemmaFormatTest {
                 + " gemma2: write a directory instead"), new GgufFormat().writeProblems(gemma2()));
     }
 
+    /** The one grouping check shared by the Llama-style and Gemma codecs, reported with the config's other problems. */
+    @Test
+    void keyValueHeadsThatDoNotDivideTheQueryHeadsAreNamed() {
+        for (String type : List.of("llama", "qwen2_moe", "gemma2", "gemma3_text")) {
+            ObjectNode json = minimal().put("num_attention_heads", 4).put("num_key_value_heads", 3)
+                    .put("vocab_size", -1);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> parse(type, json));
+            assertTrue(e.getMessage().contains("num_attention_heads 4 is not a multiple of num_key_value_heads 3"),
+                    type + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("vocab_size must be an integer >= 1, got -1"),
+                    type + ": " + e.getMessage());
+        }
+    }
+
     private static ObjectNode minimal() {
         return SafetensorsFile.JSON.createObjectNode().put("hidden_size", 64).put("intermediate_size", 128)
                 .put("num_hidden_layers", 7).put("num_attention_heads", 2).put("num_key_value_heads", 1)
