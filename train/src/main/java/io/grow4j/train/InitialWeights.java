@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 /**
  * Seeded weights to train from, GPT-2's scheme: matrices normal with standard deviation 0.02, the projections that
  * write into the residual stream (Wo, Wdown) scaled by 1/√(2·layers) so the stream's variance does not grow with
- * depth, norm gains one. Logits start near zero, so the first loss is near ln(vocab). (RandomModels' unit-scale
- * weights suit function tests but start training at a loss far above that.)
+ * depth, norm gains one, biases zero. Logits start near zero, so the first loss is near ln(vocab). (RandomModels'
+ * unit-scale weights suit function tests but start training at a loss far above that.)
  */
 public final class InitialWeights {
     private static final double STD = 0.02;
@@ -33,12 +33,12 @@ public final class InitialWeights {
             SplittableRandom r = random.split();
             if (key.role().isNorm()) {
                 Arrays.fill(a, 1f);
-            } else {
+            } else if (key.role().axes().size() > 1) {
                 double std = key.role() == Role.WO || key.role() == Role.W_DOWN ? residualStd : STD;
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) (std * gaussian(r));
                 }
-            }
+            } // else a bias (of a linear layer or a LayerNorm): zero, as GPT-2 and nanoGPT start them
             arrays.put(key, a);
         }
         return new Parameters(config, arrays);

@@ -15,30 +15,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The exactness oracle of training: loss and every parameter's gradient of a llama-style decoder in double precision,
+ * The exactness oracle of training: loss and every parameter's gradient of a pre-norm decoder in double precision,
  * one position vector at a time, sums in index order. Tests check it against finite differences and check the fast
- * float32 pass ({@link TrainingPass}) against it, so it stays plain.
+ * float32 pass ({@link TrainingPass}) against it, so it stays plain. The block's parts are the config's
+ * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm, RoPE (either layout) or learned positions,
+ * biases where the config has them, SwiGLU or an ungated GELU/gelu_new/ReLU MLP, tied or untied head.
  *
  * <pre>
- *   x = emb[token]
- *   per layer:  a = rms(x)·g_att;  q, k = rope(Wq·a), rope(Wk·a);  v = Wv·a
- *               x += Wo · softmax(q·kᵀ/√d, causal) · v          (query head h reads kv group h / (Hq/Hkv))
- *               b = rms(x)·g_mlp;  x += Wdown · (silu(Wgate·b) ⊙ Wup·b)
- *   logits = head · rms(x)·g_final;   loss = mean over positions of −log softmax(logits)[target]
+ *   x = emb[token] (+ pos[t] for learned positions)
+ *   per layer:  a = norm(x);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv;  q, k = rope(q), rope(k) (RoPE only)
+ *               x += Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
+ *               b = norm(x);  x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown
+ *   logits = head · norm(x);   loss = mean over positions of −log softmax(logits)[target]
  * </pre>
  *
- * Backward rules used: RMSNorm y = g⊙x·r with r = (mean x² + ε)^−½ gives dx = r(dx̂ − x̂·mean(dx̂⊙x̂)), x̂ = x·r,
- * dx̂ = g⊙dy; softmax gives ds = p⊙(dp − p·dp); silu'(z) = σ(z)(1 + z(1 − σ(z))); RoPE's backward is the rotation by
- * the opposite angle.
+ * Backward rules used: norms as in {@link ReferenceNorm}; softmax gives ds = p⊙(dp − p·dp);
+ * silu'(z) = σ(z)(1 + z(1 − σ(z))); other activations as in {@link ActivationGradients}; a bias's gradient is the
+ * output's; RoPE's backward is the rotation by the opposite angle; a learned position row gets its position's dx.
  */
 public final class ReferenceTraining {
     private final TransformerConfig config;
-    private final Positions.Rope rope;
 
     public ReferenceTraining(TransformerConfig config) {
         TrainingSupport.check(config);
         this.config = config;
-        this.rope = (Positions.Rope) config.positions();
     }
 
     /** Loss, logits [sequence][position][vocab] and, when asked for, gradients keyed like the weights. */
@@ -83,10 +83,13 @@ public final class ReferenceTraining {
         return new Result(total / count, logits, grads);
     }
 
-    /** Activations of one layer kept for its backward. */
-    private record LayerCache(double[][] xIn, double[] rAtt, double[][] a, double[][] q, double[][] k, double[][] v,
-                              double[][][] p, double[][] o, double[][] xMid, double[] rMlp, double[][] b,
-                              double[][] gate, double[][] up, double[][] h) {
+    /** Activations of one layer's attention block kept for its backward. */
+    private record AttentionCache(ReferenceNorm.Row[] norm, double[][] q, double[][] k, double[][] v,
+                                  double[][][] p, double[][] o) {
+    }
+
+    /** Activations of one layer's MLP block: z the up projection (pre-activation), gate null when ungated. */
+    private record MlpCache(ReferenceNorm.Row[] norm, double[][] gate, double[][] z, double[][] h) {
     }
 
     private final class Sequence {
@@ -94,10 +97,9 @@ public final class ReferenceTraining {
         private final Map<TensorKey, double[]> g;
         private final int[] tokens;
         private final int n;
-        private final List<LayerCache> caches = new ArrayList<>();
-        private double[][] xFinal;
-        private double[] rFinal;
-        private double[][] f;
+        private final List<AttentionCache> attentionCaches = new ArrayList<>();
+        private final List<MlpCache> mlpCaches = new ArrayList<>();
+        private ReferenceNorm.Row[] finalNorm;
         private double[][] logits;
 
         Sequence(Map<TensorKey, double[]> w, Map<TensorKey, double[]> g, int[] tokens) {
@@ -107,12 +109,17 @@ public final class ReferenceTraining {
             this.n = tokens.length;
         }
 
+        private TensorKey key(Role role, int layer) {
+            return role.perLayer() ? TensorKey.of(role, layer) : TensorKey.global(role);
+        }
+
+        /** The weight, or null when the config has no such tensor (a bias it lacks). */
         private double[] w(Role role, int layer) {
-            return w.get(role.perLayer() ? TensorKey.of(role, layer) : TensorKey.global(role));
+            return role.presentIn(config) ? w.get(key(role, layer)) : null;
         }
 
         private double[] g(Role role, int layer) {
-            return g.get(role.perLayer() ? TensorKey.of(role, layer) : TensorKey.global(role));
+            return role.presentIn(config) ? g.get(key(role, layer)) : null;
         }
 
         private Role headRole() {
@@ -124,70 +131,92 @@ public final class ReferenceTraining {
             int hidden = config.hidden();
             double[][] x = new double[n][hidden];
             double[] emb = w(Role.TOKEN_EMBEDDING, -1);
+            double[] pos = w(Role.POSITION_EMBEDDING, -1);
             for (int t = 0; t < n; t++) {
                 System.arraycopy(emb, tokens[t] * hidden, x[t], 0, hidden);
+                if (pos != null) {
+                    for (int i = 0; i < hidden; i++) {
+                        x[t][i] += pos[t * hidden + i];
+                    }
+                }
             }
             for (int l = 0; l < config.layers(); l++) {
-                caches.add(layerForward(l, x));
+                attentionCaches.add(attentionForward(l, x));
+                mlpCaches.add(mlpForward(l, x));
             }
-            xFinal = copy(x);
-            rFinal = new double[n];
-            f = new double[n][];
+            finalNorm = norm(x, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, -1);
             logits = new double[n][];
             double loss = 0;
             for (int t = 0; t < n; t++) {
-                rFinal[t] = inverseRms(x[t]);
-                f[t] = scaled(x[t], rFinal[t], w(Role.FINAL_NORM, -1));
-                logits[t] = matvec(w(headRole(), -1), f[t], config.vocabSize());
+                logits[t] = matvec(w(headRole(), -1), finalNorm[t].y(), config.vocabSize());
                 loss += logSumExp(logits[t]) - logits[t][targets[t]];
             }
             return loss;
         }
 
-        private LayerCache layerForward(int l, double[][] x) {
+        private ReferenceNorm.Row[] norm(double[][] x, Role gain, Role bias, int l) {
+            ReferenceNorm.Row[] rows = new ReferenceNorm.Row[n];
+            for (int t = 0; t < n; t++) {
+                rows[t] = ReferenceNorm.forward(config.normKind(), x[t], w(gain, l), w(bias, l), config.normEps());
+            }
+            return rows;
+        }
+
+        /** W·x + b (b when the config has it). */
+        private double[] linear(Role weight, Role bias, int l, double[] x, int rows) {
+            double[] y = matvec(w(weight, l), x, rows);
+            double[] b = w(bias, l);
+            if (b != null) {
+                addInPlace(y, b);
+            }
+            return y;
+        }
+
+        /** Adds the attention block's output to x; returns what its backward needs. */
+        private AttentionCache attentionForward(int l, double[][] x) {
             AttentionConfig att = config.attention();
-            int qRows = att.queryHeads() * att.keySize();
-            int kRows = att.kvHeads() * att.keySize();
-            int vRows = att.kvHeads() * att.valueSize();
-            double[][] xIn = copy(x);
-            double[] rAtt = new double[n];
-            double[][] a = new double[n][];
+            ReferenceNorm.Row[] norm = norm(x, Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
             for (int t = 0; t < n; t++) {
-                rAtt[t] = inverseRms(x[t]);
-                a[t] = scaled(x[t], rAtt[t], w(Role.ATTENTION_NORM, l));
-                q[t] = matvec(w(Role.WQ, l), a[t], qRows);
-                k[t] = matvec(w(Role.WK, l), a[t], kRows);
-                v[t] = matvec(w(Role.WV, l), a[t], vRows);
+                double[] a = norm[t].y();
+                q[t] = linear(Role.WQ, Role.BQ, l, a, att.queryHeads() * att.keySize());
+                k[t] = linear(Role.WK, Role.BK, l, a, att.kvHeads() * att.keySize());
+                v[t] = linear(Role.WV, Role.BV, l, a, att.kvHeads() * att.valueSize());
                 rotate(q[t], att.queryHeads(), t, 1);
                 rotate(k[t], att.kvHeads(), t, 1);
             }
             double[][][] p = new double[att.queryHeads()][n][n];
             double[][] o = attention(q, k, v, p);
             for (int t = 0; t < n; t++) {
-                addInPlace(x[t], matvec(w(Role.WO, l), o[t], config.hidden()));
+                addInPlace(x[t], linear(Role.WO, Role.BO, l, o[t], config.hidden()));
             }
-            double[][] xMid = copy(x);
-            double[] rMlp = new double[n];
-            double[][] b = new double[n][];
-            double[][] gate = new double[n][];
-            double[][] up = new double[n][];
-            double[][] h = new double[n][];
+            return new AttentionCache(norm, q, k, v, p, o);
+        }
+
+        /** Adds the MLP block's output to x; returns what its backward needs. */
+        private MlpCache mlpForward(int l, double[][] x) {
             int size = config.mlp().size();
+            boolean gated = config.mlp().activation().gated();
+            ReferenceNorm.Row[] norm = norm(x, Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+            double[][] gate = gated ? new double[n][] : null;
+            double[][] z = new double[n][];
+            double[][] h = new double[n][];
             for (int t = 0; t < n; t++) {
-                rMlp[t] = inverseRms(x[t]);
-                b[t] = scaled(x[t], rMlp[t], w(Role.MLP_NORM, l));
-                gate[t] = matvec(w(Role.W_GATE, l), b[t], size);
-                up[t] = matvec(w(Role.W_UP, l), b[t], size);
+                double[] b = norm[t].y();
+                z[t] = linear(Role.W_UP, Role.B_UP, l, b, size);
                 h[t] = new double[size];
-                for (int i = 0; i < size; i++) {
-                    h[t][i] = silu(gate[t][i]) * up[t][i];
+                if (gated) {
+                    gate[t] = linear(Role.W_GATE, Role.B_GATE, l, b, size);
                 }
-                addInPlace(x[t], matvec(w(Role.W_DOWN, l), h[t], config.hidden()));
+                for (int i = 0; i < size; i++) {
+                    h[t][i] = gated ? silu(gate[t][i]) * z[t][i]
+                            : ActivationGradients.value(config.mlp().activation(), z[t][i]);
+                }
+                addInPlace(x[t], linear(Role.W_DOWN, Role.B_DOWN, l, h[t], config.hidden()));
             }
-            return new LayerCache(xIn, rAtt, a, q, k, v, p, o, xMid, rMlp, b, gate, up, h);
+            return new MlpCache(norm, gate, z, h);
         }
 
         /** Causal attention; fills p[head][t][u] with the weights, returns [t][head·valueSize]. */
@@ -227,81 +256,109 @@ public final class ReferenceTraining {
 
         void backward(int[] targets, int count) {
             int vocab = config.vocabSize();
-            double[][] dx = new double[n][];
+            double[][] dNormed = new double[n][];
             for (int t = 0; t < n; t++) {
                 double[] dLogits = softmax(logits[t]);
                 dLogits[targets[t]] -= 1;
                 for (int i = 0; i < vocab; i++) {
                     dLogits[i] /= count;
                 }
-                addOuter(g(headRole(), -1), dLogits, f[t]);
-                double[] df = matTvec(w(headRole(), -1), dLogits, config.hidden());
-                dx[t] = rmsBackward(df, xFinal[t], rFinal[t], w(Role.FINAL_NORM, -1), g(Role.FINAL_NORM, -1));
+                addOuter(g(headRole(), -1), dLogits, finalNorm[t].y());
+                dNormed[t] = matTvec(w(headRole(), -1), dLogits, config.hidden());
             }
+            double[][] dx = new double[n][config.hidden()];
+            normBackward(dNormed, finalNorm, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, -1, dx);
             for (int l = config.layers() - 1; l >= 0; l--) {
-                mlpBackward(l, caches.get(l), dx);
-                attentionBackward(l, caches.get(l), dx);
+                mlpBackward(l, mlpCaches.get(l), dx);
+                attentionBackward(l, attentionCaches.get(l), dx);
             }
-            double[] dEmb = g(Role.TOKEN_EMBEDDING, -1);
             int hidden = config.hidden();
+            double[] dEmb = g(Role.TOKEN_EMBEDDING, -1);
+            double[] dPos = g(Role.POSITION_EMBEDDING, -1);
             for (int t = 0; t < n; t++) {
                 for (int i = 0; i < hidden; i++) {
                     dEmb[tokens[t] * hidden + i] += dx[t][i];
+                    if (dPos != null) {
+                        dPos[t * hidden + i] += dx[t][i];
+                    }
                 }
             }
+        }
+
+        /** Adds to dx the gradient at the norm's input, from dy at its output; accumulates gain and bias gradients. */
+        private void normBackward(double[][] dy, ReferenceNorm.Row[] rows, Role gain, Role bias, int l,
+                                  double[][] dx) {
+            for (int t = 0; t < n; t++) {
+                addInPlace(dx[t], ReferenceNorm.backward(config.normKind(), dy[t], rows[t], w(gain, l), g(gain, l),
+                        g(bias, l)));
+            }
+        }
+
+        /** For y = W·x + b: adds dy ⊗ x to dW and dy to db; returns dx = Wᵀ·dy. */
+        private double[] linearBackward(Role weight, Role bias, int l, double[] dy, double[] x) {
+            addOuter(g(weight, l), dy, x);
+            double[] db = g(bias, l);
+            if (db != null) {
+                addInPlace(db, dy);
+            }
+            return matTvec(w(weight, l), dy, x.length);
         }
 
         /** dx: gradient at the layer's output on entry, at its MLP input (the attention output) on return. */
-        private void mlpBackward(int l, LayerCache c, double[][] dx) {
-            int hidden = config.hidden();
+        private void mlpBackward(int l, MlpCache c, double[][] dx) {
             int size = config.mlp().size();
+            double[][] db = new double[n][];
             for (int t = 0; t < n; t++) {
-                addOuter(g(Role.W_DOWN, l), dx[t], c.h()[t]);
-                double[] dh = matTvec(w(Role.W_DOWN, l), dx[t], size);
-                double[] dGate = new double[size];
-                double[] dUp = new double[size];
-                for (int i = 0; i < size; i++) {
-                    double z = c.gate()[t][i];
-                    dUp[i] = dh[i] * silu(z);
-                    dGate[i] = dh[i] * c.up()[t][i] * siluDerivative(z);
+                double[] b = c.norm()[t].y();
+                double[] dh = linearBackward(Role.W_DOWN, Role.B_DOWN, l, dx[t], c.h()[t]);
+                double[] dz = new double[size];
+                if (c.gate() == null) {
+                    for (int i = 0; i < size; i++) {
+                        dz[i] = dh[i] * ActivationGradients.derivative(config.mlp().activation(), c.z()[t][i]);
+                    }
+                } else {
+                    double[] dGate = new double[size];
+                    for (int i = 0; i < size; i++) {
+                        double gate = c.gate()[t][i];
+                        dz[i] = dh[i] * silu(gate);
+                        dGate[i] = dh[i] * c.z()[t][i] * siluDerivative(gate);
+                    }
+                    db[t] = linearBackward(Role.W_GATE, Role.B_GATE, l, dGate, b);
                 }
-                addOuter(g(Role.W_GATE, l), dGate, c.b()[t]);
-                addOuter(g(Role.W_UP, l), dUp, c.b()[t]);
-                double[] db = matTvec(w(Role.W_GATE, l), dGate, hidden);
-                addInPlace(db, matTvec(w(Role.W_UP, l), dUp, hidden));
-                addInPlace(dx[t], rmsBackward(db, c.xMid()[t], c.rMlp()[t], w(Role.MLP_NORM, l),
-                        g(Role.MLP_NORM, l)));
+                double[] dUp = linearBackward(Role.W_UP, Role.B_UP, l, dz, b);
+                if (db[t] == null) {
+                    db[t] = dUp;
+                } else {
+                    addInPlace(db[t], dUp);
+                }
             }
+            normBackward(db, c.norm(), Role.MLP_NORM, Role.MLP_NORM_BIAS, l, dx);
         }
 
-        private void attentionBackward(int l, LayerCache c, double[][] dx) {
+        private void attentionBackward(int l, AttentionCache c, double[][] dx) {
             AttentionConfig att = config.attention();
-            int hidden = config.hidden();
             double[][] dO = new double[n][];
             for (int t = 0; t < n; t++) {
-                addOuter(g(Role.WO, l), dx[t], c.o()[t]);
-                dO[t] = matTvec(w(Role.WO, l), dx[t], att.queryHeads() * att.valueSize());
+                dO[t] = linearBackward(Role.WO, Role.BO, l, dx[t], c.o()[t]);
             }
             double[][] dq = new double[n][att.queryHeads() * att.keySize()];
             double[][] dk = new double[n][att.kvHeads() * att.keySize()];
             double[][] dv = new double[n][att.kvHeads() * att.valueSize()];
             attentionScoresBackward(c, dO, dq, dk, dv);
+            double[][] da = new double[n][];
             for (int t = 0; t < n; t++) {
                 rotate(dq[t], att.queryHeads(), t, -1);
                 rotate(dk[t], att.kvHeads(), t, -1);
-                addOuter(g(Role.WQ, l), dq[t], c.a()[t]);
-                addOuter(g(Role.WK, l), dk[t], c.a()[t]);
-                addOuter(g(Role.WV, l), dv[t], c.a()[t]);
-                double[] da = matTvec(w(Role.WQ, l), dq[t], hidden);
-                addInPlace(da, matTvec(w(Role.WK, l), dk[t], hidden));
-                addInPlace(da, matTvec(w(Role.WV, l), dv[t], hidden));
-                addInPlace(dx[t], rmsBackward(da, c.xIn()[t], c.rAtt()[t], w(Role.ATTENTION_NORM, l),
-                        g(Role.ATTENTION_NORM, l)));
+                double[] a = c.norm()[t].y();
+                da[t] = linearBackward(Role.WQ, Role.BQ, l, dq[t], a);
+                addInPlace(da[t], linearBackward(Role.WK, Role.BK, l, dk[t], a));
+                addInPlace(da[t], linearBackward(Role.WV, Role.BV, l, dv[t], a));
             }
+            normBackward(da, c.norm(), Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l, dx);
         }
 
         /** From dO to the gradients of the roped q and k and of v. */
-        private void attentionScoresBackward(LayerCache c, double[][] dO, double[][] dq, double[][] dk,
+        private void attentionScoresBackward(AttentionCache c, double[][] dO, double[][] dq, double[][] dk,
                                              double[][] dv) {
             AttentionConfig att = config.attention();
             int dkSize = att.keySize();
@@ -331,8 +388,14 @@ public final class ReferenceTraining {
             }
         }
 
-        /** Rotates every head of vec by sign × the angle of position t: sign −1 is the transpose (backward). */
+        /**
+         * Rotates every head of vec by sign × the angle of position t: sign −1 is the transpose (backward). Does
+         * nothing for learned positions.
+         */
         private void rotate(double[] vec, int heads, int t, int sign) {
+            if (!(config.positions() instanceof Positions.Rope rope)) {
+                return;
+            }
             int dk = config.attention().keySize();
             RopeFrequencies frequencies = RopeFrequencies.plain(rope.theta(), dk);
             for (int pair = 0; pair < dk / 2; pair++) {
@@ -349,39 +412,6 @@ public final class ReferenceTraining {
                 }
             }
         }
-    }
-
-    private double inverseRms(double[] x) {
-        double squares = 0;
-        for (double v : x) {
-            squares += v * v;
-        }
-        return 1.0 / Math.sqrt(squares / x.length + config.normEps());
-    }
-
-    private static double[] scaled(double[] x, double r, double[] gain) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i] * r * gain[i];
-        }
-        return y;
-    }
-
-    /** Gradient at x of y = gain⊙x·r; adds gain's gradient to dGain. */
-    private static double[] rmsBackward(double[] dy, double[] x, double r, double[] gain, double[] dGain) {
-        int n = x.length;
-        double[] dxHat = new double[n];
-        double dot = 0;
-        for (int i = 0; i < n; i++) {
-            dGain[i] += dy[i] * x[i] * r;
-            dxHat[i] = dy[i] * gain[i];
-            dot += dxHat[i] * x[i] * r;
-        }
-        double[] dx = new double[n];
-        for (int i = 0; i < n; i++) {
-            dx[i] = r * (dxHat[i] - x[i] * r * dot / n);
-        }
-        return dx;
     }
 
     /** w [rows, x.length] · x. */
@@ -422,14 +452,6 @@ public final class ReferenceTraining {
         for (int i = 0; i < y.length; i++) {
             y[i] += x[i];
         }
-    }
-
-    private static double[][] copy(double[][] x) {
-        double[][] c = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            c[i] = x[i].clone();
-        }
-        return c;
     }
 
     static double silu(double z) {

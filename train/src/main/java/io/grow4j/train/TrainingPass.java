@@ -1,9 +1,11 @@
 package io.grow4j.train;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.ArrayList;
@@ -11,27 +13,26 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The float32 training pass of a llama-style decoder (the maths of {@link ReferenceTraining}) over a batch of
+ * The float32 training pass of a pre-norm decoder (the maths and parts of {@link ReferenceTraining}) over a batch of
  * sequences of equal length: every projection is one matmul over all batch × position rows on the backend, forward
- * and backward, instead of one matvec per token. Attention, norms and RoPE are row-parallel loops over flat arrays.
+ * and backward, instead of one matvec per token. Attention, norms, biases, activations and positions are
+ * row-parallel loops over flat arrays.
  *
  * <pre>
- *   rows = sequences · length;  x [rows, hidden]
- *   per layer:  a = rms(x);  q, k, v = a·Wqᵀ, a·Wkᵀ, a·Wvᵀ;  rope(q, k);  o = attention;  x += o·Woᵀ
- *               b = rms(x);  h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ;  x += h·Wdownᵀ
- *   logits [rows, vocab] = rms(x)·headᵀ;  loss = mean cross-entropy
+ *   rows = sequences · length;  x [rows, hidden] = emb[token] (+ pos[t])
+ *   per layer:  a = norm(x);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  rope(q, k);  x += attention·Woᵀ + bo
+ *               b = norm(x);  h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown
+ *   logits [rows, vocab] = norm(x)·headᵀ;  loss = mean cross-entropy
  * </pre>
  */
 public final class TrainingPass {
     private final TransformerConfig config;
     private final KernelBackend backend;
-    private final Positions.Rope rope;
 
     public TrainingPass(TransformerConfig config, KernelBackend backend) {
         TrainingSupport.check(config);
         this.config = config;
         this.backend = backend;
-        this.rope = (Positions.Rope) config.positions();
     }
 
     public TransformerConfig config() {
@@ -59,10 +60,9 @@ public final class TrainingPass {
         return loss;
     }
 
-    /** The activations of one layer that its backward reads. */
-    private record LayerCache(float[] xIn, float[] rAtt, float[] a, float[] q, float[] k, float[] v, float[] p,
-                              float[] o, float[] xMid, float[] rMlp, float[] b, float[] gate, float[] up,
-                              float[] h) {
+    /** The activations of one layer that its backward reads; gate null for an ungated MLP, z its up projection. */
+    private record LayerCache(FloatNorm.Normed attentionNorm, float[] q, float[] k, float[] v, float[] p, float[] o,
+                              FloatNorm.Normed mlpNorm, float[] gate, float[] z, float[] h) {
     }
 
     private final class Batch {
@@ -71,11 +71,11 @@ public final class TrainingPass {
         private final int length;
         private final int rows;
         private final FloatAttention attention;
+        /** Null for learned positions. */
         private final FloatRows.RopeTable ropeTable;
+        private final FloatNorm norm;
         private final List<LayerCache> caches = new ArrayList<>();
-        private float[] xFinal;
-        private float[] rFinal;
-        private float[] normed;
+        private FloatNorm.Normed finalNorm;
 
         Batch(Parameters params, int[][] inputs) {
             if (!params.config().equals(config)) {
@@ -97,12 +97,37 @@ public final class TrainingPass {
                 System.arraycopy(inputs[s], 0, tokens, s * length, length);
             }
             this.attention = new FloatAttention(config.attention(), inputs.length, length);
-            this.ropeTable = FloatRows.RopeTable.of(rope, config.attention().keySize(), length);
+            this.ropeTable = config.positions() instanceof Positions.Rope rope
+                    ? FloatRows.RopeTable.of(rope, config.attention().keySize(), length) : null;
+            this.norm = new FloatNorm(config.normKind(), rows, config.hidden(), config.normEps());
+        }
+
+        /** The tensor of role in layer l, or null when the config has none (a bias it lacks). */
+        private float[] weight(Role role, int l) {
+            return role.presentIn(config) ? params.get(role.perLayer() ? TensorKey.of(role, l)
+                    : TensorKey.global(role)) : null;
+        }
+
+        private float[] gradient(Parameters grads, Role role, int l) {
+            return role.presentIn(config) ? grads.get(role.perLayer() ? TensorKey.of(role, l)
+                    : TensorKey.global(role)) : null;
         }
 
         float[] forward() {
+            float[] x = embed();
+            for (int l = 0; l < config.layers(); l++) {
+                caches.add(layerForward(l, x));
+            }
+            finalNorm = norm.forward(x, weight(Role.FINAL_NORM, -1), weight(Role.FINAL_NORM_BIAS, -1));
+            return FloatLinear.forward(backend, finalNorm.y(), params.head(), rows, config.vocabSize(),
+                    config.hidden());
+        }
+
+        /** x [rows, hidden]: each row's token embedding, plus its position's row for learned positions. */
+        private float[] embed() {
             int hidden = config.hidden();
             float[] emb = params.get(Role.TOKEN_EMBEDDING);
+            float[] pos = weight(Role.POSITION_EMBEDDING, -1);
             float[] x = new float[rows * hidden];
             for (int row = 0; row < rows; row++) {
                 int token = tokens[row];
@@ -111,40 +136,53 @@ public final class TrainingPass {
                             + config.vocabSize());
                 }
                 System.arraycopy(emb, token * hidden, x, row * hidden, hidden);
+                if (pos != null) {
+                    int base = (row % length) * hidden;
+                    for (int i = 0; i < hidden; i++) {
+                        x[row * hidden + i] += pos[base + i];
+                    }
+                }
             }
-            for (int l = 0; l < config.layers(); l++) {
-                caches.add(layerForward(l, x));
-            }
-            xFinal = x;
-            rFinal = new float[rows];
-            normed = FloatRows.rmsForward(x, params.get(Role.FINAL_NORM), rFinal, rows, hidden, config.normEps());
-            return FloatLinear.forward(backend, normed, params.head(), rows, config.vocabSize(), hidden);
+            return x;
+        }
+
+        /** x·Wᵀ + b for the weight and bias roles of layer l. */
+        private float[] linear(float[] x, Role weight, Role bias, int l, int out, int in) {
+            float[] y = FloatLinear.forward(backend, x, weight(weight, l), rows, out, in);
+            FloatBiases.add(y, weight(bias, l), rows);
+            return y;
+        }
+
+        /** Adds dyᵀ·x to the weight's gradient and Σ dy to the bias's; returns dx = dy·W. */
+        private float[] linearBackward(float[] dy, float[] x, Role weight, Role bias, int l, int out, int in,
+                                       Parameters grads) {
+            FloatLinear.addWeightGradient(backend, dy, x, gradient(grads, weight, l), rows, out, in);
+            FloatBiases.addGradient(dy, gradient(grads, bias, l), rows);
+            return FloatLinear.inputGradient(backend, dy, weight(weight, l), rows, out, in);
         }
 
         private LayerCache layerForward(int l, float[] x) {
             AttentionConfig att = config.attention();
             int hidden = config.hidden();
-            int size = config.mlp().size();
-            float[] xIn = x.clone();
-            float[] rAtt = new float[rows];
-            float[] a = FloatRows.rmsForward(x, params.get(Role.ATTENTION_NORM, l), rAtt, rows, hidden,
-                    config.normEps());
-            float[] q = FloatLinear.forward(backend, a, params.get(Role.WQ, l), rows, qWidth(), hidden);
-            float[] k = FloatLinear.forward(backend, a, params.get(Role.WK, l), rows, kWidth(), hidden);
-            float[] v = FloatLinear.forward(backend, a, params.get(Role.WV, l), rows, vWidth(), hidden);
-            ropeTable.rotate(q, rows, att.queryHeads(), length, 1);
-            ropeTable.rotate(k, rows, att.kvHeads(), length, 1);
+            FloatNorm.Normed an = norm.forward(x, weight(Role.ATTENTION_NORM, l), weight(Role.ATTENTION_NORM_BIAS, l));
+            float[] q = linear(an.y(), Role.WQ, Role.BQ, l, qWidth(), hidden);
+            float[] k = linear(an.y(), Role.WK, Role.BK, l, kWidth(), hidden);
+            float[] v = linear(an.y(), Role.WV, Role.BV, l, vWidth(), hidden);
+            if (ropeTable != null) {
+                ropeTable.rotate(q, rows, att.queryHeads(), length, 1);
+                ropeTable.rotate(k, rows, att.kvHeads(), length, 1);
+            }
             float[] p = new float[attention.weightCount()];
             float[] o = attention.forward(q, k, v, p);
-            FloatRows.add(x, FloatLinear.forward(backend, o, params.get(Role.WO, l), rows, hidden, oWidth()));
-            float[] xMid = x.clone();
-            float[] rMlp = new float[rows];
-            float[] b = FloatRows.rmsForward(x, params.get(Role.MLP_NORM, l), rMlp, rows, hidden, config.normEps());
-            float[] gate = FloatLinear.forward(backend, b, params.get(Role.W_GATE, l), rows, size, hidden);
-            float[] up = FloatLinear.forward(backend, b, params.get(Role.W_UP, l), rows, size, hidden);
-            float[] h = FloatRows.swiglu(gate, up);
-            FloatRows.add(x, FloatLinear.forward(backend, h, params.get(Role.W_DOWN, l), rows, hidden, size));
-            return new LayerCache(xIn, rAtt, a, q, k, v, p, o, xMid, rMlp, b, gate, up, h);
+            FloatRows.add(x, linear(o, Role.WO, Role.BO, l, hidden, oWidth()));
+            FloatNorm.Normed mn = norm.forward(x, weight(Role.MLP_NORM, l), weight(Role.MLP_NORM_BIAS, l));
+            int size = config.mlp().size();
+            Activation activation = config.mlp().activation();
+            float[] z = linear(mn.y(), Role.W_UP, Role.B_UP, l, size, hidden);
+            float[] gate = activation.gated() ? linear(mn.y(), Role.W_GATE, Role.B_GATE, l, size, hidden) : null;
+            float[] h = gate != null ? FloatRows.swiglu(gate, z) : FloatActivation.forward(activation, z);
+            FloatRows.add(x, linear(h, Role.W_DOWN, Role.B_DOWN, l, hidden, size));
+            return new LayerCache(an, q, k, v, p, o, mn, gate, z, h);
         }
 
         /** Mean loss; turns logits into their gradient (softmax − one-hot)/rows in place. */
@@ -180,15 +218,21 @@ public final class TrainingPass {
             int hidden = config.hidden();
             int vocab = config.vocabSize();
             float[] dHead = config.tiedEmbeddings() ? grads.get(Role.TOKEN_EMBEDDING) : grads.get(Role.OUTPUT);
-            FloatLinear.addWeightGradient(backend, dLogits, normed, dHead, rows, vocab, hidden);
+            FloatLinear.addWeightGradient(backend, dLogits, finalNorm.y(), dHead, rows, vocab, hidden);
             float[] dNormed = FloatLinear.inputGradient(backend, dLogits, params.head(), rows, vocab, hidden);
             float[] dx = new float[rows * hidden];
-            FloatRows.rmsBackward(dNormed, xFinal, params.get(Role.FINAL_NORM), rFinal, dx,
-                    grads.get(Role.FINAL_NORM), rows, hidden);
+            norm.backward(dNormed, finalNorm, weight(Role.FINAL_NORM, -1), dx, gradient(grads, Role.FINAL_NORM, -1),
+                    gradient(grads, Role.FINAL_NORM_BIAS, -1));
             for (int l = config.layers() - 1; l >= 0; l--) {
                 mlpBackward(l, caches.get(l), dx, grads);
                 attentionBackward(l, caches.get(l), dx, grads);
             }
+            embeddingBackward(dx, grads);
+        }
+
+        /** dx at the first block's input goes to the rows of the tokens (and positions) that made it. */
+        private void embeddingBackward(float[] dx, Parameters grads) {
+            int hidden = config.hidden();
             float[] dEmb = grads.get(Role.TOKEN_EMBEDDING);
             for (int row = 0; row < rows; row++) {
                 int base = tokens[row] * hidden;
@@ -196,45 +240,59 @@ public final class TrainingPass {
                     dEmb[base + i] += dx[row * hidden + i];
                 }
             }
+            float[] dPos = gradient(grads, Role.POSITION_EMBEDDING, -1);
+            if (dPos != null) {
+                // one task per position, summing its rows in sequence order: no races, a fixed order
+                IntStream.range(0, length).parallel().forEach(t -> {
+                    for (int row = t; row < rows; row += length) {
+                        for (int i = 0; i < hidden; i++) {
+                            dPos[t * hidden + i] += dx[row * hidden + i];
+                        }
+                    }
+                });
+            }
         }
 
         /** dx: gradient at the layer's output on entry, at the MLP block's input on return. */
         private void mlpBackward(int l, LayerCache c, float[] dx, Parameters grads) {
             int hidden = config.hidden();
             int size = config.mlp().size();
-            FloatLinear.addWeightGradient(backend, dx, c.h(), grads.get(Role.W_DOWN, l), rows, hidden, size);
-            float[] dh = FloatLinear.inputGradient(backend, dx, params.get(Role.W_DOWN, l), rows, hidden, size);
-            float[] dGate = new float[rows * size];
-            float[] dUp = new float[rows * size];
-            FloatRows.swigluBackward(dh, c.gate(), c.up(), dGate, dUp);
-            FloatLinear.addWeightGradient(backend, dGate, c.b(), grads.get(Role.W_GATE, l), rows, size, hidden);
-            FloatLinear.addWeightGradient(backend, dUp, c.b(), grads.get(Role.W_UP, l), rows, size, hidden);
-            float[] db = FloatLinear.inputGradient(backend, dGate, params.get(Role.W_GATE, l), rows, size, hidden);
-            FloatRows.add(db, FloatLinear.inputGradient(backend, dUp, params.get(Role.W_UP, l), rows, size, hidden));
-            FloatRows.rmsBackward(db, c.xMid(), params.get(Role.MLP_NORM, l), c.rMlp(), dx,
-                    grads.get(Role.MLP_NORM, l), rows, hidden);
+            float[] b = c.mlpNorm().y();
+            float[] dh = linearBackward(dx, c.h(), Role.W_DOWN, Role.B_DOWN, l, hidden, size, grads);
+            float[] db;
+            if (c.gate() == null) {
+                float[] dz = FloatActivation.backward(config.mlp().activation(), dh, c.z());
+                db = linearBackward(dz, b, Role.W_UP, Role.B_UP, l, size, hidden, grads);
+            } else {
+                float[] dGate = new float[rows * size];
+                float[] dUp = new float[rows * size];
+                FloatRows.swigluBackward(dh, c.gate(), c.z(), dGate, dUp);
+                db = linearBackward(dGate, b, Role.W_GATE, Role.B_GATE, l, size, hidden, grads);
+                FloatRows.add(db, linearBackward(dUp, b, Role.W_UP, Role.B_UP, l, size, hidden, grads));
+            }
+            norm.backward(db, c.mlpNorm(), weight(Role.MLP_NORM, l), dx, gradient(grads, Role.MLP_NORM, l),
+                    gradient(grads, Role.MLP_NORM_BIAS, l));
         }
 
         /** dx: gradient at the attention block's output on entry, at the layer's input on return. */
         private void attentionBackward(int l, LayerCache c, float[] dx, Parameters grads) {
             AttentionConfig att = config.attention();
             int hidden = config.hidden();
-            FloatLinear.addWeightGradient(backend, dx, c.o(), grads.get(Role.WO, l), rows, hidden, oWidth());
-            float[] dO = FloatLinear.inputGradient(backend, dx, params.get(Role.WO, l), rows, hidden, oWidth());
+            float[] dO = linearBackward(dx, c.o(), Role.WO, Role.BO, l, hidden, oWidth(), grads);
             float[] dq = new float[rows * qWidth()];
             float[] dk = new float[rows * kWidth()];
             float[] dv = new float[rows * vWidth()];
             attention.backward(c.q(), c.k(), c.v(), c.p(), dO, dq, dk, dv);
-            ropeTable.rotate(dq, rows, att.queryHeads(), length, -1);
-            ropeTable.rotate(dk, rows, att.kvHeads(), length, -1);
-            FloatLinear.addWeightGradient(backend, dq, c.a(), grads.get(Role.WQ, l), rows, qWidth(), hidden);
-            FloatLinear.addWeightGradient(backend, dk, c.a(), grads.get(Role.WK, l), rows, kWidth(), hidden);
-            FloatLinear.addWeightGradient(backend, dv, c.a(), grads.get(Role.WV, l), rows, vWidth(), hidden);
-            float[] da = FloatLinear.inputGradient(backend, dq, params.get(Role.WQ, l), rows, qWidth(), hidden);
-            FloatRows.add(da, FloatLinear.inputGradient(backend, dk, params.get(Role.WK, l), rows, kWidth(), hidden));
-            FloatRows.add(da, FloatLinear.inputGradient(backend, dv, params.get(Role.WV, l), rows, vWidth(), hidden));
-            FloatRows.rmsBackward(da, c.xIn(), params.get(Role.ATTENTION_NORM, l), c.rAtt(), dx,
-                    grads.get(Role.ATTENTION_NORM, l), rows, hidden);
+            if (ropeTable != null) {
+                ropeTable.rotate(dq, rows, att.queryHeads(), length, -1);
+                ropeTable.rotate(dk, rows, att.kvHeads(), length, -1);
+            }
+            float[] a = c.attentionNorm().y();
+            float[] da = linearBackward(dq, a, Role.WQ, Role.BQ, l, qWidth(), hidden, grads);
+            FloatRows.add(da, linearBackward(dk, a, Role.WK, Role.BK, l, kWidth(), hidden, grads));
+            FloatRows.add(da, linearBackward(dv, a, Role.WV, Role.BV, l, vWidth(), hidden, grads));
+            norm.backward(da, c.attentionNorm(), weight(Role.ATTENTION_NORM, l), dx,
+                    gradient(grads, Role.ATTENTION_NORM, l), gradient(grads, Role.ATTENTION_NORM_BIAS, l));
         }
     }
 
@@ -257,7 +315,7 @@ public final class TrainingPass {
     /** Forward multiply-adds per token ×2 (FLOPs) of the projections and head, for throughput figures. */
     public long matmulFlopsPerToken() {
         long perLayer = (long) config.hidden() * (qWidth() + kWidth() + vWidth() + oWidth())
-                + 3L * config.hidden() * config.mlp().size();
+                + (config.mlp().activation().gated() ? 3L : 2L) * config.hidden() * config.mlp().size();
         return 2 * (perLayer * config.layers() + (long) config.hidden() * config.vocabSize());
     }
 

@@ -1,8 +1,8 @@
 package io.grow4j.train;
 
-import io.grow4j.model.Activation;
+import io.grow4j.kernels.forward.ForwardSupport;
+import io.grow4j.model.Architecture;
 import io.grow4j.model.Model;
-import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Role;
@@ -13,16 +13,21 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Which configs the backward pass handles: llama-style decoders (pre-norm RMSNorm, RoPE in either layout, causal
- * GQA attention, SwiGLU, no biases, tied or untied head). Decided from the config's sizes and the roles it implies,
- * not from the family, so a new family of the same shape trains without a change here.
+ * Which configs the backward pass handles: pre-norm causal decoders with RMSNorm or LayerNorm (with biases), RoPE
+ * over whole heads in either layout or learned positions, GQA attention with or without biases, SwiGLU or an ungated
+ * GELU / gelu_new / ReLU MLP with or without biases, tied or untied head (Llama, Mistral, Qwen2, GPT-2 and the
+ * like). Decided from the config's parts and the roles it implies, not from the family, so a new family of the same
+ * parts trains without a change here; a family with other parts is refused naming the family and each part.
  */
 public final class TrainingSupport {
-    /** The tensors a llama-style decoder has; any other role (a bias, learned positions, a pooler) is refused. */
-    private static final Set<Role> ROLES = EnumSet.of(Role.TOKEN_EMBEDDING, Role.ATTENTION_NORM, Role.WQ, Role.WK,
-            Role.WV, Role.WO, Role.MLP_NORM, Role.W_GATE, Role.W_UP, Role.W_DOWN, Role.FINAL_NORM, Role.OUTPUT);
+    /** The tensors the backward pass computes gradients for; any other role (a pooler, experts) is refused. */
+    private static final Set<Role> ROLES = EnumSet.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING,
+            Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV,
+            Role.WO, Role.BO, Role.MLP_NORM, Role.MLP_NORM_BIAS, Role.W_GATE, Role.B_GATE, Role.W_UP, Role.B_UP,
+            Role.W_DOWN, Role.B_DOWN, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, Role.OUTPUT);
 
     private TrainingSupport() {
     }
@@ -30,43 +35,59 @@ public final class TrainingSupport {
     /** Every reason the config cannot be trained, all at once; empty when it can. */
     public static List<String> problems(TransformerConfig config) {
         List<String> problems = new ArrayList<>();
-        if (config.normKind() != NormKind.RMS) {
-            problems.add("norm is " + config.normKind() + ", training supports RMSNorm only");
-        }
-        List<String> parts = new ArrayList<>(io.grow4j.kernels.forward.ForwardSupport.gemmaParts(config));
-        parts.addAll(io.grow4j.kernels.forward.ForwardSupport.ropeParts(config));
+        List<String> parts = unsupportedParts(config);
         if (!parts.isEmpty()) {
             problems.add(config.architecture().id() + " has " + String.join(", ", parts)
                     + ", which the backward pass does not implement");
         }
-        if (config.postNorm()) {
-            problems.add("post-norm blocks are not supported, only pre-norm");
-        }
-        if (!config.causal()) {
-            problems.add("attention is bidirectional; training supports causal decoders only");
-        }
-        if (!(config.positions() instanceof Positions.Rope rope)) {
-            problems.add("positions are " + config.positions() + ", training supports RoPE only");
-        } else if (!(rope.scaling() instanceof RopeScaling.None)) {
-            problems.add("RoPE scaling " + rope.scaling().describe() + " is not supported by the backward pass yet"
-                    + " (plain RoPE only)");
-        }
-        if (config.architecture().parallelResidual()) {
-            problems.add(config.architecture().id() + "'s parallel residual is not supported by the backward pass yet"
-                    + " (branches one after the other only)");
-        }
-        if (config.mlp().activation() != Activation.SWIGLU) {
-            problems.add("MLP activation is " + config.mlp().activation() + ", training supports SwiGLU only");
-        }
+        Set<String> tensors = new TreeSet<>();
         for (TensorKey key : Model.expectedKeys(config)) {
-            if (!ROLES.contains(key.role()) && key.layer() <= 0) {
-                problems.add("tensor " + key.role().name().toLowerCase() + " is not supported by the backward pass");
+            if (!ROLES.contains(key.role())) {
+                tensors.add(key.role().name().toLowerCase());
             }
+        }
+        if (!tensors.isEmpty()) {
+            problems.add("tensors " + String.join(", ", tensors) + " have no backward pass");
         }
         if (!Role.OUTPUT.presentIn(config) && !config.tiedEmbeddings()) {
             problems.add("the model has no language-model head");
         }
         return problems;
+    }
+
+    /** The block parts of the config that the backward pass lacks, by name. */
+    private static List<String> unsupportedParts(TransformerConfig config) {
+        Architecture family = config.architecture();
+        List<String> parts = new ArrayList<>(ForwardSupport.gemmaParts(config));
+        parts.addAll(ForwardSupport.ropeParts(config));
+        switch (config.normPlacement()) {
+            case PRE, SANDWICH -> {
+            }
+            case POST_BRANCH -> parts.add("norms after each branch (post-branch)");
+            case POST_RESIDUAL -> parts.add("post-norm blocks (a norm after each residual add)");
+        }
+        if (family.qkNorm() != Architecture.QkNorm.NONE) {
+            parts.add("QK-norm (" + family.qkNorm().name().toLowerCase().replace('_', ' ') + ")");
+        }
+        if (!config.causal()) {
+            parts.add("bidirectional attention (an encoder)");
+        }
+        if (family.embeddingNorm()) {
+            parts.add("an embedding LayerNorm");
+        }
+        if (family.mixtureOfExperts()) {
+            parts.add("a mixture of experts");
+        }
+        if (config.positions() instanceof Positions.Rope rope && !(rope.scaling() instanceof RopeScaling.None)) {
+            parts.add("RoPE scaling " + rope.scaling().describe());
+        }
+        if (family.parallelResidual()) {
+            parts.add("parallel residual");
+        }
+        if (!ActivationGradients.supported(config.mlp().activation()) && !parts.contains("GeGLU")) {
+            parts.add(config.mlp().activation().hfName() + " MLP activation");
+        }
+        return parts;
     }
 
     /** Throws IllegalArgumentException listing every problem of {@link #problems}. */

@@ -1,7 +1,9 @@
 package io.grow4j.train;
 
 import io.grow4j.kernels.forward.ReferenceForward;
+import io.grow4j.model.Activation;
 import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
@@ -9,6 +11,7 @@ import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,8 +34,39 @@ class ReferenceTrainingTest {
     }
 
     @Test
+    void gpt2GradientsMatchFiniteDifferencesTied() {
+        checkGradients(TinyModels.gpt2(13, 8, 2, 6, true), 13);
+    }
+
+    @Test
+    void gpt2GradientsMatchFiniteDifferencesUntied() {
+        checkGradients(TinyModels.gpt2(13, 8, 2, 6, false), 14);
+    }
+
+    /** Q, K and V biases under RoPE (Qwen2's parts). */
+    @Test
+    void qwen2GradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.qwen2(13, 8, 2, 6), 15);
+    }
+
+    /** The ungated MLP with exact GELU and with ReLU, on GPT-2's other parts. */
+    @Test
+    void otherActivationsGradientsMatchFiniteDifferences() {
+        for (Activation activation : List.of(Activation.GELU, Activation.RELU)) {
+            TransformerConfig gpt2 = TinyModels.gpt2(13, 8, 1, 5, true);
+            checkGradients(gpt2.withMlp(new MlpConfig(gpt2.mlp().size(), activation, true)), 16);
+        }
+    }
+
+    @Test
     void logitsEqualTheInferenceReference() {
-        TransformerConfig config = TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false);
+        for (TransformerConfig config : List.of(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false),
+                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6))) {
+            logitsEqualTheInferenceReference(config);
+        }
+    }
+
+    private static void logitsEqualTheInferenceReference(TransformerConfig config) {
         Model model = RandomModels.create(config, DType.F64, 3);
         int[][] inputs = TinyModels.tokens(2, 6, 13, 4);
         double[][][] logits = new ReferenceTraining(config).run(ReferenceTraining.weightsOf(model), inputs, inputs,
@@ -42,7 +76,8 @@ class ReferenceTrainingTest {
             double[][] want = inference.logits(inputs[s]);
             for (int t = 0; t < want.length; t++) {
                 for (int v = 0; v < want[t].length; v++) {
-                    assertEquals(want[t][v], logits[s][t][v], 1e-12, "sequence " + s + " position " + t);
+                    assertEquals(want[t][v], logits[s][t][v], 1e-12, config.architecture().id() + " sequence " + s
+                            + " position " + t);
                 }
             }
         }
@@ -68,9 +103,9 @@ class ReferenceTrainingTest {
                 w[i] = saved;
                 numeric[i] = (plus - minus) / (2 * STEP);
             }
-            double error = GradientErrors.relative(numeric, analytic);
+            double error = GradientErrors.relative(e.getKey(), numeric, analytic, grads);
             if (!(error <= BOUND)) {
-                fail(e.getKey() + ": relative gradient error " + error + " > " + BOUND);
+                fail(config.architecture().id() + " " + config.mlp().activation() + " " + e.getKey() + ": relative gradient error " + error + " > " + BOUND);
             }
         }
     }

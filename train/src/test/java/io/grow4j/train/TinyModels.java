@@ -10,7 +10,7 @@ import io.grow4j.model.TransformerConfig;
 
 import java.util.SplittableRandom;
 
-/** Tiny llama-style configs and token batches for the training tests. */
+/** Tiny configs of the trainable families and token batches for the training tests. */
 final class TinyModels {
     private TinyModels() {
     }
@@ -20,6 +20,23 @@ final class TinyModels {
         return new TransformerConfig(Architecture.LLAMA, vocab, hidden, layers, context,
                 new AttentionConfig(4, 2, hidden / 4, hidden / 4, false), new MlpConfig(hidden * 3 / 2 + 1,
                 Activation.SWIGLU, false), 1e-5, new Positions.Rope(10000.0, layout), tied);
+    }
+
+    /**
+     * GPT-2's parts: pre-LayerNorm with biases, learned positions, biases on every projection, gelu_new, 4 heads of
+     * hidden / 4, MLP 4 × hidden, tied or untied head.
+     */
+    static TransformerConfig gpt2(int vocab, int hidden, int layers, int context, boolean tied) {
+        return new TransformerConfig(Architecture.GPT2, vocab, hidden, layers, context,
+                new AttentionConfig(4, 4, hidden / 4, hidden / 4, true), new MlpConfig(hidden * 4,
+                Activation.GELU_TANH, true), 1e-5, new Positions.Learned(), tied);
+    }
+
+    /** Qwen2's parts: {@link #llama}'s with biases on Q, K and V only (HF Qwen2's attention). */
+    static TransformerConfig qwen2(int vocab, int hidden, int layers, int context) {
+        return new TransformerConfig(Architecture.QWEN2, vocab, hidden, layers, context,
+                new AttentionConfig(4, 2, hidden / 4, hidden / 4, true, false), new MlpConfig(hidden * 3 / 2 + 1,
+                Activation.SWIGLU, false), 1e-6, new Positions.Rope(1e6, RopeLayout.HALF_SPLIT), false);
     }
 
     static int[][] tokens(int sequences, int length, int vocab, long seed) {

@@ -40,24 +40,51 @@ class TrainingPassTest {
     }
 
     @Test
+    void gpt2GradientsMatchReferenceTied() {
+        checkGradients(TinyModels.gpt2(50, 32, 2, 12, true), 23);
+    }
+
+    @Test
+    void gpt2GradientsMatchReferenceUntied() {
+        checkGradients(TinyModels.gpt2(50, 32, 2, 12, false), 24);
+    }
+
+    @Test
+    void qwen2GradientsMatchReference() {
+        checkGradients(TinyModels.qwen2(50, 32, 2, 12), 25);
+    }
+
+    @Test
     void logitsMatchTheInferenceForwardPasses() {
         for (RopeLayout layout : RopeLayout.values()) {
-            TransformerConfig config = TinyModels.llama(60, 32, 2, 16, layout, layout == RopeLayout.INTERLEAVED);
-            Model model = RandomModels.create(config, DType.F32, 31);
-            int[][] inputs = TinyModels.tokens(3, 16, 60, 32);
-            float[] logits = new TrainingPass(config, CPU).logits(Parameters.of(model), inputs);
-            ReferenceForward reference = new ReferenceForward(model);
-            ForwardPass inference = new ForwardPass(model, CPU);
-            for (int s = 0; s < inputs.length; s++) {
-                double[][] want = reference.logits(inputs[s]);
-                float[][] fast = inference.logits(inputs[s]);
-                assertClose(want, logits, s, layout + " training vs reference, sequence " + s);
-                double[][] fastAsDouble = new double[fast.length][];
-                for (int t = 0; t < fast.length; t++) {
-                    fastAsDouble[t] = toDouble(fast[t]);
-                }
-                assertClose(fastAsDouble, logits, s, layout + " training vs inference pass, sequence " + s);
+            logitsMatchTheInferenceForwardPasses(TinyModels.llama(60, 32, 2, 16, layout,
+                    layout == RopeLayout.INTERLEAVED));
+        }
+    }
+
+    /** GPT-2's LayerNorm, learned positions, biases and gelu_new: the training forward is the inference one. */
+    @Test
+    void gpt2LogitsMatchTheInferenceForwardPasses() {
+        logitsMatchTheInferenceForwardPasses(TinyModels.gpt2(60, 32, 2, 16, true));
+        logitsMatchTheInferenceForwardPasses(TinyModels.qwen2(60, 32, 2, 16));
+    }
+
+    private static void logitsMatchTheInferenceForwardPasses(TransformerConfig config) {
+        String family = config.architecture().id() + " " + config.positions();
+        Model model = RandomModels.create(config, DType.F32, 31);
+        int[][] inputs = TinyModels.tokens(3, 16, 60, 32);
+        float[] logits = new TrainingPass(config, CPU).logits(Parameters.of(model), inputs);
+        ReferenceForward reference = new ReferenceForward(model);
+        ForwardPass inference = new ForwardPass(model, CPU);
+        for (int s = 0; s < inputs.length; s++) {
+            double[][] want = reference.logits(inputs[s]);
+            float[][] fast = inference.logits(inputs[s]);
+            assertClose(want, logits, s, family + " training vs reference, sequence " + s);
+            double[][] fastAsDouble = new double[fast.length][];
+            for (int t = 0; t < fast.length; t++) {
+                fastAsDouble[t] = toDouble(fast[t]);
             }
+            assertClose(fastAsDouble, logits, s, family + " training vs inference pass, sequence " + s);
         }
     }
 
@@ -82,9 +109,10 @@ class TrainingPassTest {
         double loss = new TrainingPass(config, CPU).lossAndGradients(Parameters.of(model), inputs, targets, grads);
         assertEquals(want.loss(), loss, 1e-5 * want.loss(), "loss");
         for (Map.Entry<TensorKey, float[]> e : grads.arrays().entrySet()) {
-            double error = GradientErrors.relative(want.gradients().get(e.getKey()), toDouble(e.getValue()));
+            double error = GradientErrors.relative(e.getKey(), want.gradients().get(e.getKey()),
+                    toDouble(e.getValue()), want.gradients());
             if (!(error <= GRADIENT_BOUND)) {
-                fail(e.getKey() + ": relative error against the reference " + error + " > " + GRADIENT_BOUND);
+                fail(config.architecture().id() + " " + e.getKey() + ": relative error against the reference " + error + " > " + GRADIENT_BOUND);
             }
         }
     }
