@@ -16,18 +16,23 @@ public final class StoredLayout {
     private StoredLayout() {
     }
 
-    /** The config's RoPE layout; IllegalArgumentException when it has no RoPE (nothing trainable lacks it). */
+    /** The config's RoPE layout; null for learned positions, whose Q and K rows no format permutes. */
     public static RopeLayout of(TransformerConfig config) {
-        if (!(config.positions() instanceof Positions.Rope rope)) {
-            throw new IllegalArgumentException("positions are " + config.positions() + ", not RoPE");
-        }
-        return rope.layout();
+        return config.positions() instanceof Positions.Rope rope ? rope.layout() : null;
     }
 
-    /** The tensors with Q and K rows in {@code target} layout (the same object when they are already). */
+    /**
+     * The tensors with Q and K rows in {@code target} layout (the same object when they are already, or when the
+     * model has no RoPE and {@code target} is null).
+     */
     public static Parameters toLayout(Parameters params, RopeLayout target) {
-        if (of(params.config()) == target) {
+        RopeLayout current = of(params.config());
+        if (current == target) {
             return params;
+        }
+        if (current == null || target == null) {
+            throw new IllegalArgumentException("cannot move a model with " + params.config().positions()
+                    + " positions to RoPE layout " + target);
         }
         return Parameters.of(RopePermutation.toLayout(params.toModel(DType.F32), target));
     }

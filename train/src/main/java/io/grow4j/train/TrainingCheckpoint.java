@@ -25,9 +25,9 @@ import java.util.stream.Stream;
  * A run's state between two steps as one directory, written atomically (complete or absent): the model in float32
  * under the name the caller gives (its format follows the name, as for any output), {@value #OPTIMIZER} (AdamW's
  * moments, in the RoPE layout the model's format stored, and the {@link TrainingPosition}, {@link OptimizerStateFile})
- * and {@value #RUN} (the run's settings, its model config and RoPE layout, and its log so far). Reading it back and
- * running on gives the uninterrupted run's curve bit for bit: weights and moments are float32 in memory and on disk,
- * and both are permuted back to the run's own layout ({@link StoredLayout}).
+ * and {@value #RUN} (the run's settings, its model config and RoPE layout (null for learned positions), and its log
+ * so far). Reading it back and running on gives the uninterrupted run's curve bit for bit: weights and moments are
+ * float32 in memory and on disk, and both are permuted back to the run's own layout ({@link StoredLayout}).
  */
 public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
                                  List<Trainer.LogEntry> log) {
@@ -91,9 +91,6 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
         if (run.config() == null) {
             missing.add("config");
         }
-        if (run.layout() == null) {
-            missing.add("layout");
-        }
         if (run.log() == null) {
             missing.add("log");
         }
@@ -102,6 +99,9 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
                     + String.join(", ", missing));
         }
         Parameters stored = Parameters.of(ModelFormats.forInput(modelPath).read(modelPath));
+        if (run.layout() == null && StoredLayout.of(stored.config()) != null) {
+            throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: no layout for a RoPE model");
+        }
         OptimizerStateFile.Contents optimizer = OptimizerStateFile.readAll(dir.resolve(OPTIMIZER), stored.config(),
                 run.settings().optimizer());
         if (run.log().size() != optimizer.position().step()) {

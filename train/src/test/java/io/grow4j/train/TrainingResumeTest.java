@@ -1,6 +1,7 @@
 package io.grow4j.train;
 
 import io.grow4j.transforms.GrowthPlan;
+import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HiddenExpansion;
 import io.grow4j.transforms.steps.LayerAddition;
 import io.grow4j.transforms.steps.MlpExpansion;
@@ -28,6 +29,10 @@ class TrainingResumeTest {
     private static final GrowthPlan FIRST = new GrowthPlan(3, List.of(new MlpExpansion(64)));
     private static final GrowthPlan SECOND = new GrowthPlan(4, List.of(new HiddenExpansion(40),
             new LayerAddition(1, List.of())));
+    /** GPT-2's: its MLP is 4 × hidden, and its format needs head size × heads = hidden, so heads come with hidden. */
+    private static final GrowthPlan GPT2_FIRST = new GrowthPlan(3, List.of(new MlpExpansion(192)));
+    private static final GrowthPlan GPT2_SECOND = new GrowthPlan(4, List.of(new HeadAddition(1, false),
+            new HiddenExpansion(40), new LayerAddition(1, List.of())));
 
     @TempDir
     Path dir;
@@ -42,12 +47,23 @@ class TrainingResumeTest {
     @ParameterizedTest
     @EnumSource(RopeLayout.class)
     void aResumedRunContinuesTheUninterruptedCurveBitForBit(RopeLayout layout) throws IOException {
+        assertResumesBitForBit(TinyModels.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 32, layout, true),
+                growths(FIRST, SECOND));
+    }
+
+    /** GPT-2 written as a Hugging Face directory (Conv1D [in, out] weights, fused c_attn) and read back. */
+    @Test
+    void aResumedGpt2RunContinuesTheUninterruptedCurveBitForBit() throws IOException {
+        assertResumesBitForBit(Gpt2TrainingTest.GPT2, growths(GPT2_FIRST, GPT2_SECOND));
+    }
+
+    private void assertResumesBitForBit(TransformerConfig config, Map<Integer, Trainer.Growth> growths)
+            throws IOException {
         TextCorpus corpus = TextCorpus.split(TrainerTest.smallCorpus(), 5, 32);
         TrainingSettings settings = TrainerTest.settings(STEPS, 9);
-        TransformerConfig config = TinyModels.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 32, layout, true);
         Trainer whole = TrainerTest.trainer(config, corpus, settings);
         List<Trainer.LogEntry> history = new ArrayList<>();
-        List<Trainer.LogEntry> log = whole.run(growths(), history::add, new Trainer.Checkpoints(5,
+        List<Trainer.LogEntry> log = whole.run(growths, history::add, new Trainer.Checkpoints(5,
                 (position, state) -> new TrainingCheckpoint(settings, position, state, List.copyOf(history))
                         .write(dir.resolve("step-" + position.step()), "model", false)));
         assertTrue(Files.isDirectory(dir.resolve("step-15")));
@@ -59,7 +75,8 @@ class TrainingResumeTest {
             assertEquals(List.of(), checkpoint.differences(settings));
             Trainer resumed = new Trainer(checkpoint.state(), checkpoint.position(), corpus, settings,
                     TrainerTest.CPU);
-            assertEquals(log.subList(at, log.size()), resumed.run(growths()), "resumed at step " + at);
+            assertEquals(log.subList(at, log.size()), resumed.run(growths), config.architecture().id()
+                    + " resumed at step " + at);
             for (var e : whole.state().params().arrays().entrySet()) {
                 assertArrayEquals(e.getValue(), resumed.state().params().get(e.getKey()), e.getKey().toString());
                 assertArrayEquals(whole.state().optimizer().second().get(e.getKey()),
@@ -78,8 +95,8 @@ class TrainingResumeTest {
                 checkpoint.differences(other));
     }
 
-    private static Map<Integer, Trainer.Growth> growths() {
-        return Map.of(4, new GrowthMidRun(FIRST, GrowthMidRun.OptimizerState.CARRY, 4),
-                9, new GrowthMidRun(SECOND, GrowthMidRun.OptimizerState.RESET));
+    private static Map<Integer, Trainer.Growth> growths(GrowthPlan first, GrowthPlan second) {
+        return Map.of(4, new GrowthMidRun(first, GrowthMidRun.OptimizerState.CARRY, 4),
+                9, new GrowthMidRun(second, GrowthMidRun.OptimizerState.RESET));
     }
 }
