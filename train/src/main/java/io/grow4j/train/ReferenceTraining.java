@@ -1,8 +1,10 @@
 package io.grow4j.train;
 
 import io.grow4j.model.RopeFrequencies;
+import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -10,6 +12,7 @@ import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +22,13 @@ import java.util.Map;
  * one position vector at a time, sums in index order. Tests check it against finite differences and check the fast
  * float32 pass ({@link TrainingPass}) against it, so it stays plain. The block's parts are the config's
  * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm, RoPE (either layout) or learned positions,
- * biases where the config has them, SwiGLU or an ungated GELU/gelu_new/ReLU MLP, tied or untied head.
+ * biases where the config has them, per-head QK-norm (Qwen3), SwiGLU or an ungated GELU/gelu_new/ReLU MLP, tied or
+ * untied head.
  *
  * <pre>
  *   x = emb[token] (+ pos[t] for learned positions)
- *   per layer:  a = norm(x);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv;  q, k = rope(q), rope(k) (RoPE only)
+ *   per layer:  a = norm(x);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv;  q, k = rms(q), rms(k) per head (QK-norm)
+ *               q, k = rope(q), rope(k) (RoPE only)
  *               x += Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
  *               b = norm(x);  x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown
  *   logits = head · norm(x);   loss = mean over positions of −log softmax(logits)[target]
@@ -83,9 +88,12 @@ public final class ReferenceTraining {
         return new Result(total / count, logits, grads);
     }
 
-    /** Activations of one layer's attention block kept for its backward. */
-    private record AttentionCache(ReferenceNorm.Row[] norm, double[][] q, double[][] k, double[][] v,
-                                  double[][][] p, double[][] o) {
+    /**
+     * Activations of one layer's attention block kept for its backward; qNorm and kNorm [position][head] are the
+     * per-head QK-norms (Qwen3), null without.
+     */
+    private record AttentionCache(ReferenceNorm.Row[] norm, ReferenceNorm.Row[][] qNorm, ReferenceNorm.Row[][] kNorm,
+                                  double[][] q, double[][] k, double[][] v, double[][][] p, double[][] o) {
     }
 
     /** Activations of one layer's MLP block: z the up projection (pre-activation), gate null when ungated. */
@@ -179,11 +187,18 @@ public final class ReferenceTraining {
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
+            boolean qkNorm = config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD;
+            ReferenceNorm.Row[][] qNorm = qkNorm ? new ReferenceNorm.Row[n][] : null;
+            ReferenceNorm.Row[][] kNorm = qkNorm ? new ReferenceNorm.Row[n][] : null;
             for (int t = 0; t < n; t++) {
                 double[] a = norm[t].y();
                 q[t] = linear(Role.WQ, Role.BQ, l, a, att.queryHeads() * att.keySize());
                 k[t] = linear(Role.WK, Role.BK, l, a, att.kvHeads() * att.keySize());
                 v[t] = linear(Role.WV, Role.BV, l, a, att.kvHeads() * att.valueSize());
+                if (qkNorm) {
+                    qNorm[t] = headNorm(q[t], w(Role.Q_HEAD_NORM, l));
+                    kNorm[t] = headNorm(k[t], w(Role.K_HEAD_NORM, l));
+                }
                 rotate(q[t], att.queryHeads(), t, 1);
                 rotate(k[t], att.kvHeads(), t, 1);
             }
@@ -192,7 +207,29 @@ public final class ReferenceTraining {
             for (int t = 0; t < n; t++) {
                 addInPlace(x[t], linear(Role.WO, Role.BO, l, o[t], config.hidden()));
             }
-            return new AttentionCache(norm, q, k, v, p, o);
+            return new AttentionCache(norm, qNorm, kNorm, q, k, v, p, o);
+        }
+
+        /** RMSNorm of every head of vec in place, one gain for all heads; returns each head's row for the backward. */
+        private ReferenceNorm.Row[] headNorm(double[] vec, double[] gain) {
+            int size = config.attention().keySize();
+            ReferenceNorm.Row[] rows = new ReferenceNorm.Row[vec.length / size];
+            for (int h = 0; h < rows.length; h++) {
+                rows[h] = ReferenceNorm.forward(NormKind.RMS, Arrays.copyOfRange(vec, h * size, (h + 1) * size),
+                        gain, null, config.normEps());
+                System.arraycopy(rows[h].y(), 0, vec, h * size, size);
+            }
+            return rows;
+        }
+
+        /** From the gradient at headNorm's output to the one at its input, in place; accumulates the gain's. */
+        private void headNormBackward(double[] dVec, ReferenceNorm.Row[] rows, Role gain, int l) {
+            int size = config.attention().keySize();
+            for (int h = 0; h < rows.length; h++) {
+                double[] dx = ReferenceNorm.backward(NormKind.RMS, Arrays.copyOfRange(dVec, h * size, (h + 1) * size),
+                        rows[h], w(gain, l), g(gain, l), null);
+                System.arraycopy(dx, 0, dVec, h * size, size);
+            }
         }
 
         /** Adds the MLP block's output to x; returns what its backward needs. */
@@ -349,6 +386,10 @@ public final class ReferenceTraining {
             for (int t = 0; t < n; t++) {
                 rotate(dq[t], att.queryHeads(), t, -1);
                 rotate(dk[t], att.kvHeads(), t, -1);
+                if (c.qNorm() != null) {
+                    headNormBackward(dq[t], c.qNorm()[t], Role.Q_HEAD_NORM, l);
+                    headNormBackward(dk[t], c.kNorm()[t], Role.K_HEAD_NORM, l);
+                }
                 double[] a = c.norm()[t].y();
                 da[t] = linearBackward(Role.WQ, Role.BQ, l, dq[t], a);
                 addInPlace(da[t], linearBackward(Role.WK, Role.BK, l, dk[t], a));

@@ -2,7 +2,9 @@ package io.grow4j.train;
 
 import io.grow4j.kernels.KernelBackend;
 import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.TensorKey;
@@ -20,7 +22,8 @@ import java.util.stream.IntStream;
  *
  * <pre>
  *   rows = sequences · length;  x [rows, hidden] = emb[token] (+ pos[t])
- *   per layer:  a = norm(x);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  rope(q, k);  x += attention·Woᵀ + bo
+ *   per layer:  a = norm(x);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  qknorm(q, k);  rope(q, k)
+ *               x += attention·Woᵀ + bo
  *               b = norm(x);  h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown
  *   logits [rows, vocab] = norm(x)·headᵀ;  loss = mean cross-entropy
  * </pre>
@@ -60,9 +63,13 @@ public final class TrainingPass {
         return loss;
     }
 
-    /** The activations of one layer that its backward reads; gate null for an ungated MLP, z its up projection. */
-    private record LayerCache(FloatNorm.Normed attentionNorm, float[] q, float[] k, float[] v, float[] p, float[] o,
-                              FloatNorm.Normed mlpNorm, float[] gate, float[] z, float[] h) {
+    /**
+     * The activations of one layer that its backward reads; qNorm and kNorm null without per-head QK-norm, gate null
+     * for an ungated MLP, z its up projection.
+     */
+    private record LayerCache(FloatNorm.Normed attentionNorm, FloatNorm.Normed qNorm, FloatNorm.Normed kNorm,
+                              float[] q, float[] k, float[] v, float[] p, float[] o, FloatNorm.Normed mlpNorm,
+                              float[] gate, float[] z, float[] h) {
     }
 
     private final class Batch {
@@ -168,6 +175,14 @@ public final class TrainingPass {
             float[] q = linear(an.y(), Role.WQ, Role.BQ, l, qWidth(), hidden);
             float[] k = linear(an.y(), Role.WK, Role.BK, l, kWidth(), hidden);
             float[] v = linear(an.y(), Role.WV, Role.BV, l, vWidth(), hidden);
+            FloatNorm.Normed qNorm = null;
+            FloatNorm.Normed kNorm = null;
+            if (config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD) {
+                qNorm = headNorm(att.queryHeads()).forward(q, weight(Role.Q_HEAD_NORM, l), null);
+                kNorm = headNorm(att.kvHeads()).forward(k, weight(Role.K_HEAD_NORM, l), null);
+                q = qNorm.y();
+                k = kNorm.y();
+            }
             if (ropeTable != null) {
                 ropeTable.rotate(q, rows, att.queryHeads(), length, 1);
                 ropeTable.rotate(k, rows, att.kvHeads(), length, 1);
@@ -182,7 +197,12 @@ public final class TrainingPass {
             float[] gate = activation.gated() ? linear(mn.y(), Role.W_GATE, Role.B_GATE, l, size, hidden) : null;
             float[] h = gate != null ? FloatRows.swiglu(gate, z) : FloatActivation.forward(activation, z);
             FloatRows.add(x, linear(h, Role.W_DOWN, Role.B_DOWN, l, hidden, size));
-            return new LayerCache(an, q, k, v, p, o, mn, gate, z, h);
+            return new LayerCache(an, qNorm, kNorm, q, k, v, p, o, mn, gate, z, h);
+        }
+
+        /** Qwen3's QK-norm: RMSNorm of each head, i.e. of rows · heads rows of the head size, one gain for all. */
+        private FloatNorm headNorm(int heads) {
+            return new FloatNorm(NormKind.RMS, rows * heads, config.attention().keySize(), config.normEps());
         }
 
         /** Mean loss; turns logits into their gradient (softmax − one-hot)/rows in place. */
@@ -287,12 +307,24 @@ public final class TrainingPass {
                 ropeTable.rotate(dq, rows, att.queryHeads(), length, -1);
                 ropeTable.rotate(dk, rows, att.kvHeads(), length, -1);
             }
+            if (c.qNorm() != null) {
+                dq = headNormBackward(dq, c.qNorm(), att.queryHeads(), Role.Q_HEAD_NORM, l, grads);
+                dk = headNormBackward(dk, c.kNorm(), att.kvHeads(), Role.K_HEAD_NORM, l, grads);
+            }
             float[] a = c.attentionNorm().y();
             float[] da = linearBackward(dq, a, Role.WQ, Role.BQ, l, qWidth(), hidden, grads);
             FloatRows.add(da, linearBackward(dk, a, Role.WK, Role.BK, l, kWidth(), hidden, grads));
             FloatRows.add(da, linearBackward(dv, a, Role.WV, Role.BV, l, vWidth(), hidden, grads));
             norm.backward(da, c.attentionNorm(), weight(Role.ATTENTION_NORM, l), dx,
                     gradient(grads, Role.ATTENTION_NORM, l), gradient(grads, Role.ATTENTION_NORM_BIAS, l));
+        }
+
+        /** The gradient at the QK-norm's input from dy at its output; accumulates the gain's. */
+        private float[] headNormBackward(float[] dy, FloatNorm.Normed saved, int heads, Role gain, int l,
+                                         Parameters grads) {
+            float[] dx = new float[dy.length];
+            headNorm(heads).backward(dy, saved, weight(gain, l), dx, gradient(grads, gain, l), null);
+            return dx;
         }
     }
 

@@ -3,6 +3,7 @@ package io.grow4j.train;
 import io.grow4j.kernels.forward.ForwardSupport;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Role;
@@ -18,16 +19,18 @@ import java.util.TreeSet;
 /**
  * Which configs the backward pass handles: pre-norm causal decoders with RMSNorm or LayerNorm (with biases), RoPE
  * over whole heads in either layout or learned positions, GQA attention with or without biases, SwiGLU or an ungated
- * GELU / gelu_new / ReLU MLP with or without biases, tied or untied head (Llama, Mistral, Qwen2, GPT-2 and the
- * like). Decided from the config's parts and the roles it implies, not from the family, so a new family of the same
- * parts trains without a change here; a family with other parts is refused naming the family and each part.
+ * GELU / gelu_new / ReLU MLP with or without biases, per-head QK-norm, tied or untied head (Llama, Mistral, Qwen2,
+ * Qwen3, GPT-2 and the like). Decided from the config's parts and the roles it implies, not from the family, so a
+ * new family of the same parts trains without a change here; a family with other parts is refused naming the family
+ * and each part.
  */
 public final class TrainingSupport {
     /** The tensors the backward pass computes gradients for; any other role (a pooler, experts) is refused. */
     private static final Set<Role> ROLES = EnumSet.of(Role.TOKEN_EMBEDDING, Role.POSITION_EMBEDDING,
             Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV,
             Role.WO, Role.BO, Role.MLP_NORM, Role.MLP_NORM_BIAS, Role.W_GATE, Role.B_GATE, Role.W_UP, Role.B_UP,
-            Role.W_DOWN, Role.B_DOWN, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, Role.OUTPUT);
+            Role.W_DOWN, Role.B_DOWN, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, Role.OUTPUT, Role.Q_HEAD_NORM,
+            Role.K_HEAD_NORM);
 
     private TrainingSupport() {
     }
@@ -66,7 +69,9 @@ public final class TrainingSupport {
             case POST_BRANCH -> parts.add("norms after each branch (post-branch)");
             case POST_RESIDUAL -> parts.add("post-norm blocks (a norm after each residual add)");
         }
-        if (family.qkNorm() != Architecture.QkNorm.NONE) {
+        // per-head QK-norm with plain RMSNorm gains (Qwen3) has a backward; Gemma 3's (1 + w) gains are named above
+        if (family.qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION
+                || family.qkNorm() == Architecture.QkNorm.PER_HEAD && config.normKind() == NormKind.LAYER) {
             parts.add("QK-norm (" + family.qkNorm().name().toLowerCase().replace('_', ' ') + ")");
         }
         if (!config.causal()) {

@@ -49,6 +49,12 @@ class ReferenceTrainingTest {
         checkGradients(TinyModels.qwen2(13, 8, 2, 6), 15);
     }
 
+    /** Per-head QK-norm before RoPE (Qwen3's parts). */
+    @Test
+    void qwen3GradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.qwen3(13, 8, 2, 6), 17);
+    }
+
     /** The ungated MLP with exact GELU and with ReLU, on GPT-2's other parts. */
     @Test
     void otherActivationsGradientsMatchFiniteDifferences() {
@@ -61,7 +67,7 @@ class ReferenceTrainingTest {
     @Test
     void logitsEqualTheInferenceReference() {
         for (TransformerConfig config : List.of(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false),
-                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6))) {
+                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6), TinyModels.qwen3(13, 8, 2, 6))) {
             logitsEqualTheInferenceReference(config);
         }
     }
@@ -90,6 +96,8 @@ class ReferenceTrainingTest {
         int[][] targets = TinyModels.tokens(2, config.maxSeqLen(), config.vocabSize(), seed + 2);
         ReferenceTraining training = new ReferenceTraining(config);
         Map<TensorKey, double[]> grads = training.run(weights, inputs, targets, true).gradients();
+        double worst = 0;
+        String worstTensor = "";
         for (Map.Entry<TensorKey, double[]> e : weights.entrySet()) {
             double[] w = e.getValue();
             double[] analytic = grads.get(e.getKey());
@@ -104,9 +112,15 @@ class ReferenceTrainingTest {
                 numeric[i] = (plus - minus) / (2 * STEP);
             }
             double error = GradientErrors.relative(e.getKey(), numeric, analytic, grads);
+            String what = config.architecture().id() + " " + config.mlp().activation() + " " + e.getKey();
             if (!(error <= BOUND)) {
-                fail(config.architecture().id() + " " + config.mlp().activation() + " " + e.getKey() + ": relative gradient error " + error + " > " + BOUND);
+                fail(what + ": relative gradient error " + error + " > " + BOUND);
+            }
+            if (error > worst) {
+                worst = error;
+                worstTensor = what;
             }
         }
+        System.err.printf("finite differences: worst relative error %.2e at %s%n", worst, worstTensor);
     }
 }

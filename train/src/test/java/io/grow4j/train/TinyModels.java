@@ -39,6 +39,13 @@ final class TinyModels {
                 Activation.SWIGLU, false), 1e-6, new Positions.Rope(1e6, RopeLayout.HALF_SPLIT), false);
     }
 
+    /** Qwen3's parts: {@link #llama}'s with RMSNorm of every query and key head before RoPE (q_norm, k_norm). */
+    static TransformerConfig qwen3(int vocab, int hidden, int layers, int context) {
+        return new TransformerConfig(Architecture.QWEN3, vocab, hidden, layers, context,
+                new AttentionConfig(4, 2, hidden / 4, hidden / 4, false), new MlpConfig(hidden * 3 / 2 + 1,
+                Activation.SWIGLU, false), 1e-6, new Positions.Rope(1e6, RopeLayout.HALF_SPLIT), true);
+    }
+
     static int[][] tokens(int sequences, int length, int vocab, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int[][] t = new int[sequences][length];

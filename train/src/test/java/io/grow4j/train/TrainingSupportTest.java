@@ -17,11 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainingSupportTest {
     @Test
-    void llamaGpt2AndQwen2ConfigsTrain() {
+    void llamaGpt2QwenConfigsTrain() {
         assertEquals(List.of(), TrainingSupport.problems(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, true)));
         assertEquals(List.of(), TrainingSupport.problems(TinyModels.gpt2(13, 8, 2, 6, true)));
         assertEquals(List.of(), TrainingSupport.problems(TinyModels.gpt2(13, 8, 2, 6, false)));
         assertEquals(List.of(), TrainingSupport.problems(TinyModels.qwen2(13, 8, 2, 6)));
+        assertEquals(List.of(), TrainingSupport.problems(TinyModels.qwen3(13, 8, 2, 6)));
     }
 
     /** An encoder: every part and tensor the backward lacks is named once, and the passes refuse it. */
@@ -49,12 +50,13 @@ class TrainingSupportTest {
     }
 
     @Test
-    void qkNormIsNamedWithItsTensors() {
-        TransformerConfig qwen3 = new TransformerConfig(Architecture.QWEN3, 13, 8, 2, 6,
+    void olmo2PartsAreNamedWithTheirTensors() {
+        TransformerConfig olmo2 = new TransformerConfig(Architecture.OLMO2, 13, 8, 2, 6,
                 new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-6,
                 new Positions.Rope(10000, RopeLayout.HALF_SPLIT), true);
-        assertEquals(List.of("qwen3 has QK-norm (per head), which the backward pass does not implement",
-                "tensors k_head_norm, q_head_norm have no backward pass"), TrainingSupport.problems(qwen3));
+        assertEquals(List.of("olmo2 has norms after each branch (post-branch), QK-norm (whole projection), which the"
+                + " backward pass does not implement", "tensors k_norm, q_norm have no backward pass"),
+                TrainingSupport.problems(olmo2));
     }
 
     /** Gemma's parts are not in the backward pass: training refuses them by name instead of computing wrongly. */
@@ -68,8 +70,8 @@ class TrainingSupportTest {
                         io.grow4j.model.AttentionShape.LayerAttention.FULL)));
         List<String> problems = TrainingSupport.problems(gemma);
         assertTrue(problems.contains("gemma3 has (1 + w) RMSNorm gains, sandwich norms, embeddings x sqrt(hidden),"
-                + " GeGLU, attention scale query_pre_attn_scalar^-0.5, sliding-window layers, QK-norm (per head), which"
-                + " the backward pass does not implement"), problems.toString());
+                + " GeGLU, attention scale query_pre_attn_scalar^-0.5, sliding-window layers, which the backward pass"
+                + " does not implement"), problems.toString());
     }
 
     /** Partial rotary (phi3) and layers without RoPE (smollm3) run forward only: training names them. */
