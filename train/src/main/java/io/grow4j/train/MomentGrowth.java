@@ -3,6 +3,7 @@ package io.grow4j.train;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.util.HashSet;
@@ -18,7 +19,10 @@ import java.util.Set;
  * old entry is g/c (ReferenceGradientScalingTest checks this for every step kind); the moments, being averages of
  * past gradients and of their squares, become m/c and v/c², the state training on the grown model would have built.
  * A map that sends one old entry to several new ones (duplication) breaks that argument, since the copies share the
- * gradient in ways the recipe does not say: such a tensor's moments are reset to zero.
+ * gradient in ways the recipe does not say: such a tensor's moments are reset to zero. So does LayerNorm's mean fill
+ * ({@link NewEntries#AXIS_MEAN}, GPT-2's hidden growth): the function is kept only while every new entry equals the
+ * mean of the old ones, so moving an old entry alone leaves that constraint, and its gradient in the grown model is
+ * not g/c (a few per cent off on a tiny GPT-2, GradientScalingTest): the writers' moments are reset too.
  */
 final class MomentGrowth {
     private MomentGrowth() {
@@ -36,7 +40,7 @@ final class MomentGrowth {
 
     static float[] growTensor(TensorRecipe recipe, float[] old, int power) {
         float[] out = new float[Math.toIntExact(Tensor.elementCount(recipe.newShape()))];
-        if (old == null || duplicates(recipe.newToOld())) {
+        if (old == null || duplicates(recipe.newToOld()) || recipe.fill() == NewEntries.AXIS_MEAN) {
             return out;
         }
         if (!(recipe.scale() != 0) || !Double.isFinite(recipe.scale())) {

@@ -71,11 +71,12 @@ class Gpt2TrainingTest {
 
     /**
      * Mean-fill hidden growth on GPT-2's own tensors: the LayerNorm gains are × c = √(h/h'), so their moments are
-     * m/c and v/c²; the LayerNorm biases, linear biases and position rows keep their old entries' moments and start
-     * the new ones at zero.
+     * m/c and v/c²; the LayerNorm biases and the readers (Q's bias, the rows of Wq) keep their old entries' moments
+     * and start the new ones at zero; the mean-filled writers (embeddings, position rows, Wo, Wdown and their biases)
+     * start afresh, since the g/c rule does not hold for them (MomentGrowth).
      */
     @Test
-    void meanFillCarriesTheMomentsOfLayerNormsBiasesAndPositions() {
+    void meanFillCarriesGainsBiasesAndReadersAndResetsTheWriters() {
         TransformerConfig small = TinyModels.gpt2(13, 8, 2, 6, true);
         Parameters first = randomMoments(small, 1);
         Parameters second = randomMoments(small, 2);
@@ -90,13 +91,25 @@ class Gpt2TrainingTest {
             assertColumns(first.get(Role.ATTENTION_NORM, l), m.get(Role.ATTENTION_NORM, l), 1, 8, 12, 1 / c);
             assertColumns(second.get(Role.MLP_NORM, l), v.get(Role.MLP_NORM, l), 1, 8, 12, 1 / (c * c));
             assertColumns(first.get(Role.ATTENTION_NORM_BIAS, l), m.get(Role.ATTENTION_NORM_BIAS, l), 1, 8, 12, 1);
-            assertColumns(second.get(Role.BO, l), v.get(Role.BO, l), 1, 8, 12, 1);
-            assertColumns(first.get(Role.B_DOWN, l), m.get(Role.B_DOWN, l), 1, 8, 12, 1);
             assertColumns(first.get(Role.BQ, l), m.get(Role.BQ, l), 1, 8, 8, 1);
+            assertColumns(second.get(Role.WQ, l), v.get(Role.WQ, l), 8, 8, 12, 1);
+            for (Role writer : List.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN)) {
+                assertEquals(0, maxAbs(m.get(writer, l)), writer + " " + l);
+                assertEquals(0, maxAbs(v.get(writer, l)), writer + " " + l);
+            }
         }
         assertColumns(first.get(Role.FINAL_NORM_BIAS), m.get(Role.FINAL_NORM_BIAS), 1, 8, 12, 1);
-        assertColumns(second.get(Role.POSITION_EMBEDDING), v.get(Role.POSITION_EMBEDDING), 6, 8, 12, 1);
-        assertColumns(first.get(Role.TOKEN_EMBEDDING), m.get(Role.TOKEN_EMBEDDING), 13, 8, 12, 1);
+        assertEquals(0, maxAbs(v.get(Role.POSITION_EMBEDDING)));
+        assertEquals(0, maxAbs(m.get(Role.TOKEN_EMBEDDING)));
+        assertEquals(9, carried.optimizer().step());
+    }
+
+    private static double maxAbs(float[] a) {
+        double max = 0;
+        for (float x : a) {
+            max = Math.max(max, Math.abs(x));
+        }
+        return max;
     }
 
     /** grown [rows, newCols]: its first oldCols columns are old's times factor, the rest zero. */
