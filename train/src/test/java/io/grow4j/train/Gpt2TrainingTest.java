@@ -13,16 +13,12 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A tiny byte-level GPT-2 trained, grown mid-run with its optimizer state, and trained on. */
 class Gpt2TrainingTest {
     static final TransformerConfig GPT2 = TinyModels.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 32, true);
-    /** Growth keeps the function; only float32 rounding of the rescaled gains and the wider sums may move it. */
-    private static final double ROUNDING = 1e-5;
 
     /**
      * Below the ≈ 3 nats of a byte-unigram model, as the llama of the same width in {@link TrainerTest}. Seeds 1..3
@@ -41,32 +37,15 @@ class Gpt2TrainingTest {
         GrowthPlan plan = new GrowthPlan(11, List.of(new MlpExpansion(160), new HeadAddition(1, false),
                 new HiddenExpansion(48), new LayerAddition(1, List.of())));
         for (GrowthMidRun.OptimizerState mode : GrowthMidRun.OptimizerState.values()) {
-            assertGrowthKeepsTheLoss(plan, mode);
+            GrowthMidRunTest.assertGrowthKeepsTheLoss(GPT2, plan, mode);
         }
     }
 
     /** Hidden growth by duplication (clone), which resets the moments of the tensors it duplicates. */
     @Test
     void cloneGrowthKeepsTheLoss() throws IOException {
-        assertGrowthKeepsTheLoss(new GrowthPlan(12, List.of(new HiddenExpansion(64, Init.CLONE),
+        GrowthMidRunTest.assertGrowthKeepsTheLoss(GPT2, new GrowthPlan(12, List.of(new HiddenExpansion(64, Init.CLONE),
                 new MlpExpansion(256, Init.CLONE))), GrowthMidRun.OptimizerState.CARRY);
-    }
-
-    private static void assertGrowthKeepsTheLoss(GrowthPlan plan, GrowthMidRun.OptimizerState mode)
-            throws IOException {
-        TextCorpus corpus = TextCorpus.split(TrainerTest.smallCorpus(), 5, 32);
-        Trainer trainer = TrainerTest.trainer(GPT2, corpus, TrainerTest.settings(60, 5));
-        List<Trainer.LogEntry> log = trainer.run(Map.of(30, new GrowthMidRun(plan, mode)));
-        Trainer.GrowthEntry growth = trainer.growths().getFirst();
-        System.err.printf("gpt2 %s %s: validation %.4f at step 0, %.6f before growth, %.6f after, %.4f at the end%n",
-                plan.steps(), mode, log.getFirst().validationLoss(), growth.lossBefore(), growth.lossAfter(),
-                log.getLast().validationLoss());
-        assertEquals(plan.apply(GPT2), trainer.state().params().config());
-        assertEquals(growth.lossBefore(), growth.lossAfter(), ROUNDING * growth.lossBefore(), mode + " growth");
-        assertTrue(growth.lossBefore() < log.getFirst().validationLoss() - 1, mode + " learned before growth");
-        assertTrue(log.getLast().validationLoss() < growth.lossAfter(),
-                mode + ": validation loss " + log.getLast().validationLoss() + " at the end, "
-                        + growth.lossAfter() + " right after growth");
     }
 
     /**
@@ -78,8 +57,8 @@ class Gpt2TrainingTest {
     @Test
     void meanFillCarriesGainsBiasesAndReadersAndResetsTheWriters() {
         TransformerConfig small = TinyModels.gpt2(13, 8, 2, 6, true);
-        Parameters first = randomMoments(small, 1);
-        Parameters second = randomMoments(small, 2);
+        Parameters first = MomentGrowthTest.randomMoments(small, 1);
+        Parameters second = MomentGrowthTest.randomMoments(small, 2);
         GrowthPlan plan = new GrowthPlan(3, List.of(new HiddenExpansion(12)));
         Trainer.State carried = new GrowthMidRun(plan, GrowthMidRun.OptimizerState.CARRY).apply(
                 new Trainer.State(InitialWeights.create(small, 3), new AdamW(AdamW.Settings.defaults(), first,
@@ -88,17 +67,17 @@ class Gpt2TrainingTest {
         Parameters v = carried.optimizer().second();
         double c = Math.sqrt(8.0 / 12);
         for (int l = 0; l < 2; l++) {
-            assertColumns(first.get(Role.ATTENTION_NORM, l), m.get(Role.ATTENTION_NORM, l), 1, 8, 12, 1 / c);
-            assertColumns(second.get(Role.MLP_NORM, l), v.get(Role.MLP_NORM, l), 1, 8, 12, 1 / (c * c));
-            assertColumns(first.get(Role.ATTENTION_NORM_BIAS, l), m.get(Role.ATTENTION_NORM_BIAS, l), 1, 8, 12, 1);
-            assertColumns(first.get(Role.BQ, l), m.get(Role.BQ, l), 1, 8, 8, 1);
-            assertColumns(second.get(Role.WQ, l), v.get(Role.WQ, l), 8, 8, 12, 1);
+            MomentGrowthTest.assertColumns(first.get(Role.ATTENTION_NORM, l), m.get(Role.ATTENTION_NORM, l), 1, 8, 12, 1 / c);
+            MomentGrowthTest.assertColumns(second.get(Role.MLP_NORM, l), v.get(Role.MLP_NORM, l), 1, 8, 12, 1 / (c * c));
+            MomentGrowthTest.assertColumns(first.get(Role.ATTENTION_NORM_BIAS, l), m.get(Role.ATTENTION_NORM_BIAS, l), 1, 8, 12, 1);
+            MomentGrowthTest.assertColumns(first.get(Role.BQ, l), m.get(Role.BQ, l), 1, 8, 8, 1);
+            MomentGrowthTest.assertColumns(second.get(Role.WQ, l), v.get(Role.WQ, l), 8, 8, 12, 1);
             for (Role writer : List.of(Role.WO, Role.BO, Role.W_DOWN, Role.B_DOWN)) {
                 assertEquals(0, maxAbs(m.get(writer, l)), writer + " " + l);
                 assertEquals(0, maxAbs(v.get(writer, l)), writer + " " + l);
             }
         }
-        assertColumns(first.get(Role.FINAL_NORM_BIAS), m.get(Role.FINAL_NORM_BIAS), 1, 8, 12, 1);
+        MomentGrowthTest.assertColumns(first.get(Role.FINAL_NORM_BIAS), m.get(Role.FINAL_NORM_BIAS), 1, 8, 12, 1);
         assertEquals(0, maxAbs(v.get(Role.POSITION_EMBEDDING)));
         assertEquals(0, maxAbs(m.get(Role.TOKEN_EMBEDDING)));
         assertEquals(9, carried.optimizer().step());
@@ -110,28 +89,5 @@ class Gpt2TrainingTest {
             max = Math.max(max, Math.abs(x));
         }
         return max;
-    }
-
-    /** grown [rows, newCols]: its first oldCols columns are old's times factor, the rest zero. */
-    private static void assertColumns(float[] old, float[] grown, int rows, int oldCols, int newCols,
-                                      double factor) {
-        assertEquals(rows * newCols, grown.length);
-        for (int r = 0; r < rows; r++) {
-            for (int col = 0; col < newCols; col++) {
-                double want = col < oldCols ? old[r * oldCols + col] * factor : 0;
-                assertEquals(want, grown[r * newCols + col], 1e-6 * Math.abs(want), "row " + r + " column " + col);
-            }
-        }
-    }
-
-    private static Parameters randomMoments(TransformerConfig config, long seed) {
-        Parameters p = Parameters.zeros(config);
-        SplittableRandom random = new SplittableRandom(seed);
-        for (float[] a : p.arrays().values()) {
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (float) random.nextDouble(0.1, 1.0);
-            }
-        }
-        return p;
     }
 }

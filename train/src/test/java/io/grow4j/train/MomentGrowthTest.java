@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** Optimizer-state growth, tensor by tensor, against what each step's recipes say about the weights. */
 class MomentGrowthTest {
     private static final TransformerConfig CONFIG = TinyModels.llama(13, 8, 2, 6, RopeLayout.INTERLEAVED, false);
-    private final Parameters first = randomMoments(1);
-    private final Parameters second = randomMoments(2);
+    private final Parameters first = randomMoments(CONFIG, 1);
+    private final Parameters second = randomMoments(CONFIG, 2);
 
     @Test
     void mlpGrowthKeepsOldUnitsAndZerosNewOnes() {
@@ -112,7 +112,7 @@ class MomentGrowthTest {
     }
 
     /** grown [rows, newCols]: its first oldCols columns are old's times factor, the rest zero. */
-    private static void assertColumns(float[] old, float[] grown, int rows, int oldCols, int newCols,
+    static void assertColumns(float[] old, float[] grown, int rows, int oldCols, int newCols,
                                       double factor) {
         assertEquals(rows * newCols, grown.length);
         for (int r = 0; r < rows; r++) {
@@ -123,8 +123,9 @@ class MomentGrowthTest {
         }
     }
 
-    private static Parameters randomMoments(long seed) {
-        Parameters p = Parameters.zeros(CONFIG);
+    /** Moments in (0.1, 1) everywhere, so a carried entry is told from a zeroed one. */
+    static Parameters randomMoments(TransformerConfig config, long seed) {
+        Parameters p = Parameters.zeros(config);
         SplittableRandom random = new SplittableRandom(seed);
         for (float[] a : p.arrays().values()) {
             for (int i = 0; i < a.length; i++) {
