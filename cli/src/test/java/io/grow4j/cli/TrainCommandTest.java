@@ -110,6 +110,26 @@ class TrainCommandTest {
         assertEquals(12, state.step());
     }
 
+    /** An encoder is refused before anything is written, naming its family and the parts training lacks. */
+    @Test
+    void refusesABertDirectoryNamingItsParts() throws IOException {
+        TransformerConfig bert = new TransformerConfig(Architecture.BERT, 300, 16, 1, 32,
+                new AttentionConfig(2, 2, 8, 8, true), new MlpConfig(32, Activation.GELU, true), 1e-12,
+                new Positions.Learned(), false, 2, false);
+        Path source = dir.resolve("bert");
+        ModelFormats.forOutput(source).write(io.grow4j.model.RandomModels.create(bert, DType.F32, 1), source);
+        Path out = dir.resolve("bert-trained");
+        Cli run = Cli.run("train", source.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "4", "--context", "32");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("bert has post-norm blocks (a norm after each residual add), bidirectional"
+                + " attention (an encoder), an embedding LayerNorm, which the backward pass does not implement"),
+                run.err());
+        assertTrue(run.err().contains("the model has no language-model head"), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void drawsTheLossPlotAndAProgressBar() throws IOException {
         Path plot = dir.resolve("loss.png");
