@@ -33,8 +33,9 @@ public record StepType(String name, Set<String> required, Set<String> optional,
                     f -> new HiddenExpansion(f.integer("size"), f.init(), f.number("noise", 0))),
             new StepType("layers", Set.of("add"), Set.of("at", "init", "from"),
                     f -> new LayerAddition(f.integer("add"), f.integers("at"), f.init(), f.optionalIndex("from"))),
-            new StepType("moe", Set.of("experts", "top_k"), Set.of(),
-                    f -> new ExpertUpcycling(f.integer("experts"), f.integer("top_k"))),
+            new StepType("moe", Set.of("experts", "top_k"), Set.of("norm_topk_prob"),
+                    f -> new ExpertUpcycling(f.integer("experts"), f.integer("top_k"),
+                            f.bool("norm_topk_prob", true))),
             new StepType("stack", Set.of("layers"), Set.of("at"), StepType::stacking));
 
     /** {@code layers: [start, end]}; {@code at} defaults to end, right after the range copied. */
