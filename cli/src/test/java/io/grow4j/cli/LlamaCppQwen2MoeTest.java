@@ -27,8 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
+import static io.grow4j.cli.LlamaCppGrowthTest.grow4jIds;
+import static io.grow4j.cli.LlamaCppGrowthTest.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class LlamaCppQwen2MoeTest {
         // ids do not reach it compares all STEPS ids
         for (int seed = 17; seed < 27 && reference.length < STEPS; seed++) {
             GGUF.write(RandomModels.create(config, DType.F32, seed), original);
-            reference = grow4jIds(original);
+            reference = grow4jIds(original, STEPS);
             reference = Arrays.stream(reference).anyMatch(id -> id == 2) ? new int[0] : reference;
         }
         assertEquals(STEPS, reference.length, "every seed reaches EOS within " + STEPS + " ids");
@@ -106,17 +107,5 @@ class LlamaCppQwen2MoeTest {
                 new AttentionConfig(hidden / headSize, 2, headSize, headSize, true, false),
                 new MlpConfig(40, Activation.SWIGLU, false), 1e-5, new Positions.Rope(10000, RopeLayout.HALF_SPLIT),
                 false);
-    }
-
-    private static int[] grow4jIds(Path model) {
-        Cli run = Cli.run("generate", model.toString(), "--steps", Integer.toString(STEPS), "--temperature", "0",
-                "--print-ids");
-        assertEquals(0, run.exitCode(), run.err());
-        String line = run.lastLine().strip();
-        return line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    private static String ids(int[] ids) {
-        return Arrays.stream(ids).mapToObj(String::valueOf).collect(Collectors.joining(" "));
     }
 }

@@ -29,12 +29,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Dense-to-MoE upcycling streamed: a llama or qwen2 directory becomes a mixtral or qwen2_moe directory whose
@@ -134,28 +132,13 @@ class StreamedUpcyclingTest {
         Path planFile = Files.writeString(tmp.resolve("plan.yaml"), PlanFiles.toYaml(plan));
         Path out = tmp.resolve("out");
         Path log = tmp.resolve("child.log");
-        Process child = ChildJvm.start(StreamGrowChild.class, "64m", log, in.toString(), planFile.toString(),
+        long rss = ChildJvm.growInChild("64m", log, 5, in.toString(), planFile.toString(),
                 out.toString());
-        if (!child.waitFor(5, TimeUnit.MINUTES)) {
-            child.destroyForcibly();
-            fail("the child JVM did not finish; its output:\n" + Files.readString(log));
-        }
-        assertEquals(0, child.exitValue(), () -> "child JVM failed:\n" + readTail(log));
-        long rss = ChildJvm.peakRss(log);
         System.out.println("streamed upcycling: peak RSS " + (rss >> 20) + " MiB for " + (inBytes >> 20) + " MiB in, "
                 + (outBytes >> 20) + " MiB out");
         assertTrue(rss < (inBytes + outBytes) / 2, "peak resident memory " + (rss >> 20) + " MiB for "
                 + (inBytes >> 20) + " MiB in and " + (outBytes >> 20) + " MiB out");
         assertTrue(Files.readString(out.resolve("config.json")).contains("\"num_local_experts\" : 16"));
-    }
-
-    private static String readTail(Path log) {
-        try {
-            String s = Files.readString(log);
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return "(no output: " + e.getMessage() + ")";
-        }
     }
 
     private static StreamingGrower grower(long shardSize) {
