@@ -9,7 +9,7 @@ final class Formats {
     static final String MODELS_READ = "a Hugging Face directory (config.json + model.safetensors, sharded or not;"
             + " model_type llama, mistral, qwen2, qwen3, olmo2, gpt2, gpt_neox, bert, mixtral, qwen2_moe, gemma2,"
             + " gemma3_text, phi3, smollm3 or grow4j-generic), a llama2.c .bin file, a GGUF .gguf"
-            + " file (architecture llama, with or without experts, qwen2, qwen3 or olmo2; quantized tensors"
+            + " file (architecture llama, with or without experts, qwen2, qwen3, olmo2 or qwen2moe; quantized tensors"
             + " dequantized to F32) or an ONNX .onnx BERT encoder";
 
     /** Every model format grow4j writes, chosen by OUT's name. */

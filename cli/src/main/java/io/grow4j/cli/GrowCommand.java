@@ -17,7 +17,6 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.StepReport;
-import io.grow4j.transforms.steps.ExpertUpcycling;
 import io.grow4j.transforms.stream.NonFiniteScan;
 import io.grow4j.transforms.stream.StreamOptions;
 import io.grow4j.transforms.stream.StreamProgress;
@@ -154,16 +153,7 @@ final class GrowCommand implements Callable<Integer> {
             throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
         }
         return mode == null ? dtype == null && (ggufs || directories && HfCheckpoint.streamable(model))
-                && !upcycles() : mode.stream;
-    }
-
-    /**
-     * Whether the plan turns the model into a mixture of experts, whose per-expert tensors only in-memory growth
-     * writes: such plans grow in memory by default. A plan that does not parse streams as before and is reported there.
-     */
-    private boolean upcycles() throws IOException {
-        GrowthPlan growthPlan = readPlan(new ArrayList<>());
-        return growthPlan != null && growthPlan.steps().stream().anyMatch(ExpertUpcycling.class::isInstance);
+                : mode.stream;
     }
 
     /** A GGUF file grown into a GGUF file: streamed like a directory. */

@@ -157,7 +157,8 @@ class LlamaCppGrowthTest {
         return out;
     }
 
-    private static int[] grow4jIds(Path model, int steps) {
+    /** grow4j's greedy ids for {@code model} from the CLI's generate, as llama.cpp's are compared with. */
+    static int[] grow4jIds(Path model, int steps) {
         Cli run = Cli.run("generate", model.toString(), "--steps", Integer.toString(steps), "--temperature", "0",
                 "--print-ids");
         assertEquals(0, run.exitCode(), run.err());
@@ -165,7 +166,7 @@ class LlamaCppGrowthTest {
         return line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray();
     }
 
-    private static String ids(int[] ids) {
+    static String ids(int[] ids) {
         return Arrays.stream(ids).mapToObj(String::valueOf).collect(Collectors.joining(" "));
     }
 }

@@ -33,8 +33,8 @@ public final class GrownDTypes {
         if (r.fill() == NewEntries.AXIS_MEAN) {
             return "mean-filled new entries" + (isPowerOfTwo(r.scale()) ? "" : " (scaled by " + r.scale() + ")");
         }
-        if (r.noise() != null) {
-            return "cloned entries perturbed (noise " + r.noise().relative() + ")";
+        if (r.rewrite() != null) {
+            return r.rewrite().describe();
         }
         if (r.source() != null && !isPowerOfTwo(r.scale())) {
             return "old entries scaled by " + r.scale();

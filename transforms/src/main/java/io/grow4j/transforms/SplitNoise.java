@@ -12,13 +12,24 @@ import io.grow4j.model.Tensor;
  * @param axis     the axis of the reader's input, whose indices repeat old ones
  * @param relative the size of the perturbation relative to each entry (u_c lies in [-2, 2])
  */
-public record SplitNoise(int axis, double relative) {
+public record SplitNoise(int axis, double relative) implements EntryRewrite {
     private static final long LABEL = 0x6E6F697365L; // "noise": its seeds never coincide with a fill's
 
     public SplitNoise {
         if (!(relative > 0 && relative < 1)) {
             throw new IllegalArgumentException("relative noise must be in (0, 1), got " + relative);
         }
+    }
+
+    /** Perturbs {@code grown} in place, along the recipe's map of {@link #axis}, seeded per tensor. */
+    @Override
+    public void apply(Tensor grown, TensorRecipe recipe, long planSeed, int stepIndex) {
+        apply(grown, recipe.newToOld()[axis], FillResolver.seed(planSeed, stepIndex, recipe.target()));
+    }
+
+    @Override
+    public String describe() {
+        return "cloned entries perturbed (noise " + relative + ")";
     }
 
     /**

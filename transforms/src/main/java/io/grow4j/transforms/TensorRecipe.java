@@ -9,11 +9,12 @@ import java.util.Arrays;
 /**
  * How one tensor of the grown model is made. {@code source} is the old tensor it grows from, or null for a fresh
  * tensor (a new layer); {@code statsFrom} is the tensor whose scale "arbitrary" entries follow (the source itself, or
- * the same role in a neighbouring layer). The recipe holds no tensor data, so the same recipe serves in-memory
+ * the same role in a neighbouring layer); {@code rewrite}, if any, changes the padded tensor after (a clone's noise,
+ * an orthonormal fill). The recipe holds no tensor data, so the same recipe serves in-memory
  * models, streamed checkpoints and device kernels.
  */
 public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
-                           int[][] newToOld, double scale, NewEntries fill, double shift, SplitNoise noise) {
+                           int[][] newToOld, double scale, NewEntries fill, double shift, EntryRewrite rewrite) {
 
     /** Old entries × scale, no shift (every tensor but (1 + w) norm gains), no clone's perturbation. */
     public TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFrom, long[] oldShape, long[] newShape,
@@ -27,22 +28,21 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
         this(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, shift, null);
     }
 
-    /** The same recipe with its repeated entries perturbed by {@code splitNoise} after padding. */
-    public TensorRecipe withNoise(SplitNoise splitNoise) {
-        return new TensorRecipe(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, shift,
-                splitNoise);
+    /** The same recipe with its entries rewritten by {@code after} once padded (a clone's noise, an orthonormal fill). */
+    public TensorRecipe withRewrite(EntryRewrite after) {
+        return new TensorRecipe(target, source, statsFrom, oldShape, newShape, newToOld, scale, fill, shift, after);
     }
 
-    /** Applies the clone's perturbation, if any, to {@code grown}, just made by padding with this recipe. */
+    /** Applies the rewrite, if any, to {@code grown}, just made by padding with this recipe. */
     public void perturb(io.grow4j.model.Tensor grown, long planSeed, int stepIndex) {
-        if (noise != null) {
-            noise.apply(grown, newToOld[noise.axis()], FillResolver.seed(planSeed, stepIndex, target));
+        if (rewrite != null) {
+            rewrite.apply(grown, this, planSeed, stepIndex);
         }
     }
 
     /** The source unchanged: same shape, every index in place, no scaling. */
     public boolean isCopy() {
-        return source != null && scale == 1.0 && shift == 0.0 && noise == null && toPadSpec(Fill.ZERO).isIdentity();
+        return source != null && scale == 1.0 && shift == 0.0 && rewrite == null && toPadSpec(Fill.ZERO).isIdentity();
     }
 
     /**
@@ -72,6 +72,6 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
     public String toString() {
         return target + " <- " + (source == null ? "new" : source) + " " + Arrays.toString(oldShape) + " -> "
                 + Arrays.toString(newShape) + " scale " + scale + (shift == 0 ? "" : " shift " + shift)
-                + " new entries " + fill + (noise == null ? "" : " noise " + noise.relative());
+                + " new entries " + fill + (rewrite == null ? "" : " then " + rewrite.describe());
     }
 }

@@ -47,6 +47,8 @@ final class GgufConfigCodec {
     static final String VOCAB = "vocab_size";
     static final String EXPERTS = "expert_count";
     static final String EXPERTS_USED = "expert_used_count";
+    static final String EXPERT_FFN = "expert_feed_forward_length";
+    static final String SHARED_FFN = "expert_shared_feed_forward_length";
     static final String SCALING_TYPE = "rope.scaling.type";
     static final String SCALING_FACTOR = "rope.scaling.factor";
     static final String EXACT_PREFIX = "grow4j.";
@@ -76,7 +78,9 @@ final class GgufConfigCodec {
         }
         int keySize = f.integer(p + KEY_LENGTH, 1, Math.max(derived, 2));
         int valueSize = f.integer(p + VALUE_LENGTH, 1, derived > 0 ? derived : keySize);
-        int mlp = f.integer(p + FFN, 1);
+        // qwen2moe files with both expert widths need no dense width (llama.cpp reads it only as their default)
+        boolean widthsGiven = family.architecture().sharedExpert() && f.has(p + EXPERT_FFN) && f.has(p + SHARED_FFN);
+        int mlp = widthsGiven ? f.integer(p + FFN, 1, 1) : f.integer(p + FFN, 1);
         int layers = f.integer(p + BLOCKS, 0);
         String tooManyLayers = LayerCount.problem(p + BLOCKS, layers, file.tensors().size());
         if (tooManyLayers != null) {
@@ -144,9 +148,24 @@ final class GgufConfigCodec {
         int used = f.integer(p + EXPERTS_USED, 1);
         if (used > experts) {
             f.problem(p + EXPERTS_USED + " " + used + " exceeds " + p + EXPERTS + " " + experts);
-            return dense.withExperts(experts, experts);
+            used = experts;
         }
-        return dense.withExperts(experts, used);
+        return family.architecture().sharedExpert() ? withSharedExpert(f, p, family, size, experts, used)
+                : dense.withExperts(experts, used);
+    }
+
+    /**
+     * qwen2moe, as llama.cpp's loader sizes it: experts of expert_feed_forward_length (absent: feed_forward_length /
+     * expert_used_count, how files converted before the key existed are read), a shared expert of
+     * expert_shared_feed_forward_length (absent: feed_forward_length), and the chosen experts' weights not
+     * renormalised ({@link GgufFamily#renormalisesTopK}).
+     */
+    private static MlpConfig withSharedExpert(GgufFields f, String p, GgufFamily family, int size, int experts,
+            int used) {
+        int expertSize = f.integer(p + EXPERT_FFN, 1, Math.max(size / Math.max(used, 1), 1));
+        int shared = f.integer(p + SHARED_FFN, 1, Math.max(size, 1));
+        return new MlpConfig(expertSize, Activation.SWIGLU, false, experts, Math.max(used, 1), shared,
+                family.renormalisesTopK());
     }
 
     private static void refuseUnmodelled(GgufFields f, String p, int keySize) {
@@ -239,11 +258,20 @@ final class GgufConfigCodec {
             SequencedMap<String, GgufValue> m) {
         String p = family.name() + ".";
         AttentionConfig a = c.attention();
+        renameFamilyKeys(m, family.name());
         m.putFirst(GgufFile.ARCHITECTURE_KEY, GgufValue.Str.of(family.name()));
         uint32(m, p + CONTEXT, c.maxSeqLen());
         uint32(m, p + EMBEDDING, c.hidden());
         uint32(m, p + BLOCKS, c.layers());
-        uint32(m, p + FFN, c.mlp().size());
+        if (c.mlp().hasSharedExpert()) {
+            // the widths llama.cpp reads for qwen2moe; feed_forward_length (HF's unused dense intermediate_size) is
+            // carried as it was, or set to the shared width as the converter's Qwen1.5-MoE files have it
+            uint32(m, p + EXPERT_FFN, c.mlp().size());
+            uint32(m, p + SHARED_FFN, c.mlp().sharedSize());
+            m.putIfAbsent(p + FFN, new GgufValue.Int(GgufType.UINT32, c.mlp().sharedSize()));
+        } else {
+            uint32(m, p + FFN, c.mlp().size());
+        }
         uint32(m, p + HEADS, a.queryHeads());
         uint32(m, p + KV_HEADS, a.kvHeads());
         uint32(m, p + KEY_LENGTH, a.keySize());
@@ -280,6 +308,30 @@ final class GgufConfigCodec {
         }
         // llama.cpp refuses a file without tokenizer metadata; a source without a vocabulary gets a placeholder.
         GgufVocabulary.addIfAbsent(m, c.vocabSize());
+    }
+
+    /**
+     * Upcycling qwen2 gives qwen2moe: the source's "qwen2." keys (those the config does not set, such as a RoPE
+     * scaling type, and grow4j's exact doubles of them) become "qwen2moe." keys in place, since llama.cpp reads only
+     * the keys of the file's own architecture.
+     */
+    private static void renameFamilyKeys(SequencedMap<String, GgufValue> m, String name) {
+        if (!(m.get(GgufFile.ARCHITECTURE_KEY) instanceof GgufValue.Str old) || old.text().equals(name)) {
+            return;
+        }
+        SequencedMap<String, GgufValue> renamed = new java.util.LinkedHashMap<>();
+        m.forEach((key, value) -> renamed.put(renamedKey(key, old.text(), name), value));
+        m.clear();
+        m.putAll(renamed);
+    }
+
+    private static String renamedKey(String key, String from, String to) {
+        for (String prefix : List.of("", EXACT_PREFIX)) {
+            if (key.startsWith(prefix + from + ".")) {
+                return prefix + to + key.substring(prefix.length() + from.length());
+            }
+        }
+        return key;
     }
 
     private static void uint32(SequencedMap<String, GgufValue> m, String key, long value) {

@@ -71,6 +71,21 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
                     Role.K_NORM, "blk.{i}.attn_k_norm.weight"));
 
     /**
+     * Qwen2-MoE (llama.cpp's qwen2moe): Qwen2's attention, the router and stacked experts named as in a llama file with
+     * experts, and the shared expert with its one-row sigmoid gate (ne {hidden, 1}; llama.cpp's loader asks for
+     * {hidden}, which the trailing 1 satisfies). llama.cpp requires all four shared tensors for this architecture.
+     */
+    private static final Map<Role, String> QWEN2MOE_NAMES = with(with(QWEN2_NAMES, Map.of(
+            Role.ROUTER, "blk.{i}.ffn_gate_inp.weight",
+            Role.EXPERT_GATE, "blk.{i}.ffn_gate_exps.weight",
+            Role.EXPERT_UP, "blk.{i}.ffn_up_exps.weight",
+            Role.EXPERT_DOWN, "blk.{i}.ffn_down_exps.weight")), Map.of(
+            Role.SHARED_GATE, "blk.{i}.ffn_gate_shexp.weight",
+            Role.SHARED_UP, "blk.{i}.ffn_up_shexp.weight",
+            Role.SHARED_DOWN, "blk.{i}.ffn_down_shexp.weight",
+            Role.SHARED_EXPERT_GATE, "blk.{i}.ffn_gate_inp_shexp.weight"));
+
+    /**
      * llama.cpp's converter permutes Hugging Face's half-split Q/K rows back to Meta's interleaved pairs for llama
      * (convert_hf_to_gguf.py, LlamaModel.permute), so GGUF llama tensors are interleaved; qwen2, qwen3 and olmo2 are
      * converted unpermuted and run with NeoX RoPE (half-split pairs).
@@ -80,7 +95,21 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
             new GgufFamily("llama", Architecture.MIXTRAL, RopeLayout.INTERLEAVED, false, LLAMA_EXPERT_NAMES),
             new GgufFamily("qwen2", Architecture.QWEN2, RopeLayout.HALF_SPLIT, true, QWEN2_NAMES),
             new GgufFamily("qwen3", Architecture.QWEN3, RopeLayout.HALF_SPLIT, false, QWEN3_NAMES),
-            new GgufFamily("olmo2", Architecture.OLMO2, RopeLayout.HALF_SPLIT, false, OLMO2_NAMES));
+            new GgufFamily("olmo2", Architecture.OLMO2, RopeLayout.HALF_SPLIT, false, OLMO2_NAMES),
+            new GgufFamily("qwen2moe", Architecture.QWEN2_MOE, RopeLayout.HALF_SPLIT, true, QWEN2MOE_NAMES));
+
+    /**
+     * GGUF architectures whose llama.cpp graph weights the chosen experts by their softmax probabilities as they are,
+     * never renormalised over the top k: qwen2moe calls build_moe_ffn with norm_w false (src/llama-model.cpp,
+     * llm_build_qwen2moe, in b4916 and in the later versions read), whatever the source's norm_topk_prob was. A file
+     * of such a family holds only models that do not renormalise; llama's experts are always renormalised.
+     */
+    private static final java.util.Set<String> UNNORMALISED_TOP_K = java.util.Set.of("qwen2moe");
+
+    /** Whether llama.cpp renormalises the chosen experts' weights to sum to one in this family. */
+    boolean renormalisesTopK() {
+        return !UNNORMALISED_TOP_K.contains(name);
+    }
 
     /** The row of a GGUF architecture name, with experts or dense; null if there is none. */
     static GgufFamily byName(String name, boolean experts) {

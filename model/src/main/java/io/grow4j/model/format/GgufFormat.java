@@ -19,7 +19,7 @@ import java.util.SequencedMap;
 
 /**
  * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
- * qwen2, qwen3 and olmo2 ({@link GgufFamily}). The file is read through a read-only
+ * qwen2, qwen3, olmo2 and qwen2moe ({@link GgufFamily}). The file is read through a read-only
  * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
@@ -118,6 +118,7 @@ public final class GgufFormat implements ModelFormat {
                     + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
                     + instead);
         }
+        problems.addAll(expertProblems(config, family));
         if (problems.isEmpty()) {
             // Whatever else the name table cannot hold (roles a family gains later), one line per role.
             for (Role role : Role.values()) {
@@ -125,6 +126,27 @@ public final class GgufFormat implements ModelFormat {
                     problems.add("GGUF " + family.name() + " has no tensor for " + role + instead);
                 }
             }
+        }
+        return problems;
+    }
+
+    /**
+     * What llama.cpp would not run as grow4j does: routing renormalised where its graph does not renormalise (or the
+     * reverse), and a qwen2moe model without the shared expert its loader requires.
+     */
+    private static List<String> expertProblems(TransformerConfig config, GgufFamily family) {
+        List<String> problems = new ArrayList<>();
+        if (config.architecture().mixtureOfExperts() && config.mlp().normTopK() != family.renormalisesTopK()) {
+            problems.add(family.renormalisesTopK() ? "GGUF " + family.name() + " renormalises the chosen experts'"
+                    + " weights; this model does not" + ": write a directory instead"
+                    : "GGUF " + family.name() + ": llama.cpp weights the chosen experts by their softmax"
+                    + " probabilities without renormalising them (its graph calls build_moe_ffn with norm_w false),"
+                    + " so this model's norm_topk_prob true would not be honoured; write a directory instead, or"
+                    + " upcycle with norm_topk_prob: false");
+        }
+        if (family.names(Role.SHARED_GATE) && !config.mlp().hasSharedExpert()) {
+            problems.add("GGUF " + family.name() + ": llama.cpp's loader requires a shared expert; this model has"
+                    + " none: write a directory instead");
         }
         return problems;
     }

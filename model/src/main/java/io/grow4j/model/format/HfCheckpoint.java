@@ -143,6 +143,15 @@ public final class HfCheckpoint {
         return HfFamily.forArchitecture(config.architecture()).tensorParts(config);
     }
 
+    /**
+     * For each per-expert stored tensor of a model of {@code config} (Mixtral's and Qwen2-MoE's experts.{e}.*), the
+     * expert it holds: its bytes are slice e, along the leading expert axis, of the stacked model tensor that
+     * {@link #tensorParts} names for it. Empty for dense families.
+     */
+    public static SequencedMap<String, Integer> expertSlices(TransformerConfig config) {
+        return HfFamily.forArchitecture(config.architecture()).expertSlices(config);
+    }
+
     /** The file name of every tensor of a model of {@code config}, in the order a directory writes them. */
     public static SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
@@ -158,14 +167,14 @@ public final class HfCheckpoint {
     }
 
     /**
-     * True when the family stores every tensor as grow4j holds it, or stacked along rows with others (no [in, out]
-     * or per-expert tensors), and Q and K rows in the config's own RoPE layout, so tensors can be written byte for
-     * byte, part after part. A model read from a directory of such a family always is; one converted from llama2.c
+     * True when the family stores every tensor as grow4j holds it, stacked along rows with others, or one expert's
+     * slice of a stacked role (no [in, out] or head-interleaved tensors), and Q and K rows in the config's own RoPE
+     * layout, so tensors can be written byte for byte, part after part. A model read from a directory of such a family always is; one converted from llama2.c
      * may need {@link RopePermutation}.
      */
     public static boolean storesAsIs(TransformerConfig config) {
         HfFamily family = HfFamily.forArchitecture(config.architecture());
-        if (!family.mapsByRows()) {
+        if (!family.writesByRows()) {
             return false;
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {

@@ -296,13 +296,23 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     /**
+     * True when every stored tensor is a contiguous byte range of model tensors: {@link #mapsByRows()}, or one
+     * expert's slice of a role stacked over experts (Mixtral's experts.{e}.w1: slice e of the stacked tensor's bytes).
+     * Such tensors can be written part by part; reading them back needs the experts joined, which streaming does not
+     * do (a mixture-of-experts source is read in memory).
+     */
+    boolean writesByRows() {
+        return tensors.stream().allMatch(t -> !t.transposed() && !t.perHead());
+    }
+
+    /**
      * Each stored tensor's file name with the model tensors it stacks along rows, in file order (what streaming writes
-     * part after part).
+     * part after part); a per-expert tensor names its stacked role once ({@link #expertSlices} says which slice).
      *
-     * @throws IllegalStateException the family transposes or slices tensors ({@link #mapsByRows()} is false)
+     * @throws IllegalStateException the family transposes or interleaves tensors ({@link #writesByRows()} is false)
      */
     SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
-        if (!mapsByRows()) {
+        if (!writesByRows()) {
             throw new IllegalStateException(modelType + " transposes or slices tensors: " + fusedOrTransposed());
         }
         SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
@@ -312,11 +322,23 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
         return parts;
     }
 
+    /** The expert index of every per-expert stored tensor a config implies, by file name (none for other families). */
+    SequencedMap<String, Integer> expertSlices(TransformerConfig config) {
+        SequencedMap<String, Integer> slices = new LinkedHashMap<>();
+        for (StoredTensor t : storedTensors(config)) {
+            if (t.spec().perExpert()) {
+                slices.put(t.name(), t.expert());
+            }
+        }
+        return slices;
+    }
+
     /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */
     List<String> fusedOrTransposed() {
         return tensors.stream().filter(t -> !t.plain()).map(t -> t.template() + (t.parts().size() > 1 ? " = "
                 + t.parts().stream().map(r -> r.name().toLowerCase()).collect(Collectors.joining(" + ")) : "")
-                + (t.perHead() ? " per head" : "") + (t.transposed() ? " [in, out]" : "")).toList();
+                + (t.perHead() ? " per head" : "") + (t.perExpert() ? " (one tensor per expert)" : "")
+                + (t.transposed() ? " [in, out]" : "")).toList();
     }
 
     /** Roles present in {@code config} that the family has no name for; a directory cannot hold those models. */

@@ -85,7 +85,7 @@ class GgufExpertsTest {
         format.write(new GgufMetadata(extra).attachTo(RandomModels.create(qwen2, DType.F32, 1)), file);
         CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(file));
         assertEquals(file + ": qwen2.expert_count 8: GGUF qwen2 is read without experts (experts are read for"
-                + " llama)", e.getMessage());
+                + " llama, qwen2moe)", e.getMessage());
     }
 
     /** A valid file with experts whose metadata {@code key} is then rewritten to {@code value}. */

@@ -14,6 +14,7 @@ import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.GrownDTypes;
 import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.PlanException;
+import io.grow4j.transforms.SplitNoise;
 import io.grow4j.transforms.StepReport;
 import io.grow4j.transforms.TensorRecipe;
 import io.grow4j.transforms.steps.ExpertUpcycling;
@@ -104,9 +105,13 @@ public final class DeviceGrower {
             }
             GrowthStep step = plan.steps().get(i);
             TransformerConfig after = step.apply(config);
-            if (step.recipes(config, after).stream().anyMatch(r -> r.noise() != null)) {
-                throw new PlanException(List.of(plan.label(i) + ": clone noise is applied on the host, not on an"
-                        + " OpenCL device (grow with --backend cpu)"));
+            for (TensorRecipe r : step.recipes(config, after)) {
+                if (r.rewrite() != null) {
+                    throw new PlanException(List.of(plan.label(i) + ": " + (r.rewrite() instanceof SplitNoise
+                            ? "clone noise is applied" : "the orthonormal fill of new query dims is computed")
+                            + " on the host, not on an OpenCL device (grow with --backend cpu" + (r.rewrite()
+                            instanceof SplitNoise ? "" : ", or with init: clone, which copies old query dims") + ")"));
+                }
             }
             config = after;
         }

@@ -23,8 +23,21 @@ import java.util.Map;
  * chosen sum to one, so the block's output is the dense one. The family becomes its mixture-of-experts row (llama and
  * mistral become mixtral, qwen2 qwen2_moe, {@link Architecture#withExperts()}); qwen2_moe's shared expert starts
  * with a zero down projection, and its routing is set to renormalise (norm_topk_prob true).
+ *
+ * <p>With {@code normTopK} false (qwen2_moe only, for llama.cpp, whose qwen2moe graph never renormalises) the chosen
+ * weights are plain softmax probabilities, which sum to one only when k = E. The router is then zero, so every
+ * expert gets probability 1/E whatever the input, and each copy's down projection is × E/k: k chosen copies weighted
+ * 1/E sum to the dense output. The router starts uniform (training breaks the tie); no arbitrary router is exact
+ * there, since the top-k probabilities' sum then depends on the input.
+ *
+ * @param normTopK whether the MoE family renormalises the top-k weights (Mixtral always does)
  */
-public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
+public record ExpertUpcycling(int experts, int topK, boolean normTopK) implements GrowthStep {
+    /** Renormalised routing (Mixtral's, and qwen2_moe's norm_topk_prob true) behind an arbitrary router. */
+    public ExpertUpcycling(int experts, int topK) {
+        this(experts, topK, true);
+    }
+
     /** The dense roles each expert copies, and the stacked role it becomes. */
     private static final Map<Role, Role> EXPERT_OF = Map.of(
             Role.EXPERT_GATE, Role.W_GATE, Role.EXPERT_UP, Role.W_UP, Role.EXPERT_DOWN, Role.W_DOWN);
@@ -62,6 +75,10 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
             problems.add(family.id() + " has no mixture-of-experts family to upcycle into (llama and mistral"
                     + " become mixtral, qwen2 qwen2_moe)");
         }
+        if (!normTopK && family.withExperts().filter(Architecture::sharedExpert).isEmpty()) {
+            problems.add("norm_topk_prob false: " + family.withExperts().map(Architecture::id).orElse(family.id())
+                    + " always renormalises the chosen experts' weights (only qwen2_moe has the flag)");
+        }
         if (config.mlp().activation() != Activation.SWIGLU || config.mlp().bias()) {
             problems.add("experts are SwiGLU MLPs without biases; this model's MLP is " + config.mlp().activation()
                     + (config.mlp().bias() ? " with biases" : ""));
@@ -79,7 +96,7 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
         Architecture target = config.architecture().withExperts().orElseThrow();
         MlpConfig routed = config.mlp().withExperts(experts, topK);
         return config.withArchitecture(target, target.sharedExpert()
-                ? routed.withSharedExpert(config.mlp().size(), true) : routed);
+                ? routed.withSharedExpert(config.mlp().size(), normTopK) : routed);
     }
 
     @Override
@@ -90,13 +107,16 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
             Role dense = EXPERT_OF.get(key.role());
             Role statsOf = SHARED_STATS.get(key.role());
             if (key.role() == Role.ROUTER) {
-                recipes.add(fresh(key, TensorKey.of(Role.W_GATE, key.layer()), shape, NewEntries.ARBITRARY));
+                recipes.add(fresh(key, TensorKey.of(Role.W_GATE, key.layer()), shape,
+                        normTopK ? NewEntries.ARBITRARY : NewEntries.ZERO));
             } else if (key.role() == Role.SHARED_DOWN) {
                 recipes.add(fresh(key, null, shape, NewEntries.ZERO));
             } else if (statsOf != null) {
                 recipes.add(fresh(key, TensorKey.of(statsOf, key.layer()), shape, NewEntries.ARBITRARY));
             } else if (dense != null) {
-                recipes.add(copies(key, TensorKey.of(dense, key.layer()), shape));
+                // unrenormalised: k copies weighted 1/E each, so each copy writes E/k times the dense output
+                double scale = normTopK || key.role() != Role.EXPERT_DOWN ? 1.0 : (double) experts / topK;
+                recipes.add(copies(key, TensorKey.of(dense, key.layer()), shape, scale));
             } else {
                 recipes.add(new TensorRecipe(key, key, key, shape, shape, maps(shape, 0), 1.0, NewEntries.ZERO));
             }
@@ -113,12 +133,12 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
     }
 
     /** The dense tensor, read as one expert [1, ...], repeated on the expert axis. */
-    private TensorRecipe copies(TensorKey key, TensorKey dense, long[] shape) {
+    private TensorRecipe copies(TensorKey key, TensorKey dense, long[] shape, double scale) {
         long[] oldShape = shape.clone();
         oldShape[0] = 1;
         int[][] maps = maps(shape, 0);
         maps[0] = new int[experts];
-        return new TensorRecipe(key, dense, dense, oldShape, shape, maps, 1.0, NewEntries.ZERO);
+        return new TensorRecipe(key, dense, dense, oldShape, shape, maps, scale, NewEntries.ZERO);
     }
 
     /** Identity maps (kept = 0) or all-new maps (kept = -1) for every axis. */
@@ -136,6 +156,9 @@ public record ExpertUpcycling(int experts, int topK) implements GrowthStep {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("experts", experts);
         fields.put("top_k", topK);
+        if (!normTopK) {
+            fields.put("norm_topk_prob", false);
+        }
         return fields;
     }
 }

@@ -81,7 +81,7 @@ final class Growth {
             return recipes;
         }
         return recipes.stream().map(r -> readers.contains(r.target().role())
-                ? r.withNoise(new SplitNoise(r.target().role().axes().lastIndexOf(dim), noise)) : r).toList();
+                ? r.withRewrite(new SplitNoise(r.target().role().axes().lastIndexOf(dim), noise)) : r).toList();
     }
 
     static void mustBePositive(List<String> problems, String field, int value) {

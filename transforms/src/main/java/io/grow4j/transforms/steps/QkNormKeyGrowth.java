@@ -8,6 +8,8 @@ import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.AxisRecipes;
 import io.grow4j.transforms.EntryRule;
+import io.grow4j.transforms.OrthonormalFill;
+import io.grow4j.transforms.TensorRecipe;
 
 import java.util.List;
 import java.util.Map;
@@ -21,8 +23,9 @@ import java.util.Map;
  *       the normalised old key dims come out × sqrt(r), which is exactly the logit scale 1/sqrt(k) → 1/sqrt(k') asks
  *       for (so queries are not rescaled);</li>
  *   <li>new q rows = c·O·(old rows of the head) with c = sqrt(r − 1) and O with orthonormal columns, so the new dims
- *       add (r − 1)·|q|² and the queries' mean square is unchanged. O is the tiled identity over sqrt(r − 1): new pair
- *       r·i + j (0 &lt; j &lt; r) copies old pair i, member by member. That O is deterministic and bit-exact; the new
+ *       add (r − 1)·|q|² and the queries' mean square is unchanged. The maps below build the tiled identity over
+ *       sqrt(r − 1) (new pair r·i + j, 0 &lt; j &lt; r, copies old pair i, member by member: {@code init: clone},
+ *       bit-exact); {@link #withOrthonormalFill} then replaces the new rows by a seeded O (the default). The new
  *       query dims meet zero keys, so they add nothing to the logits, and the keys' new rows get gradients from
  *       them;</li>
  *   <li>QK-norm gains move with their dims (old pair i → pair r·i, as RoPE needs); new gain entries copy old ones
@@ -64,6 +67,21 @@ final class QkNormKeyGrowth {
                 ? Math.sqrt((double) a.keySize() / newSize) : 1.0));
         rules.put(Role.Q_NORM, EntryRule.copied(1.0));
         rules.put(Role.K_NORM, EntryRule.ARBITRARY);
+    }
+
+    /**
+     * The recipes with W_q's and b_q's new rows replaced by c·O·(old rows), O seeded with orthonormal columns
+     * ({@link OrthonormalFill}); unchanged for families without QK-norm, whose new query dims are arbitrary anyway.
+     */
+    static List<TensorRecipe> withOrthonormalFill(TransformerConfig before, int newSize, List<TensorRecipe> recipes) {
+        if (!before.architecture().hasQkNorm()) {
+            return recipes;
+        }
+        int k = before.attention().keySize();
+        OrthonormalFill fill = new OrthonormalFill(newSize, Growth.keyHeadMap(before, k, newSize),
+                Math.sqrt((double) newSize / k - 1));
+        return recipes.stream().map(r -> r.target().role() == Role.WQ || r.target().role() == Role.BQ
+                ? r.withRewrite(fill) : r).toList();
     }
 
     /** For each dim of the grown head, the old dim it copies: pair p' holds old pair p'/r, same member. */

@@ -39,8 +39,14 @@ final class GrowthStream implements AutoCloseable {
     private final SourceTensors source;
     private final StagedTensors staged;
     private final SequencedMap<String, List<TensorKey>> partsByName;
+    /** Per-expert output tensors (upcycling into mixtral or qwen2_moe directories): the expert each one holds. */
+    private final Map<String, Integer> expertOf;
     private final Arena bufferArena = Arena.ofShared();
     private WriteBehind writes;
+    /** The stacked tensor whose expert slices are being written, built once for all of them. */
+    private MemorySegment stackedBuffer;
+    private Tensor stacked;
+    private TensorKey stackedKey;
     private int copied;
     private int prefetched;
 
@@ -53,25 +59,28 @@ final class GrowthStream implements AutoCloseable {
 
     /** Output tensors named as a safetensors directory names them. */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
-        this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())), cacheBytes);
+        this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())),
+                HfCheckpoint.expertSlices(trace.config(trace.finalStage())), cacheBytes);
     }
 
     /** @param names every output tensor's file name, in file order */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes,
             SequencedMap<String, TensorKey> names) {
-        this(trace, source, kernel, single(names), cacheBytes);
+        this(trace, source, kernel, single(names), Map.of(), cacheBytes);
     }
 
     /**
      * @param parts every output tensor's file name with the model tensors it stacks along rows (Phi-3's qkv_proj:
      *              q, k, v), in file order; each part is written after the one before, which is what stacking rows is
+     * @param experts the expert index of each output tensor that is one expert's slice of its (single) part
      */
     private GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
-            SequencedMap<String, List<TensorKey>> parts, long cacheBytes) {
+            SequencedMap<String, List<TensorKey>> parts, Map<String, Integer> experts, long cacheBytes) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
         this.partsByName = parts;
+        this.expertOf = Map.copyOf(experts);
     }
 
     private static SequencedMap<String, List<TensorKey>> single(SequencedMap<String, TensorKey> names) {
@@ -108,6 +117,9 @@ final class GrowthStream implements AutoCloseable {
         partsByName.forEach((name, keys) -> {
             long[] shape = keys.getFirst().role().shape(grownConfig());
             shape[0] = keys.stream().mapToLong(k -> k.role().shape(grownConfig())[0]).sum();
+            if (expertOf.containsKey(name)) {
+                shape = java.util.Arrays.copyOfRange(shape, 1, shape.length); // one expert's slice
+            }
             entries.add(new SafetensorsEntry(name, trace.dtype(finalKey(keys.getFirst())), shape));
         });
         return entries;
@@ -177,12 +189,20 @@ final class GrowthStream implements AutoCloseable {
     /** Statistics for the output tensors up to index {@code last} start on other threads (each tensor once). */
     private void prefetchThrough(List<SafetensorsEntry> all, int last) {
         for (; prefetched <= Math.min(last, all.size() - 1); prefetched++) {
-            partsByName.get(all.get(prefetched).name()).forEach(key -> staged.prefetch(finalKey(key)));
+            String name = all.get(prefetched).name();
+            if (expertOf.getOrDefault(name, 0) == 0) { // an expert's slices share one stacked tensor
+                partsByName.get(name).forEach(key -> staged.prefetch(finalKey(key)));
+            }
         }
     }
 
     /** Writes the entry's parts one after the other (one part for every family but row-stacked ones). */
     private void writeTensor(TensorSink writer, SafetensorsEntry entry) throws IOException {
+        Integer expert = expertOf.get(entry.name());
+        if (expert != null) {
+            writeExpertSlice(writer, partsByName.get(entry.name()).getFirst(), expert, entry.dtype());
+            return;
+        }
         for (TensorKey key : partsByName.get(entry.name())) {
             writePart(writer, key, entry.dtype());
         }
@@ -208,12 +228,41 @@ final class GrowthStream implements AutoCloseable {
     }
 
     /**
+     * Writes expert {@code expert}'s slice of the stacked tensor {@code key} (its bytes along the leading expert axis),
+     * building the stacked tensor once, for the first of its slices, in a buffer of its own.
+     */
+    private void writeExpertSlice(TensorSink writer, TensorKey key, int expert, DType dtype) throws IOException {
+        if (!key.equals(stackedKey)) {
+            long[] shape = key.role().shape(grownConfig());
+            stackedKey = null;
+            try {
+                stacked = new Tensor(dtype, shape, stackedBuffer.asSlice(0, Tensor.byteSize(dtype, shape)));
+                staged.build(trace.origin(finalKey(key)), stacked);
+            } finally {
+                staged.release();
+            }
+            stackedKey = key;
+        }
+        long bytes = stacked.data().byteSize() / stacked.shape()[0];
+        MemorySegment slice = writes.buffer().asSlice(0, bytes);
+        slice.copyFrom(stacked.data().asSlice(expert * bytes, bytes));
+        writes.queueFromBuffer(() -> writer.write(slice));
+    }
+
+    /**
      * Two buffers for the built tensors (one being written while the next is built): the largest one's size,
      * allocated (and zeroed) once per run.
      */
     private void allocateBuffer(List<SafetensorsEntry> entries) {
         long largest = 0;
+        long largestStacked = 0;
         for (SafetensorsEntry e : entries) {
+            if (expertOf.containsKey(e.name())) {
+                largest = Math.max(largest, e.byteSize());
+                TensorKey key = partsByName.get(e.name()).getFirst();
+                largestStacked = Math.max(largestStacked, Tensor.byteSize(e.dtype(), key.role().shape(grownConfig())));
+                continue;
+            }
             for (TensorKey key : partsByName.get(e.name())) {
                 StagedKey origin = trace.origin(finalKey(key));
                 if (origin.stage() > 0 || source.stored(origin.key()) == null) {
@@ -222,6 +271,7 @@ final class GrowthStream implements AutoCloseable {
             }
         }
         writes = new WriteBehind(bufferArena, largest);
+        stackedBuffer = bufferArena.allocate(Math.max(largestStacked, 1), 64);
     }
 
     private StagedKey finalKey(TensorKey key) {

@@ -34,6 +34,6 @@ final class IndexMaps {
             maps[a] = canonical.computeIfAbsent(new Key(r.newToOld()[a]), Key::map);
         }
         return new TensorRecipe(r.target(), r.source(), r.statsFrom(), r.oldShape(), r.newShape(), maps, r.scale(),
-                r.fill(), r.shift(), r.noise());
+                r.fill(), r.shift(), r.rewrite());
     }
 }

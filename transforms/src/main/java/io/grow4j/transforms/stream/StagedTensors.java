@@ -45,6 +45,10 @@ final class StagedTensors implements AutoCloseable {
         TensorRecipe r = trace.recipe(at);
         int step = at.stage() - 1;
         Tensor src = r.source() == null ? null : get(new StagedKey(step, r.source()));
+        if (src != null && !src.hasShape(r.oldShape())) {
+            // a recipe may read its source with a unit axis added (a dense MLP weight read as one expert)
+            src = src.reshape(r.oldShape());
+        }
         kernel.pad(src, dst, r.toPadSpec(fill(at, r)));
         r.perturb(dst, trace.plan().seed(), step);
     }

@@ -58,11 +58,6 @@ public final class StreamingGrower {
             for (String p : source.writeProblemsFor(grown)) {
                 problems.add("output directory: " + p);
             }
-            if (grown.architecture().mixtureOfExperts()) {
-                problems.add("output directory: " + grown.architecture().id() + " stores each expert as its own"
-                        + " tensor, which streaming (one file tensor per model tensor) does not write; grow in"
-                        + " memory (--in-memory)");
-            }
             if (!HfCheckpoint.storesAsIs(grown)) {
                 problems.add("output directory: the family stores RoPE rows in another layout than " + grown.positions()
                         + "; streaming writes tensors as they are (grow in memory instead)");

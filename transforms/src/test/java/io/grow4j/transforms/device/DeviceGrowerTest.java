@@ -186,6 +186,28 @@ class DeviceGrowerTest {
         }
     }
 
+    /**
+     * Head size under QK-norm: the default orthonormal fill is computed on the host, so the device refuses it naming
+     * init: clone, whose tiled copies it grows bit for bit like the CPU.
+     */
+    @Test
+    void qkNormHeadSizeGrowsOnTheDeviceOnlyAsAClone() {
+        TransformerConfig qwen3 = new TransformerConfig(io.grow4j.model.Architecture.QWEN3, 37, 24, 2, 16,
+                new io.grow4j.model.AttentionConfig(4, 2, 8, 8, false), new io.grow4j.model.MlpConfig(40,
+                Activation.SWIGLU, false), 1e-5, new io.grow4j.model.Positions.Rope(1e6, RopeLayout.HALF_SPLIT),
+                false);
+        Model model = RandomModels.create(qwen3, DType.F64, 3);
+        DeviceGrower grower = new DeviceGrower(kernel);
+        try (DeviceModel uploaded = grower.upload(model)) {
+            PlanException e = assertThrows(PlanException.class, () -> grower.grow(uploaded,
+                    new GrowthPlan(1, List.of(new HeadDimExpansion(16)))));
+            assertEquals(List.of("step 1 (head_dim): the orthonormal fill of new query dims is computed on the host,"
+                    + " not on an OpenCL device (grow with --backend cpu, or with init: clone, which copies old query"
+                    + " dims)"), e.problems());
+        }
+        checkSame(model, new GrowthPlan(1, List.of(new HeadDimExpansion(16, Init.CLONE))), "qwen3 head_dim clone");
+    }
+
     private void checkSame(Model model, GrowthPlan plan, String what) {
         Model want = CPU.grow(model, plan);
         DeviceGrower grower = new DeviceGrower(kernel);

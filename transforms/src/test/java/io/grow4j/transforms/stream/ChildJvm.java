@@ -22,6 +22,30 @@ final class ChildJvm {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /**
+     * Runs {@link StreamGrowChild} on IN PLAN OUT with the given heap, fails the test (with the child's last output)
+     * unless it ends with exit 0 within {@code minutes}, and returns its peak resident set in bytes.
+     */
+    static long growInChild(String maxHeap, Path log, int minutes, String... args) throws IOException,
+            InterruptedException {
+        Process child = start(StreamGrowChild.class, maxHeap, log, args);
+        if (!child.waitFor(minutes, java.util.concurrent.TimeUnit.MINUTES)) {
+            child.destroyForcibly();
+            org.junit.jupiter.api.Assertions.fail("the child JVM did not finish; its output:\n" + tail(log));
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0, child.exitValue(), () -> "child JVM failed:\n" + tail(log));
+        return peakRss(log);
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log);
+            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
     /** The child's peak resident set in bytes, from the VmHWM line StreamGrowChild prints. */
     static long peakRss(Path log) throws IOException {
         Matcher m = Pattern.compile("VmHWM:\\s+(\\d+) kB").matcher(Files.readString(log));

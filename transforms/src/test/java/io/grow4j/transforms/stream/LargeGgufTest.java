@@ -31,11 +31,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A GGUF file of about 1 GiB (BF16, Llama 2 proportions at hidden 2048) grown into a GGUF file in a JVM whose heap
@@ -57,14 +55,8 @@ class LargeGgufTest {
         Path planFile = Files.writeString(tmp.resolve("plan.yaml"), PlanFiles.toYaml(PLAN));
         Path out = tmp.resolve("out.gguf");
         Path log = tmp.resolve("child.log");
-        Process child = ChildJvm.start(StreamGrowChild.class, "64m", log, in.toString(), planFile.toString(),
+        long rss = ChildJvm.growInChild("64m", log, 10, in.toString(), planFile.toString(),
                 out.toString());
-        if (!child.waitFor(10, TimeUnit.MINUTES)) {
-            child.destroyForcibly();
-            fail("the child JVM did not finish; its output:\n" + Files.readString(log));
-        }
-        assertEquals(0, child.exitValue(), () -> "child JVM failed:\n" + tail(log));
-        long rss = ChildJvm.peakRss(log);
         System.out.println("LargeGgufTest: child peak RSS " + (rss >> 20) + " MiB for a " + (inBytes >> 20) + " MiB GGUF");
         assertTrue(rss < 768L << 20, "peak resident memory " + (rss >> 20) + " MiB growing a " + (inBytes >> 20)
                 + " MiB GGUF; the bound is 768 MiB");
@@ -120,15 +112,6 @@ class LargeGgufTest {
                     writer.write(data);
                 }
             }
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            String s = Files.readString(log);
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return "(no output: " + e.getMessage() + ")";
         }
     }
 }
