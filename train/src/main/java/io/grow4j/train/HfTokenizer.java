@@ -1,0 +1,105 @@
+package io.grow4j.train;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model's own tokenizer.json, run by the Hugging Face tokenizers library through DJL's binding
+ * ({@code ai.djl.huggingface:tokenizers}, whose jar carries the native library: it loads without a network). Each
+ * document gets the tokenizer's own special tokens (its post-processor: Llama's BOS, BERT's [CLS] ... [SEP], none for
+ * GPT-2). Training reads whole documents, so the truncation and padding a tokenizer.json may configure for inference
+ * are turned off: a document is never cut at 128 tokens nor padded to it.
+ */
+public final class HfTokenizer implements Tokenizer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final int vocabularySize;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private HfTokenizer(Path file, int vocabularySize, HuggingFaceTokenizer tokenizer) {
+        this.file = file;
+        this.vocabularySize = vocabularySize;
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * Loads {@code file}. IllegalArgumentException naming the file when it is missing, not JSON, has no
+     * {@code model.vocab}, or is refused by the tokenizers library (with its reason).
+     */
+    public static HfTokenizer load(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("tokenizer " + file + ": no such file", e);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("tokenizer " + file + ": not JSON: " + e.getOriginalMessage(), e);
+        }
+        int size = vocabularySize(file, root);
+        try {
+            return new HfTokenizer(file, size, HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens",
+                    "true", "truncation", "false", "padding", "false")));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("tokenizer " + file + ": the tokenizers library cannot read it: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One more than the largest id in {@code model.vocab} (a name-to-id object in BPE, WordPiece and WordLevel; a list
+     * of [piece, score] whose index is the id in Unigram) and in {@code added_tokens}. The library's binding has no
+     * call for it, and a model's vocabulary must hold every id (transformers' vocab_size may exceed it: padding rows).
+     */
+    static int vocabularySize(Path file, JsonNode root) {
+        JsonNode vocab = root.path("model").path("vocab");
+        int largest = -1;
+        if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                largest = Math.max(largest, id.asInt(-1));
+            }
+        } else if (vocab.isArray()) {
+            largest = vocab.size() - 1;
+        } else {
+            throw new IllegalArgumentException("tokenizer " + file + ": no model.vocab (not a Hugging Face"
+                    + " tokenizer.json)");
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            largest = Math.max(largest, added.path("id").asInt(-1));
+        }
+        return largest + 1;
+    }
+
+    @Override
+    public int[] encode(String document) {
+        long[] ids = tokenizer.encode(document).getIds();
+        int[] tokens = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            tokens[i] = Math.toIntExact(ids[i]);
+        }
+        return tokens;
+    }
+
+    @Override
+    public int vocabularySize() {
+        return vocabularySize;
+    }
+
+    @Override
+    public String describe() {
+        return "tokenizer " + file;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
