@@ -144,6 +144,9 @@ final class TrainCommand implements Callable<Integer> {
      */
     private Map<String, Object> carried = Map.of();
 
+    /** Which tokenizer the corpus went through, for the report. */
+    private String tokenizerName;
+
     /** The config after every --grow-at plan that applies: what OUT must be able to hold. */
     private TransformerConfig finalConfig;
 
@@ -177,6 +180,7 @@ final class TrainCommand implements Callable<Integer> {
                         + " write the trained model as " + out + ": " + p));
             }
             TextCorpus text = tokenizer == null ? null : readCorpus(tokenizer, problems);
+            tokenizerName = tokenizer == null ? null : tokenizer.describe();
             return claimAndTrain(start, resumed, text, growths, problems);
         }
     }
@@ -282,6 +286,8 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         TrainingPosition from = resumed == null ? TrainingPosition.START : resumed.position();
         List<Trainer.LogEntry> entries = new ArrayList<>(resumed == null ? List.of() : resumed.log());
+        stdout.printf("corpus %s: %,d training and %,d validation tokens (%s)%n", corpus, text.train().length,
+                text.validation().length, tokenizerName);
         Trainer trainer;
         long began = System.nanoTime();
         try (CpuKernels cpu = new CpuKernels(); TrainProgressBar bar = GrowProgressBar.wanted(progress)
