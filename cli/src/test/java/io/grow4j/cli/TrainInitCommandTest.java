@@ -153,6 +153,31 @@ class TrainInitCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * #11's bad input: plans that cannot apply at their step, each named with the step, the plan step and the
+     * reason, the later one checked against the config the earlier one grows; nothing written, no checkpoint.
+     */
+    @Test
+    void namesEveryPlanThatCannotApplyAtItsStep() throws IOException {
+        Path moe = Files.writeString(dir.resolve("moe.yaml"), "steps:\n  - moe: {experts: 2, top_k: 1}\n");
+        Path uneven = Files.writeString(dir.resolve("uneven.yaml"), "steps:\n  - mlp: {size: 40}\n"
+                + "  - heads: {add: 1}\n  - mlp: {size: 32}\n");
+        Path out = dir.resolve("trained");
+        Cli run = train("--init", config.toString(), "--out", out.toString(), "--checkpoint-every", "1",
+                "--grow-at", "3:" + moe, "--grow-at", "5:" + uneven);
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        for (String line : List.of("--grow-at step 3: grown model: tensor router is not supported by the backward"
+                        + " pass",
+                "--grow-at step 5: step 2 (heads): heads: add 1 leaves GQA groups uneven: 2 query heads over 1 kv"
+                        + " heads (2 per group) need an addition that is a multiple of 2",
+                "--grow-at step 5: step 3 (mlp): MLP size 32 would shrink it from 40 (growth only)")) {
+            assertTrue(run.err().lines().anyMatch(l -> l.startsWith("grow4j train: error: " + line)),
+                    "no error line '" + line + "' in:\n" + run.err());
+        }
+        assertFalse(run.out().contains("step 0:"), "no training before the refusal: " + run.out());
+        assertEquals(List.of("config.yaml", "corpus.txt", "moe.yaml", "uneven.yaml"), list(dir));
+    }
+
     @Test
     void oneStartOnly() throws IOException {
         Path model = dir.resolve("model");
