@@ -144,8 +144,9 @@ final class TrainCommand implements Callable<Integer> {
      */
     private Map<String, Object> carried = Map.of();
 
-    /** Which tokenizer the corpus went through, for the report. */
+    /** Which tokenizer the corpus went through: for the report, and its identity for checkpoints. */
     private String tokenizerName;
+    private String tokenizerIdentity;
 
     /** The config after every --grow-at plan that applies: what OUT must be able to hold. */
     private TransformerConfig finalConfig;
@@ -180,7 +181,15 @@ final class TrainCommand implements Callable<Integer> {
                         + " write the trained model as " + out + ": " + p));
             }
             TextCorpus text = tokenizer == null ? null : readCorpus(tokenizer, problems);
-            tokenizerName = tokenizer == null ? null : tokenizer.describe();
+            if (tokenizer != null) {
+                tokenizerName = tokenizer.describe();
+                tokenizerIdentity = tokenizer.identity();
+                if (resumed != null && !resumed.tokenizer().equals(tokenizerIdentity)) {
+                    problems.add("--resume " + resume + ": tokenizer: checkpoint " + resumed.tokenizer() + ", asked "
+                            + tokenizerIdentity + " (" + tokenizerName + "); resume with the checkpointed run's"
+                            + " --tokenizer");
+                }
+            }
             return claimAndTrain(start, resumed, text, growths, problems);
         }
     }
@@ -306,7 +315,8 @@ final class TrainCommand implements Callable<Integer> {
                             (e.tokens() - from.tokens()) / seconds);
                     stdout.flush();
                 }
-            }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries));
+            }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries,
+                    tokenizerIdentity));
             entries.add(rest.getLast());
         }
         for (Trainer.GrowthEntry g : trainer.growths()) {

@@ -188,7 +188,10 @@ class TrainInitCommandTest {
                 + " --init"), both.err());
     }
 
-    /** The corpus goes through the WordPiece vocabulary; the loss starts near ln 30522 ≈ 10.3. */
+    /**
+     * The corpus goes through the WordPiece vocabulary (the loss starts near ln 30522 ≈ 10.3); a checkpoint records
+     * the tokenizer, so a resume without it is refused and one with it continues bit for bit.
+     */
     @Test
     void tokenisesWithATokenizerJsonAndRefusesAVocabularyTooSmallForIt() throws IOException {
         Path tokenizer = miniLmTokenizer(dir);
@@ -196,12 +199,24 @@ class TrainInitCommandTest {
         Path log = dir.resolve("log.json");
         Path wide = Files.writeString(dir.resolve("wide.yaml"), CONFIG.formatted(BERT_VOCAB));
         Cli run = run(2, "--init", wide.toString(), "--tokenizer", tokenizer.toString(), "--out", out.toString(),
-                "--log", log.toString());
+                "--log", log.toString(), "--checkpoint-every", "1");
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains(tokensLine(tokenizer)), run.out());
         JsonNode entries = new ObjectMapper().readTree(log.toFile());
         double first = entries.get(0).get("validationLoss").asDouble();
         assertEquals(Math.log(BERT_VOCAB), first, 0.1, "uniform over the WordPiece vocabulary: " + entries.get(0));
+
+        Path checkpoint = dir.resolve("trained.checkpoints/step-000001");
+        Cli bytes = run(2, "--resume", checkpoint.toString(), "--out", dir.resolve("bytes").toString());
+        assertEquals(2, bytes.exitCode(), bytes.out() + bytes.err());
+        String sha256 = java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(tokenizer)));
+        assertTrue(bytes.err().contains("--resume " + checkpoint + ": tokenizer: checkpoint sha256:" + sha256
+                + ", asked bytes (the byte tokenizer); resume with the checkpointed run's --tokenizer"), bytes.err());
+        Path resumedLog = dir.resolve("resumed.json");
+        Cli resumed = run(2, "--resume", checkpoint.toString(), "--tokenizer", tokenizer.toString(), "--out",
+                dir.resolve("resumed").toString(), "--log", resumedLog.toString());
+        assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+        assertEquals(Files.readString(log), Files.readString(resumedLog));
 
         Cli narrow = train("--init", config.toString(), "--tokenizer", tokenizer.toString(), "--out",
                 dir.resolve("narrow").toString());
@@ -268,6 +283,14 @@ class TrainInitCommandTest {
         assertEquals(2, missing.exitCode(), missing.out() + missing.err());
         assertTrue(missing.err().contains("--corpus " + corpus + ": no such file"), missing.err());
         assertEquals(List.of("config.yaml"), list(dir));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static float[] sortedIf(boolean sort, float[] values) {

@@ -27,6 +27,11 @@ public final class ByteTokenizer implements Tokenizer {
     }
 
     @Override
+    public String identity() {
+        return "bytes";
+    }
+
+    @Override
     public String describe() {
         return "the byte tokenizer";
     }

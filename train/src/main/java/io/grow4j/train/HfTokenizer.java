@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -22,11 +25,13 @@ public final class HfTokenizer implements Tokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
+    private final String identity;
     private final int vocabularySize;
     private final HuggingFaceTokenizer tokenizer;
 
-    private HfTokenizer(Path file, int vocabularySize, HuggingFaceTokenizer tokenizer) {
+    private HfTokenizer(Path file, String identity, int vocabularySize, HuggingFaceTokenizer tokenizer) {
         this.file = file;
+        this.identity = identity;
         this.vocabularySize = vocabularySize;
         this.tokenizer = tokenizer;
     }
@@ -37,8 +42,10 @@ public final class HfTokenizer implements Tokenizer {
      */
     public static HfTokenizer load(Path file) throws IOException {
         JsonNode root;
+        byte[] bytes;
         try {
-            root = JSON.readTree(Files.readString(file));
+            bytes = Files.readAllBytes(file);
+            root = JSON.readTree(bytes);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("tokenizer " + file + ": no such file", e);
         } catch (JacksonException e) {
@@ -46,7 +53,7 @@ public final class HfTokenizer implements Tokenizer {
         }
         int size = vocabularySize(file, root);
         try {
-            return new HfTokenizer(file, size, HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens",
+            return new HfTokenizer(file, "sha256:" + sha256(bytes), size, HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens",
                     "true", "truncation", "false", "padding", "false")));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("tokenizer " + file + ": the tokenizers library cannot read it: "
@@ -76,6 +83,19 @@ public final class HfTokenizer implements Tokenizer {
             largest = Math.max(largest, added.path("id").asInt(-1));
         }
         return largest + 1;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String identity() {
+        return identity;
     }
 
     @Override

@@ -14,6 +14,12 @@ public sealed interface Tokenizer extends AutoCloseable permits ByteTokenizer, H
     /** For messages: which tokenizer this is ("the byte tokenizer", "tokenizer FILE"). */
     String describe();
 
+    /**
+     * What a checkpoint records to tell tokenizers apart wherever their files lie: "bytes", or the SHA-256 of a
+     * tokenizer.json's bytes.
+     */
+    String identity();
+
     /** Releases what the tokenizer holds outside the heap (the byte tokenizer holds nothing). */
     @Override
     default void close() {
