@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,10 +38,10 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     /**
-     * Loads {@code file}. IllegalArgumentException naming the file when it is missing, not JSON, has no
-     * {@code model.vocab}, or is refused by the tokenizers library (with its reason).
+     * Loads {@code file}. IllegalArgumentException naming the file when it is missing or unreadable, not JSON, has
+     * no {@code model.vocab}, or is refused by the tokenizers library (with its reason).
      */
-    public static HfTokenizer load(Path file) throws IOException {
+    public static HfTokenizer load(Path file) {
         JsonNode root;
         byte[] bytes;
         try {
@@ -50,12 +51,16 @@ public final class HfTokenizer implements Tokenizer {
             throw new IllegalArgumentException("tokenizer " + file + ": no such file", e);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("tokenizer " + file + ": not JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tokenizer " + file + ": cannot be read (" + e + ")", e);
         }
         int size = vocabularySize(file, root);
         try {
-            return new HfTokenizer(file, "sha256:" + sha256(bytes), size, HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens",
-                    "true", "truncation", "false", "padding", "false")));
-        } catch (RuntimeException e) {
+            // from the bytes just hashed, so the identity a checkpoint records is of what was loaded
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes),
+                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
+            return new HfTokenizer(file, "sha256:" + sha256(bytes), size, tokenizer);
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("tokenizer " + file + ": the tokenizers library cannot read it: "
                     + e.getMessage(), e);
         }
