@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenise the corpus with this Hugging Face"
             + " tokenizer.json (default: MODEL's tokenizer.json when MODEL is a directory that has one, else 256 byte"
-            + " ids plus BOS/EOS). A resumed run needs the same --tokenizer again")
+            + " ids plus BOS/EOS). Checkpoints record it; --resume needs the same --tokenizer again")
     Path tokenizerFile;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run a checkpoint directory"
