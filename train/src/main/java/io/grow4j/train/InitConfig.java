@@ -22,9 +22,10 @@ import java.util.List;
  * {@code intermediate_size}, {@code num_hidden_layers}, {@code num_attention_heads}, {@code num_key_value_heads},
  * {@code head_dim}, {@code vocab_size}, {@code max_position_embeddings}, {@code rope_theta}, {@code rms_norm_eps},
  * {@code tie_word_embeddings}), written as YAML. The same keys as config.json, not a schema of grow4j's own, so a
- * model's config.json (JSON is YAML) starts a run from scratch in its shape, and the directory written at the end
- * carries the config a user wrote. Fields a config may leave out default as transformers does (the family's codec
- * in {@link HfDirectoryFormat#configOf}); the sizes have no default and must be given.
+ * model's config.json (JSON is YAML) starts a run from scratch in its shape. Fields a config may leave out default as
+ * transformers does (the family's codec in {@link HfDirectoryFormat#configOf}); the sizes have no default and must be
+ * given. Keys that do not change the
+ * function (bos_token_id, torch_dtype) are accepted and not carried to the trained model.
  */
 public final class InitConfig {
     /** Duplicate keys are refused, as in plans: a silent last-one-wins hides an edit gone wrong. */
@@ -48,8 +49,8 @@ public final class InitConfig {
             problems.add("--init " + file + ": no such file");
             return null;
         } catch (JacksonException e) {
-            problems.add("--init " + file + ": not valid YAML: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr());
+            problems.add("--init " + file + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
             return null;
         }
         if (root == null || !root.isObject()) {
