@@ -28,15 +28,17 @@ import java.util.stream.Stream;
  * and {@value #RUN} (the run's settings, its model config and RoPE layout, and its log so far). Reading it back and
  * running on gives the uninterrupted run's curve bit for bit: weights and moments are float32 in memory and on disk,
  * and both are permuted back to the run's own layout ({@link StoredLayout}).
- *
- * @param tokenizer which tokenizer made the run's tokens ({@link Tokenizer#identity}); a run resumed with another
- *                  draws other windows, so its curve would not be the interrupted one's
  */
 public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
                                  List<Trainer.LogEntry> log, String tokenizer) {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String RUN = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /*
+     * tokenizer: which tokenizer made the run's tokens (Tokenizer.identity); a run resumed with another draws other
+     * windows, so its curve would not be the interrupted one's.
+     */
 
     /** A run on byte-level tokens. */
     public TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
