@@ -48,13 +48,14 @@ record CheckpointOutputs(Path dir, int every, boolean force) {
      * The trainer's checkpoints: each holds the model under {@code modelName} and the run's log so far, read from
      * {@code history} (which the progress callback fills before a checkpoint is due).
      */
-    Trainer.Checkpoints checkpoints(String modelName, TrainingSettings settings, List<Trainer.LogEntry> history) {
+    Trainer.Checkpoints checkpoints(String modelName, TrainingSettings settings, List<Trainer.LogEntry> history,
+                                    String tokenizer) {
         if (every == 0) {
             return Trainer.Checkpoints.NONE;
         }
         return new Trainer.Checkpoints(every, (position, state) -> {
             Files.createDirectories(dir);
-            new TrainingCheckpoint(settings, position, state, List.copyOf(history))
+            new TrainingCheckpoint(settings, position, state, List.copyOf(history), tokenizer)
                     .write(dir.resolve(name(position.step())), modelName, force);
         });
     }

@@ -11,6 +11,9 @@ import io.grow4j.model.format.ModelFormats;
 import io.grow4j.train.AdamW;
 import io.grow4j.train.ByteTokenizer;
 import io.grow4j.train.GrowthMidRun;
+import io.grow4j.train.HfTokenizer;
+import io.grow4j.train.InitConfig;
+import io.grow4j.train.InitialWeights;
 import io.grow4j.train.LearningRateSchedule;
 import io.grow4j.train.TextCorpus;
 import io.grow4j.train.Trainer;
@@ -18,6 +21,7 @@ import io.grow4j.train.TrainingCheckpoint;
 import io.grow4j.train.TrainingPosition;
 import io.grow4j.train.TrainingSettings;
 import io.grow4j.train.TrainingSupport;
+import io.grow4j.train.Tokenizer;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.PlanException;
 import io.grow4j.transforms.PlanFiles;
@@ -30,6 +34,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,16 +42,30 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "train", description = {"Train a llama-style model on a UTF-8 text (byte-level tokens), growing it"
-        + " mid-run with --grow-at; writes the trained model and a JSON log, and with --checkpoint-every N a"
-        + " checkpoint every N steps that --resume continues exactly.",
+@Command(name = "train", description = {"Train a llama-style model, or one made from a config (--init), on a UTF-8"
+        + " text (byte-level tokens, or the model's tokenizer.json), growing it mid-run with --grow-at; writes the"
+        + " trained model and a JSON log, and with --checkpoint-every N a checkpoint every N steps that --resume"
+        + " continues exactly.",
         "Documents are the text's blocks between blank lines; every tenth goes to validation. Every problem of the"
                 + " request (a plan that cannot apply at its step, a step beyond --steps, a context beyond the model's"
                 + " maximum, a too-short corpus) is reported before training starts."})
 final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the model to train (any readable"
-            + " format); its vocabulary must hold the 258 byte-level tokens. Not with --resume")
+            + " format); its vocabulary must hold the tokenizer's ids (258 byte-level tokens by default). Not with"
+            + " --init or --resume")
     Path model;
+
+    @Option(names = "--init", paramLabel = "CONFIG.yaml", description = "start from seeded random weights (--seed)"
+            + " of the model CONFIG.yaml describes, in config.json's keys: model_type, hidden_size,"
+            + " intermediate_size, num_hidden_layers, num_attention_heads, vocab_size, and optionally"
+            + " num_key_value_heads, head_dim, max_position_embeddings, rope_theta, rms_norm_eps,"
+            + " tie_word_embeddings (transformers' defaults); a config.json is such a file. Not with MODEL or --resume")
+    Path init;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenise the corpus with this Hugging Face"
+            + " tokenizer.json (default: MODEL's tokenizer.json when MODEL is a directory that has one, else 256 byte"
+            + " ids plus BOS/EOS). Checkpoints record it; --resume needs the same --tokenizer again")
+    Path tokenizerFile;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run a checkpoint directory"
             + " (CHECKPOINTS/step-NNNNNN) saved, with the same options; the loss curve is the uninterrupted run's, bit"
@@ -84,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-every", defaultValue = "50", description = "validation loss every N steps (default ${DEFAULT-VALUE})")
     int evalEvery;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the windows (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the windows, and of the weights with --init"
+            + " (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--grow-at", paramLabel = "STEP:PLAN.yaml", description = "apply a growth plan right before"
@@ -118,45 +138,122 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * What MODEL carries besides its tensors (a directory's config.json keys and its other files, tokenizer.json
+     * among them), so OUT keeps the tokenizer it was trained with.
+     */
+    private Map<String, Object> carried = Map.of();
+
+    /** Which tokenizer the corpus went through: for the report, and its identity for checkpoints. */
+    private String tokenizerName;
+    private String tokenizerIdentity;
+
     /** The config after every --grow-at plan that applies: what OUT must be able to hold. */
     private TransformerConfig finalConfig;
 
     @Override
     public Integer call() throws Exception {
-        if ((model == null) == (resume == null)) {
-            throw new IllegalArgumentException("give the MODEL to train or --resume DIR, " + (model == null
-                    ? "got neither" : "not both"));
+        List<String> starts = new ArrayList<>();
+        java.util.stream.Stream.of(model == null ? null : "MODEL", init == null ? null : "--init",
+                resume == null ? null : "--resume").filter(java.util.Objects::nonNull).forEach(starts::add);
+        if (starts.size() != 1) {
+            throw new IllegalArgumentException("give the MODEL to train, --init CONFIG.yaml or --resume DIR, "
+                    + (starts.isEmpty() ? "got none" : "not " + String.join(" and ", starts)));
         }
-        TrainingCheckpoint resumed = resume == null ? null : TrainingCheckpoint.read(resume);
-        Model start = resumed == null ? ModelFiles.read(model) : resumed.state().params().toModel(DType.F32);
-        int from = resumed == null ? 0 : resumed.position().step();
         List<String> problems = new ArrayList<>();
-        TransformerConfig config = start.config();
-        problems.addAll(TrainingSupport.problems(config));
-        if (config.vocabSize() < ByteTokenizer.VOCAB_SIZE) {
-            problems.add("model vocabulary " + config.vocabSize() + " is smaller than the byte tokenizer's "
-                    + ByteTokenizer.VOCAB_SIZE);
+        TrainingCheckpoint resumed = resume == null ? null : TrainingCheckpoint.read(resume);
+        Model start = startModel(resumed, problems);
+        int from = resumed == null ? 0 : resumed.position().step();
+        try (Tokenizer tokenizer = tokenizer(problems)) {
+            TransformerConfig config = start == null ? null : start.config();
+            if (config != null) {
+                problems.addAll(modelProblems(config, tokenizer));
+            }
+            GrowthMidRun.OptimizerState mode = optimizerState(problems);
+            if (rewarm < 0 || rewarm >= steps) {
+                problems.add("--rewarm must be between 0 and --steps - 1, got " + rewarm);
+                rewarm = 0;
+            }
+            finalConfig = config;
+            Map<Integer, Trainer.Growth> growths = growths(config, mode, from, problems);
+            if (start != null) {
+                ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot"
+                        + " write the trained model as " + out + ": " + p));
+            }
+            TextCorpus text = tokenizer == null ? null : readCorpus(tokenizer, problems);
+            if (tokenizer != null) {
+                tokenizerName = tokenizer.describe();
+                tokenizerIdentity = tokenizer.identity();
+                if (resumed != null && !resumed.tokenizer().equals(tokenizerIdentity)) {
+                    problems.add("--resume " + resume + ": tokenizer: checkpoint " + resumed.tokenizer() + ", asked "
+                            + tokenizerIdentity + " (" + tokenizerName + "); resume with the checkpointed run's"
+                            + " --tokenizer");
+                }
+            }
+            return claimAndTrain(start, resumed, text, growths, problems);
+        }
+    }
+
+    /**
+     * The model the run starts from: MODEL as read, the checkpoint's, or --init's seeded weights; null (with the
+     * config's problems added) when --init's config is bad.
+     */
+    private Model startModel(TrainingCheckpoint resumed, List<String> problems) throws IOException {
+        if (resumed != null) {
+            return resumed.state().params().toModel(DType.F32);
+        }
+        if (model != null) {
+            Model read = ModelFiles.read(model);
+            carried = read.extras();
+            return read;
+        }
+        TransformerConfig config = InitConfig.read(init, context, problems);
+        return config == null ? null : InitialWeights.create(config, seed).toModel(DType.F32);
+    }
+
+    /** --tokenizer, else MODEL's own tokenizer.json, else bytes; null (with the problem added) when it cannot load. */
+    private Tokenizer tokenizer(List<String> problems) throws IOException {
+        Path file = tokenizerFile;
+        if (file == null && model != null && Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            file = model.resolve("tokenizer.json");
+        }
+        if (file == null) {
+            return ByteTokenizer.INSTANCE;
+        }
+        try {
+            return HfTokenizer.load(file);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    /** What the starting model cannot do in this run: train at all, hold the tokenizer's ids, fit the context. */
+    private List<String> modelProblems(TransformerConfig config, Tokenizer tokenizer) {
+        List<String> problems = new ArrayList<>(TrainingSupport.problems(config));
+        if (tokenizer != null && config.vocabSize() < tokenizer.vocabularySize()) {
+            problems.add("model vocabulary " + config.vocabSize() + " cannot hold the " + tokenizer.vocabularySize()
+                    + " ids of " + tokenizer.describe() + (tokenizer instanceof ByteTokenizer ? " (give the model's"
+                    + " tokenizer.json with --tokenizer)" : ""));
         }
         if (context > config.maxSeqLen()) {
             problems.add("--context " + context + " exceeds the model's maximum sequence length "
                     + config.maxSeqLen());
         }
-        GrowthMidRun.OptimizerState mode = optimizerState(problems);
-        if (rewarm < 0 || rewarm >= steps) {
-            problems.add("--rewarm must be between 0 and --steps - 1, got " + rewarm);
-            rewarm = 0;
-        }
-        finalConfig = config;
-        Map<Integer, Trainer.Growth> growths = growths(config, mode, from, problems);
-        ModelFormats.forOutput(out).writeProblems(start, finalConfig).forEach(p -> problems.add("cannot write the trained "
-                + "model as " + out + ": " + p));
-        TextCorpus text = readCorpus(problems);
+        return problems;
+    }
+
+    /** Claims every output, adds their problems, and trains only when there are none. */
+    private int claimAndTrain(Model start, TrainingCheckpoint resumed, TextCorpus text,
+                              Map<Integer, Trainer.Growth> growths, List<String> problems) throws IOException {
         List<OutputClaim> claims = new ArrayList<>();
         List<Path> outputs = new ArrayList<>(List.of(out, optimizerOut()));
         java.util.stream.Stream.of(log, plot).filter(java.util.Objects::nonNull).forEach(outputs::add);
         for (Path output : outputs) {
             OutputClaim claim = OutputClaim.replacing(output, force, OutputClaim.Input.model(model),
-                    new OutputClaim.Input("the checkpoint", resume), new OutputClaim.Input("the corpus", corpus));
+                    new OutputClaim.Input("the checkpoint", resume), new OutputClaim.Input("the corpus", corpus),
+                    new OutputClaim.Input("the init config", init),
+                    new OutputClaim.Input("the tokenizer", tokenizerFile));
             claims.add(claim);
             problems.addAll(claim.problems());
         }
@@ -171,12 +268,12 @@ final class TrainCommand implements Callable<Integer> {
             resumed.differences(settings).forEach(d -> problems.add("--resume " + resume + ": " + d
                     + "; resume with the options of the checkpointed run"));
         }
-        problems.addAll(checkpoints().problems(from, steps));
+        problems.addAll(checkpoints().problems(resumed == null ? 0 : resumed.position().step(), steps));
         try {
             PlanException.throwIfAny(problems);
             return train(resumed == null ? new Trainer.State(io.grow4j.train.Parameters.of(start),
-                    AdamW.fresh(settings.optimizer(), config)) : resumed.state(), resumed, text, settings, growths,
-                    claims);
+                    AdamW.fresh(settings.optimizer(), start.config())) : resumed.state(), resumed, text, settings,
+                    growths, claims);
         } finally {
             for (OutputClaim claim : claims) {
                 claim.close();
@@ -198,6 +295,8 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         TrainingPosition from = resumed == null ? TrainingPosition.START : resumed.position();
         List<Trainer.LogEntry> entries = new ArrayList<>(resumed == null ? List.of() : resumed.log());
+        stdout.printf("corpus %s: %,d training and %,d validation tokens (%s)%n", corpus, text.train().length,
+                text.validation().length, tokenizerName);
         Trainer trainer;
         long began = System.nanoTime();
         try (CpuKernels cpu = new CpuKernels(); TrainProgressBar bar = GrowProgressBar.wanted(progress)
@@ -216,7 +315,8 @@ final class TrainCommand implements Callable<Integer> {
                             (e.tokens() - from.tokens()) / seconds);
                     stdout.flush();
                 }
-            }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries));
+            }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries,
+                    tokenizerIdentity));
             entries.add(rest.getLast());
         }
         for (Trainer.GrowthEntry g : trainer.growths()) {
@@ -224,7 +324,8 @@ final class TrainCommand implements Callable<Integer> {
                     g.before().parameterCount(), g.after().parameterCount(), g.lossBefore(), g.lossAfter());
         }
         stdout.printf("final validation loss %.4f%n", entries.getLast().validationLoss());
-        Model trained = trainer.state().params().toModel(DType.F32);
+        Model tensors = trainer.state().params().toModel(DType.F32);
+        Model trained = new Model(tensors.config(), tensors.tensors(), carried);
         claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
         // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
         Trainer.LogEntry last = entries.getLast();
@@ -258,7 +359,10 @@ final class TrainCommand implements Callable<Integer> {
         };
     }
 
-    /** Each --grow-at parsed and its plan checked against the config the model will have at that step. */
+    /**
+     * Each --grow-at parsed and its plan checked against the config the model will have at that step ({@code config}
+     * null: a bad --init config, reported already; the plans are only parsed).
+     */
     private Map<Integer, Trainer.Growth> growths(TransformerConfig config, GrowthMidRun.OptimizerState mode,
                                                  int from, List<String> problems) throws IOException {
         TreeMap<Integer, GrowthPlan> plans = new TreeMap<>();
@@ -287,6 +391,10 @@ final class TrainCommand implements Callable<Integer> {
         // a resumed checkpoint's model has these already; the trainer only needs their re-warm-up
         plans.headMap(from).forEach((step, plan) -> growths.put(step, new GrowthMidRun(plan, mode, rewarm)));
         for (Map.Entry<Integer, GrowthPlan> e : plans.tailMap(from).entrySet()) {
+            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode, rewarm));
+            if (current == null) {
+                continue; // --init's config is bad (reported): the plans were parsed, there is nothing to apply to
+            }
             List<String> planProblems = e.getValue().problems(current);
             planProblems.forEach(p -> problems.add("--grow-at step " + e.getKey() + ": " + p));
             if (planProblems.isEmpty()) {
@@ -295,14 +403,16 @@ final class TrainCommand implements Callable<Integer> {
                 TrainingSupport.problems(current)
                         .forEach(p -> problems.add("--grow-at step " + e.getKey() + ": grown model: " + p));
             }
-            growths.put(e.getKey(), new GrowthMidRun(e.getValue(), mode, rewarm));
         }
         return growths;
     }
 
-    private TextCorpus readCorpus(List<String> problems) throws IOException {
+    private TextCorpus readCorpus(Tokenizer tokenizer, List<String> problems) throws IOException {
         try {
-            return TextCorpus.read(corpus, 10, context);
+            return TextCorpus.read(corpus, tokenizer, 10, context);
+        } catch (NoSuchFileException e) {
+            problems.add("--corpus " + corpus + ": no such file");
+            return null;
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
             return null;

@@ -234,7 +234,8 @@ class TrainCommandTest {
 
         Cli neither = train(out);
         assertEquals(2, neither.exitCode(), neither.out() + neither.err());
-        assertTrue(neither.err().contains("give the MODEL to train or --resume DIR, got neither"), neither.err());
+        assertTrue(neither.err().contains("give the MODEL to train, --init CONFIG.yaml or --resume DIR, got none"),
+                neither.err());
         assertFalse(Files.exists(out));
         assertFalse(Files.exists(dir.resolve("again.checkpoints")));
     }

@@ -6,12 +6,34 @@ import java.nio.charset.StandardCharsets;
  * Byte-level tokens: the 256 byte values of the UTF-8 text, then BOS (256) and EOS (257) around each document. Any
  * text round-trips; a model needs a vocabulary of at least {@link #VOCAB_SIZE}.
  */
-public final class ByteTokenizer {
+public final class ByteTokenizer implements Tokenizer {
+    /** The byte tokenizer as a {@link Tokenizer}: the default when a run has no tokenizer.json. */
+    public static final ByteTokenizer INSTANCE = new ByteTokenizer();
     public static final int BOS = 256;
     public static final int EOS = 257;
     public static final int VOCAB_SIZE = 258;
 
     private ByteTokenizer() {
+    }
+
+    @Override
+    public int[] encode(String document) {
+        return encodeDocument(document);
+    }
+
+    @Override
+    public int vocabularySize() {
+        return VOCAB_SIZE;
+    }
+
+    @Override
+    public String identity() {
+        return "bytes";
+    }
+
+    @Override
+    public String describe() {
+        return "the byte tokenizer";
     }
 
     /** BOS, the document's UTF-8 bytes (0..255), EOS. */

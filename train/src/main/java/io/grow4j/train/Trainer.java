@@ -102,9 +102,9 @@ public final class Trainer {
             throw new IllegalArgumentException("context " + settings.context() + " exceeds the model's maximum "
                     + "sequence length " + config.maxSeqLen());
         }
-        if (config.vocabSize() < ByteTokenizer.VOCAB_SIZE) {
-            throw new IllegalArgumentException("vocabulary " + config.vocabSize() + " is smaller than the byte "
-                    + "tokenizer's " + ByteTokenizer.VOCAB_SIZE);
+        if (config.vocabSize() < corpus.vocabularySize()) {
+            throw new IllegalArgumentException("vocabulary " + config.vocabSize() + " is smaller than the corpus"
+                    + " tokenizer's " + corpus.vocabularySize());
         }
         this.corpus = corpus;
         this.settings = settings;

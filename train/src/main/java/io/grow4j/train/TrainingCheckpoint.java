@@ -30,13 +30,28 @@ import java.util.stream.Stream;
  * float32 in memory and on disk, and both are permuted back to the run's own layout ({@link StoredLayout}).
  */
 public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
-                                 List<Trainer.LogEntry> log) {
+                                 List<Trainer.LogEntry> log, String tokenizer) {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String RUN = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The settings and log of {@value #RUN}. */
-    private record Run(TrainingSettings settings, String config, RopeLayout layout, List<Trainer.LogEntry> log) {
+    /*
+     * tokenizer: which tokenizer made the run's tokens (Tokenizer.identity); a run resumed with another draws other
+     * windows, so its curve would not be the interrupted one's.
+     */
+
+    /** A run on byte-level tokens. */
+    public TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
+                              List<Trainer.LogEntry> log) {
+        this(settings, position, state, log, ByteTokenizer.INSTANCE.identity());
+    }
+
+    /**
+     * The settings and log of {@value #RUN}; {@code tokenizer} is absent from records written before tokenizer.json
+     * was supported, which were all byte-level.
+     */
+    private record Run(TrainingSettings settings, String config, RopeLayout layout, List<Trainer.LogEntry> log,
+                       String tokenizer) {
     }
 
     /**
@@ -52,7 +67,7 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
             ModelFormats.forOutput(modelPath).write(model, modelPath);
             writeOptimizerBeside(modelPath, tmp.resolve(OPTIMIZER), state.optimizer(), position);
             JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, config.toString(),
-                    StoredLayout.of(config), log));
+                    StoredLayout.of(config), log, tokenizer));
         };
         if (replace) {
             AtomicOutput.replace(dir, writer);
@@ -114,7 +129,8 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
                     + "was " + run.config());
         }
         return new TrainingCheckpoint(run.settings(), optimizer.position(),
-                new Trainer.State(params, StoredLayout.toLayout(optimizer.optimizer(), run.layout())), run.log());
+                new Trainer.State(params, StoredLayout.toLayout(optimizer.optimizer(), run.layout())), run.log(),
+                run.tokenizer() == null ? ByteTokenizer.INSTANCE.identity() : run.tokenizer());
     }
 
     /** The one entry of the directory that is neither the optimizer state nor the run record. */

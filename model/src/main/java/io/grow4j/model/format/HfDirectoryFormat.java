@@ -92,9 +92,19 @@ public final class HfDirectoryFormat implements ModelFormat {
         }
         ObjectNode root = readConfig(configFile);
         HfFamily family = family(configFile, root);
-        TransformerConfig config = parseConfig(family, configFile, root);
-        checkLayerLists(configFile, root, config.layers());
+        TransformerConfig config = configOf(configFile, root);
         return new DirectoryConfig(family, config, HfCarried.read(family, root, HfSourceFiles.scan(dir)));
+    }
+
+    /**
+     * The config that a config.json object, or the same keys read from elsewhere ({@code train --init}'s YAML), means:
+     * {@code model_type} picks the family and its codec reads the rest with transformers' defaults. Errors name
+     * {@code source}: an unknown or missing model_type (with the supported ones), or every bad field at once.
+     */
+    public static TransformerConfig configOf(Path source, JsonNode root) throws CheckpointException {
+        TransformerConfig config = parseConfig(family(source, root), source, root);
+        checkLayerLists(source, root, config.layers());
+        return config;
     }
 
     /** The config a family's config.json object means. */

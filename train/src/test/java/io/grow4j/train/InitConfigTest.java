@@ -1,0 +1,144 @@
+package io.grow4j.train;
+
+import io.grow4j.model.Activation;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
+import io.grow4j.model.RopeLayout;
+import io.grow4j.model.TransformerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** train --init's config: config.json's keys in YAML, read by the family's codec, and every refusal at once. */
+class InitConfigTest {
+    private static final String LLAMA = """
+            model_type: llama
+            vocab_size: 258
+            hidden_size: 32
+            intermediate_size: 48
+            num_hidden_layers: 2
+            num_attention_heads: 4
+            num_key_value_heads: 2
+            max_position_embeddings: 64
+            rms_norm_eps: 1.0e-5
+            tie_word_embeddings: true
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheSizesInConfigJsonKeysWithTransformersDefaultsForTheRest() throws IOException {
+        List<String> problems = new ArrayList<>();
+        TransformerConfig config = InitConfig.read(write(LLAMA), 64, problems);
+        assertEquals(List.of(), problems);
+        // rope_theta 10000 and HF's half-split RoPE rows: LlamaConfig's defaults, as transformers reads them
+        assertEquals(new TransformerConfig(Architecture.LLAMA, 258, 32, 2, 64, new AttentionConfig(4, 2, 8, 8, false),
+                new MlpConfig(48, Activation.SWIGLU, false), 1e-5, new Positions.Rope(10000, RopeLayout.HALF_SPLIT),
+                true), config);
+    }
+
+    /** JSON is YAML: a model's config.json starts a run from scratch in its shape. */
+    @Test
+    void aConfigJsonIsAnInitConfig() throws IOException {
+        Path json = Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "vocab_size": 300,
+                 "hidden_size": 32, "intermediate_size": 40, "num_hidden_layers": 1, "num_attention_heads": 2,
+                 "num_key_value_heads": 1, "num_local_experts": 4, "max_position_embeddings": 128,
+                 "bos_token_id": 1, "torch_dtype": "float32"}
+                """);
+        List<String> problems = new ArrayList<>();
+        TransformerConfig config = InitConfig.read(json, 32, problems);
+        // a mixture of experts has no backward pass: refused naming what it lacks, not trained wrongly
+        assertNull(config);
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("--init " + json + ": ")
+                && p.contains("backward pass")), problems.toString());
+    }
+
+    @Test
+    void listsEveryProblemOfABadConfigTogether() throws IOException {
+        Path file = write("""
+                model_type: llama
+                vocab_size: 258
+                hidden_size: 30
+                num_hidden_layers: 2
+                num_attention_heads: 4
+                max_position_embeddings: 16
+                """);
+        List<String> problems = new ArrayList<>();
+        assertNull(InitConfig.read(file, 32, problems));
+        for (String fragment : List.of("missing intermediate_size",
+                "num_attention_heads 4 does not divide hidden_size 30 (or give head_dim)",
+                "--context 32 exceeds max_position_embeddings 16")) {
+            assertTrue(problems.stream().anyMatch(p -> p.startsWith("--init " + file + ": ") && p.contains(fragment)),
+                    "no problem containing '" + fragment + "' in " + problems);
+        }
+    }
+
+    /** Without a family nothing else can be read, but the raw sizes are still checked. */
+    @Test
+    void anUnknownFamilyIsNamedWithTheSupportedOnesAndTheRawSizesAreStillChecked() throws IOException {
+        Path file = write(LLAMA.replace("model_type: llama", "model_type: llamma").replace("hidden_size: 32",
+                "hidden_size: 33"));
+        List<String> problems = new ArrayList<>();
+        assertNull(InitConfig.read(file, 128, problems));
+        assertEquals(3, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("num_attention_heads 4 does not divide hidden_size 33"), problems.get(0));
+        assertTrue(problems.get(1).contains("unknown model_type \"llamma\" (supported: ")
+                && problems.get(1).contains("llama"), problems.get(1));
+        assertTrue(problems.get(2).contains("--context 128 exceeds max_position_embeddings 64"), problems.get(2));
+    }
+
+    /** The default maximum applies when the config leaves it out (LlamaConfig: 2048). */
+    @Test
+    void theContextIsCheckedAgainstTheDefaultMaximumToo() throws IOException {
+        Path file = write(LLAMA.replace("max_position_embeddings: 64\n", ""));
+        List<String> problems = new ArrayList<>();
+        assertNotNull(InitConfig.read(file, 2048, problems));
+        assertNull(InitConfig.read(file, 2049, problems));
+        assertEquals(List.of("--init " + file + ": --context 2049 exceeds max_position_embeddings 2048"), problems);
+    }
+
+    @Test
+    void refusesWhatIsNoConfig() throws IOException {
+        List<String> problems = new ArrayList<>();
+        assertNull(InitConfig.read(write("hidden_size: [32\n"), 32, problems));
+        assertNull(InitConfig.read(write("- llama\n"), 32, problems));
+        assertNull(InitConfig.read(write("model_type: llama\nmodel_type: mistral\n"), 32, problems));
+        assertNull(InitConfig.read(dir.resolve("absent.yaml"), 32, problems));
+        assertEquals(4, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("not valid YAML"), problems.get(0));
+        assertTrue(problems.get(1).contains("expected a mapping of config.json keys"), problems.get(1));
+        assertTrue(problems.get(2).contains("not valid YAML: Duplicate field 'model_type'"), problems.get(2));
+        assertTrue(problems.get(3).endsWith("absent.yaml: no such file"), problems.get(3));
+    }
+
+    /** The same config and seed give the same weights; InitialWeights' scheme, so the first loss is near ln(vocab). */
+    @Test
+    void seededWeightsOfTheConfig() throws IOException {
+        TransformerConfig config = InitConfig.read(write(LLAMA), 64, new ArrayList<>());
+        Parameters a = InitialWeights.create(config, 5);
+        Parameters b = InitialWeights.create(config, 5);
+        Parameters c = InitialWeights.create(config, 6);
+        a.arrays().forEach((key, values) -> {
+            assertTrue(java.util.Arrays.equals(values, b.arrays().get(key)), key.toString());
+            assertTrue(key.role().isNorm() || !java.util.Arrays.equals(values, c.arrays().get(key)), key.toString());
+        });
+    }
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(Files.createTempFile(dir, "config", ".yaml"), yaml);
+    }
+}
