@@ -5,6 +5,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -42,6 +43,12 @@ final class GgufConfigCodec {
     static final String KEY_LENGTH = "attention.key_length";
     static final String VALUE_LENGTH = "attention.value_length";
     static final String EPS = "attention.layer_norm_rms_epsilon";
+    /** LayerNorm's epsilon (gptneox), where RMSNorm families have {@link #EPS}. */
+    static final String LAYER_NORM_EPS = "attention.layer_norm_epsilon";
+    static final String PARALLEL_RESIDUAL = "use_parallel_residual";
+    static final String SLIDING_WINDOW = "attention.sliding_window";
+    /** grow4j's own key: the MLP activation where it is not the one llama.cpp's graph runs (exact GELU in gptneox). */
+    static final String ACTIVATION = "hidden_act";
     static final String ROPE_BASE = "rope.freq_base";
     static final String ROPE_DIMS = "rope.dimension_count";
     static final String VOCAB = "vocab_size";
@@ -84,12 +91,13 @@ final class GgufConfigCodec {
             layers = 0;
         }
         int context = f.integer(p + CONTEXT, 1);
-        double eps = exactReal(f, p + EPS, Double.NaN);
+        String epsKey = p + epsKey(family);
+        double eps = exactReal(f, epsKey, Double.NaN);
         double theta = exactReal(f, p + ROPE_BASE, DEFAULT_ROPE_BASE);
         // the ranges config.json's rms_norm_eps and rope_theta are held to (ConfigFields.number)
-        requireFinite(f, p + EPS, eps, false);
+        requireFinite(f, epsKey, eps, false);
         requireFinite(f, p + ROPE_BASE, theta, true);
-        refuseUnmodelled(f, p, keySize);
+        double fraction = rotaryFraction(f, p, family, keySize);
         MlpConfig mlpConfig = mlp(f, p, family, mlp);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
         int vocab = vocabulary(f, p, file, family);
@@ -97,8 +105,9 @@ final class GgufConfigCodec {
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
-                    new AttentionConfig(heads, kvHeads, keySize, valueSize, family.qkvBias(), false),
-                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling), tied);
+                    new AttentionConfig(heads, kvHeads, keySize, valueSize,
+                            family.qkvBias() || family.dialect().biases(), family.dialect().biases()),
+                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling, fraction), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
         }
@@ -136,7 +145,7 @@ final class GgufConfigCodec {
      * llama file with experts), {name}.expert_used_count of them per token.
      */
     private static MlpConfig mlp(GgufFields f, String p, GgufFamily family, int size) {
-        MlpConfig dense = new MlpConfig(Math.max(size, 1), Activation.SWIGLU, false);
+        MlpConfig dense = new MlpConfig(Math.max(size, 1), activation(f, p, family), family.dialect().biases());
         if (!family.architecture().mixtureOfExperts()) {
             return dense;
         }
@@ -149,12 +158,43 @@ final class GgufConfigCodec {
         return dense.withExperts(experts, used);
     }
 
-    private static void refuseUnmodelled(GgufFields f, String p, int keySize) {
+    /**
+     * The rotated part of each head as the fraction {@link Positions.Rope} keeps: {name}.rope.dimension_count over the
+     * head size, nudged up where that quotient times the head size would truncate below the count. Families whose
+     * llama.cpp graph rotates whole heads refuse any other count.
+     */
+    private static double rotaryFraction(GgufFields f, String p, GgufFamily family, int keySize) {
         int rotary = f.integer(p + ROPE_DIMS, 0, keySize);
-        if (rotary != keySize) {
-            f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize
-                    + "; partial RoPE is not supported");
+        if (rotary == keySize) {
+            return 1.0;
         }
+        if (!family.dialect().partialRotary() || rotary == 0 || rotary > keySize || rotary % 2 != 0) {
+            f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize + "; "
+                    + (family.dialect().partialRotary() ? "it must be an even number from 2 to the head size"
+                    : "GGUF " + family.name() + " rotates whole heads"));
+            return 1.0;
+        }
+        double fraction = (double) rotary / keySize;
+        return (int) (keySize * fraction) == rotary ? fraction : Math.nextUp(fraction);
+    }
+
+    /** The dialect's activation, or the one grow4j's key names when it is another of the family's. */
+    private static Activation activation(GgufFields f, String p, GgufFamily family) {
+        List<Activation> known = family.dialect().activations();
+        String key = EXACT_PREFIX + p + ACTIVATION;
+        String named = f.string(key, null);
+        if (named == null) {
+            return known.getFirst();
+        }
+        return known.stream().filter(a -> a.hfName().equals(named)).findFirst().orElseGet(() -> {
+            f.problem(key + " '" + named + "' is not an activation of GGUF " + family.name() + " (known: "
+                    + known.stream().map(Activation::hfName).toList() + ")");
+            return known.getFirst();
+        });
+    }
+
+    private static String epsKey(GgufFamily family) {
+        return family.architecture().norm().kind() == NormKind.LAYER ? LAYER_NORM_EPS : EPS;
     }
 
     /**
@@ -248,14 +288,15 @@ final class GgufConfigCodec {
         uint32(m, p + KV_HEADS, a.kvHeads());
         uint32(m, p + KEY_LENGTH, a.keySize());
         uint32(m, p + VALUE_LENGTH, a.valueSize());
-        uint32(m, p + ROPE_DIMS, a.keySize());
+        Positions.Rope rope = (Positions.Rope) c.positions();
+        uint32(m, p + ROPE_DIMS, rope.rotaryDims(a.keySize()));
         if (c.mlp().experts() > 0) {
             uint32(m, p + EXPERTS, c.mlp().experts());
             uint32(m, p + EXPERTS_USED, c.mlp().topK());
         }
-        real(m, p + EPS, c.normEps());
-        Positions.Rope rope = (Positions.Rope) c.positions();
+        real(m, p + epsKey(family), c.normEps());
         real(m, p + ROPE_BASE, rope.theta());
+        writeDialect(c, family, m);
         if (rope.scaling() instanceof RopeScaling.Linear linear) {
             m.put(p + SCALING_TYPE, GgufValue.Str.of("linear"));
             real(m, p + SCALING_FACTOR, linear.factor());
@@ -280,6 +321,26 @@ final class GgufConfigCodec {
         }
         // llama.cpp refuses a file without tokenizer metadata; a source without a vocabulary gets a placeholder.
         GgufVocabulary.addIfAbsent(m, c.vocabSize());
+    }
+
+    /**
+     * The keys only some families have: the residual wiring, the sliding window llama.cpp requires (the context
+     * length, which masks nothing, unless the source gave one), and grow4j's activation key.
+     */
+    private static void writeDialect(TransformerConfig c, GgufFamily family, SequencedMap<String, GgufValue> m) {
+        String p = family.name() + ".";
+        GgufFamily.Dialect d = family.dialect();
+        if (d.residualKey()) {
+            m.put(p + PARALLEL_RESIDUAL, new GgufValue.Bool(c.architecture().parallelResidual()));
+        }
+        if (d.slidingWindow() && !m.containsKey(p + SLIDING_WINDOW)) {
+            uint32(m, p + SLIDING_WINDOW, c.maxSeqLen());
+        }
+        if (c.mlp().activation() == d.activations().getFirst()) {
+            m.remove(EXACT_PREFIX + p + ACTIVATION);
+        } else {
+            m.put(EXACT_PREFIX + p + ACTIVATION, GgufValue.Str.of(c.mlp().activation().hfName()));
+        }
     }
 
     private static void uint32(SequencedMap<String, GgufValue> m, String key, long value) {

@@ -67,11 +67,22 @@ public final class GgufFormat implements ModelFormat {
                         + GgufFamily.ALL.stream().filter(f -> f.architecture().mixtureOfExperts()).map(GgufFamily::name)
                         .distinct().collect(java.util.stream.Collectors.joining(", ")) + ")" : "with experts only"));
             }
-            return family;
+            return family.dialect().residualKey() ? byResidual(path, file, family) : family;
         }
         String found = name == null ? "no " + GgufFile.ARCHITECTURE_KEY : name instanceof GgufValue.Str s
                 ? "unsupported architecture '" + s.text() + "'" : GgufFile.ARCHITECTURE_KEY + " is a " + name.type();
         throw new CheckpointException(path, found + " (supported: " + GgufFamily.supported() + ")");
+    }
+
+    /** The row whose residual wiring {name}.use_parallel_residual names; llama.cpp requires the key. */
+    private static GgufFamily byResidual(Path path, GgufFile file, GgufFamily family) throws CheckpointException {
+        String key = family.name() + "." + GgufConfigCodec.PARALLEL_RESIDUAL;
+        if (!(file.metadata().get(key) instanceof GgufValue.Bool parallel)) {
+            throw new CheckpointException(path, (file.metadata().containsKey(key) ? key + " must be a bool, got "
+                    + GgufFields.describe(file.metadata().get(key)) : "missing " + key) + " (llama.cpp requires it)");
+        }
+        return GgufFamily.byName(family.name(), f -> f.architecture().mixtureOfExperts()
+                == family.architecture().mixtureOfExperts() && f.architecture().parallelResidual() == parallel.value());
     }
 
     @Override
@@ -98,25 +109,20 @@ public final class GgufFormat implements ModelFormat {
                     ? " (the paper's decoder, with separate key and value sizes)" : "") + instead);
             return problems;
         }
-        if (config.attention().bias() != family.qkvBias() || config.attention().outputBias()) {
-            problems.add("GGUF " + family.name() + (family.qkvBias()
-                    ? " has biases on Q, K and V and none on the output projection" : " has no attention biases")
-                    + "; this model has " + (config.attention().bias() ? "them on Q, K and V" : "none there")
-                    + (config.attention().outputBias() ? " and on the output projection" : "") + instead);
-        }
-        if (config.mlp().bias()) {
-            problems.add("GGUF " + family.name() + " is written without MLP biases; this model has them" + instead);
-        }
-        if (config.mlp().activation() != Activation.SWIGLU) {
-            problems.add("GGUF " + family.name() + "'s MLP is SwiGLU; this model uses " + config.mlp().activation()
-                    + instead);
-        }
+        problems.addAll(blockProblems(config, family, instead));
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
-        } else if (!GgufRopeFreqs.holds(rope.scaling())) {
-            problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
-                    + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
-                    + instead);
+        } else {
+            if (!GgufRopeFreqs.holds(rope.scaling())) {
+                problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
+                        + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
+                        + instead);
+            }
+            if (rope.partial() && !family.dialect().partialRotary()) {
+                problems.add("GGUF " + family.name() + "'s " + GgufConfigCodec.ROPE_DIMS + " must be the head size "
+                        + "(llama.cpp rotates whole heads there); this model rotates " + rope.rotaryDims(
+                        config.attention().keySize()) + " of " + config.attention().keySize() + " dims" + instead);
+            }
         }
         if (problems.isEmpty()) {
             // Whatever else the name table cannot hold (roles a family gains later), one line per role.
@@ -127,6 +133,38 @@ public final class GgufFormat implements ModelFormat {
             }
         }
         return problems;
+    }
+
+    /** Biases and the MLP's activation against what the family's llama.cpp graph has ({@link GgufFamily.Dialect}). */
+    private static List<String> blockProblems(TransformerConfig config, GgufFamily family, String instead) {
+        List<String> problems = new ArrayList<>();
+        boolean qkv = family.qkvBias() || family.dialect().biases();
+        boolean output = family.dialect().biases();
+        if (config.attention().bias() != qkv || config.attention().outputBias() != output) {
+            problems.add("GGUF " + family.name() + " has " + attentionBiases(qkv, output) + "; this model has "
+                    + attentionBiases(config.attention().bias(), config.attention().outputBias()) + instead);
+        }
+        if (config.mlp().bias() != family.dialect().biases()) {
+            problems.add("GGUF " + family.name() + " is written " + (family.dialect().biases() ? "with" : "without")
+                    + " MLP biases; this model has " + (config.mlp().bias() ? "them" : "none") + instead);
+        }
+        List<Activation> activations = family.dialect().activations();
+        if (!activations.contains(config.mlp().activation())) {
+            problems.add("GGUF " + family.name() + "'s MLP is " + activations.stream().map(Activation::name)
+                    .collect(java.util.stream.Collectors.joining(" or ")) + "; this model uses "
+                    + config.mlp().activation() + instead);
+        }
+        return problems;
+    }
+
+    private static String attentionBiases(boolean qkv, boolean output) {
+        if (qkv && output) {
+            return "biases on Q, K, V and the output projection";
+        }
+        if (qkv) {
+            return "biases on Q, K and V and none on the output projection";
+        }
+        return output ? "a bias on the output projection only" : "no attention biases";
     }
 
     @Override
@@ -144,7 +182,8 @@ public final class GgufFormat implements ModelFormat {
         GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
                 metadata);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
-        family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+        family.tensorParts(stored.config()).forEach((name, keys) -> tensors.put(name, keys.size() == 1
+                ? stored.tensor(keys.getFirst()) : HfStorage.stack(keys.stream().map(stored::tensor).toList(), 1)));
         // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
         GgufRopeFreqs.tensor(stored.config()).ifPresent(t -> tensors.put(GgufRopeFreqs.NAME, t));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
