@@ -17,7 +17,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -56,28 +55,16 @@ final class GrowthStream implements AutoCloseable {
         this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())), cacheBytes);
     }
 
-    /** @param names every output tensor's file name, in file order */
-    GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes,
-            SequencedMap<String, TensorKey> names) {
-        this(trace, source, kernel, single(names), cacheBytes);
-    }
-
     /**
      * @param parts every output tensor's file name with the model tensors it stacks along rows (Phi-3's qkv_proj:
      *              q, k, v), in file order; each part is written after the one before, which is what stacking rows is
      */
-    private GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
+    GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
             SequencedMap<String, List<TensorKey>> parts, long cacheBytes) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
         this.partsByName = parts;
-    }
-
-    private static SequencedMap<String, List<TensorKey>> single(SequencedMap<String, TensorKey> names) {
-        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
-        names.forEach((name, key) -> parts.put(name, List.of(key)));
-        return parts;
     }
 
     TransformerConfig grownConfig() {
@@ -89,12 +76,12 @@ final class GrowthStream implements AutoCloseable {
      * F32 while the others keep theirs): streaming writes parts as they are, so it refuses those; in memory the
      * joined tensor takes the dtype that holds all parts.
      */
-    List<String> mixedDtypeProblems() {
+    List<String> mixedDtypeProblems(String output) {
         List<String> problems = new ArrayList<>();
         partsByName.forEach((name, keys) -> {
             List<DType> dtypes = keys.stream().map(k -> trace.dtype(finalKey(k))).distinct().toList();
             if (dtypes.size() > 1) {
-                problems.add("output directory: " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
+                problems.add(output + ": " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
                         + " (rescaled half-precision weights are kept in F32); streaming writes each part as it is:"
                         + " grow in memory (--in-memory), which stores the joined tensor in one dtype");
             }

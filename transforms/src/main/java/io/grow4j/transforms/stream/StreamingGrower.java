@@ -85,7 +85,7 @@ public final class StreamingGrower {
         try (SourceTensors source = new HfSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
-                PlanException.throwIfAny(stream.mixedDtypeProblems());
+                PlanException.throwIfAny(stream.mixedDtypeProblems("output directory"));
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
                 disk.require(out, shards.fileBytes() + checkpoint.carriedBytes());
@@ -130,8 +130,9 @@ public final class StreamingGrower {
         try (SourceTensors source = new GgufSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             TransformerConfig grown = trace.config(trace.finalStage());
-            try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes(),
-                    GgufCheckpoint.tensorNames(grown))) {
+            try (GrowthStream stream = new GrowthStream(trace, source, kernel, GgufCheckpoint.tensorParts(grown),
+                    options.cacheBytes())) {
+                PlanException.throwIfAny(stream.mixedDtypeProblems("output GGUF"));
                 List<SafetensorsEntry> entries = stream.outputEntries();
                 long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
                 SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown, entries);
