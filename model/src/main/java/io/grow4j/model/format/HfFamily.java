@@ -287,22 +287,22 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     /**
-     * True when every model tensor is a contiguous byte range of a stored tensor: plain, or stacked along rows with
-     * others (Phi-3's qkv_proj), never transposed, sliced per expert or interleaved head by head (GPT-NeoX's
-     * query_key_value). Such checkpoints stream part by part.
+     * True when every model tensor is whole rows of one stored tensor: plain, stacked along rows, or interleaved head
+     * by head with others (GPT-NeoX's query_key_value), never transposed or sliced per expert. Such checkpoints stream
+     * part by part, a head-by-head part gathered from its blocks of rows.
      */
-    boolean mapsByRows() {
-        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert() && !t.perHead());
+    boolean streamsByParts() {
+        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert());
     }
 
     /**
      * Each stored tensor's file name with the model tensors it stacks along rows, in file order (what streaming writes
      * part after part).
      *
-     * @throws IllegalStateException the family transposes or slices tensors ({@link #mapsByRows()} is false)
+     * @throws IllegalStateException the family transposes or slices tensors ({@link #streamsByParts()} is false)
      */
     SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
-        if (!mapsByRows()) {
+        if (!streamsByParts()) {
             throw new IllegalStateException(modelType + " transposes or slices tensors: " + fusedOrTransposed());
         }
         SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
@@ -310,6 +310,20 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             parts.put(t.name(), t.parts());
         }
         return parts;
+    }
+
+    /**
+     * The file names of the stored tensors whose parts are interleaved head by head, with their head count (what
+     * streaming interleaves before writing); empty for families that stack parts whole.
+     */
+    SequencedMap<String, Integer> interleavedHeads(TransformerConfig config) {
+        SequencedMap<String, Integer> heads = new LinkedHashMap<>();
+        for (StoredTensor t : storedTensors(config)) {
+            if (t.heads() > 1) {
+                heads.put(t.name(), t.heads());
+            }
+        }
+        return heads;
     }
 
     /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */

@@ -98,7 +98,7 @@ final class HfStorage {
      * Copies between parts and their fused form, {@code heads} blocks each holding 1/heads of every part's rows in
      * part order (heads 1: the parts stacked whole). toFused copies parts into fused, else fused into parts.
      */
-    private static void interleave(int heads, List<Tensor> parts, Tensor fused, boolean toFused) {
+    static void interleave(int heads, List<Tensor> parts, Tensor fused, boolean toFused) {
         long offset = 0;
         for (int h = 0; h < heads; h++) {
             for (Tensor part : parts) {

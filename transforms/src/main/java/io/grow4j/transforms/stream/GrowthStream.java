@@ -38,6 +38,8 @@ final class GrowthStream implements AutoCloseable {
     private final SourceTensors source;
     private final StagedTensors staged;
     private final SequencedMap<String, List<TensorKey>> partsByName;
+    /** Output tensors whose parts are interleaved head by head (GPT-NeoX's query_key_value), with the head count. */
+    private final Map<String, Integer> interleaved;
     private final Arena bufferArena = Arena.ofShared();
     private WriteBehind writes;
     private int copied;
@@ -50,9 +52,10 @@ final class GrowthStream implements AutoCloseable {
         void transfer(FileChannel source, long offset, long count) throws IOException;
     }
 
-    /** Output tensors named as a safetensors directory names them. */
+    /** Output tensors named and fused as a safetensors directory stores them. */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
-        this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())), cacheBytes);
+        this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())),
+                HfCheckpoint.interleavedHeads(trace.config(trace.finalStage())), cacheBytes);
     }
 
     /**
@@ -61,10 +64,16 @@ final class GrowthStream implements AutoCloseable {
      */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
             SequencedMap<String, List<TensorKey>> parts, long cacheBytes) {
+        this(trace, source, kernel, parts, Map.of(), cacheBytes);
+    }
+
+    private GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
+            SequencedMap<String, List<TensorKey>> parts, Map<String, Integer> interleaved, long cacheBytes) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
         this.partsByName = parts;
+        this.interleaved = Map.copyOf(interleaved);
     }
 
     TransformerConfig grownConfig() {
@@ -170,6 +179,11 @@ final class GrowthStream implements AutoCloseable {
 
     /** Writes the entry's parts one after the other (one part for every family but row-stacked ones). */
     private void writeTensor(TensorSink writer, SafetensorsEntry entry) throws IOException {
+        Integer heads = interleaved.get(entry.name());
+        if (heads != null) {
+            writeInterleaved(writer, entry, heads);
+            return;
+        }
         for (TensorKey key : partsByName.get(entry.name())) {
             writePart(writer, key, entry.dtype());
         }
@@ -195,12 +209,41 @@ final class GrowthStream implements AutoCloseable {
     }
 
     /**
+     * Builds every part of a tensor fused head by head into scratch memory (at most the tensor's size), interleaves
+     * them into the write buffer and writes the tensor whole: its parts are not consecutive bytes of the file.
+     */
+    private void writeInterleaved(TensorSink writer, SafetensorsEntry entry, int heads) throws IOException {
+        Tensor fused = new Tensor(entry.dtype(), entry.shape(), writes.buffer().asSlice(0, entry.byteSize()));
+        try (Arena scratch = Arena.ofConfined()) {
+            List<Tensor> parts = new ArrayList<>();
+            for (TensorKey key : partsByName.get(entry.name())) {
+                long[] shape = key.role().shape(grownConfig());
+                long bytes = Tensor.byteSize(entry.dtype(), shape);
+                Tensor part = new Tensor(entry.dtype(), shape, scratch.allocate(Math.max(bytes, 1), 64)
+                        .asSlice(0, bytes));
+                try {
+                    staged.build(trace.origin(finalKey(key)), part);
+                } finally {
+                    staged.release();
+                }
+                parts.add(part);
+            }
+            HfCheckpoint.interleaveHeads(parts, heads, fused);
+        }
+        writes.queueFromBuffer(() -> writer.write(fused.data()));
+    }
+
+    /**
      * Two buffers for the built tensors (one being written while the next is built): the largest one's size,
      * allocated (and zeroed) once per run.
      */
     private void allocateBuffer(List<SafetensorsEntry> entries) {
         long largest = 0;
         for (SafetensorsEntry e : entries) {
+            if (interleaved.containsKey(e.name())) {
+                largest = Math.max(largest, e.byteSize());
+                continue;
+            }
             for (TensorKey key : partsByName.get(e.name())) {
                 StagedKey origin = trace.origin(finalKey(key));
                 if (origin.stage() > 0 || source.stored(origin.key()) == null) {
