@@ -48,9 +48,18 @@ class GgufFamiliesGrowthTest {
         return Stream.of(config(Architecture.QWEN2, true, false), config(Architecture.QWEN2, true, true),
                 config(Architecture.QWEN3, false, false), config(Architecture.QWEN3, false, true),
                 config(Architecture.OLMO2, false, false), config(Architecture.OLMO2, false, true),
-                config(Architecture.MIXTRAL, false, false), phi3(false), phi3(true),
+                config(Architecture.MIXTRAL, false, false), phi3(false), phi3(true), phi3LongRope(),
                 NeoxConfigs.pythia(true, 0.25, false, true), NeoxConfigs.pythia(false, 0.5, true, true),
                 NeoxConfigs.pythia(true, 0.5, false, true).withMlp(new MlpConfig(40, Activation.GELU_TANH, true)));
+    }
+
+    /**
+     * Phi-3-128k-shaped LongRoPE over the 6 rotated dims: original context 4, so the 10 tokens reach the long
+     * factors; the attention factor given, as a GGUF file gives it.
+     */
+    static TransformerConfig phi3LongRope() {
+        return phi3(false).withPositions(new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, new RopeScaling.LongRope(
+                List.of(1.0, 1.25, 1.5), List.of(2.0, 3.0, 5.0), 4, null, 1.125), 0.75));
     }
 
     /** Phi-4-mini-shaped: 6 of 8 head dims rotate (rope.dimension_count 6), Q, K, V and gate, up fused. */

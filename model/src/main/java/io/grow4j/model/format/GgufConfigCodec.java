@@ -100,6 +100,15 @@ final class GgufConfigCodec {
         double fraction = rotaryFraction(f, p, family, keySize);
         MlpConfig mlpConfig = mlp(f, p, family, mlp);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
+        if (family.dialect().longRope()) {
+            Optional<RopeScaling> longRope = GgufRopeFactors.read(mapped, file, p, (int) (keySize * fraction), context,
+                    exactReal(f, p + GgufRopeFactors.ATTENTION_FACTOR, 1.0), f);
+            if (longRope.isPresent() && scaling != RopeScaling.NONE) {
+                f.problem(GgufRopeFactors.SHORT + " and " + GgufRopeFactors.LONG + " together with "
+                        + scaling.describe() + " scaling is not supported");
+            }
+            scaling = longRope.orElse(scaling);
+        }
         int vocab = vocabulary(f, p, file, family);
         boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
         f.check("cannot read the " + family.name() + " config from its metadata");
@@ -297,6 +306,9 @@ final class GgufConfigCodec {
         real(m, p + epsKey(family), c.normEps());
         real(m, p + ROPE_BASE, rope.theta());
         writeDialect(c, family, m);
+        if (family.dialect().longRope()) {
+            GgufRopeFactors.write(c, p, m);
+        }
         if (rope.scaling() instanceof RopeScaling.Linear linear) {
             m.put(p + SCALING_TYPE, GgufValue.Str.of("linear"));
             real(m, p + SCALING_FACTOR, linear.factor());
@@ -348,7 +360,7 @@ final class GgufConfigCodec {
     }
 
     /** float32 for llama.cpp; the exact double beside it only when the float32 would not read back as it. */
-    private static void real(SequencedMap<String, GgufValue> m, String key, double value) {
+    static void real(SequencedMap<String, GgufValue> m, String key, double value) {
         float single = (float) value;
         m.put(key, new GgufValue.Float32(single));
         if (Double.parseDouble(Float.toString(single)) == value) {

@@ -54,10 +54,11 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
      * @param residualKey   {name}.use_parallel_residual says how the branches meet the residual stream (required)
      * @param slidingWindow llama.cpp requires {name}.attention.sliding_window (phi3 throws "invalid value for
      *                      sliding_window" without it); grow4j, like its phi3 directories, does not model the window
+     * @param longRope      the graph applies LongRoPE's factor tensors ({@link GgufRopeFactors}, phi3)
      */
     record Dialect(List<Activation> activations, boolean biases, boolean partialRotary, boolean residualKey,
-                   boolean slidingWindow) {
-        static final Dialect LLAMA = new Dialect(List.of(Activation.SWIGLU), false, false, false, false);
+                   boolean slidingWindow, boolean longRope) {
+        static final Dialect LLAMA = new Dialect(List.of(Activation.SWIGLU), false, false, false, false, false);
 
         Dialect {
             activations = List.copyOf(activations);
@@ -139,15 +140,15 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
             Map.entry(Role.FINAL_NORM_BIAS, "output_norm.bias"),
             Map.entry(Role.OUTPUT, "output.weight"));
 
-    /** Phi-3: partial rotary (Phi-4-mini) and the sliding-window key llama.cpp requires. */
+    /** Phi-3: partial rotary (Phi-4-mini), the sliding-window key llama.cpp requires, LongRoPE. */
     private static final Dialect PHI3 = new Dialect(List.of(Activation.SWIGLU), false, true, false,
-            true);
+            true, true);
     /**
      * GPT-NeoX: llama.cpp runs the MLP with ggml_gelu, the tanh approximation, whatever the source's hidden_act; a
      * model with exact GELU says so in a grow4j key ({@link GgufConfigCodec}).
      */
     private static final Dialect GPTNEOX = new Dialect(List.of(Activation.GELU_TANH, Activation.GELU), true, true,
-            true, false);
+            true, false, false);
 
     /**
      * llama.cpp's converter permutes Hugging Face's half-split Q/K rows back to Meta's interleaved pairs for llama

@@ -5,6 +5,7 @@ import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
@@ -113,10 +114,12 @@ public final class GgufFormat implements ModelFormat {
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
         } else {
-            if (!GgufRopeFreqs.holds(rope.scaling())) {
+            boolean longRope = family.dialect().longRope() && rope.scaling() instanceof RopeScaling.LongRope;
+            if (!GgufRopeFreqs.holds(rope.scaling()) && !longRope) {
                 problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
-                        + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
-                        + instead);
+                        + GgufRopeFreqs.NAME + ")" + (family.dialect().longRope() ? " or LongRoPE factors" : "")
+                        + "; this model's " + rope.scaling().type() + " scaling is " + (family.dialect().longRope()
+                        ? "none of them" : "neither") + instead);
             }
             if (rope.partial() && !family.dialect().partialRotary()) {
                 problems.add("GGUF " + family.name() + "'s " + GgufConfigCodec.ROPE_DIMS + " must be the head size "
@@ -133,6 +136,17 @@ public final class GgufFormat implements ModelFormat {
             }
         }
         return problems;
+    }
+
+    /**
+     * The tensors a model of {@code config} is written with beyond its own, after them: rope_freqs.weight or
+     * LongRoPE's factor tensors ({@link GgufRopeFreqs}, {@link GgufRopeFactors}); none for plain RoPE.
+     */
+    public static SequencedMap<String, Tensor> ropeTensors(TransformerConfig config) {
+        SequencedMap<String, Tensor> out = new LinkedHashMap<>();
+        GgufRopeFreqs.tensor(config).ifPresent(t -> out.put(GgufRopeFreqs.NAME, t));
+        out.putAll(GgufRopeFactors.tensors(config));
+        return out;
     }
 
     /** Biases and the MLP's activation against what the family's llama.cpp graph has ({@link GgufFamily.Dialect}). */
@@ -185,7 +199,7 @@ public final class GgufFormat implements ModelFormat {
         family.tensorParts(stored.config()).forEach((name, keys) -> tensors.put(name, keys.size() == 1
                 ? stored.tensor(keys.getFirst()) : HfStorage.stack(keys.stream().map(stored::tensor).toList(), 1)));
         // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
-        GgufRopeFreqs.tensor(stored.config()).ifPresent(t -> tensors.put(GgufRopeFreqs.NAME, t));
+        tensors.putAll(ropeTensors(stored.config()));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
     }
 }

@@ -116,7 +116,8 @@ final class GgufTensors {
             }
         });
         file.tensors().forEach((name, info) -> {
-            if (!names.containsKey(name) && !name.equals(GgufRopeFreqs.NAME)) {
+            if (!names.containsKey(name) && !name.equals(GgufRopeFreqs.NAME)
+                    && !(family.dialect().longRope() && GgufRopeFactors.isName(name))) {
                 problems.add("unexpected tensor " + name + " " + info.type() + " dims " + Arrays.toString(info.dims()));
             }
         });
