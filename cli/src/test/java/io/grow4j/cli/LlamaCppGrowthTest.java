@@ -90,6 +90,8 @@ class LlamaCppGrowthTest {
                 Arguments.of("olmo2", family(Architecture.OLMO2, false)),
                 Arguments.of("llama with experts", family(Architecture.MIXTRAL, false)),
                 Arguments.of("phi3, 6 of 8 head dims rotating", phi3()),
+                Arguments.of("phi3 LongRoPE within its original context (short factors, attn_factor)",
+                        phi3LongRope(64)),
                 Arguments.of("gptneox, parallel residual, 2 of 8 head dims rotating", gptNeox(true, 0.25)),
                 Arguments.of("gptneox, sequential residual, 4 of 8 head dims rotating", gptNeox(false, 0.5)));
     }
@@ -172,6 +174,30 @@ class LlamaCppGrowthTest {
                 architecture.mixtureOfExperts() ? mlp.withExperts(4, 2) : mlp, 1e-5,
                 new Positions.Rope(10000, architecture == Architecture.LLAMA || architecture.mixtureOfExperts()
                         ? RopeLayout.INTERLEAVED : RopeLayout.HALF_SPLIT), false);
+    }
+
+    /**
+     * Past its original context llama.cpp takes the long factors for the whole context, grow4j per position (as
+     * transformers does by sequence length), so there the original file's ids in llama.cpp are the reference.
+     */
+    @Test
+    void phi3LongFactorsKeepTheirGreedyIdsInLlamaCpp() throws Exception {
+        TransformerConfig config = phi3LongRope(8);
+        Path original = dir.resolve("phi3-long-original.gguf");
+        GGUF.write(RandomModels.create(config, DType.F32, 29), original);
+        int[] reference = LlamaCpp.greedy(original, STEPS).idsOrFail();
+        assertTrue(reference.length >= STEPS / 2, "llama.cpp stopped early: " + ids(reference));
+        GrowthPlan plan = new GrowthPlan(12, everyKindOfStep(config));
+        Path grown = dir.resolve("phi3-long-grown.gguf");
+        GGUF.write(GROWER.grow(GGUF.read(original), plan), grown);
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(grown, STEPS).idsOrFail()), "grown by " + plan);
+    }
+
+    /** Phi-3-128k-shaped LongRoPE over the 6 rotated dims, with an original context of {@code original}. */
+    private static TransformerConfig phi3LongRope(int original) {
+        return family(Architecture.PHI3, false).withPositions(new Positions.Rope(10000, RopeLayout.HALF_SPLIT,
+                new RopeScaling.LongRope(List.of(1.0, 1.25, 1.5), List.of(2.0, 4.0, 8.0), original, null, 1.125),
+                0.75));
     }
 
     /** Phi-4-mini-shaped: partial rotary, Q, K, V and gate, up fused in the file. */
