@@ -96,7 +96,20 @@ public final class GgufFormat implements ModelFormat {
     public List<String> writeNotes(Model model) {
         SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
                 .orElse(new LinkedHashMap<>());
-        return GgufVocabulary.added(entries) ? List.of(GgufVocabulary.NOTE) : List.of();
+        List<String> notes = new ArrayList<>();
+        if (GgufVocabulary.added(entries)) {
+            notes.add(GgufVocabulary.NOTE);
+        }
+        GgufFamily family = GgufFamily.forArchitecture(model.config().architecture());
+        Activation runs = family == null ? null : family.dialect().activations().getFirst();
+        if (runs != null && model.config().mlp().activation() != runs) {
+            // Pythia's exact GELU: llama.cpp's graph has no key to choose it, so it computes another function.
+            notes.add("llama.cpp runs GGUF " + family.name() + "'s MLP with " + runs + ", not this model's "
+                    + model.config().mlp().activation() + " (kept in " + GgufConfigCodec.EXACT_PREFIX
+                    + family.name() + "." + GgufConfigCodec.ACTIVATION + " for grow4j): its outputs there differ"
+                    + " slightly from this model's");
+        }
+        return notes;
     }
 
     @Override

@@ -101,6 +101,12 @@ class GgufPhiNeoxFormatTest {
         assertEquals(Activation.GELU, exact.config().mlp().activation());
         Path file = written(exact, "exact");
         assertEquals(exact.config(), format.read(file).config());
+        assertTrue(format.writeNotes(exact).contains("llama.cpp runs GGUF gptneox's MLP with GELU_TANH, not this"
+                + " model's GELU (kept in grow4j.gptneox.hidden_act for grow4j): its outputs there differ slightly"
+                + " from this model's"), format.writeNotes(exact).toString());
+        List<String> tanh = format.writeNotes(format.read(rewritten(exact, m -> m.remove("grow4j.gptneox.hidden_act"),
+                "tanh")));
+        assertTrue(tanh.stream().noneMatch(n -> n.contains("MLP")), tanh.toString());
         assertEquals(Activation.GELU_TANH, format.read(rewritten(exact, m -> m.remove("grow4j.gptneox.hidden_act"),
                 "converted")).config().mlp().activation());
         assertFails(rewritten(exact, m -> m.put("grow4j.gptneox.hidden_act", GgufValue.Str.of("relu")), "relu"),
