@@ -84,6 +84,25 @@ class GptNeoxCliTest {
         }
     }
 
+    /** Pythia as GGUF: converted (its exact GELU noted), grown as a GGUF file (streamed), verified against it. */
+    @Test
+    void convertedToGgufGrownAndVerified() throws IOException {
+        Path gguf = dir.resolve("pythia.gguf");
+        Cli convert = Cli.run("convert", pythia().toString(), gguf.toString());
+        assertEquals(0, convert.exitCode(), convert.out() + convert.err());
+        assertTrue(convert.out().contains("llama.cpp runs GGUF gptneox's MLP with GELU_TANH, not this model's GELU"),
+                convert.out());
+        Path plan = Files.writeString(dir.resolve("gguf.yaml"), "seed: 3\nsteps:\n  - heads: {add: 2}\n"
+                + "  - hidden: {size: 48}\n  - layers: {add: 1, at: [0]}\n");
+        Path grown = dir.resolve("grown.gguf");
+        Cli grow = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", grown.toString(), "--stream");
+        assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+        Cli verify = Cli.run("verify", gguf.toString(), grown.toString(), "--precision", "double", "--tolerance",
+                "1e-12", "--length", "16");
+        assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+        assertEquals("PASS", verify.lastLine());
+    }
+
     private void assertRefused(Path model, String planText, String name, String reason) throws IOException {
         Path plan = Files.writeString(dir.resolve(name + ".yaml"), planText);
         Path out = dir.resolve(name);

@@ -25,8 +25,10 @@ import java.util.SequencedMap;
 /**
  * The config keys of a GGUF decoder ("{arch}.embedding_length" ...), as llama.cpp reads them: head count kv defaults
  * to the head count, key and value length to embedding / heads, the RoPE base to 10000; the vocabulary comes from the
- * token embedding's shape and the head is tied when output.weight is absent. Keys for things grow4j does not model
- * (experts, RoPE scaling, partial rotary) are refused rather than ignored.
+ * token embedding's shape and the head is tied when output.weight is absent. What only some families have (the
+ * LayerNorm epsilon, use_parallel_residual, partial rotary, the sliding window llama.cpp requires of phi3) follows the
+ * family's {@link GgufFamily.Dialect}; keys for things grow4j does not model (yarn scaling, partial rotary where the
+ * family's graph rotates whole heads) are refused rather than ignored.
  *
  * <p>GGUF stores the norm epsilon and RoPE base as float32. A float32 is read back as the shortest decimal that rounds
  * to it (1e-5, as the converter took it from config.json, not 9.99999974e-6). Where a config value is not such a

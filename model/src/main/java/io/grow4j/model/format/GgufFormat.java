@@ -20,7 +20,8 @@ import java.util.SequencedMap;
 
 /**
  * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
- * qwen2, qwen3 and olmo2 ({@link GgufFamily}). The file is read through a read-only
+ * qwen2, qwen3, olmo2, phi3 and gptneox ({@link GgufFamily}); fused tensors (attn_qkv, phi3's ffn_up) are split into
+ * their parts on reading and stacked again on writing. The file is read through a read-only
  * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
