@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A user's path through a Pythia-shaped gpt_neox directory: inspect names the parallel residual and the partial
  * rotary, grow with a plan of every accepted step, verify in double precision, generate; refused plans (a head size
- * that moves rotary frequencies, a hidden size GPTNeoXConfig cannot describe, streaming the fused query_key_value)
- * exit 2 with the reason and write nothing.
+ * that moves rotary frequencies, a hidden size GPTNeoXConfig cannot describe) exit 2 with the reason and write
+ * nothing; streamed growth writes the files in-memory growth writes.
  */
 class GptNeoxCliTest {
     @TempDir
@@ -63,14 +63,44 @@ class GptNeoxCliTest {
                         + " instead of 2");
         assertRefused(model, "steps:\n  - hidden: {size: 40}\n", "refused-hidden",
                 "GPT-NeoX's head size is hidden_size / num_attention_heads = 40 / 4, but this model's is 8");
-        Path plan = Files.writeString(dir.resolve("mlp.yaml"), "steps:\n  - mlp: {size: 64}\n");
+    }
+
+    /** query_key_value is fused head by head; streaming gathers and re-interleaves it: the same files as in memory. */
+    @Test
+    void streamedGrowthWritesWhatInMemoryGrowthWrites() throws IOException {
+        Path model = pythia();
+        Path plan = Files.writeString(dir.resolve("mlp.yaml"), "seed: 2\nsteps:\n  - mlp: {size: 64}\n"
+                + "  - heads: {add: 2}\n  - hidden: {size: 48}\n");
         Path streamed = dir.resolve("streamed");
         Cli stream = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", streamed.toString(),
                 "--stream");
-        assertEquals(2, stream.exitCode(), stream.out() + stream.err());
-        assertTrue(stream.err().contains("gpt_neox.layers.{i}.attention.query_key_value.weight = wq + wk + wv"
-                + " per head"), stream.err());
-        assertFalse(Files.exists(streamed));
+        assertEquals(0, stream.exitCode(), stream.out() + stream.err());
+        Path memory = dir.resolve("memory");
+        Cli inMemory = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", memory.toString(),
+                "--in-memory");
+        assertEquals(0, inMemory.exitCode(), inMemory.out() + inMemory.err());
+        for (String file : new String[] {"config.json", "model.safetensors"}) {
+            assertEquals(-1, Files.mismatch(memory.resolve(file), streamed.resolve(file)), file);
+        }
+    }
+
+    /** Pythia as GGUF: converted (its exact GELU noted), grown as a GGUF file (streamed), verified against it. */
+    @Test
+    void convertedToGgufGrownAndVerified() throws IOException {
+        Path gguf = dir.resolve("pythia.gguf");
+        Cli convert = Cli.run("convert", pythia().toString(), gguf.toString());
+        assertEquals(0, convert.exitCode(), convert.out() + convert.err());
+        assertTrue(convert.out().contains("llama.cpp runs GGUF gptneox's MLP with GELU_TANH, not this model's GELU"),
+                convert.out());
+        Path plan = Files.writeString(dir.resolve("gguf.yaml"), "seed: 3\nsteps:\n  - heads: {add: 2}\n"
+                + "  - hidden: {size: 48}\n  - layers: {add: 1, at: [0]}\n");
+        Path grown = dir.resolve("grown.gguf");
+        Cli grow = Cli.run("grow", gguf.toString(), "--plan", plan.toString(), "--out", grown.toString(), "--stream");
+        assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+        Cli verify = Cli.run("verify", gguf.toString(), grown.toString(), "--precision", "double", "--tolerance",
+                "1e-12", "--length", "16");
+        assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+        assertEquals("PASS", verify.lastLine());
     }
 
     private void assertRefused(Path model, String planText, String name, String reason) throws IOException {

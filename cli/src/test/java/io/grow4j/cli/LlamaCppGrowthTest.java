@@ -15,6 +15,9 @@ import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.fixtures.RequiresSharedData;
 import io.grow4j.model.format.GgufFormat;
+import io.grow4j.model.format.GgufStreamWriter;
+import io.grow4j.model.format.GgufType;
+import io.grow4j.model.format.GgufValue;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.steps.ExpertUpcycling;
@@ -35,7 +38,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -47,8 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * llama.cpp (b4916, through de.kherud:llama, KV cache in F32) runs the GGUF files grow4j writes, original and grown,
  * and gives the same greedy ids as grow4j: stories260K converted, grown by the README plan and upcycled to experts;
- * random llama (llama3 RoPE as rope_freqs.weight), qwen2, olmo2 and llama-with-experts models grown by every kind of
- * step. Files without a vocabulary carry grow4j's placeholder, whose pieces spell the ids.
+ * random llama (llama3 RoPE as rope_freqs.weight), qwen2, olmo2, llama-with-experts, phi3 and gptneox (parallel and
+ * sequential) models grown by every kind of step. Files without a vocabulary carry grow4j's placeholder, whose pieces spell the ids.
  */
 class LlamaCppGrowthTest {
     private static final Grower GROWER = new Grower(new CpuPadKernel());
@@ -83,7 +88,12 @@ class LlamaCppGrowthTest {
                 Arguments.of("llama, llama3 RoPE in rope_freqs.weight", llama3()),
                 Arguments.of("qwen2", family(Architecture.QWEN2, true)),
                 Arguments.of("olmo2", family(Architecture.OLMO2, false)),
-                Arguments.of("llama with experts", family(Architecture.MIXTRAL, false)));
+                Arguments.of("llama with experts", family(Architecture.MIXTRAL, false)),
+                Arguments.of("phi3, 6 of 8 head dims rotating", phi3()),
+                Arguments.of("phi3 LongRoPE within its original context (short factors, attn_factor)",
+                        phi3LongRope(64)),
+                Arguments.of("gptneox, parallel residual, 2 of 8 head dims rotating", gptNeox(true, 0.25)),
+                Arguments.of("gptneox, sequential residual, 4 of 8 head dims rotating", gptNeox(false, 0.5)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -124,6 +134,29 @@ class LlamaCppGrowthTest {
     }
 
     /**
+     * The bundled build (March 2025) predates SmolLM3 (July 2025), so grow4j has no smollm3 GGUF row (a smollm3 model
+     * is refused as GGUF and grown as a directory). A file naming the architecture, which llama.cpp checks before
+     * anything else, shows it.
+     */
+    @Test
+    void theBundledLlamaCppDoesNotKnowSmollm3() throws Exception {
+        TransformerConfig smollm3 = family(Architecture.SMOLLM3, false).withPositions(
+                new Positions.Rope(2e6, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 1.0, List.of(1)));
+        assertTrue(GGUF.writeProblems(smollm3).getFirst().contains("this model is smollm3: write a directory instead"),
+                GGUF.writeProblems(smollm3).toString());
+        Path file = dir.resolve("smollm3.gguf");
+        SequencedMap<String, GgufValue> metadata = new LinkedHashMap<>();
+        metadata.put("general.architecture", GgufValue.Str.of("smollm3"));
+        metadata.put("general.alignment", new GgufValue.Int(GgufType.UINT32, 32));
+        try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, List.of())) {
+            assertNotNull(writer);
+        }
+        String refusal = LlamaCpp.greedy(file, 4).refusal();
+        assertNotNull(refusal, "llama.cpp now knows smollm3: add a GGUF row for it");
+        assertTrue(refusal.contains("unknown model architecture: 'smollm3'"), refusal);
+    }
+
+    /**
      * MLP, heads, head size × 2, hidden and layers, in one plan. Hidden ends at heads × head size: the bundled build's
      * qwen2 and olmo2 loaders expect attn_q to be [hidden, hidden] (stories260K's README plan covers llama with
      * heads × head size ≠ hidden).
@@ -141,6 +174,46 @@ class LlamaCppGrowthTest {
                 architecture.mixtureOfExperts() ? mlp.withExperts(4, 2) : mlp, 1e-5,
                 new Positions.Rope(10000, architecture == Architecture.LLAMA || architecture.mixtureOfExperts()
                         ? RopeLayout.INTERLEAVED : RopeLayout.HALF_SPLIT), false);
+    }
+
+    /**
+     * Past its original context llama.cpp takes the long factors for the whole context, grow4j per position (as
+     * transformers does by sequence length), so there the original file's ids in llama.cpp are the reference.
+     */
+    @Test
+    void phi3LongFactorsKeepTheirGreedyIdsInLlamaCpp() throws Exception {
+        TransformerConfig config = phi3LongRope(8);
+        Path original = dir.resolve("phi3-long-original.gguf");
+        GGUF.write(RandomModels.create(config, DType.F32, 29), original);
+        int[] reference = LlamaCpp.greedy(original, STEPS).idsOrFail();
+        assertTrue(reference.length >= STEPS / 2, "llama.cpp stopped early: " + ids(reference));
+        GrowthPlan plan = new GrowthPlan(12, everyKindOfStep(config));
+        Path grown = dir.resolve("phi3-long-grown.gguf");
+        GGUF.write(GROWER.grow(GGUF.read(original), plan), grown);
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(grown, STEPS).idsOrFail()), "grown by " + plan);
+    }
+
+    /** Phi-3-128k-shaped LongRoPE over the 6 rotated dims, with an original context of {@code original}. */
+    private static TransformerConfig phi3LongRope(int original) {
+        return family(Architecture.PHI3, false).withPositions(new Positions.Rope(10000, RopeLayout.HALF_SPLIT,
+                new RopeScaling.LongRope(List.of(1.0, 1.25, 1.5), List.of(2.0, 4.0, 8.0), original, null, 1.125),
+                0.75));
+    }
+
+    /** Phi-4-mini-shaped: partial rotary, Q, K, V and gate, up fused in the file. */
+    private static TransformerConfig phi3() {
+        return family(Architecture.PHI3, false).withPositions(
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75));
+    }
+
+    /**
+     * Pythia-shaped: LayerNorms and every projection with biases, tanh GELU (llama.cpp's ggml_gelu), one KV head per
+     * query head.
+     */
+    private static TransformerConfig gptNeox(boolean parallel, double rotary) {
+        return new TransformerConfig(parallel ? Architecture.GPT_NEOX : Architecture.GPT_NEOX_SEQUENTIAL, 61, 32, 2,
+                64, new AttentionConfig(4, 4, 8, 8, true), new MlpConfig(40, Activation.GELU_TANH, true), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, RopeScaling.NONE, rotary), false);
     }
 
     /** Llama 3.x's RoPE scaling with an original context shorter than the ids, so the scaled frequencies matter. */

@@ -10,6 +10,8 @@ import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
+import io.grow4j.model.RopeScaling;
+import io.grow4j.model.fixtures.NeoxConfigs;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.GgufFormat;
 import io.grow4j.transforms.steps.ExpertUpcycling;
@@ -29,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GGUF qwen2, qwen3, olmo2 and llama-with-experts files: a random model written and read back is the same model, and
+ * GGUF qwen2, qwen3, olmo2, phi3 (partial rotary), gptneox (parallel and sequential, exact and tanh GELU) and
+ * llama-with-experts files: a random model written and read back is the same model, and
  * seeded random chains of accepted steps, grown from the file and written as GGUF again, keep the logits (≤ 1e-12 in
  * double from F64 files, ≤ 1e-5 relative in single precision from F32 files); a dense llama file upcycled to experts
  * is written as a llama file with experts and keeps them too.
@@ -45,7 +48,24 @@ class GgufFamiliesGrowthTest {
         return Stream.of(config(Architecture.QWEN2, true, false), config(Architecture.QWEN2, true, true),
                 config(Architecture.QWEN3, false, false), config(Architecture.QWEN3, false, true),
                 config(Architecture.OLMO2, false, false), config(Architecture.OLMO2, false, true),
-                config(Architecture.MIXTRAL, false, false));
+                config(Architecture.MIXTRAL, false, false), phi3(false), phi3(true), phi3LongRope(),
+                NeoxConfigs.pythia(true, 0.25, false, true), NeoxConfigs.pythia(false, 0.5, true, true),
+                NeoxConfigs.pythia(true, 0.5, false, true).withMlp(new MlpConfig(40, Activation.GELU_TANH, true)));
+    }
+
+    /**
+     * Phi-3-128k-shaped LongRoPE over the 6 rotated dims: original context 4, so the 10 tokens reach the long
+     * factors; the attention factor given, as a GGUF file gives it.
+     */
+    static TransformerConfig phi3LongRope() {
+        return phi3(false).withPositions(new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, new RopeScaling.LongRope(
+                List.of(1.0, 1.25, 1.5), List.of(2.0, 3.0, 5.0), 4, null, 1.125), 0.75));
+    }
+
+    /** Phi-4-mini-shaped: 6 of 8 head dims rotate (rope.dimension_count 6), Q, K, V and gate, up fused. */
+    static TransformerConfig phi3(boolean tied) {
+        return config(Architecture.PHI3, false, tied).withPositions(
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75));
     }
 
     /** GQA 4 over 2 with head size 8 although hidden / heads is 6: llama.cpp reads key_length for every family. */

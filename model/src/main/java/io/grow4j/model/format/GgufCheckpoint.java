@@ -56,13 +56,12 @@ public final class GgufCheckpoint {
             GgufFile parsed = GgufParser.parse(mapped, path);
             GgufFamily family = GgufFormat.family(path, parsed);
             TransformerConfig config = GgufConfigCodec.read(path, mapped, parsed, family);
-            SequencedMap<String, TensorKey> names = family.tensorNames(config);
+            SequencedMap<String, List<TensorKey>> names = family.tensorParts(config);
             GgufTensors.check(path, parsed, family, config, names);
-            SequencedMap<TensorKey, GgufTensorInfo> tensors = new LinkedHashMap<>();
+            SequencedMap<TensorKey, GgufTensorInfo> tensors = GgufTensors.parts(parsed, names, config);
             SequencedMap<String, List<String>> dequantized = new LinkedHashMap<>();
-            names.forEach((name, key) -> {
+            names.forEach((name, keys) -> {
                 GgufTensorInfo info = parsed.tensors().get(name);
-                tensors.put(key, info);
                 if (info.type().dtype() == null) {
                     dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(name);
                 }
@@ -143,13 +142,29 @@ public final class GgufCheckpoint {
         return out;
     }
 
-    /** The GGUF name of every tensor of a model of {@code config}, in the order a GGUF file stores them. */
+    /**
+     * The GGUF name of every tensor of a model of {@code config}, in the order a GGUF file stores them.
+     *
+     * @throws IllegalStateException the family stacks several model tensors in one ({@link #tensorParts})
+     */
     public static SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
+        return family(config).tensorNames(config);
+    }
+
+    /**
+     * The GGUF name of every tensor of a model of {@code config}, in file order, with the model tensors it stacks
+     * along rows (Phi-3's attn_qkv: q, k, v; one for most tensors), which a streamed write writes one after another.
+     */
+    public static SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
+        return family(config).tensorParts(config);
+    }
+
+    private static GgufFamily family(TransformerConfig config) {
         GgufFamily family = GgufFamily.forArchitecture(config.architecture());
         if (family == null) {
             throw new IllegalArgumentException("GGUF has no family for " + config.architecture().id());
         }
-        return family.tensorNames(config);
+        return family;
     }
 
     /**

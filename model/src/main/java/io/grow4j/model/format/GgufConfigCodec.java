@@ -5,6 +5,7 @@ import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
@@ -24,8 +25,10 @@ import java.util.SequencedMap;
 /**
  * The config keys of a GGUF decoder ("{arch}.embedding_length" ...), as llama.cpp reads them: head count kv defaults
  * to the head count, key and value length to embedding / heads, the RoPE base to 10000; the vocabulary comes from the
- * token embedding's shape and the head is tied when output.weight is absent. Keys for things grow4j does not model
- * (experts, RoPE scaling, partial rotary) are refused rather than ignored.
+ * token embedding's shape and the head is tied when output.weight is absent. What only some families have (the
+ * LayerNorm epsilon, use_parallel_residual, partial rotary, the sliding window llama.cpp requires of phi3) follows the
+ * family's {@link GgufFamily.Dialect}; keys for things grow4j does not model (yarn scaling, partial rotary where the
+ * family's graph rotates whole heads) are refused rather than ignored.
  *
  * <p>GGUF stores the norm epsilon and RoPE base as float32. A float32 is read back as the shortest decimal that rounds
  * to it (1e-5, as the converter took it from config.json, not 9.99999974e-6). Where a config value is not such a
@@ -42,6 +45,12 @@ final class GgufConfigCodec {
     static final String KEY_LENGTH = "attention.key_length";
     static final String VALUE_LENGTH = "attention.value_length";
     static final String EPS = "attention.layer_norm_rms_epsilon";
+    /** LayerNorm's epsilon (gptneox), where RMSNorm families have {@link #EPS}. */
+    static final String LAYER_NORM_EPS = "attention.layer_norm_epsilon";
+    static final String PARALLEL_RESIDUAL = "use_parallel_residual";
+    static final String SLIDING_WINDOW = "attention.sliding_window";
+    /** grow4j's own key: the MLP activation where it is not the one llama.cpp's graph runs (exact GELU in gptneox). */
+    static final String ACTIVATION = "hidden_act";
     static final String ROPE_BASE = "rope.freq_base";
     static final String ROPE_DIMS = "rope.dimension_count";
     static final String VOCAB = "vocab_size";
@@ -88,21 +97,32 @@ final class GgufConfigCodec {
             layers = 0;
         }
         int context = f.integer(p + CONTEXT, 1);
-        double eps = exactReal(f, p + EPS, Double.NaN);
+        String epsKey = p + epsKey(family);
+        double eps = exactReal(f, epsKey, Double.NaN);
         double theta = exactReal(f, p + ROPE_BASE, DEFAULT_ROPE_BASE);
         // the ranges config.json's rms_norm_eps and rope_theta are held to (ConfigFields.number)
-        requireFinite(f, p + EPS, eps, false);
+        requireFinite(f, epsKey, eps, false);
         requireFinite(f, p + ROPE_BASE, theta, true);
-        refuseUnmodelled(f, p, keySize);
+        double fraction = rotaryFraction(f, p, family, keySize);
         MlpConfig mlpConfig = mlp(f, p, family, mlp);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
+        if (family.dialect().longRope()) {
+            Optional<RopeScaling> longRope = GgufRopeFactors.read(mapped, file, p, (int) (keySize * fraction), context,
+                    exactReal(f, p + GgufRopeFactors.ATTENTION_FACTOR, 1.0), f);
+            if (longRope.isPresent() && scaling != RopeScaling.NONE) {
+                f.problem(GgufRopeFactors.SHORT + " and " + GgufRopeFactors.LONG + " together with "
+                        + scaling.describe() + " scaling is not supported");
+            }
+            scaling = longRope.orElse(scaling);
+        }
         int vocab = vocabulary(f, p, file, family);
         boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
-                    new AttentionConfig(heads, kvHeads, keySize, valueSize, family.qkvBias(), false),
-                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling), tied);
+                    new AttentionConfig(heads, kvHeads, keySize, valueSize,
+                            family.qkvBias() || family.dialect().biases(), family.dialect().biases()),
+                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling, fraction), tied);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
         }
@@ -140,7 +160,7 @@ final class GgufConfigCodec {
      * llama file with experts), {name}.expert_used_count of them per token.
      */
     private static MlpConfig mlp(GgufFields f, String p, GgufFamily family, int size) {
-        MlpConfig dense = new MlpConfig(Math.max(size, 1), Activation.SWIGLU, false);
+        MlpConfig dense = new MlpConfig(Math.max(size, 1), activation(f, p, family), family.dialect().biases());
         if (!family.architecture().mixtureOfExperts()) {
             return dense;
         }
@@ -168,12 +188,43 @@ final class GgufConfigCodec {
                 family.renormalisesTopK());
     }
 
-    private static void refuseUnmodelled(GgufFields f, String p, int keySize) {
+    /**
+     * The rotated part of each head as the fraction {@link Positions.Rope} keeps: {name}.rope.dimension_count over the
+     * head size, nudged up where that quotient times the head size would truncate below the count. Families whose
+     * llama.cpp graph rotates whole heads refuse any other count.
+     */
+    private static double rotaryFraction(GgufFields f, String p, GgufFamily family, int keySize) {
         int rotary = f.integer(p + ROPE_DIMS, 0, keySize);
-        if (rotary != keySize) {
-            f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize
-                    + "; partial RoPE is not supported");
+        if (rotary == keySize) {
+            return 1.0;
         }
+        if (!family.dialect().partialRotary() || rotary == 0 || rotary > keySize || rotary % 2 != 0) {
+            f.problem(p + ROPE_DIMS + " " + rotary + " rotates part of each head of size " + keySize + "; "
+                    + (family.dialect().partialRotary() ? "it must be an even number from 2 to the head size"
+                    : "GGUF " + family.name() + " rotates whole heads"));
+            return 1.0;
+        }
+        double fraction = (double) rotary / keySize;
+        return (int) (keySize * fraction) == rotary ? fraction : Math.nextUp(fraction);
+    }
+
+    /** The dialect's activation, or the one grow4j's key names when it is another of the family's. */
+    private static Activation activation(GgufFields f, String p, GgufFamily family) {
+        List<Activation> known = family.dialect().activations();
+        String key = EXACT_PREFIX + p + ACTIVATION;
+        String named = f.string(key, null);
+        if (named == null) {
+            return known.getFirst();
+        }
+        return known.stream().filter(a -> a.hfName().equals(named)).findFirst().orElseGet(() -> {
+            f.problem(key + " '" + named + "' is not an activation of GGUF " + family.name() + " (known: "
+                    + known.stream().map(Activation::hfName).toList() + ")");
+            return known.getFirst();
+        });
+    }
+
+    private static String epsKey(GgufFamily family) {
+        return family.architecture().norm().kind() == NormKind.LAYER ? LAYER_NORM_EPS : EPS;
     }
 
     /**
@@ -276,14 +327,18 @@ final class GgufConfigCodec {
         uint32(m, p + KV_HEADS, a.kvHeads());
         uint32(m, p + KEY_LENGTH, a.keySize());
         uint32(m, p + VALUE_LENGTH, a.valueSize());
-        uint32(m, p + ROPE_DIMS, a.keySize());
+        Positions.Rope rope = (Positions.Rope) c.positions();
+        uint32(m, p + ROPE_DIMS, rope.rotaryDims(a.keySize()));
         if (c.mlp().experts() > 0) {
             uint32(m, p + EXPERTS, c.mlp().experts());
             uint32(m, p + EXPERTS_USED, c.mlp().topK());
         }
-        real(m, p + EPS, c.normEps());
-        Positions.Rope rope = (Positions.Rope) c.positions();
+        real(m, p + epsKey(family), c.normEps());
         real(m, p + ROPE_BASE, rope.theta());
+        writeDialect(c, family, m);
+        if (family.dialect().longRope()) {
+            GgufRopeFactors.write(c, p, m);
+        }
         if (rope.scaling() instanceof RopeScaling.Linear linear) {
             m.put(p + SCALING_TYPE, GgufValue.Str.of("linear"));
             real(m, p + SCALING_FACTOR, linear.factor());
@@ -334,12 +389,32 @@ final class GgufConfigCodec {
         return key;
     }
 
+    /**
+     * The keys only some families have: the residual wiring, the sliding window llama.cpp requires (the context
+     * length, which masks nothing, unless the source gave one), and grow4j's activation key.
+     */
+    private static void writeDialect(TransformerConfig c, GgufFamily family, SequencedMap<String, GgufValue> m) {
+        String p = family.name() + ".";
+        GgufFamily.Dialect d = family.dialect();
+        if (d.residualKey()) {
+            m.put(p + PARALLEL_RESIDUAL, new GgufValue.Bool(c.architecture().parallelResidual()));
+        }
+        if (d.slidingWindow() && !m.containsKey(p + SLIDING_WINDOW)) {
+            uint32(m, p + SLIDING_WINDOW, c.maxSeqLen());
+        }
+        if (c.mlp().activation() == d.activations().getFirst()) {
+            m.remove(EXACT_PREFIX + p + ACTIVATION);
+        } else {
+            m.put(EXACT_PREFIX + p + ACTIVATION, GgufValue.Str.of(c.mlp().activation().hfName()));
+        }
+    }
+
     private static void uint32(SequencedMap<String, GgufValue> m, String key, long value) {
         m.put(key, new GgufValue.Int(GgufType.UINT32, value));
     }
 
     /** float32 for llama.cpp; the exact double beside it only when the float32 would not read back as it. */
-    private static void real(SequencedMap<String, GgufValue> m, String key, double value) {
+    static void real(SequencedMap<String, GgufValue> m, String key, double value) {
         float single = (float) value;
         m.put(key, new GgufValue.Float32(single));
         if (Double.parseDouble(Float.toString(single)) == value) {

@@ -1,5 +1,6 @@
 package io.grow4j.model.format;
 
+import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.Model;
 import io.grow4j.model.Role;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -19,14 +21,48 @@ import java.util.stream.Collectors;
  * in, whether it carries Q, K and V biases, and its tensor names as llama.cpp spells them (a template per role, "{i}"
  * for the block; src/llama-arch.cpp's LLM_TENSOR_NAMES). Config keys are "{name}.context_length" etc.
  * ({@link GgufConfigCodec}). One GGUF name may have two rows, dense and with experts (llama.cpp's "llama" holds
- * Mixtral's experts too, told apart by {name}.expert_count). Adding a family is adding a row to {@link #ALL}.
+ * Mixtral's experts too, told apart by {name}.expert_count; gptneox holds parallel and sequential residuals, told
+ * apart by {name}.use_parallel_residual). Roles that share one template are stacked along their rows in one tensor,
+ * in role order: llama.cpp's fused attn_qkv ([q; k; v]) and Phi-3's ffn_up ([gate; up], which llama.cpp's fused
+ * SwiGLU splits in halves, gate first). Adding a family is adding a row to {@link #ALL}.
  *
  * @param qkvBias llama.cpp's loader requires Q, K and V biases for this architecture (qwen2) or has none
+ * @param dialect the keys and block parts in which the family's metadata differs from llama's
  */
 record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
-                  Map<Role, String> tensorNames) {
+                  Map<Role, String> tensorNames, Dialect dialect) {
     GgufFamily {
         tensorNames = Collections.unmodifiableMap(new EnumMap<>(tensorNames));
+    }
+
+    /** A family whose metadata reads as llama's ({@link Dialect#LLAMA}). */
+    GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
+               Map<Role, String> tensorNames) {
+        this(name, architecture, ropeLayout, qkvBias, tensorNames, Dialect.LLAMA);
+    }
+
+    /**
+     * What a family's metadata says beyond llama's keys (llama.cpp's llama-model.cpp, load_hparams and the graph of
+     * each architecture).
+     *
+     * @param activations   the MLP's activation, which no key names: llama.cpp's graph runs the first, and a file
+     *                      without grow4j's key reads as it; a model with one of the others is written with that key
+     * @param biases        biases on Q, K, V, the output projection and both MLP layers (gptneox), beside the
+     *                      family's qkvBias
+     * @param partialRotary {name}.rope.dimension_count may rotate part of each head (the graph passes n_rot to RoPE);
+     *                      other families' graphs require the whole head
+     * @param residualKey   {name}.use_parallel_residual says how the branches meet the residual stream (required)
+     * @param slidingWindow llama.cpp requires {name}.attention.sliding_window (phi3 throws "invalid value for
+     *                      sliding_window" without it); grow4j, like its phi3 directories, does not model the window
+     * @param longRope      the graph applies LongRoPE's factor tensors ({@link GgufRopeFactors}, phi3)
+     */
+    record Dialect(List<Activation> activations, boolean biases, boolean partialRotary, boolean residualKey,
+                   boolean slidingWindow, boolean longRope) {
+        static final Dialect LLAMA = new Dialect(List.of(Activation.SWIGLU), false, false, false, false, false);
+
+        Dialect {
+            activations = List.copyOf(activations);
+        }
     }
 
     private static final Map<Role, String> LLAMA_NAMES = Map.ofEntries(
@@ -70,6 +106,50 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
                     Role.Q_NORM, "blk.{i}.attn_q_norm.weight",
                     Role.K_NORM, "blk.{i}.attn_k_norm.weight"));
 
+    /** Phi-3 (convert_hf_to_gguf.py's Phi3MiniModel keeps qkv_proj and gate_up_proj fused as attn_qkv and ffn_up). */
+    private static final Map<Role, String> PHI3_NAMES = with(LLAMA_NAMES, Map.of(
+            Role.WQ, "blk.{i}.attn_qkv.weight",
+            Role.WK, "blk.{i}.attn_qkv.weight",
+            Role.WV, "blk.{i}.attn_qkv.weight",
+            Role.W_GATE, "blk.{i}.ffn_up.weight",
+            Role.W_UP, "blk.{i}.ffn_up.weight"));
+
+    /**
+     * GPT-NeoX: LayerNorms with biases, every linear layer with a bias, Q, K and V stacked whole in attn_qkv
+     * (convert_hf_to_gguf.py's GPTNeoXModel regroups Hugging Face's head-by-head query_key_value into [q; k; v]).
+     */
+    private static final Map<Role, String> GPTNEOX_NAMES = Map.ofEntries(
+            Map.entry(Role.TOKEN_EMBEDDING, "token_embd.weight"),
+            Map.entry(Role.ATTENTION_NORM, "blk.{i}.attn_norm.weight"),
+            Map.entry(Role.ATTENTION_NORM_BIAS, "blk.{i}.attn_norm.bias"),
+            Map.entry(Role.WQ, "blk.{i}.attn_qkv.weight"),
+            Map.entry(Role.WK, "blk.{i}.attn_qkv.weight"),
+            Map.entry(Role.WV, "blk.{i}.attn_qkv.weight"),
+            Map.entry(Role.BQ, "blk.{i}.attn_qkv.bias"),
+            Map.entry(Role.BK, "blk.{i}.attn_qkv.bias"),
+            Map.entry(Role.BV, "blk.{i}.attn_qkv.bias"),
+            Map.entry(Role.WO, "blk.{i}.attn_output.weight"),
+            Map.entry(Role.BO, "blk.{i}.attn_output.bias"),
+            Map.entry(Role.MLP_NORM, "blk.{i}.ffn_norm.weight"),
+            Map.entry(Role.MLP_NORM_BIAS, "blk.{i}.ffn_norm.bias"),
+            Map.entry(Role.W_UP, "blk.{i}.ffn_up.weight"),
+            Map.entry(Role.B_UP, "blk.{i}.ffn_up.bias"),
+            Map.entry(Role.W_DOWN, "blk.{i}.ffn_down.weight"),
+            Map.entry(Role.B_DOWN, "blk.{i}.ffn_down.bias"),
+            Map.entry(Role.FINAL_NORM, "output_norm.weight"),
+            Map.entry(Role.FINAL_NORM_BIAS, "output_norm.bias"),
+            Map.entry(Role.OUTPUT, "output.weight"));
+
+    /** Phi-3: partial rotary (Phi-4-mini), the sliding-window key llama.cpp requires, LongRoPE. */
+    private static final Dialect PHI3 = new Dialect(List.of(Activation.SWIGLU), false, true, false,
+            true, true);
+    /**
+     * GPT-NeoX: llama.cpp runs the MLP with ggml_gelu, the tanh approximation, whatever the source's hidden_act; a
+     * model with exact GELU says so in a grow4j key ({@link GgufConfigCodec}).
+     */
+    private static final Dialect GPTNEOX = new Dialect(List.of(Activation.GELU_TANH, Activation.GELU), true, true,
+            true, false, false);
+
     /**
      * Qwen2-MoE (llama.cpp's qwen2moe): Qwen2's attention, the router and stacked experts named as in a llama file with
      * experts, and the shared expert with its one-row sigmoid gate (ne {hidden, 1}; llama.cpp's loader asks for
@@ -96,7 +176,11 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
             new GgufFamily("qwen2", Architecture.QWEN2, RopeLayout.HALF_SPLIT, true, QWEN2_NAMES),
             new GgufFamily("qwen3", Architecture.QWEN3, RopeLayout.HALF_SPLIT, false, QWEN3_NAMES),
             new GgufFamily("olmo2", Architecture.OLMO2, RopeLayout.HALF_SPLIT, false, OLMO2_NAMES),
-            new GgufFamily("qwen2moe", Architecture.QWEN2_MOE, RopeLayout.HALF_SPLIT, true, QWEN2MOE_NAMES));
+            new GgufFamily("qwen2moe", Architecture.QWEN2_MOE, RopeLayout.HALF_SPLIT, true, QWEN2MOE_NAMES),
+            new GgufFamily("phi3", Architecture.PHI3, RopeLayout.HALF_SPLIT, false, PHI3_NAMES, PHI3),
+            new GgufFamily("gptneox", Architecture.GPT_NEOX, RopeLayout.HALF_SPLIT, false, GPTNEOX_NAMES, GPTNEOX),
+            new GgufFamily("gptneox", Architecture.GPT_NEOX_SEQUENTIAL, RopeLayout.HALF_SPLIT, false, GPTNEOX_NAMES,
+                    GPTNEOX));
 
     /**
      * GGUF architectures whose llama.cpp graph weights the chosen experts by their softmax probabilities as they are,
@@ -113,8 +197,12 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
 
     /** The row of a GGUF architecture name, with experts or dense; null if there is none. */
     static GgufFamily byName(String name, boolean experts) {
-        return ALL.stream().filter(f -> f.name.equals(name) && f.architecture.mixtureOfExperts() == experts)
-                .findFirst().orElse(null);
+        return byName(name, f -> f.architecture.mixtureOfExperts() == experts);
+    }
+
+    /** The first row of a GGUF architecture name that {@code matches}; null if there is none. */
+    static GgufFamily byName(String name, Predicate<GgufFamily> matches) {
+        return ALL.stream().filter(f -> f.name.equals(name) && matches.test(f)).findFirst().orElse(null);
     }
 
     /** Whether some row has this GGUF architecture name. */
@@ -149,12 +237,33 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
         return tensorNames.containsKey(role);
     }
 
-    /** GGUF name of every tensor a config implies, in {@link Model#expectedKeys} order. */
+    /**
+     * GGUF name of every tensor a config implies, in {@link Model#expectedKeys} order of their first parts, with the
+     * model tensors it stacks along rows (one for most).
+     */
+    SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
+        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
+        for (TensorKey key : Model.expectedKeys(config)) {
+            parts.computeIfAbsent(tensorName(key), n -> new java.util.ArrayList<>()).add(key);
+        }
+        parts.replaceAll((name, keys) -> List.copyOf(keys));
+        return parts;
+    }
+
+    /**
+     * GGUF name of every tensor a config implies, in {@link Model#expectedKeys} order, for a family that stores each
+     * model tensor whole.
+     *
+     * @throws IllegalStateException the family fuses tensors ({@link #tensorParts})
+     */
     SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         SequencedMap<String, TensorKey> names = new LinkedHashMap<>();
-        for (TensorKey key : Model.expectedKeys(config)) {
-            names.put(tensorName(key), key);
-        }
+        tensorParts(config).forEach((name, keys) -> {
+            if (keys.size() != 1) {
+                throw new IllegalStateException("GGUF " + this.name + " stacks " + keys + " in " + name);
+            }
+            names.put(name, keys.getFirst());
+        });
         return names;
     }
 

@@ -5,6 +5,7 @@ import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
@@ -19,7 +20,8 @@ import java.util.SequencedMap;
 
 /**
  * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
- * qwen2, qwen3, olmo2 and qwen2moe ({@link GgufFamily}). The file is read through a read-only
+ * qwen2, qwen3, olmo2, qwen2moe, phi3 and gptneox ({@link GgufFamily}); fused tensors (attn_qkv, phi3's ffn_up) are split into
+ * their parts on reading and stacked again on writing. The file is read through a read-only
  * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
@@ -67,11 +69,22 @@ public final class GgufFormat implements ModelFormat {
                         + GgufFamily.ALL.stream().filter(f -> f.architecture().mixtureOfExperts()).map(GgufFamily::name)
                         .distinct().collect(java.util.stream.Collectors.joining(", ")) + ")" : "with experts only"));
             }
-            return family;
+            return family.dialect().residualKey() ? byResidual(path, file, family) : family;
         }
         String found = name == null ? "no " + GgufFile.ARCHITECTURE_KEY : name instanceof GgufValue.Str s
                 ? "unsupported architecture '" + s.text() + "'" : GgufFile.ARCHITECTURE_KEY + " is a " + name.type();
         throw new CheckpointException(path, found + " (supported: " + GgufFamily.supported() + ")");
+    }
+
+    /** The row whose residual wiring {name}.use_parallel_residual names; llama.cpp requires the key. */
+    private static GgufFamily byResidual(Path path, GgufFile file, GgufFamily family) throws CheckpointException {
+        String key = family.name() + "." + GgufConfigCodec.PARALLEL_RESIDUAL;
+        if (!(file.metadata().get(key) instanceof GgufValue.Bool parallel)) {
+            throw new CheckpointException(path, (file.metadata().containsKey(key) ? key + " must be a bool, got "
+                    + GgufFields.describe(file.metadata().get(key)) : "missing " + key) + " (llama.cpp requires it)");
+        }
+        return GgufFamily.byName(family.name(), f -> f.architecture().mixtureOfExperts()
+                == family.architecture().mixtureOfExperts() && f.architecture().parallelResidual() == parallel.value());
     }
 
     @Override
@@ -84,7 +97,20 @@ public final class GgufFormat implements ModelFormat {
     public List<String> writeNotes(Model model) {
         SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
                 .orElse(new LinkedHashMap<>());
-        return GgufVocabulary.added(entries) ? List.of(GgufVocabulary.NOTE) : List.of();
+        List<String> notes = new ArrayList<>();
+        if (GgufVocabulary.added(entries)) {
+            notes.add(GgufVocabulary.NOTE);
+        }
+        GgufFamily family = GgufFamily.forArchitecture(model.config().architecture());
+        Activation runs = family == null ? null : family.dialect().activations().getFirst();
+        if (runs != null && model.config().mlp().activation() != runs) {
+            // Pythia's exact GELU: llama.cpp's graph has no key to choose it, so it computes another function.
+            notes.add("llama.cpp runs GGUF " + family.name() + "'s MLP with " + runs + ", not this model's "
+                    + model.config().mlp().activation() + " (kept in " + GgufConfigCodec.EXACT_PREFIX
+                    + family.name() + "." + GgufConfigCodec.ACTIVATION + " for grow4j): its outputs there differ"
+                    + " slightly from this model's");
+        }
+        return notes;
     }
 
     @Override
@@ -98,25 +124,22 @@ public final class GgufFormat implements ModelFormat {
                     ? " (the paper's decoder, with separate key and value sizes)" : "") + instead);
             return problems;
         }
-        if (config.attention().bias() != family.qkvBias() || config.attention().outputBias()) {
-            problems.add("GGUF " + family.name() + (family.qkvBias()
-                    ? " has biases on Q, K and V and none on the output projection" : " has no attention biases")
-                    + "; this model has " + (config.attention().bias() ? "them on Q, K and V" : "none there")
-                    + (config.attention().outputBias() ? " and on the output projection" : "") + instead);
-        }
-        if (config.mlp().bias()) {
-            problems.add("GGUF " + family.name() + " is written without MLP biases; this model has them" + instead);
-        }
-        if (config.mlp().activation() != Activation.SWIGLU) {
-            problems.add("GGUF " + family.name() + "'s MLP is SwiGLU; this model uses " + config.mlp().activation()
-                    + instead);
-        }
+        problems.addAll(blockProblems(config, family, instead));
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
-        } else if (!GgufRopeFreqs.holds(rope.scaling())) {
-            problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
-                    + GgufRopeFreqs.NAME + "); this model's " + rope.scaling().type() + " scaling is neither"
-                    + instead);
+        } else {
+            boolean longRope = family.dialect().longRope() && rope.scaling() instanceof RopeScaling.LongRope;
+            if (!GgufRopeFreqs.holds(rope.scaling()) && !longRope) {
+                problems.add("GGUF " + family.name() + " holds RoPE scaling as linear keys or per-pair divisors ("
+                        + GgufRopeFreqs.NAME + ")" + (family.dialect().longRope() ? " or LongRoPE factors" : "")
+                        + "; this model's " + rope.scaling().type() + " scaling is " + (family.dialect().longRope()
+                        ? "none of them" : "neither") + instead);
+            }
+            if (rope.partial() && !family.dialect().partialRotary()) {
+                problems.add("GGUF " + family.name() + "'s " + GgufConfigCodec.ROPE_DIMS + " must be the head size "
+                        + "(llama.cpp rotates whole heads there); this model rotates " + rope.rotaryDims(
+                        config.attention().keySize()) + " of " + config.attention().keySize() + " dims" + instead);
+            }
         }
         problems.addAll(expertProblems(config, family));
         if (problems.isEmpty()) {
@@ -151,6 +174,49 @@ public final class GgufFormat implements ModelFormat {
         return problems;
     }
 
+    /**
+     * The tensors a model of {@code config} is written with beyond its own, after them: rope_freqs.weight or
+     * LongRoPE's factor tensors ({@link GgufRopeFreqs}, {@link GgufRopeFactors}); none for plain RoPE.
+     */
+    public static SequencedMap<String, Tensor> ropeTensors(TransformerConfig config) {
+        SequencedMap<String, Tensor> out = new LinkedHashMap<>();
+        GgufRopeFreqs.tensor(config).ifPresent(t -> out.put(GgufRopeFreqs.NAME, t));
+        out.putAll(GgufRopeFactors.tensors(config));
+        return out;
+    }
+
+    /** Biases and the MLP's activation against what the family's llama.cpp graph has ({@link GgufFamily.Dialect}). */
+    private static List<String> blockProblems(TransformerConfig config, GgufFamily family, String instead) {
+        List<String> problems = new ArrayList<>();
+        boolean qkv = family.qkvBias() || family.dialect().biases();
+        boolean output = family.dialect().biases();
+        if (config.attention().bias() != qkv || config.attention().outputBias() != output) {
+            problems.add("GGUF " + family.name() + " has " + attentionBiases(qkv, output) + "; this model has "
+                    + attentionBiases(config.attention().bias(), config.attention().outputBias()) + instead);
+        }
+        if (config.mlp().bias() != family.dialect().biases()) {
+            problems.add("GGUF " + family.name() + " is written " + (family.dialect().biases() ? "with" : "without")
+                    + " MLP biases; this model has " + (config.mlp().bias() ? "them" : "none") + instead);
+        }
+        List<Activation> activations = family.dialect().activations();
+        if (!activations.contains(config.mlp().activation())) {
+            problems.add("GGUF " + family.name() + "'s MLP is " + activations.stream().map(Activation::name)
+                    .collect(java.util.stream.Collectors.joining(" or ")) + "; this model uses "
+                    + config.mlp().activation() + instead);
+        }
+        return problems;
+    }
+
+    private static String attentionBiases(boolean qkv, boolean output) {
+        if (qkv && output) {
+            return "biases on Q, K, V and the output projection";
+        }
+        if (qkv) {
+            return "biases on Q, K and V and none on the output projection";
+        }
+        return output ? "a bias on the output projection only" : "no attention biases";
+    }
+
     @Override
     public void write(Model model, Path out) throws IOException {
         List<String> problems = writeProblems(model.config());
@@ -166,9 +232,10 @@ public final class GgufFormat implements ModelFormat {
         GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
                 metadata);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
-        family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+        family.tensorParts(stored.config()).forEach((name, keys) -> tensors.put(name, keys.size() == 1
+                ? stored.tensor(keys.getFirst()) : HfStorage.stack(keys.stream().map(stored::tensor).toList(), 1)));
         // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
-        GgufRopeFreqs.tensor(stored.config()).ifPresent(t -> tensors.put(GgufRopeFreqs.NAME, t));
+        tensors.putAll(ropeTensors(stored.config()));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));
     }
 }

@@ -15,7 +15,8 @@ import java.util.SequencedMap;
 /**
  * Writes a GGUF file front to back without holding its tensors: header, metadata and the whole tensor table first
  * (every offset follows from the dtypes and shapes), then each tensor's bytes at its aligned offset as they arrive,
- * from memory or copied file to file. The bytes are exactly those {@link GgufWriter#write} produces for the same
+ * from memory or copied file to file, whole or in consecutive pieces (the row-stacked parts of a fused tensor such as
+ * attn_qkv, one after another). The bytes are exactly those {@link GgufWriter#write} produces for the same
  * metadata and tensors, which is what keeps streamed GGUF growth identical to growing in memory.
  */
 public final class GgufStreamWriter implements AutoCloseable {
@@ -26,6 +27,8 @@ public final class GgufStreamWriter implements AutoCloseable {
     /** Absolute offset of the data section, known once the header is out. */
     private long dataStart;
     private int next;
+    /** Bytes of tensor {@link #next} written so far: its parts arrive one at a time. */
+    private long inTensor;
 
     private GgufStreamWriter(Path file, FileChannel channel, List<GgufTensorInfo> infos) {
         this.file = file;
@@ -103,14 +106,14 @@ public final class GgufStreamWriter implements AutoCloseable {
         return GgufFile.align(last.offset() + last.byteSize(), GgufWriter.ALIGNMENT);
     }
 
-    /** Writes the next tensor whole from memory. */
+    /** Writes the next tensor, or its next part, from memory. */
     public void write(MemorySegment data) throws IOException {
         GgufTensorInfo info = begin(data.byteSize());
         SegmentIo.writeFully(channel, data);
-        end(info);
+        end(info, data.byteSize());
     }
 
-    /** Copies {@code count} bytes at {@code offset} of {@code source} as the next tensor, file to file. */
+    /** Copies {@code count} bytes at {@code offset} of {@code source} as the next tensor or part, file to file. */
     public void transfer(FileChannel source, long offset, long count) throws IOException {
         GgufTensorInfo info = begin(count);
         long done = 0;
@@ -122,7 +125,7 @@ public final class GgufStreamWriter implements AutoCloseable {
             }
             done += n;
         }
-        end(info);
+        end(info, count);
     }
 
     private GgufTensorInfo begin(long bytes) throws IOException {
@@ -130,29 +133,35 @@ public final class GgufStreamWriter implements AutoCloseable {
             throw new IllegalStateException(file + ": all " + next + " tensors already written");
         }
         GgufTensorInfo info = infos.get(next);
-        if (bytes != info.byteSize()) {
+        if (inTensor + bytes > info.byteSize()) {
             throw new IllegalStateException(file + ": tensor " + info.name() + " needs " + info.byteSize()
-                    + " bytes, got " + bytes);
+                    + " bytes, got " + (inTensor + bytes));
         }
-        out.padTo(dataStart + info.offset());
+        if (inTensor == 0) {
+            out.padTo(dataStart + info.offset());
+        }
         out.flush();
         return info;
     }
 
-    private void end(GgufTensorInfo info) throws IOException {
-        out.written += info.byteSize();
+    private void end(GgufTensorInfo info, long bytes) throws IOException {
+        out.written += bytes;
+        inTensor += bytes;
         if (channel.position() != out.written) {
             throw new IOException(file + ": tensor " + info.name() + " ended at offset " + channel.position()
                     + " instead of " + out.written);
         }
-        next++;
+        if (inTensor == info.byteSize()) {
+            next++;
+            inTensor = 0;
+        }
     }
 
     /** Pads the end and closes the file; it must hold every tensor of its table, else it is reported incomplete. */
     @Override
     public void close() throws IOException {
         try (channel) {
-            if (next != infos.size()) {
+            if (next != infos.size() || inTensor != 0) {
                 throw new IOException(file + ": incomplete GGUF file, " + next + " of " + infos.size()
                         + " tensors written");
             }

@@ -36,11 +36,39 @@ final class GgufTensors {
 
     static GgufTensors load(Path path, MemorySegment mapped, GgufFile file, GgufFamily family,
             TransformerConfig config) throws CheckpointException {
-        SequencedMap<String, TensorKey> names = family.tensorNames(config);
+        SequencedMap<String, List<TensorKey>> names = family.tensorParts(config);
         check(path, file, family, config, names);
         GgufTensors loaded = new GgufTensors();
-        names.forEach((name, key) -> loaded.load(mapped, file, file.tensors().get(name), key));
+        parts(file, names, config).forEach((key, info) -> loaded.load(mapped, file, info, key));
+        names.keySet().stream().map(file.tensors()::get).filter(info -> info.type().dtype() == null).forEach(info ->
+                loaded.dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(info.name()));
         return loaded;
+    }
+
+    /**
+     * Every model tensor as a tensor-table entry of its own: a whole tensor as it is, each part of a row-stacked one
+     * as its rows (named "attn_qkv.weight rows 0..31", offset to its first row), so parts are read, mapped and copied
+     * exactly like whole tensors. Call after {@link #check}, which made sure every part is whole rows of whole blocks.
+     */
+    static SequencedMap<TensorKey, GgufTensorInfo> parts(GgufFile file, SequencedMap<String, List<TensorKey>> names,
+            TransformerConfig config) {
+        SequencedMap<TensorKey, GgufTensorInfo> parts = new LinkedHashMap<>();
+        names.forEach((name, keys) -> {
+            GgufTensorInfo info = file.tensors().get(name);
+            if (keys.size() == 1) {
+                parts.put(keys.getFirst(), info);
+                return;
+            }
+            long rowBytes = info.byteSize() / info.shape()[0];
+            long row = 0;
+            for (TensorKey key : keys) {
+                long[] shape = key.role().shape(config);
+                parts.put(key, new GgufTensorInfo(name + " rows " + row + ".." + (row + shape[0] - 1),
+                        GgufTensorInfo.dimsOf(shape), info.type(), info.offset() + row * rowBytes));
+                row += shape[0];
+            }
+        });
+        return parts;
     }
 
     /** Bytes the tensors of {@code file} take once loaded (quantized ones as float32); -1 past 2^63 - 1. */
@@ -67,24 +95,29 @@ final class GgufTensors {
     }
 
     static void check(Path path, GgufFile file, GgufFamily family, TransformerConfig config,
-            SequencedMap<String, TensorKey> names) throws CheckpointException {
+            SequencedMap<String, List<TensorKey>> names) throws CheckpointException {
         List<String> problems = new ArrayList<>();
-        names.forEach((name, key) -> {
-            long[] expected = key.role().shape(config);
+        names.forEach((name, keys) -> {
+            long[] expected = stacked(keys, config);
+            String held = keys.size() == 1 ? keys.getFirst().toString() : "stacking " + keys;
             GgufTensorInfo found = file.tensors().get(name);
             if (found == null) {
-                problems.add("missing " + name + " (" + key + "), expected dims "
+                problems.add("missing " + name + " (" + held + "), expected dims "
                         + Arrays.toString(GgufTensorInfo.dimsOf(expected)));
             } else if (!Arrays.equals(found.shape(), expected)) {
-                problems.add(name + ": expected dims " + Arrays.toString(GgufTensorInfo.dimsOf(expected)) + ", got "
-                        + Arrays.toString(found.dims()) + " (ggml order, innermost first)");
+                problems.add(name + ": expected dims " + Arrays.toString(GgufTensorInfo.dimsOf(expected))
+                        + (keys.size() == 1 ? "" : " (" + held + ")") + ", got " + Arrays.toString(found.dims()) + " (ggml order, innermost first)");
             } else if (!found.type().readable()) {
                 problems.add(name + " at offset " + file.start(found) + ": ggml type " + found.type() + " ("
                         + found.type().id() + ") cannot be read (readable: " + GgmlType.readableTypes() + ")");
+            } else if (keys.size() > 1 && found.dims()[0] % found.type().blockSize() != 0) {
+                problems.add(name + ": rows of " + found.dims()[0] + " values are not whole " + found.type()
+                        + " blocks of " + found.type().blockSize() + ", so its parts " + keys + " cannot be split");
             }
         });
         file.tensors().forEach((name, info) -> {
-            if (!names.containsKey(name) && !name.equals(GgufRopeFreqs.NAME)) {
+            if (!names.containsKey(name) && !name.equals(GgufRopeFreqs.NAME)
+                    && !(family.dialect().longRope() && GgufRopeFactors.isName(name))) {
                 problems.add("unexpected tensor " + name + " " + info.type() + " dims " + Arrays.toString(info.dims()));
             }
         });
@@ -94,6 +127,13 @@ final class GgufTensors {
         }
     }
 
+    /** The shape of {@code keys} stacked along their first axis (the one key's shape for a whole tensor). */
+    static long[] stacked(List<TensorKey> keys, TransformerConfig config) {
+        long[] shape = keys.getFirst().role().shape(config);
+        shape[0] = keys.stream().mapToLong(k -> k.role().shape(config)[0]).sum();
+        return shape;
+    }
+
     private void load(MemorySegment mapped, GgufFile file, GgufTensorInfo info, TensorKey key) {
         long start = file.start(info);
         DType dtype = info.type().dtype();
@@ -101,7 +141,6 @@ final class GgufTensors {
             tensors.put(key, SegmentIo.mappedTensor(mapped, start, dtype, info.shape()));
         } else {
             tensors.put(key, dequantize(mapped, start, info));
-            dequantized.computeIfAbsent(info.type().name(), t -> new ArrayList<>()).add(info.name());
         }
     }
 

@@ -50,7 +50,7 @@ public final class HfCheckpoint {
      * @throws CheckpointException config.json is missing or unreadable
      */
     public static boolean streamable(Path dir) throws IOException {
-        return HfDirectoryFormat.readDirectoryConfig(dir).family().mapsByRows();
+        return HfDirectoryFormat.readDirectoryConfig(dir).family().streamsByParts();
     }
 
     /**
@@ -60,7 +60,7 @@ public final class HfCheckpoint {
      */
     public static HfCheckpoint open(Path dir) throws IOException {
         HfDirectoryFormat.DirectoryConfig found = HfDirectoryFormat.readDirectoryConfig(dir);
-        if (!found.family().mapsByRows()) {
+        if (!found.family().streamsByParts()) {
             throw new CheckpointException(dir, found.family().modelType() + " fuses or transposes tensors ("
                     + String.join(", ", found.family().fusedOrTransposed()) + "), which tensor-by-tensor access"
                     + " cannot map byte for byte: read the whole directory instead (--in-memory)");
@@ -82,25 +82,30 @@ public final class HfCheckpoint {
     }
 
     /**
-     * Each model tensor of a stored tensor at its byte range: the whole tensor, or for row-stacked parts (Phi-3's
-     * qkv_proj = [q; k; v]) the rows of each part in turn.
+     * Each model tensor of a stored tensor at its byte range: the whole tensor, for row-stacked parts (Phi-3's
+     * qkv_proj = [q; k; v]) the rows of each part in turn, and for parts fused head by head (GPT-NeoX's
+     * query_key_value) each part's rows in every head's block, one block per head.
      */
     private static void locateParts(StoredTensor stored, SafetensorsCheckpoint.Located l,
             Map<TensorKey, TensorLocation> locations) {
         long[] shape = l.entry().shape();
         long rowBytes = Math.multiplyExact(Tensor.elementCount(shape) / Math.max(1, shape[0]),
                 l.entry().modelDType().bytes());
+        int heads = stored.heads();
+        long stride = shape[0] / heads * rowBytes;
         long row = 0;
         for (int i = 0; i < stored.parts().size(); i++) {
             TensorKey key = stored.parts().get(i);
             long rows = stored.partRows().get(i);
             long[] partShape = shape.clone();
             partShape[0] = rows;
-            String name = stored.parts().size() == 1 ? l.entry().name()
-                    : l.entry().name() + " rows " + row + ".." + (row + rows - 1);
+            String name = stored.parts().size() == 1 ? l.entry().name() : l.entry().name() + (heads == 1
+                    ? " rows " + row + ".." + (row + rows - 1)
+                    : " rows " + row + ".." + (row + rows / heads - 1) + " of each of " + heads + " heads");
             SafetensorsEntry entry = new SafetensorsEntry(name, l.entry().modelDType(), partShape);
-            locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin() + row * rowBytes));
-            row += rows;
+            locations.put(key, new TensorLocation(key, entry, l.file().path(), l.entry().begin() + row * rowBytes,
+                    heads, stride));
+            row += rows / heads;
         }
     }
 
@@ -152,6 +157,22 @@ public final class HfCheckpoint {
         return HfFamily.forArchitecture(config.architecture()).expertSlices(config);
     }
 
+    /**
+     * The file names of the stored tensors of a model of {@code config} whose parts are interleaved head by head
+     * (GPT-NeoX's query_key_value), with the head count; a streamed write gathers such a tensor whole, then writes it.
+     */
+    public static SequencedMap<String, Integer> interleavedHeads(TransformerConfig config) {
+        return HfFamily.forArchitecture(config.architecture()).interleavedHeads(config);
+    }
+
+    /**
+     * Writes {@code parts} (one dtype, each with a multiple of {@code heads} rows) into {@code fused} as a directory
+     * stores them fused head by head: for each head, that head's rows of every part in turn.
+     */
+    public static void interleaveHeads(List<Tensor> parts, int heads, Tensor fused) {
+        HfStorage.interleave(heads, parts, fused, true);
+    }
+
     /** The file name of every tensor of a model of {@code config}, in the order a directory writes them. */
     public static SequencedMap<String, TensorKey> tensorNames(TransformerConfig config) {
         return HfFamily.forArchitecture(config.architecture()).tensorNames(config);
@@ -168,9 +189,9 @@ public final class HfCheckpoint {
 
     /**
      * True when the family stores every tensor as grow4j holds it, stacked along rows with others, or one expert's
-     * slice of a stacked role (no [in, out] or head-interleaved tensors), and Q and K rows in the config's own RoPE
-     * layout, so tensors can be written byte for byte, part after part. A model read from a directory of such a family always is; one converted from llama2.c
-     * may need {@link RopePermutation}.
+     * slice of a stacked role, or interleaved head by head (no [in, out] tensors), and Q and K rows in the config's own
+     * RoPE layout, so tensors can be written byte for byte, part after part. A model read from a directory of such a
+     * family always is; one converted from llama2.c may need {@link RopePermutation}.
      */
     public static boolean storesAsIs(TransformerConfig config) {
         HfFamily family = HfFamily.forArchitecture(config.architecture());

@@ -287,29 +287,30 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
     }
 
     /**
-     * True when every model tensor is a contiguous byte range of a stored tensor: plain, or stacked along rows with
-     * others (Phi-3's qkv_proj), never transposed, sliced per expert or interleaved head by head (GPT-NeoX's
-     * query_key_value). Such checkpoints stream part by part.
+     * True when every model tensor is whole rows of one stored tensor: plain, stacked along rows, or interleaved head
+     * by head with others (GPT-NeoX's query_key_value), never transposed or sliced per expert. Such checkpoints stream
+     * part by part, a head-by-head part gathered from its blocks of rows.
      */
-    boolean mapsByRows() {
-        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert() && !t.perHead());
+    boolean streamsByParts() {
+        return tensors.stream().allMatch(t -> !t.transposed() && !t.perExpert());
     }
 
     /**
-     * True when every stored tensor is a contiguous byte range of model tensors: {@link #mapsByRows()}, or one
-     * expert's slice of a role stacked over experts (Mixtral's experts.{e}.w1: slice e of the stacked tensor's bytes).
-     * Such tensors can be written part by part; reading them back needs the experts joined, which streaming does not
-     * do (a mixture-of-experts source is read in memory).
+     * True when every stored tensor can be written part after part from model tensors: what {@link #streamsByParts()}
+     * reads (a head-by-head part interleaved again before writing, {@link #interleavedHeads}), or one expert's slice
+     * of a role stacked over experts (Mixtral's experts.{e}.w1: slice e of the stacked tensor's bytes). Reading such
+     * slices back needs the experts joined, which streaming does not do (a mixture-of-experts source is read in
+     * memory).
      */
     boolean writesByRows() {
-        return tensors.stream().allMatch(t -> !t.transposed() && !t.perHead());
+        return tensors.stream().allMatch(t -> !t.transposed());
     }
 
     /**
      * Each stored tensor's file name with the model tensors it stacks along rows, in file order (what streaming writes
      * part after part); a per-expert tensor names its stacked role once ({@link #expertSlices} says which slice).
      *
-     * @throws IllegalStateException the family transposes or interleaves tensors ({@link #writesByRows()} is false)
+     * @throws IllegalStateException the family transposes tensors ({@link #writesByRows()} is false)
      */
     SequencedMap<String, List<TensorKey>> tensorParts(TransformerConfig config) {
         if (!writesByRows()) {
@@ -331,6 +332,20 @@ record HfFamily(String modelType, String architectureClass, Architecture archite
             }
         }
         return slices;
+    }
+
+    /**
+     * The file names of the stored tensors whose parts are interleaved head by head, with their head count (what
+     * streaming interleaves before writing); empty for families that stack parts whole.
+     */
+    SequencedMap<String, Integer> interleavedHeads(TransformerConfig config) {
+        SequencedMap<String, Integer> heads = new LinkedHashMap<>();
+        for (StoredTensor t : storedTensors(config)) {
+            if (t.heads() > 1) {
+                heads.put(t.name(), t.heads());
+            }
+        }
+        return heads;
     }
 
     /** Name templates of the tensors not stored as grow4j holds them, each with what it holds. */

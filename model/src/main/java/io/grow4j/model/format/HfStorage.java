@@ -61,13 +61,22 @@ final class HfStorage {
         if (stored.spec().plain()) {
             return parts.getFirst();
         }
+        Tensor rows = stack(parts, stored.heads());
+        return stored.spec().transposed() ? transpose(rows) : rows;
+    }
+
+    /**
+     * Parts stacked along their first axis into fresh memory, whole ({@code heads} 1) or head by head, in the dtype
+     * that holds them all ({@link HfDirectoryFormat#torchDtype}), so nothing is rounded.
+     */
+    static Tensor stack(List<Tensor> parts, int heads) {
         DType dtype = HfDirectoryFormat.torchDtype(parts.stream().map(Tensor::dtype).toList());
         long[] shape = parts.getFirst().shape();
         shape[0] = parts.stream().mapToLong(t -> t.dim(0)).sum();
         Tensor rows = Tensor.allocate(dtype, shape);
         List<Tensor> same = parts.stream().map(p -> p.dtype() == dtype ? p : p.convertTo(dtype)).toList();
-        interleave(stored.heads(), same, rows, true);
-        return stored.spec().transposed() ? transpose(rows) : rows;
+        interleave(heads, same, rows, true);
+        return rows;
     }
 
     /** Parts fused head by head: each part gathered from its block of rows in every head (fresh memory). */
@@ -89,7 +98,7 @@ final class HfStorage {
      * Copies between parts and their fused form, {@code heads} blocks each holding 1/heads of every part's rows in
      * part order (heads 1: the parts stacked whole). toFused copies parts into fused, else fused into parts.
      */
-    private static void interleave(int heads, List<Tensor> parts, Tensor fused, boolean toFused) {
+    static void interleave(int heads, List<Tensor> parts, Tensor fused, boolean toFused) {
         long offset = 0;
         for (int h = 0; h < heads; h++) {
             for (Tensor part : parts) {

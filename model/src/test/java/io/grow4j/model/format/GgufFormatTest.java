@@ -166,7 +166,8 @@ class GgufFormatTest {
 
         List<String> problems = format.writeProblems(Fixtures.genericLearned(true));
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.getFirst().contains("GGUF is written for architecture " + GgufFamily.supported() + " only; this model is generic"
+        assertTrue(problems.getFirst().contains("GGUF is written for architecture " + GgufFamily.supported()
+                + " only; this model is generic"
                 + " (the paper's decoder, with separate key and value sizes): write a directory instead"),
                 problems.toString());
 
@@ -174,10 +175,10 @@ class GgufFormatTest {
                 .withAttention(new AttentionConfig(4, 2, 4, 4, true))
                 .withMlp(new MlpConfig(24, Activation.GELU, true));
         problems = format.writeProblems(odd);
-        assertTrue(problems.contains("GGUF llama has no attention biases; this model has them on Q, K and V and on the"
+        assertTrue(problems.contains("GGUF llama has no attention biases; this model has biases on Q, K, V and the"
                 + " output projection: write a directory instead"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("without MLP biases")), problems.toString());
-        assertTrue(problems.stream().anyMatch(p -> p.contains("SwiGLU; this model uses GELU")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("MLP is SWIGLU; this model uses GELU")), problems.toString());
         assertEquals(3, problems.size(), problems.toString());
     }
 

@@ -17,7 +17,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
@@ -41,6 +40,8 @@ final class GrowthStream implements AutoCloseable {
     private final SequencedMap<String, List<TensorKey>> partsByName;
     /** Per-expert output tensors (upcycling into mixtral or qwen2_moe directories): the expert each one holds. */
     private final Map<String, Integer> expertOf;
+    /** Output tensors whose parts are interleaved head by head (GPT-NeoX's query_key_value), with the head count. */
+    private final Map<String, Integer> interleaved;
     private final Arena bufferArena = Arena.ofShared();
     private WriteBehind writes;
     /** The stacked tensor whose expert slices are being written, built once for all of them. */
@@ -57,36 +58,35 @@ final class GrowthStream implements AutoCloseable {
         void transfer(FileChannel source, long offset, long count) throws IOException;
     }
 
-    /** Output tensors named as a safetensors directory names them. */
+    /** Output tensors named and fused as a safetensors directory stores them. */
     GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
         this(trace, source, kernel, HfCheckpoint.tensorParts(trace.config(trace.finalStage())),
-                HfCheckpoint.expertSlices(trace.config(trace.finalStage())), cacheBytes);
-    }
-
-    /** @param names every output tensor's file name, in file order */
-    GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes,
-            SequencedMap<String, TensorKey> names) {
-        this(trace, source, kernel, single(names), Map.of(), cacheBytes);
+                HfCheckpoint.expertSlices(trace.config(trace.finalStage())),
+                HfCheckpoint.interleavedHeads(trace.config(trace.finalStage())), cacheBytes);
     }
 
     /**
      * @param parts every output tensor's file name with the model tensors it stacks along rows (Phi-3's qkv_proj:
      *              q, k, v), in file order; each part is written after the one before, which is what stacking rows is
+     */
+    GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
+            SequencedMap<String, List<TensorKey>> parts, long cacheBytes) {
+        this(trace, source, kernel, parts, Map.of(), Map.of(), cacheBytes);
+    }
+
+    /**
      * @param experts the expert index of each output tensor that is one expert's slice of its (single) part
+     * @param interleaved the head count of each output tensor whose parts are interleaved head by head
      */
     private GrowthStream(PlanTrace trace, SourceTensors source, PadKernel kernel,
-            SequencedMap<String, List<TensorKey>> parts, Map<String, Integer> experts, long cacheBytes) {
+            SequencedMap<String, List<TensorKey>> parts, Map<String, Integer> experts, Map<String, Integer> interleaved,
+            long cacheBytes) {
         this.trace = trace;
         this.source = source;
         this.staged = new StagedTensors(trace, source, kernel, cacheBytes);
         this.partsByName = parts;
         this.expertOf = Map.copyOf(experts);
-    }
-
-    private static SequencedMap<String, List<TensorKey>> single(SequencedMap<String, TensorKey> names) {
-        SequencedMap<String, List<TensorKey>> parts = new LinkedHashMap<>();
-        names.forEach((name, key) -> parts.put(name, List.of(key)));
-        return parts;
+        this.interleaved = Map.copyOf(interleaved);
     }
 
     TransformerConfig grownConfig() {
@@ -98,12 +98,12 @@ final class GrowthStream implements AutoCloseable {
      * F32 while the others keep theirs): streaming writes parts as they are, so it refuses those; in memory the
      * joined tensor takes the dtype that holds all parts.
      */
-    List<String> mixedDtypeProblems() {
+    List<String> mixedDtypeProblems(String output) {
         List<String> problems = new ArrayList<>();
         partsByName.forEach((name, keys) -> {
             List<DType> dtypes = keys.stream().map(k -> trace.dtype(finalKey(k))).distinct().toList();
             if (dtypes.size() > 1) {
-                problems.add("output directory: " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
+                problems.add(output + ": " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
                         + " (rescaled half-precision weights are kept in F32); streaming writes each part as it is:"
                         + " grow in memory (--in-memory), which stores the joined tensor in one dtype");
             }
@@ -203,6 +203,11 @@ final class GrowthStream implements AutoCloseable {
             writeExpertSlice(writer, partsByName.get(entry.name()).getFirst(), expert, entry.dtype());
             return;
         }
+        Integer heads = interleaved.get(entry.name());
+        if (heads != null) {
+            writeInterleaved(writer, entry, heads);
+            return;
+        }
         for (TensorKey key : partsByName.get(entry.name())) {
             writePart(writer, key, entry.dtype());
         }
@@ -250,6 +255,31 @@ final class GrowthStream implements AutoCloseable {
     }
 
     /**
+     * Builds every part of a tensor fused head by head into scratch memory (at most the tensor's size), interleaves
+     * them into the write buffer and writes the tensor whole: its parts are not consecutive bytes of the file.
+     */
+    private void writeInterleaved(TensorSink writer, SafetensorsEntry entry, int heads) throws IOException {
+        Tensor fused = new Tensor(entry.dtype(), entry.shape(), writes.buffer().asSlice(0, entry.byteSize()));
+        try (Arena scratch = Arena.ofConfined()) {
+            List<Tensor> parts = new ArrayList<>();
+            for (TensorKey key : partsByName.get(entry.name())) {
+                long[] shape = key.role().shape(grownConfig());
+                long bytes = Tensor.byteSize(entry.dtype(), shape);
+                Tensor part = new Tensor(entry.dtype(), shape, scratch.allocate(Math.max(bytes, 1), 64)
+                        .asSlice(0, bytes));
+                try {
+                    staged.build(trace.origin(finalKey(key)), part);
+                } finally {
+                    staged.release();
+                }
+                parts.add(part);
+            }
+            HfCheckpoint.interleaveHeads(parts, heads, fused);
+        }
+        writes.queueFromBuffer(() -> writer.write(fused.data()));
+    }
+
+    /**
      * Two buffers for the built tensors (one being written while the next is built): the largest one's size,
      * allocated (and zeroed) once per run.
      */
@@ -261,6 +291,10 @@ final class GrowthStream implements AutoCloseable {
                 largest = Math.max(largest, e.byteSize());
                 TensorKey key = partsByName.get(e.name()).getFirst();
                 largestStacked = Math.max(largestStacked, Tensor.byteSize(e.dtype(), key.role().shape(grownConfig())));
+                continue;
+            }
+            if (interleaved.containsKey(e.name())) {
+                largest = Math.max(largest, e.byteSize());
                 continue;
             }
             for (TensorKey key : partsByName.get(e.name())) {

@@ -67,20 +67,27 @@ final class HfSourceTensors implements SourceTensors {
         return l.map(channels.get(l.file()), arena);
     }
 
-    /** Read with positional reads straight into the buffer (no mapping); a short file is reported as truncated. */
+    /**
+     * Read with positional reads straight into the buffer (no mapping), block after block for a part fused head by
+     * head; a short file is reported as truncated.
+     */
     @Override
     public Tensor read(TensorKey key, SourceReadBuffers buffers, Arena arena) throws IOException {
         TensorLocation l = location(key);
         FileChannel channel = channels.get(l.file());
         MemorySegment data = buffers.take(l.byteSize());
-        for (long done = 0; done < data.byteSize(); ) {
-            long piece = Math.min(data.byteSize() - done, CHUNK);
-            int n = channel.read(data.asSlice(done, piece).asByteBuffer(), l.offset() + done);
-            if (n < 0) {
-                throw CheckpointException.truncated(l.file(), channel.size(), "tensor " + l.entry().name(),
-                        l.offset(), l.offset() + l.byteSize());
+        for (int b = 0; b < l.blocks(); b++) {
+            MemorySegment block = data.asSlice(b * l.blockBytes(), l.blockBytes());
+            long start = l.offset() + b * l.stride();
+            for (long done = 0; done < block.byteSize(); ) {
+                long piece = Math.min(block.byteSize() - done, CHUNK);
+                int n = channel.read(block.asSlice(done, piece).asByteBuffer(), start + done);
+                if (n < 0) {
+                    throw CheckpointException.truncated(l.file(), channel.size(), "tensor " + l.entry().name(),
+                            l.offset(), l.offset() + l.spanBytes());
+                }
+                done += n;
             }
-            done += n;
         }
         return new Tensor(l.dtype(), l.entry().shape(), data);
     }
@@ -90,10 +97,11 @@ final class HfSourceTensors implements SourceTensors {
         return channels.get(location(key).file());
     }
 
+    /** Null for a part fused head by head: its bytes are not one range of the file. */
     @Override
     public Stored stored(TensorKey key) {
         TensorLocation l = location(key);
-        return new Stored(channels.get(l.file()), l.offset(), l.byteSize());
+        return l.contiguous() ? new Stored(channels.get(l.file()), l.offset(), l.byteSize()) : null;
     }
 
     @Override

@@ -5,7 +5,7 @@ import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.format.AtomicOutput;
 import io.grow4j.model.format.GgufCheckpoint;
-import io.grow4j.model.format.GgufRopeFreqs;
+import io.grow4j.model.format.GgufFormat;
 import io.grow4j.model.format.GgufStreamWriter;
 import io.grow4j.model.format.GgufValue;
 import io.grow4j.model.format.HfCheckpoint;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SequencedMap;
 
 /**
@@ -80,7 +79,7 @@ public final class StreamingGrower {
         try (SourceTensors source = new HfSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes())) {
-                PlanException.throwIfAny(stream.mixedDtypeProblems());
+                PlanException.throwIfAny(stream.mixedDtypeProblems("output directory"));
                 ShardPlan shards = ShardPlan.of(stream.outputEntries(), options.shardSize());
                 AtomicOutput.removeStale(out);
                 disk.require(out, shards.fileBytes() + checkpoint.carriedBytes());
@@ -125,15 +124,17 @@ public final class StreamingGrower {
         try (SourceTensors source = new GgufSourceTensors(checkpoint)) {
             PlanTrace trace = PlanTrace.of(plan, checkpoint.config(), source.dtypes());
             TransformerConfig grown = trace.config(trace.finalStage());
-            try (GrowthStream stream = new GrowthStream(trace, source, kernel, options.cacheBytes(),
-                    GgufCheckpoint.tensorNames(grown))) {
+            try (GrowthStream stream = new GrowthStream(trace, source, kernel, GgufCheckpoint.tensorParts(grown),
+                    options.cacheBytes())) {
+                PlanException.throwIfAny(stream.mixedDtypeProblems("output GGUF"));
                 List<SafetensorsEntry> entries = stream.outputEntries();
                 long dataBytes = entries.stream().mapToLong(SafetensorsEntry::byteSize).sum();
                 SequencedMap<String, GgufValue> metadata = checkpoint.metadataFor(grown, entries);
-                // rope_freqs.weight is no model tensor: it follows them, as GgufFormat.write places it.
-                Optional<Tensor> ropeFreqs = GgufRopeFreqs.tensor(grown);
+                // rope_freqs.weight and LongRoPE's factors are no model tensors: they follow them, as
+                // GgufFormat.write places them.
+                SequencedMap<String, Tensor> ropeTensors = GgufFormat.ropeTensors(grown);
                 List<SafetensorsEntry> all = new ArrayList<>(entries);
-                ropeFreqs.ifPresent(t -> all.add(new SafetensorsEntry(GgufRopeFreqs.NAME, t.dtype(), t.shape())));
+                ropeTensors.forEach((name, t) -> all.add(new SafetensorsEntry(name, t.dtype(), t.shape())));
                 long fileBytes = GgufStreamWriter.headerBytes(metadata, all) + GgufStreamWriter.dataBytes(all);
                 AtomicOutput.removeStale(out);
                 disk.require(out, fileBytes);
@@ -141,8 +142,8 @@ public final class StreamingGrower {
                 AtomicOutput.writeFile(out, file -> {
                     try (GgufStreamWriter writer = GgufStreamWriter.create(file, metadata, all)) {
                         stream.writeGguf(writer, progress);
-                        if (ropeFreqs.isPresent()) {
-                            writer.write(ropeFreqs.get().data());
+                        for (Tensor t : ropeTensors.values()) {
+                            writer.write(t.data());
                         }
                     }
                 });

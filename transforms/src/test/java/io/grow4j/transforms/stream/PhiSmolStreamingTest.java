@@ -90,6 +90,15 @@ class PhiSmolStreamingTest {
 
     private StreamResult assertStreamedEqualsInMemory(TransformerConfig config, DType dtype, List<GrowthStep> steps)
             throws IOException {
+        return assertStreamedEqualsInMemory(tmp, config, dtype, steps);
+    }
+
+    /**
+     * Writes a random model of {@code config} under {@code tmp}, grows it streamed and in memory, and asserts the two
+     * directories hold the same config.json and the same model.safetensors bytes.
+     */
+    static StreamResult assertStreamedEqualsInMemory(Path tmp, TransformerConfig config, DType dtype,
+            List<GrowthStep> steps) throws IOException {
         GrowthPlan plan = new GrowthPlan(3, steps);
         Path in = tmp.resolve("in");
         DIRECTORY.write(RandomModels.create(config, dtype, 8), in);
@@ -104,7 +113,7 @@ class PhiSmolStreamingTest {
         return result;
     }
 
-    private static StreamResult stream(Path in, GrowthPlan plan, Path out) throws IOException {
+    static StreamResult stream(Path in, GrowthPlan plan, Path out) throws IOException {
         return new StreamingGrower(new CpuPadKernel(), new StreamOptions(Long.MAX_VALUE, 1L << 20))
                 .grow(in, plan, out, StreamProgress.NONE);
     }
