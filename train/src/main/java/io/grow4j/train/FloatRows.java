@@ -98,19 +98,35 @@ final class FloatRows {
         }
     }
 
+    /** Elements per parallel task of the element-wise loops: enough work to pay for handing it to a thread. */
+    private static final int CHUNK = 1 << 15;
+
+    /**
+     * h = silu(gate) ⊙ up, silu(z) = z·σ(z), σ(z) = 1 / (1 + e^−z). e^z is the scalar Math.exp on purpose: the Vector
+     * API's EXP differs in the last bit between interpreted and compiled code, which would break bit-for-bit resume.
+     */
     static float[] swiglu(float[] gate, float[] up) {
         float[] h = new float[gate.length];
-        IntStream.range(0, gate.length).parallel().forEach(i -> h[i] = silu(gate[i]) * up[i]);
+        inChunks(gate.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                h[i] = silu(gate[i]) * up[i];
+            }
+        });
         return h;
     }
 
-    /** From dh to dGate and dUp (written) through h = silu(gate)⊙up. */
+    /**
+     * From dh to dGate and dUp (written) through h = silu(gate)⊙up: dUp = dh·z·σ, dGate = dh·up·σ·(1 + z·(1 − σ)),
+     * since silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
+     */
     static void swigluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp) {
-        IntStream.range(0, dh.length).parallel().forEach(i -> {
-            float z = gate[i];
-            float sigma = (float) (1.0 / (1.0 + Math.exp(-z)));
-            dUp[i] = dh[i] * z * sigma;
-            dGate[i] = dh[i] * up[i] * sigma * (1 + z * (1 - sigma));
+        inChunks(dh.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float z = gate[i];
+                float sigma = (float) (1.0 / (1.0 + Math.exp(-z)));
+                dUp[i] = dh[i] * z * sigma;
+                dGate[i] = dh[i] * up[i] * sigma * (1 + z * (1 - sigma));
+            }
         });
     }
 
@@ -118,7 +134,22 @@ final class FloatRows {
         return (float) (z / (1.0 + Math.exp(-z)));
     }
 
+    /** Runs body over [0, n) in chunks of CHUNK, in parallel; each element belongs to one chunk. */
+    private static void inChunks(int n, Range body) {
+        IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel()
+                .forEach(chunk -> body.run(chunk * CHUNK, Math.min(n, (chunk + 1) * CHUNK)));
+    }
+
+    /** A loop body over elements [from, to). */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** y += x, on the calling thread: a pass over memory too short to be worth a synchronisation. */
     static void add(float[] y, float[] x) {
-        IntStream.range(0, y.length).parallel().forEach(i -> y[i] += x[i]);
+        for (int i = 0; i < y.length; i++) {
+            y[i] += x[i];
+        }
     }
 }
