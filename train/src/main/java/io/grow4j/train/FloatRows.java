@@ -33,7 +33,7 @@ final class FloatRows {
 
     /**
      * Adds to dx the gradient through y = gain⊙x·r, dx = r(dx̂ − x̂·mean(dx̂⊙x̂)) with x̂ = x·r, dx̂ = gain⊙dy; adds
-     * gain's gradient Σ_rows dy⊙x̂ to dGain (one pass over columns, so rows never race).
+     * gain's gradient Σ_rows dy⊙x̂ to dGain.
      */
     static void rmsBackward(float[] dy, float[] x, float[] gain, float[] r, float[] dx, float[] dGain, int rows,
                             int width) {
@@ -49,13 +49,17 @@ final class FloatRows {
                 dx[base + i] += inv * (dy[base + i] * gain[i] - x[base + i] * inv * mean);
             }
         });
-        IntStream.range(0, width).parallel().forEach(i -> {
-            double sum = 0;
-            for (int row = 0; row < rows; row++) {
-                sum += (double) dy[row * width + i] * x[row * width + i] * r[row];
+        // Row by row on one thread: each column still sums its rows in ascending order, but reads run along rows.
+        double[] sums = new double[width];
+        for (int row = 0; row < rows; row++) {
+            int base = row * width;
+            for (int i = 0; i < width; i++) {
+                sums[i] += (double) dy[base + i] * x[base + i] * r[row];
             }
-            dGain[i] += (float) sum;
-        });
+        }
+        for (int i = 0; i < width; i++) {
+            dGain[i] += (float) sums[i];
+        }
     }
 
     /** cos and sin [position][pair] of every rotary angle, from the shared {@link RopeFrequencies} formula (plain RoPE: TrainingSupport refuses scaling). */
@@ -75,10 +79,13 @@ final class FloatRows {
             return new RopeTable(cos, sin, pairs, rope, headSize);
         }
 
-        /** Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). */
+        /**
+         * Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). On the calling
+         * thread: a few multiplies per element, less than a synchronisation costs on a busy machine.
+         */
         void rotate(float[] x, int rows, int heads, int length, int sign) {
             int width = heads * headSize;
-            IntStream.range(0, rows).parallel().forEach(row -> {
+            for (int row = 0; row < rows; row++) {
                 int t = row % length;
                 for (int pair = 0; pair < pairs; pair++) {
                     float c = cos[t * pairs + pair];
@@ -94,7 +101,7 @@ final class FloatRows {
                         x[i1] = x0 * s + x1 * c;
                     }
                 }
-            });
+            }
         }
     }
 
