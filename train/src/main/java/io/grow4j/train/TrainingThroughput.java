@@ -38,18 +38,25 @@ public final class TrainingThroughput {
             Matmul matmul = Matmul.of(cpu, batch * context, config.hidden(), config.mlp().size());
             double trainSeconds = 0;
             double matmulSeconds = 0;
+            double trainCpu = 0;
+            double matmulCpu = 0;
             // Interleaved, A B A B: on a shared machine both see the same load. The first rounds are untimed (JIT).
             for (int step = -2; step < steps; step++) {
                 Windows w = Windows.sample(stream, batch, context, random);
                 long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
                 pass.lossAndGradients(params, w.inputs(), w.targets(), grads);
                 adam.update(params, grads, 1e-3);
                 long mid = System.nanoTime();
+                long cpuMid = processCpuNanos();
                 matmul.run();
                 long end = System.nanoTime();
+                long cpuEnd = processCpuNanos();
                 if (step >= 0) {
                     trainSeconds += (mid - start) / 1e9;
                     matmulSeconds += (end - mid) / 1e9;
+                    trainCpu += (cpuMid - cpuStart) / 1e9;
+                    matmulCpu += (cpuEnd - cpuMid) / 1e9;
                 }
             }
             long tokens = (long) steps * batch * context;
@@ -63,8 +70,19 @@ public final class TrainingThroughput {
             System.out.printf("cpu matmul [%d × %d]·[%d × %d]ᵀ, interleaved with the steps: %.2f GFLOP/s; "
                             + "utilisation %.0f %%%n", batch * context, config.hidden(), config.mlp().size(),
                     config.hidden(), matmulRate, 100 * modelRate / matmulRate);
+            // Per CPU second of this process, a figure that a busy machine's waits for descheduled threads do not
+            // enter (a pool thread waiting at a join parks, so it spends no CPU).
+            double modelPerCpu = 3.0 * pass.matmulFlopsPerToken() * tokens / trainCpu / 1e9;
+            double matmulPerCpu = matmul.flops() * steps / matmulCpu / 1e9;
+            System.out.printf("per CPU second of the process: training %.2f, matmul %.2f GFLOP; utilisation %.0f %%%n",
+                    modelPerCpu, matmulPerCpu, 100 * modelPerCpu / matmulPerCpu);
             System.out.println("load average (1, 5, 15 min) at the end: " + loadAverage());
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String loadAverage() {
