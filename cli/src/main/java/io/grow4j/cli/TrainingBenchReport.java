@@ -50,34 +50,47 @@ final class TrainingBenchReport {
         return 1 - run.flopsToTarget() / outcome.runs().getFirst().flopsToTarget();
     }
 
+    /** A run's final validation loss minus scratch's: both spent the same FLOPs, and saw the same validation set. */
+    static double lossDifference(Outcome outcome, Run run) {
+        return finalLoss(run) - finalLoss(outcome.runs().getFirst());
+    }
+
+    private static double finalLoss(Run run) {
+        return run.log().getLast().validationLoss();
+    }
+
     void printTables(PrintWriter out) {
         out.println();
-        out.println("| seed | run | final val loss | total FLOPs | FLOPs to target | saving vs scratch |");
-        out.println("|---:|---|---:|---:|---:|---:|");
+        out.println("| seed | run | final val loss | Δ vs scratch | total FLOPs | FLOPs to target | saving vs scratch |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|");
         for (Outcome o : outcomes) {
             for (Run r : o.runs()) {
-                out.printf("| %d | %s | %.4f | %.3e | %s | %s |%n", o.seed(), r.name(),
-                        r.log().getLast().validationLoss(), r.totalFlops(),
+                boolean scratch = r == o.runs().getFirst();
+                out.printf("| %d | %s | %.4f | %s | %.3e | %s | %s |%n", o.seed(), r.name(), finalLoss(r),
+                        scratch ? "-" : String.format("%+.4f", lossDifference(o, r)), r.totalFlops(),
                         Double.isNaN(r.flopsToTarget()) ? "not reached" : String.format("%.3e", r.flopsToTarget()),
-                        r == o.runs().getFirst() ? "-" : percent(saving(o, r)));
+                        scratch ? "-" : percent(saving(o, r)));
             }
         }
         out.println();
-        out.println("| run | reached target | median saving | min..max saving | median final val loss |");
-        out.println("|---|---:|---:|---:|---:|");
+        out.println("| run | reached target | median saving | min..max saving | median final val loss"
+                + " | median Δ vs scratch (min..max) |");
+        out.println("|---|---:|---:|---:|---:|---:|");
         List<Run> first = outcomes.getFirst().runs();
         for (int i = 0; i < first.size(); i++) {
             int index = i;
             double[] savings = outcomes.stream().mapToDouble(o -> saving(o, o.runs().get(index))).sorted().toArray();
-            double[] losses = outcomes.stream().mapToDouble(o -> o.runs().get(index).log().getLast()
-                    .validationLoss()).sorted().toArray();
+            double[] losses = outcomes.stream().mapToDouble(o -> finalLoss(o.runs().get(index))).sorted().toArray();
+            double[] deltas = outcomes.stream().mapToDouble(o -> lossDifference(o, o.runs().get(index))).sorted()
+                    .toArray();
             long reached = Arrays.stream(savings).filter(s -> !Double.isNaN(s)).count();
             double[] finite = Arrays.stream(savings).filter(s -> !Double.isNaN(s)).toArray();
-            out.printf("| %s | %d of %d | %s | %s | %.4f |%n", first.get(i).name(), reached, outcomes.size(),
+            out.printf("| %s | %d of %d | %s | %s | %.4f | %s |%n", first.get(i).name(), reached, outcomes.size(),
                     i == 0 ? "-" : finite.length == 0 ? "-" : percent(median(finite)),
                     i == 0 || finite.length == 0 ? "-"
                             : percent(finite[0]) + " .. " + percent(finite[finite.length - 1]),
-                    median(losses));
+                    median(losses), i == 0 ? "-" : String.format("%+.4f (%+.4f .. %+.4f)", median(deltas),
+                            deltas[0], deltas[deltas.length - 1]));
         }
         out.printf("%n%.0f s in all; a run that never reached the target is left out of the median and range%n",
                 seconds);
@@ -107,7 +120,8 @@ final class TrainingBenchReport {
             ArrayNode runs = seed.putArray("runs");
             for (Run r : o.runs()) {
                 ObjectNode run = runs.addObject().put("name", r.name()).put("totalFlops", r.totalFlops())
-                        .put("flopsToTarget", r.flopsToTarget()).put("saving", saving(o, r));
+                        .put("flopsToTarget", r.flopsToTarget()).put("saving", saving(o, r))
+                        .put("finalLossMinusScratch", lossDifference(o, r));
                 run.set("log", json.valueToTree(r.log()));
             }
         }

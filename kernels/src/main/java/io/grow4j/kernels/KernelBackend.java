@@ -37,6 +37,26 @@ public interface KernelBackend extends AutoCloseable {
     /** c[i, j] = Σ_t a[i·k + t] · b[j·k + t]: a is [m, k] activations, b is [n, k] weights ([out, in]), c is [m, n]. */
     void matmul(float[] a, float[] b, float[] c, int m, int n, int k);
 
+    /**
+     * c [m, n] = a [m, k] · b [k, n], b used as stored (BLAS's "NN"): a layer's input gradient dy·W with W [out, in].
+     * The default transposes b and calls {@link #matmul}; a backend with a packed kernel reads b in place.
+     */
+    default void matmulNN(float[] a, float[] b, float[] c, int m, int n, int k) {
+        matmul(a, Transpose.of(b, k, n), c, m, n, k);
+    }
+
+    /**
+     * c [m, n] += aᵀ · b for a [k, m] and b [k, n] (BLAS's "TN", accumulating): a weight gradient dyᵀ·x summed over
+     * the k rows of a batch; adding lets a tied embedding and head share one gradient. The default transposes both.
+     */
+    default void addMatmulTN(float[] a, float[] b, float[] c, int m, int n, int k) {
+        float[] product = new float[m * n];
+        matmul(Transpose.of(a, k, m), Transpose.of(b, k, n), product, m, n, k);
+        for (int i = 0; i < product.length; i++) {
+            c[i] += product[i];
+        }
+    }
+
     /** out = x / sqrt(mean(x²) + eps) · gain, over n entries. */
     void rmsnorm(float[] out, float[] x, float[] gain, float eps, int n);
 

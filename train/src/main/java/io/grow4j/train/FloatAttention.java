@@ -1,5 +1,6 @@
 package io.grow4j.train;
 
+import io.grow4j.kernels.cpu.VectorDots;
 import io.grow4j.model.AttentionConfig;
 
 import java.util.stream.IntStream;
@@ -8,7 +9,8 @@ import java.util.stream.IntStream;
  * Causal GQA attention over a batch of sequences of equal length, rows [sequence·length + position], forward and
  * backward. The forward keeps the weights p [sequence][head][t][u] for the backward. Parallel over (sequence, head)
  * in the forward and over (sequence, kv group) in the backward, so each task writes its own rows only and the sums
- * run in the same order at any thread count.
+ * run in the same order at any thread count. Dot products and row updates run on the Vector API (head sizes are a
+ * few vectors wide).
  */
 final class FloatAttention {
     private final AttentionConfig att;
@@ -43,16 +45,12 @@ final class FloatAttention {
             for (int t = 0; t < length; t++) {
                 int row = s * length + t;
                 int pBase = ((s * heads + h) * length + t) * length;
+                int qi = row * qWidth + h * dk;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int u = 0; u <= t; u++) {
-                    float dot = 0;
-                    int qi = row * qWidth + h * dk;
-                    int ki = (s * length + u) * kWidth + kv * dk;
-                    for (int d = 0; d < dk; d++) {
-                        dot += q[qi + d] * k[ki + d];
-                    }
-                    p[pBase + u] = dot * scale;
-                    max = Math.max(max, p[pBase + u]);
+                    float score = VectorDots.dot(q, qi, k, (s * length + u) * kWidth + kv * dk, dk) * scale;
+                    p[pBase + u] = score;
+                    max = Math.max(max, score);
                 }
                 double sum = 0;
                 for (int u = 0; u <= t; u++) {
@@ -63,10 +61,7 @@ final class FloatAttention {
                 int oi = row * heads * dv + h * dv;
                 for (int u = 0; u <= t; u++) {
                     p[pBase + u] *= inv;
-                    int vi = (s * length + u) * vWidth + kv * dv;
-                    for (int d = 0; d < dv; d++) {
-                        o[oi + d] += p[pBase + u] * v[vi + d];
-                    }
+                    VectorDots.axpy(p[pBase + u], v, (s * length + u) * vWidth + kv * dv, o, oi, dv);
                 }
             }
         });
@@ -106,11 +101,8 @@ final class FloatAttention {
         for (int u = 0; u <= t; u++) {
             int vi = (s * length + u) * vWidth + kv * dvSize;
             float pu = p[pBase + u];
-            float acc = 0;
-            for (int d = 0; d < dvSize; d++) {
-                acc += dO[oi + d] * v[vi + d];
-                dv[vi + d] += pu * dO[oi + d];
-            }
+            float acc = VectorDots.dot(dO, oi, v, vi, dvSize);
+            VectorDots.axpy(pu, dO, oi, dv, vi, dvSize);
             dp[u] = acc;
             weighted += pu * acc;
         }
@@ -118,10 +110,8 @@ final class FloatAttention {
         for (int u = 0; u <= t; u++) {
             float ds = (float) (p[pBase + u] * (dp[u] - weighted)) * scale;
             int ki = (s * length + u) * kWidth + kv * dkSize;
-            for (int d = 0; d < dkSize; d++) {
-                dq[qi + d] += ds * k[ki + d];
-                dk[ki + d] += ds * q[qi + d];
-            }
+            VectorDots.axpy(ds, k, ki, dq, qi, dkSize);
+            VectorDots.axpy(ds, q, qi, dk, ki, dkSize);
         }
     }
 }

@@ -6,8 +6,10 @@ import io.grow4j.model.Positions;
 import java.util.stream.IntStream;
 
 /**
- * Row-wise pieces of the float32 training pass over x [rows, width]: RMSNorm, RoPE and SwiGLU, forward and backward,
- * parallel over rows. Row sums accumulate in double so the float pass stays within 1e-4 of the double reference.
+ * Row-wise pieces of the float32 training pass over x [rows, width]: RMSNorm, RoPE and SwiGLU, forward and backward.
+ * The norms' row passes and SwiGLU run in parallel; the lighter passes run on the calling thread, as a join costs more
+ * than they do on a busy machine. Row sums accumulate in double so the float pass stays within 1e-4 of the double
+ * reference, and every sum runs in the same order at any thread count.
  */
 final class FloatRows {
     private FloatRows() {
@@ -33,7 +35,7 @@ final class FloatRows {
 
     /**
      * Adds to dx the gradient through y = gain⊙x·r, dx = r(dx̂ − x̂·mean(dx̂⊙x̂)) with x̂ = x·r, dx̂ = gain⊙dy; adds
-     * gain's gradient Σ_rows dy⊙x̂ to dGain (one pass over columns, so rows never race).
+     * gain's gradient Σ_rows dy⊙x̂ to dGain.
      */
     static void rmsBackward(float[] dy, float[] x, float[] gain, float[] r, float[] dx, float[] dGain, int rows,
                             int width) {
@@ -49,13 +51,17 @@ final class FloatRows {
                 dx[base + i] += inv * (dy[base + i] * gain[i] - x[base + i] * inv * mean);
             }
         });
-        IntStream.range(0, width).parallel().forEach(i -> {
-            double sum = 0;
-            for (int row = 0; row < rows; row++) {
-                sum += (double) dy[row * width + i] * x[row * width + i] * r[row];
+        // Row by row on one thread: each column still sums its rows in ascending order, but reads run along rows.
+        double[] sums = new double[width];
+        for (int row = 0; row < rows; row++) {
+            int base = row * width;
+            for (int i = 0; i < width; i++) {
+                sums[i] += (double) dy[base + i] * x[base + i] * r[row];
             }
-            dGain[i] += (float) sum;
-        });
+        }
+        for (int i = 0; i < width; i++) {
+            dGain[i] += (float) sums[i];
+        }
     }
 
     /** cos and sin [position][pair] of every rotary angle, from the shared {@link RopeFrequencies} formula (plain RoPE: TrainingSupport refuses scaling). */
@@ -75,10 +81,13 @@ final class FloatRows {
             return new RopeTable(cos, sin, pairs, rope, headSize);
         }
 
-        /** Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). */
+        /**
+         * Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). On the calling
+         * thread: a few multiplies per element, less than a synchronisation costs on a busy machine.
+         */
         void rotate(float[] x, int rows, int heads, int length, int sign) {
             int width = heads * headSize;
-            IntStream.range(0, rows).parallel().forEach(row -> {
+            for (int row = 0; row < rows; row++) {
                 int t = row % length;
                 for (int pair = 0; pair < pairs; pair++) {
                     float c = cos[t * pairs + pair];
@@ -94,23 +103,39 @@ final class FloatRows {
                         x[i1] = x0 * s + x1 * c;
                     }
                 }
-            });
+            }
         }
     }
 
+    /** Elements per parallel task of the element-wise loops: enough work to pay for handing it to a thread. */
+    private static final int CHUNK = 1 << 15;
+
+    /**
+     * h = silu(gate) ⊙ up, silu(z) = z·σ(z), σ(z) = 1 / (1 + e^−z). e^z is the scalar Math.exp on purpose: the Vector
+     * API's EXP differs in the last bit between interpreted and compiled code, which would break bit-for-bit resume.
+     */
     static float[] swiglu(float[] gate, float[] up) {
         float[] h = new float[gate.length];
-        IntStream.range(0, gate.length).parallel().forEach(i -> h[i] = silu(gate[i]) * up[i]);
+        inChunks(gate.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                h[i] = silu(gate[i]) * up[i];
+            }
+        });
         return h;
     }
 
-    /** From dh to dGate and dUp (written) through h = silu(gate)⊙up. */
+    /**
+     * From dh to dGate and dUp (written) through h = silu(gate)⊙up: dUp = dh·z·σ, dGate = dh·up·σ·(1 + z·(1 − σ)),
+     * since silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
+     */
     static void swigluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp) {
-        IntStream.range(0, dh.length).parallel().forEach(i -> {
-            float z = gate[i];
-            float sigma = (float) (1.0 / (1.0 + Math.exp(-z)));
-            dUp[i] = dh[i] * z * sigma;
-            dGate[i] = dh[i] * up[i] * sigma * (1 + z * (1 - sigma));
+        inChunks(dh.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float z = gate[i];
+                float sigma = (float) (1.0 / (1.0 + Math.exp(-z)));
+                dUp[i] = dh[i] * z * sigma;
+                dGate[i] = dh[i] * up[i] * sigma * (1 + z * (1 - sigma));
+            }
         });
     }
 
@@ -118,7 +143,22 @@ final class FloatRows {
         return (float) (z / (1.0 + Math.exp(-z)));
     }
 
+    /** Runs body over [0, n) in chunks of CHUNK, in parallel; each element belongs to one chunk. */
+    private static void inChunks(int n, Range body) {
+        IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel()
+                .forEach(chunk -> body.run(chunk * CHUNK, Math.min(n, (chunk + 1) * CHUNK)));
+    }
+
+    /** A loop body over elements [from, to). */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** y += x, on the calling thread: a pass over memory too short to be worth a synchronisation. */
     static void add(float[] y, float[] x) {
-        IntStream.range(0, y.length).parallel().forEach(i -> y[i] += x[i]);
+        for (int i = 0; i < y.length; i++) {
+            y[i] += x[i];
+        }
     }
 }

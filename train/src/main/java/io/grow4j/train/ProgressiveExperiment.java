@@ -11,17 +11,21 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The issue-11 experiment for one seed: (a) the big model, {@code plan} applied to {@code small}'s config (so its
- * shape and its norm epsilon, which hidden growth rescales, are the grown model's exactly), trained from scratch for
- * the run's steps; (b) the small model trained on the same windows and schedule, grown by {@code plan} before each
- * variant's growth step and trained on. Both see the same tokens; (b) spends fewer FLOPs on its small-model steps.
- * The target is the scratch run's final validation loss; each run's FLOPs to reach it are
- * {@link #flopsToTarget interpolated} between evaluations.
+ * The issue-11 experiment for one seed, at equal compute: (a) the big model, {@code plan} applied to {@code small}'s
+ * config (so its shape and its norm epsilon, which hidden growth rescales, are the grown model's exactly), trained
+ * from scratch for the settings' steps; (b) the small model trained on the same windows, grown by {@code plan} before
+ * each variant's growth step and trained on until it has spent the scratch run's FLOPs (so it sees more tokens, as
+ * its early steps are cheaper), with its learning-rate schedule stretched over its own steps. The target is the
+ * scratch run's final validation loss; each run's FLOPs to reach it are {@link #flopsToTarget interpolated}
+ * between evaluations, and each run's final loss compares with scratch's at the same FLOPs.
  */
 public record ProgressiveExperiment(TransformerConfig small, GrowthPlan plan, TrainingSettings settings,
                                     List<Variant> variants) {
-    /** One progressive run: where it grows and what happens to the AdamW state. */
-    public record Variant(String name, int growAt, GrowthMidRun.OptimizerState optimizerState) {
+    /**
+     * One progressive run: where it grows, what happens to the AdamW state, and over how many steps the learning
+     * rate climbs again after the growth (0: none).
+     */
+    public record Variant(String name, int growAt, GrowthMidRun.OptimizerState optimizerState, int rewarmSteps) {
     }
 
     /** A run's log, its FLOPs to the target (NaN when it never reaches it) and the total it spent. */
@@ -51,21 +55,45 @@ public record ProgressiveExperiment(TransformerConfig small, GrowthPlan plan, Tr
 
     /** Runs scratch and every variant for one seed (weights and windows), reporting each run as it ends. */
     public Outcome run(TextCorpus corpus, long seed, KernelBackend backend, Consumer<Run> done) {
-        TrainingSettings seeded = new TrainingSettings(settings.steps(), settings.batch(), settings.context(),
-                settings.schedule(), settings.optimizer(), seed, settings.evalEvery(), settings.evalBatches());
-        List<Trainer.LogEntry> scratch = new Trainer(InitialWeights.create(big(), seed), corpus, seeded, backend)
-                .run(Map.of());
+        List<Trainer.LogEntry> scratch = new Trainer(InitialWeights.create(big(), seed), corpus,
+                settings(settings.steps(), seed), backend).run(Map.of());
         double target = scratch.getLast().validationLoss();
         List<Run> runs = new ArrayList<>();
         runs.add(run("scratch", scratch, target));
         done.accept(runs.getLast());
         for (Variant v : variants) {
-            List<Trainer.LogEntry> log = new Trainer(InitialWeights.create(small, seed), corpus, seeded, backend)
-                    .run(Map.of(v.growAt(), new GrowthMidRun(plan, v.optimizerState())));
+            List<Trainer.LogEntry> log = new Trainer(InitialWeights.create(small, seed), corpus,
+                    settings(steps(v), seed), backend)
+                    .run(Map.of(v.growAt(), new GrowthMidRun(plan, v.optimizerState(), v.rewarmSteps())));
             runs.add(run(v.name(), log, target));
             done.accept(runs.getLast());
         }
         return new Outcome(seed, target, runs);
+    }
+
+    /**
+     * A variant's steps: its small-model steps, then big-model steps until its FLOPs reach the scratch run's (the
+     * last step may pass them by less than one big step).
+     */
+    public int steps(Variant v) {
+        double budget = settings.steps() * flopsPerStep(big());
+        double left = budget - v.growAt() * flopsPerStep(small);
+        return v.growAt() + (int) Math.ceil(left / flopsPerStep(big()));
+    }
+
+    /** Training FLOPs of one step of a model, counted as {@link Trainer} counts them. */
+    private double flopsPerStep(TransformerConfig config) {
+        TrainingPass pass = new TrainingPass(config, null);
+        return 3.0 * (pass.matmulFlopsPerToken() + pass.attentionFlopsPerToken(settings.context()))
+                * settings.batch() * settings.context();
+    }
+
+    /** The settings for a run of {@code steps} steps: the same peak, floor and warm-up, the cosine over its steps. */
+    private TrainingSettings settings(int steps, long seed) {
+        LearningRateSchedule s = settings.schedule();
+        return new TrainingSettings(steps, settings.batch(), settings.context(),
+                new LearningRateSchedule(s.peak(), s.minimum(), s.warmupSteps(), steps), settings.optimizer(), seed,
+                settings.evalEvery(), settings.evalBatches());
     }
 
     private static Run run(String name, List<Trainer.LogEntry> log, double target) {

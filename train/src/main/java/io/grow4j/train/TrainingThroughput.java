@@ -35,52 +35,91 @@ public final class TrainingThroughput {
             AdamW adam = AdamW.fresh(AdamW.Settings.defaults(), config);
             int[] stream = new SplittableRandom(2).ints(100_000, 0, 256).toArray();
             SplittableRandom random = new SplittableRandom(3);
-            double matmulBefore = matmulGflops(cpu, batch * context, config.hidden(), config.mlp().size());
-            double seconds = 0;
+            Matmul matmul = Matmul.of(cpu, batch * context, config.hidden(), config.mlp().size());
+            double trainSeconds = 0;
+            double matmulSeconds = 0;
+            double trainCpu = 0;
+            double matmulCpu = 0;
+            // Interleaved, A B A B: on a shared machine both see the same load. The first rounds are untimed (JIT).
             for (int step = -2; step < steps; step++) {
                 Windows w = Windows.sample(stream, batch, context, random);
                 long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
                 pass.lossAndGradients(params, w.inputs(), w.targets(), grads);
                 adam.update(params, grads, 1e-3);
+                long mid = System.nanoTime();
+                long cpuMid = processCpuNanos();
+                matmul.run();
+                long end = System.nanoTime();
+                long cpuEnd = processCpuNanos();
                 if (step >= 0) {
-                    seconds += (System.nanoTime() - start) / 1e9;
+                    trainSeconds += (mid - start) / 1e9;
+                    matmulSeconds += (end - mid) / 1e9;
+                    trainCpu += (cpuMid - cpuStart) / 1e9;
+                    matmulCpu += (cpuEnd - cpuMid) / 1e9;
                 }
             }
             long tokens = (long) steps * batch * context;
-            double modelFlops = 3.0 * pass.matmulFlopsPerToken() * tokens;
-            double matmulRate = (matmulBefore
-                    + matmulGflops(cpu, batch * context, config.hidden(), config.mlp().size())) / 2;
-            System.out.printf("parameters %d, batch %d × context %d, %d timed steps%n",
-                    params.arrays().values().stream().mapToLong(a -> a.length).sum(), batch, context, steps);
-            System.out.printf("training: %.0f tokens/s, %.2f GFLOP/s of model matmul work%n", tokens / seconds,
-                    modelFlops / seconds / 1e9);
-            System.out.printf("cpu matmul [%d × %d]·[%d × %d]ᵀ, mean before and after: %.2f GFLOP/s; utilisation %.0f %%%n",
-                    batch * context, config.hidden(), config.mlp().size(), config.hidden(), matmulRate,
-                    100 * modelFlops / seconds / 1e9 / matmulRate);
+            double modelRate = 3.0 * pass.matmulFlopsPerToken() * tokens / trainSeconds / 1e9;
+            double matmulRate = matmul.flops() * steps / matmulSeconds / 1e9;
+            System.out.printf("parameters %d, batch %d × context %d, %d timed steps, %d threads%n",
+                    params.arrays().values().stream().mapToLong(a -> a.length).sum(), batch, context, steps,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf("training: %.0f tokens/s, %.2f GFLOP/s of model matmul work%n", tokens / trainSeconds,
+                    modelRate);
+            System.out.printf("cpu matmul [%d × %d]·[%d × %d]ᵀ, interleaved with the steps: %.2f GFLOP/s; "
+                            + "utilisation %.0f %%%n", batch * context, config.hidden(), config.mlp().size(),
+                    config.hidden(), matmulRate, 100 * modelRate / matmulRate);
+            // Per CPU second of this process, a figure that a busy machine's waits for descheduled threads do not
+            // enter (a pool thread waiting at a join parks, so it spends no CPU).
+            double modelPerCpu = 3.0 * pass.matmulFlopsPerToken() * tokens / trainCpu / 1e9;
+            double matmulPerCpu = matmul.flops() * steps / matmulCpu / 1e9;
+            System.out.printf("per CPU second of the process: training %.2f, matmul %.2f GFLOP; utilisation %.0f %%%n",
+                    modelPerCpu, matmulPerCpu, 100 * modelPerCpu / matmulPerCpu);
+            System.out.println("load average (1, 5, 15 min) at the end: " + loadAverage());
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown (" + e.getMessage() + ")";
         }
     }
 
     /**
-     * Mean rate over a few runs of the forward's most common shape, rows × hidden against mlp × hidden: the mean,
-     * not the best, so that on a shared machine it sees the same load as the training steps it is compared with.
+     * The forward's most common shape, rows × hidden against mlp × hidden, run a few times per round so that one
+     * round's matmul time is of the order of a training step's.
      */
-    private static double matmulGflops(CpuKernels cpu, int m, int k, int n) {
-        SplittableRandom random = new SplittableRandom(4);
-        float[] a = new float[m * k];
-        float[] b = new float[n * k];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) random.nextDouble();
+    private record Matmul(CpuKernels cpu, float[] a, float[] b, float[] c, int m, int n, int k, int repeats) {
+        static Matmul of(CpuKernels cpu, int m, int k, int n) {
+            SplittableRandom random = new SplittableRandom(4);
+            float[] a = new float[m * k];
+            float[] b = new float[n * k];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) random.nextDouble();
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) random.nextDouble();
+            }
+            return new Matmul(cpu, a, b, new float[m * n], m, n, k, 10);
         }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) random.nextDouble();
+
+        void run() {
+            for (int r = 0; r < repeats; r++) {
+                cpu.matmul(a, b, c, m, n, k);
+            }
         }
-        float[] c = new float[m * n];
-        cpu.matmul(a, b, c, m, n, k);
-        int runs = 10;
-        long start = System.nanoTime();
-        for (int run = 0; run < runs; run++) {
-            cpu.matmul(a, b, c, m, n, k);
+
+        double flops() {
+            return 2.0 * m * n * k * repeats;
         }
-        return 2.0 * m * n * k * runs / ((System.nanoTime() - start) / 1e9) / 1e9;
     }
 }

@@ -37,25 +37,38 @@ class ProgressiveExperimentTest {
         assertTrue(Double.isNaN(ProgressiveExperiment.flopsToTarget(log, 1.0)));
     }
 
+    /** The same FLOPs (to within one big step), so the progressive run sees more tokens; growth keeps the loss. */
     @Test
-    void bothRunsSeeTheSameTokensAndTheProgressiveOneSpendsLess() throws IOException {
+    void theProgressiveRunSpendsTheScratchRunsFlopsOnMoreTokens() throws IOException {
+        ProgressiveExperiment.Variant carry = new ProgressiveExperiment.Variant("carry", 15,
+                GrowthMidRun.OptimizerState.CARRY, 3);
         ProgressiveExperiment experiment = new ProgressiveExperiment(SMALL, PLAN, TrainerTest.settings(30, 1),
-                List.of(new ProgressiveExperiment.Variant("carry", 15, GrowthMidRun.OptimizerState.CARRY)));
+                List.of(carry));
         ProgressiveExperiment.Outcome outcome = experiment.run(TextCorpus.split(TrainerTest.smallCorpus(), 5, 32), 4,
                 TrainerTest.CPU, run -> { });
         ProgressiveExperiment.Run scratch = outcome.runs().get(0);
-        ProgressiveExperiment.Run carry = outcome.runs().get(1);
+        ProgressiveExperiment.Run grown = outcome.runs().get(1);
         assertEquals(scratch.log().getLast().validationLoss(), outcome.target());
         assertTrue(scratch.flopsToTarget() <= scratch.totalFlops());
-        assertEquals(scratch.log().getLast().tokens(), carry.log().getLast().tokens());
-        assertTrue(carry.totalFlops() < scratch.totalFlops(), carry.totalFlops() + " vs " + scratch.totalFlops());
+        int steps = experiment.steps(carry);
+        assertEquals(steps, grown.log().getLast().step());
+        assertTrue(steps > 30, "steps " + steps);
+        double bigStep = scratch.totalFlops() / 30;
+        assertTrue(grown.totalFlops() >= scratch.totalFlops() && grown.totalFlops() < scratch.totalFlops() + bigStep,
+                grown.totalFlops() + " vs " + scratch.totalFlops());
+        assertTrue(grown.log().getLast().tokens() > scratch.log().getLast().tokens());
+        // the re-warm-up: the first step after growth runs at a third of the schedule's rate
+        Trainer.LogEntry first = grown.log().get(15);
+        assertEquals(15, first.step());
+        assertTrue(first.learningRate() < grown.log().get(14).learningRate() / 2, first + " after "
+                + grown.log().get(14));
     }
 
     @Test
     void aGrowthOutsideTheRunIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ProgressiveExperiment(
                 SMALL, PLAN, TrainerTest.settings(30, 1),
-                List.of(new ProgressiveExperiment.Variant("late", 30, GrowthMidRun.OptimizerState.CARRY))));
+                List.of(new ProgressiveExperiment.Variant("late", 30, GrowthMidRun.OptimizerState.CARRY, 0))));
         assertEquals("variant late: growth at step 30 is outside the run's steps 1..29", e.getMessage());
     }
 }

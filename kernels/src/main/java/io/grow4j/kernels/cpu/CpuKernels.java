@@ -179,7 +179,24 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
                 }
             });
         } else {
-            packedMatmul(a, b, c, m, n, k);
+            packedMatmul(PackedMatmul.Layout.NT, a, b, c, m, n, k, false);
+        }
+    }
+
+    /** On the packed kernel whatever m: b is packed by plain row copies, so there is no gather to avoid. */
+    @Override
+    public void matmulNN(float[] a, float[] b, float[] c, int m, int n, int k) {
+        if (k == 0) {
+            Arrays.fill(c, 0, m * n, 0f);
+        } else {
+            packedMatmul(PackedMatmul.Layout.NN, a, b, c, m, n, k, false);
+        }
+    }
+
+    @Override
+    public void addMatmulTN(float[] a, float[] b, float[] c, int m, int n, int k) {
+        if (k > 0) {
+            packedMatmul(PackedMatmul.Layout.TN, a, b, c, m, n, k, true);
         }
     }
 
@@ -187,7 +204,8 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
      * Tasks are column blocks of c (each packs its own block of b, so b is packed once), split further along m only
      * when there are too few column blocks to keep every thread busy.
      */
-    private void packedMatmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+    private void packedMatmul(PackedMatmul.Layout layout, float[] a, float[] b, float[] c, int m, int n, int k,
+                              boolean addToC) {
         int columnBlocks = ceilDiv(n, PackedMatmul.NC);
         int rowGroups = ceilDiv(m, PackedMatmul.MR);
         int rowParts = Math.max(1, Math.min(rowGroups, ceilDiv(2 * parallel.threads(), columnBlocks)));
@@ -201,7 +219,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
                 int i1 = Math.min(m, PackedMatmul.MR * (int) ((long) (part + 1) * rowGroups / rowParts));
                 int j0 = block * PackedMatmul.NC;
                 int j1 = Math.min(n, j0 + PackedMatmul.NC);
-                PackedMatmul.block(a, b, c, n, k, i0, i1, j0, j1, workspace);
+                PackedMatmul.block(layout, a, b, c, m, n, k, i0, i1, j0, j1, addToC, workspace);
             }
         });
     }

@@ -3,6 +3,8 @@ package io.grow4j.kernels.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * c = a · bᵀ for a [m, k] and b [n, k], blocked for the cache in the manner of BLIS/GotoBLAS.
  *
@@ -42,9 +44,31 @@ final class PackedMatmul {
     private PackedMatmul() {
     }
 
+    /**
+     * How the operands of c = op(a)·op(b) are stored, op(a) [m, k] and op(b) [k, n], named by BLAS's transpose flags.
+     * Every layout runs the same micro-kernels: b is packed into the same panels whatever its layout, and a stored
+     * transposed is first copied, one MC × KC block at a time, into rows.
+     */
+    enum Layout {
+        /** a [m, k], b [n, k]: x·Wᵀ, a layer's forward. */
+        NT,
+        /** a [m, k], b [k, n]: dy·W, a layer's input gradient. */
+        NN,
+        /** a [k, m], b [k, n]: dyᵀ·x, a layer's weight gradient over the rows of a batch. */
+        TN
+    }
+
+    /**
+     * Row stride of a transposed a block once copied into rows: KC plus one vector, so that the copy's writes, one
+     * per row for each step t, fall in different cache sets (a power-of-two stride sends them all to one set).
+     */
+    static final int A_STRIDE = KC + LANES;
+
     /** Per-task scratch: the packed block of b and one micro-tile for the ragged last panel. */
     static final class Workspace {
         private final float[] packed = new float[NC * KC];
+        /** A transposed a block copied into rows (layout TN only, so made on first use). */
+        private float[] rowsOfA;
         private final float[] tile = new float[MR * NR];
         private final int[] rowOffsets = new int[LANES];
         private int rowOffsetsFor = -1;
@@ -63,32 +87,91 @@ final class PackedMatmul {
 
     /** Computes c[i0..i1, j0..j1) with j1 - j0 ≤ NC, writing (not adding to) c. Needs k ≥ 1. */
     static void block(float[] a, float[] b, float[] c, int n, int k, int i0, int i1, int j0, int j1, Workspace ws) {
+        block(Layout.NT, a, b, c, i1, n, k, i0, i1, j0, j1, false, ws);
+    }
+
+    /**
+     * Computes c[i0..i1, j0..j1) of op(a)·op(b) with j1 - j0 ≤ NC, adding to c when {@code addToC}, else writing it.
+     * m (a's columns when a is transposed) is read only for layout TN. Needs k ≥ 1.
+     */
+    static void block(Layout layout, float[] a, float[] b, float[] c, int m, int n, int k, int i0, int i1, int j0,
+                      int j1, boolean addToC, Workspace ws) {
         float[] packed = ws.packed;
         for (int kk = 0; kk < k; kk += KC) {
             int kc = Math.min(KC, k - kk);
-            boolean accumulate = kk > 0;
-            pack(b, k, j0, j1, kk, kc, ws);
+            boolean accumulate = addToC || kk > 0;
+            if (layout == Layout.NT) {
+                pack(b, k, j0, j1, kk, kc, ws);
+            } else {
+                packRows(b, n, j0, j1, kk, kc, packed);
+            }
             for (int ii = i0; ii < i1; ii += MC) {
                 int iEnd = Math.min(ii + MC, i1);
+                // Row i of op(a) from depth kk starts at rows[i · stride + origin].
+                float[] rows = a;
+                int stride = k;
+                int origin = kk;
+                if (layout == Layout.TN) {
+                    rows = rowsOfTransposed(a, m, ii, iEnd, kk, kc, ws);
+                    stride = A_STRIDE;
+                    origin = -ii * A_STRIDE;
+                }
                 for (int j = j0, panel = 0; j < j1; j += NR, panel += kc * NR) {
                     int cols = Math.min(NR, j1 - j);
                     int i = ii;
                     for (; i + MR <= iEnd; i += MR) {
+                        int at = i * stride + origin;
                         if (cols == NR) {
-                            micro6(a, i * k + kk, k, packed, panel, kc, c, i * n + j, n, accumulate);
+                            micro6(rows, at, stride, packed, panel, kc, c, i * n + j, n, accumulate);
                         } else {
-                            micro6(a, i * k + kk, k, packed, panel, kc, ws.tile, 0, NR, false);
+                            micro6(rows, at, stride, packed, panel, kc, ws.tile, 0, NR, false);
                             merge(ws.tile, MR, c, i * n + j, n, cols, accumulate);
                         }
                     }
                     for (; i < iEnd; i++) {
+                        int at = i * stride + origin;
                         if (cols == NR) {
-                            microRow(a, i * k + kk, packed, panel, kc, c, i * n + j, accumulate);
+                            microRow(rows, at, packed, panel, kc, c, i * n + j, accumulate);
                         } else {
-                            microRow(a, i * k + kk, packed, panel, kc, ws.tile, 0, false);
+                            microRow(rows, at, packed, panel, kc, ws.tile, 0, false);
                             merge(ws.tile, 1, c, i * n + j, n, cols, accumulate);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows ii..iEnd of op(a) = aᵀ (a [k, m]) at depths kk..kk+kc, copied into rows of A_STRIDE. The reads run along
+     * a's rows, so each step t reads iEnd - ii consecutive floats.
+     */
+    private static float[] rowsOfTransposed(float[] a, int m, int ii, int iEnd, int kk, int kc, Workspace ws) {
+        if (ws.rowsOfA == null) {
+            ws.rowsOfA = new float[MC * A_STRIDE];
+        }
+        float[] rows = ws.rowsOfA;
+        for (int t = 0; t < kc; t++) {
+            int src = (kk + t) * m;
+            for (int i = ii; i < iEnd; i++) {
+                rows[(i - ii) * A_STRIDE + t] = a[src + i];
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Panels of b [k, n] stored as used: panel step t is b's row kk + t, columns j..j+NR, one contiguous copy;
+     * columns past j1 are zero.
+     */
+    private static void packRows(float[] b, int n, int j0, int j1, int kk, int kc, float[] packed) {
+        for (int j = j0, panel = 0; j < j1; j += NR, panel += kc * NR) {
+            int cols = Math.min(NR, j1 - j);
+            for (int t = 0; t < kc; t++) {
+                int at = panel + t * NR;
+                System.arraycopy(b, (kk + t) * n + j, packed, at, cols);
+                if (cols < NR) {
+                    Arrays.fill(packed, at + cols, at + NR, 0f);
                 }
             }
         }

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Dot products along contiguous rows with the Vector API. The lane count is chosen once, at class load, from the
  * machine's preferred width. Sums are float; several independent accumulators hide the FMA latency.
  */
-final class VectorDots {
+public final class VectorDots {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
 
@@ -15,7 +15,7 @@ final class VectorDots {
     }
 
     /** Σ_i a[aOff + i] · b[bOff + i] for i &lt; n. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(SPECIES);
         FloatVector s1 = FloatVector.zero(SPECIES);
         FloatVector s2 = FloatVector.zero(SPECIES);
@@ -122,7 +122,7 @@ final class VectorDots {
     }
 
     /** y[yOff + i] += alpha · x[xOff + i] for i &lt; n. */
-    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         FloatVector av = FloatVector.broadcast(SPECIES, alpha);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {

@@ -110,6 +110,46 @@ class CpuKernelsTest {
         }
     }
 
+    /** The training layouts on the packed kernel: sizes around MR, NR, NC, KC and MC, ragged in every direction. */
+    @Test
+    void matmulLayoutsOfTraining() {
+        int[] ms = {1, 5, 6, 13, PackedMatmul.MC + 7};
+        int[] ns = {1, 33, PackedMatmul.NR + 1, PackedMatmul.NC + 5};
+        int[] ks = {1, 17, PackedMatmul.KC + 3, 2 * PackedMatmul.KC + 1};
+        for (int m : ms) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    checkLayouts(m, n, k);
+                }
+            }
+        }
+    }
+
+    /** NN against the scalar a·(bᵀ)ᵀ; TN added onto a non-zero c against the scalar (aᵀ)·(bᵀ)ᵀ plus that c. */
+    private void checkLayouts(int m, int n, int k) {
+        float[] a = randomFloats(random, m * k, 1);
+        float[] b = randomFloats(random, k * n, 1);
+        float[] bT = io.grow4j.kernels.Transpose.of(b, k, n);
+        float[] want = new float[m * n];
+        SCALAR.matmul(a, bT, want, m, n, k);
+        float[] start = randomFloats(random, m * n, 1);
+        float[] wantSum = new float[m * n];
+        SCALAR.matmul(io.grow4j.kernels.Transpose.of(a, k, m), bT, wantSum, m, n, k);
+        for (int i = 0; i < wantSum.length; i++) {
+            wantSum[i] += start[i];
+        }
+        String sizes = " m=" + m + " n=" + n + " k=" + k;
+        for (CpuKernels cpu : new CpuKernels[] {ONE, MANY}) {
+            float[] got = new float[m * n];
+            java.util.Arrays.fill(got, Float.NaN);
+            cpu.matmulNN(a, b, got, m, n, k);
+            assertClose(want, got, m * n, TOLERANCE, "matmulNN" + sizes + " on " + cpu.device());
+            float[] sum = start.clone();
+            cpu.addMatmulTN(a, b, sum, m, n, k);
+            assertClose(wantSum, sum, m * n, TOLERANCE, "addMatmulTN" + sizes + " on " + cpu.device());
+        }
+    }
+
     @Test
     void rmsnorm() {
         for (int n : SIZES) {
