@@ -33,6 +33,19 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         this.parallel = new ParallelChunks(threads);
     }
 
+    /**
+     * A backend on {@code threads} threads that spin {@code spinNanos} before they park when idle or waiting (0: park
+     * at once). For measuring the hand-off on a given machine; the default suits decoding on a machine of its own.
+     */
+    public CpuKernels(int threads, long spinNanos) {
+        this.parallel = new ParallelChunks(threads, spinNanos);
+    }
+
+    /** Threads the parallel loops run on (the calling thread among them). */
+    public int threads() {
+        return parallel.threads();
+    }
+
     @Override
     public String name() {
         return "cpu";
@@ -41,6 +54,11 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     @Override
     public String device() {
         return "Java Vector API, " + VectorDots.LANES + " float lanes, " + parallel.threads() + " threads";
+    }
+
+    /** How long idle or waiting threads spin before they park, ns. */
+    public long spinNanos() {
+        return parallel.spinNanos();
     }
 
     @Override
