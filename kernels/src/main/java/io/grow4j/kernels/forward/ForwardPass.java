@@ -314,18 +314,7 @@ public final class ForwardPass {
         private void activate(LayerArrays<Weight> w) {
             addBias(hb2, w.bUp());
             addBias(hb, w.bGate());
-            switch (config.mlp().activation()) {
-                case SWIGLU -> backend.swiglu(hb, hb2, mlpSize);
-                case RELU -> backend.relu(hb2, mlpSize);
-                case GELU -> backend.gelu(hb2, mlpSize);
-                case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
-                case GEGLU_TANH -> {
-                    backend.geluTanh(hb, mlpSize);
-                    for (int i = 0; i < mlpSize; i++) {
-                        hb[i] *= hb2[i];
-                    }
-                }
-            }
+            activation(hb, hb2, mlpSize);
         }
 
         private float[] activated() {
@@ -390,6 +379,25 @@ public final class ForwardPass {
         private void addBias(float[] out, Weight bias) {
             if (bias != null) {
                 backend.add(out, bias.floats(), out.length);
+            }
+        }
+    }
+
+    /**
+     * The MLP's activation on n entries, in place: gate ← act(gate) · up for gated ones, up ← act(up) otherwise. It is
+     * entrywise, so a batch's rows can go through it as one [rows × mlp] call (same values as row by row).
+     */
+    private void activation(float[] gate, float[] up, int n) {
+        switch (config.mlp().activation()) {
+            case SWIGLU -> backend.swiglu(gate, up, n);
+            case RELU -> backend.relu(up, n);
+            case GELU -> backend.gelu(up, n);
+            case GELU_TANH -> backend.geluTanh(up, n);
+            case GEGLU_TANH -> {
+                backend.geluTanh(gate, n);
+                for (int i = 0; i < n; i++) {
+                    gate[i] *= up[i];
+                }
             }
         }
     }
@@ -465,15 +473,38 @@ public final class ForwardPass {
             return split();
         }
 
-        /** Every row's xb2 ← its dense MLP output, each projection one matrix product over the rows. */
+        /**
+         * Every row's xb2 ← its dense MLP output, each projection one matrix product over the rows. The hidden
+         * activations stay one [rows, mlp] matrix from the up and gate products to the down product (no scatter to
+         * the rows and gather back), and the activation runs over it in one call, which the backend can split.
+         */
         private void denseMlp(LayerArrays<Weight> w) {
             float[] in = gather(r -> r.mlpInput(w));
-            project(w.wUp(), in, r -> r.hb2);
-            if (w.wGate() != null) {
-                project(w.wGate(), in, r -> r.hb);
+            int mlp = config.mlp().size();
+            float[] up = product(w.wUp(), in, mlp);
+            float[] gate = w.wGate() != null ? product(w.wGate(), in, mlp) : null;
+            addRowBias(up, w.bUp());
+            addRowBias(gate, w.bGate());
+            activation(gate, up, rows.length * mlp);
+            project(w.wDown(), config.mlp().activation().gated() ? gate : up, r -> r.xb2);
+        }
+
+        /** in [rows, in] · Wᵀ: [rows, n]. */
+        private float[] product(Weight w, float[] in, int n) {
+            float[] out = new float[rows.length * n];
+            w.matmul(backend, in, rows.length, out);
+            return out;
+        }
+
+        /** Each row of matrix (rows of bias.length) += bias, as Session.addBias adds it to one row; none if null. */
+        private void addRowBias(float[] matrix, Weight bias) {
+            if (matrix == null || bias == null) {
+                return;
             }
-            each(r -> r.activate(w));
-            project(w.wDown(), gather(Session::activated), r -> r.xb2);
+            float[] b = bias.floats();
+            for (int i = 0; i < matrix.length; i++) {
+                matrix[i] += b[i % b.length];
+            }
         }
 
         private float[] gather(Function<Session, float[]> row) {
@@ -487,8 +518,7 @@ public final class ForwardPass {
 
         private void project(Weight w, float[] in, Function<Session, float[]> target) {
             int n = target.apply(rows[0]).length;
-            float[] out = new float[rows.length * n];
-            w.matmul(backend, in, rows.length, out);
+            float[] out = product(w, in, n);
             for (int i = 0; i < rows.length; i++) {
                 System.arraycopy(out, i * n, target.apply(rows[i]), 0, n);
             }
