@@ -25,16 +25,7 @@ class ParallelChunksTest {
         for (long spin : new long[] {0, ParallelChunks.SPIN_NANOS}) {
             try (ParallelChunks pool = new ParallelChunks(3, spin)) {
                 for (int call = 0; call < 2000; call++) {
-                    int items = 2 + call % 37;
-                    AtomicIntegerArray runs = new AtomicIntegerArray(items);
-                    pool.forRange(items, BIG, (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            runs.incrementAndGet(i);
-                        }
-                    });
-                    for (int i = 0; i < items; i++) {
-                        assertEquals(1, runs.get(i), "spin " + spin + ", call " + call + ", item " + i);
-                    }
+                    assertEachItemOnce(pool, 2 + call % 37, "spin " + spin + ", call " + call);
                 }
             }
         }
@@ -70,15 +61,7 @@ class ParallelChunksTest {
                         }
                     }));
             assertSame(boom, thrown);
-            AtomicIntegerArray runs = new AtomicIntegerArray(64);
-            pool.forRange(64, BIG, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    runs.incrementAndGet(i);
-                }
-            });
-            for (int i = 0; i < 64; i++) {
-                assertEquals(1, runs.get(i));
-            }
+            assertEachItemOnce(pool, 64, "");
         }
     }
 
@@ -113,16 +96,20 @@ class ParallelChunksTest {
                 Thread.sleep(50);
             }
             assertEquals(0, pool.liveWorkers(), "an idle worker should have ended");
-            AtomicIntegerArray runs = new AtomicIntegerArray(64);
-            pool.forRange(64, BIG, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    runs.incrementAndGet(i);
-                }
-            });
-            for (int i = 0; i < 64; i++) {
-                assertEquals(1, runs.get(i));
-            }
+            assertEachItemOnce(pool, 64, "");
             assertEquals(1, pool.liveWorkers(), "the worker was started again");
+        }
+    }
+
+    private static void assertEachItemOnce(ParallelChunks pool, int items, String what) {
+        AtomicIntegerArray runs = new AtomicIntegerArray(items);
+        pool.forRange(items, BIG, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                runs.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < items; i++) {
+            assertEquals(1, runs.get(i), what + ", item " + i);
         }
     }
 
