@@ -11,9 +11,10 @@ import jdk.incubator.vector.FloatVector;
 import java.util.Arrays;
 
 /**
- * The Java CPU backend: Vector API inner loops, outer loops in explicit chunks on a pool of one thread per
- * processor. Each kernel is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec,
- * column blocks of c for matmul, query heads for attention. Small calls run on the calling thread.
+ * The Java CPU backend: Vector API inner loops, outer loops in explicit chunks on one thread per processor, the
+ * calling thread among them ({@link ParallelChunks}: persistent workers that spin briefly, then park). Each kernel
+ * is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec, column blocks of c for
+ * matmul, query heads for attention. Small calls run on the calling thread.
  */
 public final class CpuKernels implements KernelBackend, TensorKernels {
     /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */

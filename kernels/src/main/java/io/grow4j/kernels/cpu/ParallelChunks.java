@@ -95,6 +95,7 @@ final class ParallelChunks implements AutoCloseable {
             j.await();
             j.rethrow();
         } finally {
+            job = null; // the body's arrays are not held past the call
             busy.set(false);
         }
     }
@@ -205,7 +206,9 @@ final class ParallelChunks implements AutoCloseable {
                 Job j = job;
                 if (j != last) {
                     last = j;
-                    j.work();
+                    if (j != null) {
+                        j.work();
+                    }
                     idleSince = System.nanoTime();
                     continue;
                 }
