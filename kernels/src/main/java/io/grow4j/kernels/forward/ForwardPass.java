@@ -259,6 +259,12 @@ public final class ForwardPass {
 
         /** q, k, v hold the projections: biases, QK-norm, RoPE, then attention over the cache into att. */
         private void attend(int l, LayerArrays<Weight> w) {
+            prepareAttention(l, w);
+            attendCached(l);
+        }
+
+        /** Biases, QK-norm and RoPE on q, k, v; k and v then go into the cache at this position. */
+        private void prepareAttention(int l, LayerArrays<Weight> w) {
             addBias(q, w.bq());
             addBias(k, w.bk());
             addBias(v, w.bv());
@@ -270,6 +276,10 @@ public final class ForwardPass {
                 PartialRotary.rope(backend, k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }
             cache.store(l, position, k, v);
+        }
+
+        /** att ← this position's attention over the cached positions of layer l. */
+        private void attendCached(int l) {
             if (shape.standard()) {
                 backend.attention(q, cache.keys(l), cache.values(l), att, position,
                         a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
@@ -455,7 +465,8 @@ public final class ForwardPass {
                 project(w.wq(), in, r -> r.q);
                 project(w.wk(), in, r -> r.k);
                 project(w.wv(), in, r -> r.v);
-                each(r -> r.attend(layer, w));
+                each(r -> r.prepareAttention(layer, w));
+                attention(layer);
                 project(w.wo(), gather(r -> r.att), r -> r.xb2);
                 each(r -> r.attentionOutput(w));
                 if (w.experts() != null) {
@@ -471,6 +482,28 @@ public final class ForwardPass {
             each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
             stageDone.run();
             return split();
+        }
+
+        /**
+         * Every row's att for layer l, once every row's key and value are cached: standard attention runs each
+         * sequence's heads as matrix products ({@link BatchedAttention}), other shapes row by row.
+         */
+        private void attention(int l) {
+            if (!config.attentionShape().standard()) {
+                each(r -> r.attendCached(l));
+                return;
+            }
+            AttentionConfig a = config.attention();
+            int start = 0;
+            for (int length : lengths) {
+                Session[] sequence = java.util.Arrays.copyOfRange(rows, start, start + length);
+                float[][] q = java.util.Arrays.stream(sequence).map(r -> r.q).toArray(float[][]::new);
+                float[][] att = java.util.Arrays.stream(sequence).map(r -> r.att).toArray(float[][]::new);
+                KvCache cache = sequence[0].cache;
+                BatchedAttention.run(backend, q, cache.keys(l), cache.values(l), att, a.queryHeads(), a.kvHeads(),
+                        a.keySize(), a.valueSize());
+                start += length;
+            }
         }
 
         /**
