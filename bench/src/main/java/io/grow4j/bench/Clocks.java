@@ -21,25 +21,33 @@ final class Clocks {
 
     /** {wall seconds, process CPU seconds} of one call. */
     static double[] time(Runnable call) {
-        long cpu0 = processCpuNanos();
+        java.util.Map<Long, Long> before = threadCpuNanos();
         long t0 = System.nanoTime();
         call.run();
         long t1 = System.nanoTime();
-        long cpu1 = processCpuNanos();
-        return new double[] {(t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9};
+        long cpu = 0;
+        for (java.util.Map.Entry<Long, Long> e : threadCpuNanos().entrySet()) {
+            cpu += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return new double[] {(t1 - t0) / 1e9, cpu / 1e9};
     }
 
     /**
-     * The CPU time of every live thread, summed: to the nanosecond, where the operating system's process figure moves
-     * in scheduler ticks (10 ms, the length of a whole 1 GiB read). Threads that end between two readings would be
-     * missed; the pools measured here live as long as the bench.
+     * The CPU time of every live thread by id: to the nanosecond, where the operating system's process figure moves
+     * in scheduler ticks (10 ms, the length of a whole 1 GiB read). A thread that ends during a call (an idle pool
+     * worker) loses what it used in that call, and one started during it counts in full: the sum over the threads
+     * alive at both ends could otherwise go backwards.
      */
-    private static long processCpuNanos() {
-        long sum = 0;
-        for (long t : THREADS.getThreadCpuTime(THREADS.getAllThreadIds())) {
-            sum += Math.max(t, 0);
+    private static java.util.Map<Long, Long> threadCpuNanos() {
+        long[] ids = THREADS.getAllThreadIds();
+        long[] cpu = THREADS.getThreadCpuTime(ids);
+        java.util.Map<Long, Long> out = new java.util.HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (cpu[i] >= 0) {
+                out.put(ids[i], cpu[i]);
+            }
         }
-        return sum;
+        return out;
     }
 
     /** The median of {@code runs} calls by each clock separately. */
