@@ -112,7 +112,8 @@ public final class ForwardPass {
     /**
      * Heap bytes scoring a batch of {@code positions} positions needs (an estimate, within a small factor): the float
      * copies of weights the backend cannot read in place, every position's activations (a row of each buffer, twice
-     * for the gathered products), its key/value cache, and its logits.
+     * for the gathered products), its key/value cache, its logits, and one head's attention scores of the longest
+     * sequence (positions², at most maxSeqLen²).
      */
     public long heapBytes(int positions) {
         AttentionConfig a = config.attention();
@@ -120,7 +121,9 @@ public final class ForwardPass {
         long perRow = 5L * config.hidden() + 4L * config.mlp().size() + 8L * a.queryHeads() * width
                 + 4L * a.kvHeads() * width + 3L * config.vocabSize();
         long cache = 2L * config.layers() * a.kvHeads() * width;
-        return Float.BYTES * (positions * (perRow + cache) + copiedFloats());
+        long longest = Math.min(positions, config.maxSeqLen());
+        long attentionScores = longest * longest; // one head's [t, t] scores of the batch's longest sequence
+        return Float.BYTES * (positions * (perRow + cache) + attentionScores + copiedFloats());
     }
 
     /** Floats the pass holds as copies: small vectors always, matrices only where the backend needs arrays. */
