@@ -110,20 +110,25 @@ public final class ForwardBench {
      */
     public BenchResult batchedPrefill(KernelBackend backend) {
         ForwardPass pass = new ForwardPass(model(), backend);
-        int[][] batch = {new int[shape.prefill]};
-        for (int t = 0; t < shape.prefill; t++) {
-            batch[0][t] = 1 + (int) ((t * 7919L) % (shape.vocab - 1));
-        }
-        pass.logits(batch);
+        prefillSeconds(pass);
         double[] seconds = new double[repeats];
         for (int r = 0; r < repeats; r++) {
-            long t0 = System.nanoTime();
-            pass.logits(batch);
-            seconds[r] = (System.nanoTime() - t0) / 1e9;
+            seconds[r] = prefillSeconds(pass);
         }
         double median = median(seconds);
         return new BenchResult("forward-prefill-batched", size() + " " + shape.prefill + " positions", backend.name(),
                 backend.device(), median, prefillFlops() / median / 1e9, null, shape.prefill / median);
+    }
+
+    /** Seconds of one batched prefill of the {@code prefill} positions on {@code pass} (one sequence). */
+    double prefillSeconds(ForwardPass pass) {
+        int[][] batch = {new int[shape.prefill]};
+        for (int t = 0; t < shape.prefill; t++) {
+            batch[0][t] = 1 + (int) ((t * 7919L) % (shape.vocab - 1));
+        }
+        long t0 = System.nanoTime();
+        pass.logits(batch);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /**
@@ -175,7 +180,7 @@ public final class ForwardBench {
         return bytes;
     }
 
-    private Model model() {
+    Model model() {
         if (model == null) {
             model = RandomModels.create(shape.config(), dtype, 1234);
         }
@@ -203,7 +208,7 @@ public final class ForwardBench {
                         backend, device, median(decode), shape.decode));
     }
 
-    private String size() {
+    String size() {
         return String.format(java.util.Locale.ROOT, "Llama %.0fM %s (h%d, %dL)", shape.parameters() / 1e6,
                 dtype.name().toLowerCase(java.util.Locale.ROOT), shape.hidden, shape.layers);
     }
@@ -215,12 +220,12 @@ public final class ForwardBench {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
-    private static int feed(IntFunction<float[]> session, int tokens) {
+    static int feed(IntFunction<float[]> session, int tokens) {
         return feedFrom(session, 1, tokens);
     }
 
     /** Feeds {@code tokens} tokens starting with {@code token}, each next one the argmax; returns the next token. */
-    private static int feedFrom(IntFunction<float[]> session, int token, int tokens) {
+    static int feedFrom(IntFunction<float[]> session, int token, int tokens) {
         for (int i = 0; i < tokens; i++) {
             token = argmax(session.apply(token));
         }

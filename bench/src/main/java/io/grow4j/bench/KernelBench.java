@@ -57,7 +57,7 @@ public final class KernelBench {
                 backend.device(), seconds, flops);
     }
 
-    private static float[] random(int n, long seed) {
+    static float[] random(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

@@ -37,6 +37,11 @@ public final class ReadBandwidth {
         this.threads = threads;
     }
 
+    /** Bytes one {@link #sum} reads (the requested size rounded down to whole parts). */
+    long bytes() {
+        return bytes;
+    }
+
     /** Median GB/s over {@code timer}'s runs, as a {@code read} result of backend {@code sum}. */
     public BenchResult measure(Timer timer) {
         try (Arena arena = Arena.ofShared()) {

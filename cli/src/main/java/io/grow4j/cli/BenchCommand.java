@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", description = "Benchmark the kernels (matmul, matvec, attention, pad, forward) per backend, "
         + "with OpenBLAS and memory-copy baselines from the same run.",
-        subcommands = {GrowthBenchCommand.class, TrainingBenchCommand.class})
+        subcommands = {GrowthBenchCommand.class, TrainingBenchCommand.class, DecodeBenchCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "B", split = ",",
             description = "backends to measure (opencl, aparapi, cpu, scalar); default: cpu, opencl, aparapi")

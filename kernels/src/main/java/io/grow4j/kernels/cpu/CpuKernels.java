@@ -11,9 +11,10 @@ import jdk.incubator.vector.FloatVector;
 import java.util.Arrays;
 
 /**
- * The Java CPU backend: Vector API inner loops, outer loops in explicit chunks on a pool of one thread per
- * processor. Each kernel is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec,
- * column blocks of c for matmul, query heads for attention. Small calls run on the calling thread.
+ * The Java CPU backend: Vector API inner loops, outer loops in explicit chunks on one thread per processor, the
+ * calling thread among them ({@link ParallelChunks}: persistent workers that spin briefly, then park). Each kernel
+ * is a flat loop whose outer index is the parallel one (TornadoVM's style): rows for matvec, column blocks of c for
+ * matmul, query heads for attention. Small calls run on the calling thread.
  */
 public final class CpuKernels implements KernelBackend, TensorKernels {
     /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */
@@ -33,6 +34,19 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         this.parallel = new ParallelChunks(threads);
     }
 
+    /**
+     * A backend on {@code threads} threads that spin {@code spinNanos} before they park when idle or waiting (0: park
+     * at once). For measuring the hand-off on a given machine; the default suits decoding on a machine of its own.
+     */
+    public CpuKernels(int threads, long spinNanos) {
+        this.parallel = new ParallelChunks(threads, spinNanos);
+    }
+
+    /** Threads the parallel loops run on (the calling thread among them). */
+    public int threads() {
+        return parallel.threads();
+    }
+
     @Override
     public String name() {
         return "cpu";
@@ -41,6 +55,11 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     @Override
     public String device() {
         return "Java Vector API, " + VectorDots.LANES + " float lanes, " + parallel.threads() + " threads";
+    }
+
+    /** How long idle or waiting threads spin before they park, ns. */
+    public long spinNanos() {
+        return parallel.spinNanos();
     }
 
     @Override
@@ -98,22 +117,25 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     }
 
     /**
-     * Tasks are blocks of NC weight rows: each decodes its block once into float32 and runs the packed kernel on it
-     * against every activation row, then scatters its columns of c.
+     * Tasks are blocks of weight rows (at most NC, whole panels of NR, and at least two per thread so that a 768-row
+     * projection does not split 512 + 256 over two threads): each decodes its block once into float32 and runs the
+     * packed kernel on it against every activation row, then scatters its columns of c.
      */
     private void packedTensorMatmul(float[] a, int m, Tensor w, float[] c, int n, int k) {
-        int blocks = ceilDiv(n, PackedMatmul.NC);
-        parallel.forRange(blocks, (long) m * Math.min(n, PackedMatmul.NC) * k, (from, to) -> {
+        int perTask = ceilDiv(ceilDiv(n, 2 * parallel.threads()), PackedMatmul.NR) * PackedMatmul.NR;
+        int width = Math.min(PackedMatmul.NC, perTask);
+        int blocks = ceilDiv(n, width);
+        parallel.forRange(blocks, (long) m * width * k, (from, to) -> {
             PackedMatmul.Workspace workspace = new PackedMatmul.Workspace();
-            float[] rows = tile(Math.min(n, PackedMatmul.NC) * k);
-            float[] part = scratch(partScratch, m * Math.min(n, PackedMatmul.NC));
+            float[] rows = tile(width * k);
+            float[] part = scratch(partScratch, m * width);
             for (int block = from; block < to; block++) {
-                int j0 = block * PackedMatmul.NC;
-                int width = Math.min(n, j0 + PackedMatmul.NC) - j0;
-                TensorRows.decode(w, k, j0, j0 + width, rows);
-                PackedMatmul.block(a, rows, part, width, k, 0, m, 0, width, workspace);
+                int j0 = block * width;
+                int cols = Math.min(n, j0 + width) - j0;
+                TensorRows.decode(w, k, j0, j0 + cols, rows);
+                PackedMatmul.block(a, rows, part, cols, k, 0, m, 0, cols, workspace);
                 for (int i = 0; i < m; i++) {
-                    System.arraycopy(part, i * width, c, i * n + j0, width);
+                    System.arraycopy(part, i * cols, c, i * n + j0, cols);
                 }
             }
         });

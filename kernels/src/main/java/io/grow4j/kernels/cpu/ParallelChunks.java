@@ -1,18 +1,36 @@
 package io.grow4j.kernels.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a range of independent items in explicit chunks on a pool sized to the processors. Work below a threshold
- * stays on the calling thread: waking the pool costs tens of microseconds, more than a small model's whole matvec.
+ * Runs a range of independent items in explicit chunks on the calling thread and {@code threads - 1} persistent
+ * workers. Decoding one token makes some seventy parallel calls of tens to hundreds of microseconds each, so the
+ * hand-off must cost far less than a thread wake-up (what a fork/join pool paid twice per call: a worker, then the
+ * sleeping caller): workers spin for a short while after each call (the next one usually comes within microseconds)
+ * before they park, the caller works through chunks itself instead of sleeping, and it spins, then parks, only for
+ * chunks a worker has already taken. Chunks are taken one at a time from a shared counter, so a worker the operating
+ * system has not scheduled (a shared machine) leaves its share to the others instead of holding the call up.
+ *
+ * <p>Chunk boundaries depend only on the item and thread counts, never on which thread runs a chunk, so results are
+ * the same bits every run. Work below a threshold, and calls made while another call is running (from a body, or
+ * from a second caller thread), run on the calling thread alone. Workers idle for {@link #IDLE_EXIT_NANOS} end and
+ * are started again by the next call, so a backend that is never closed holds no threads for long.
  */
 final class ParallelChunks implements AutoCloseable {
     /** Multiply-adds (or equivalent) below which a call is not worth handing to the pool. */
     static final long PARALLEL_WORK = 1L << 17;
     /** A few chunks per thread, so a slow thread does not hold the others up. */
     private static final int CHUNKS_PER_THREAD = 4;
+    /**
+     * How long a thread spins for work or completion before it parks, by default: several times the gap between two
+     * of a decoding step's calls (a norm, RoPE or a bias: a few microseconds).
+     */
+    static final long SPIN_NANOS = 20_000;
+    /** How long a parked worker waits for a call before it ends. */
+    static final long IDLE_EXIT_NANOS = 1_000_000_000L;
 
     /** The body of a parallel loop over items [from, to). */
     @FunctionalInterface
@@ -21,70 +39,196 @@ final class ParallelChunks implements AutoCloseable {
     }
 
     private final int threads;
-    private final ForkJoinPool pool;
+    private final long spinNanos;
+    private final Worker[] workers;
+    /** Set while a call runs on the pool; a call that finds it set runs alone on its own thread. */
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The latest call; workers run each new one they see. */
+    private volatile Job job;
+    private volatile boolean closed;
 
     ParallelChunks(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        this(threads, SPIN_NANOS);
+    }
+
+    /** @param spinNanos how long threads spin before they park (0: park at once, as a fork/join pool's threads do) */
+    ParallelChunks(int threads, long spinNanos) {
+        if (threads < 1 || spinNanos < 0) {
+            throw new IllegalArgumentException("thread count must be >= 1 and spin time >= 0, got " + threads
+                    + " and " + spinNanos + " ns");
         }
         this.threads = threads;
-        this.pool = threads > 1 ? new ForkJoinPool(threads) : null;
+        this.spinNanos = spinNanos;
+        this.workers = new Worker[threads - 1];
     }
 
     int threads() {
         return threads;
     }
 
+    long spinNanos() {
+        return spinNanos;
+    }
+
+    /** Workers whose threads have not ended (they end after {@link #IDLE_EXIT_NANOS} without a call). */
+    int liveWorkers() {
+        int live = 0;
+        for (Worker w : workers) {
+            live += w != null && w.state.get() != Worker.ENDED ? 1 : 0;
+        }
+        return live;
+    }
+
     /** Runs body over [0, items), in parallel when items × workPerItem is large enough. */
     void forRange(int items, long workPerItem, RangeBody body) {
-        if (pool == null || items < 2 || items * workPerItem < PARALLEL_WORK) {
+        if (workers.length == 0 || items < 2 || items * workPerItem < PARALLEL_WORK || closed
+                || !busy.compareAndSet(false, true)) {
             body.run(0, items);
             return;
         }
-        int chunks = Math.min(items, threads * CHUNKS_PER_THREAD);
-        pool.invoke(new Chunks(body, items, chunks, 0, chunks));
+        try {
+            Job j = new Job(body, items, Math.min(items, threads * CHUNKS_PER_THREAD), Thread.currentThread(),
+                    spinNanos);
+            job = j;
+            wakeWorkers();
+            j.work();
+            j.await();
+            j.rethrow();
+        } finally {
+            job = null; // the body's arrays are not held past the call
+            busy.set(false);
+        }
+    }
+
+    /** Parked workers are unparked, ended ones started again (only the caller holding {@link #busy} gets here). */
+    private void wakeWorkers() {
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = workers[i];
+            if (w == null || w.state.get() == Worker.ENDED) {
+                workers[i] = new Worker(i);
+            } else if (w.state.get() == Worker.PARKED) {
+                LockSupport.unpark(w.thread);
+            }
+        }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
-            try {
-                pool.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        closed = true;
+        for (Worker w : workers) {
+            if (w != null) {
+                LockSupport.unpark(w.thread);
             }
         }
     }
 
-    /** Splits chunk indices [lo, hi) in halves; a single chunk runs its share of the items. */
-    private static final class Chunks extends RecursiveAction {
+    /** One call: its chunks are taken in order from {@code next} by whichever thread comes first. */
+    private static final class Job {
         private final RangeBody body;
         private final int items;
         private final int chunks;
-        private final int lo;
-        private final int hi;
+        private final Thread caller;
+        private final long spinNanos;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private volatile boolean callerParked;
 
-        Chunks(RangeBody body, int items, int chunks, int lo, int hi) {
+        Job(RangeBody body, int items, int chunks, Thread caller, long spinNanos) {
             this.body = body;
             this.items = items;
             this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
+            this.caller = caller;
+            this.spinNanos = spinNanos;
         }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.run(start(lo), start(hi));
-                return;
+        /** Runs chunks until none is left; the thread finishing the last one wakes a parked caller. */
+        void work() {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    body.run(start(c), start(c + 1));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+                if (done.incrementAndGet() == chunks && callerParked) {
+                    LockSupport.unpark(caller);
+                }
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunks(body, items, chunks, lo, mid), new Chunks(body, items, chunks, mid, hi));
+        }
+
+        /** Waits for chunks other threads took: spinning first, then parked (flag set before the last check). */
+        void await() {
+            long t0 = System.nanoTime();
+            while (done.get() < chunks && System.nanoTime() - t0 < spinNanos) {
+                Thread.onSpinWait();
+            }
+            callerParked = true;
+            while (done.get() < chunks) {
+                LockSupport.park(this);
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
         }
 
         private int start(int chunk) {
             return (int) ((long) chunk * items / chunks);
+        }
+    }
+
+    /** A pool thread: runs each new call's chunks, spins a while, parks, and ends after a long idle spell. */
+    private final class Worker {
+        static final int RUNNING = 0;
+        static final int PARKED = 1;
+        static final int ENDED = 2;
+
+        final AtomicInteger state = new AtomicInteger(RUNNING);
+        final Thread thread;
+
+        Worker(int index) {
+            thread = Thread.ofPlatform().daemon().name("grow4j-cpu-" + index).start(this::loop);
+        }
+
+        private void loop() {
+            Job last = null;
+            long idleSince = System.nanoTime();
+            while (!closed) {
+                Job j = job;
+                if (j != last) {
+                    last = j;
+                    if (j != null) {
+                        j.work();
+                    }
+                    idleSince = System.nanoTime();
+                    continue;
+                }
+                long idle = System.nanoTime() - idleSince;
+                if (idle < spinNanos) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // PARKED is published before the last look at job, so a caller that posts a job after that look
+                // sees PARKED and unparks this thread (both are volatile: one of the two sees the other's write).
+                state.set(PARKED);
+                if (job == last && !closed) {
+                    if (idle >= IDLE_EXIT_NANOS && state.compareAndSet(PARKED, ENDED)) {
+                        return;
+                    }
+                    LockSupport.parkNanos(this, IDLE_EXIT_NANOS);
+                }
+                state.set(RUNNING);
+            }
+            state.set(ENDED);
         }
     }
 }

@@ -155,10 +155,7 @@ final class SegmentDots {
      * loops so that their methods stay small enough for C2 to inline every Vector API call (boxed vectors otherwise).
      */
     private static void laneSums(float[] out, int r, FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
-        out[r] = VectorDots.sumLanes(s0);
-        out[r + 1] = VectorDots.sumLanes(s1);
-        out[r + 2] = VectorDots.sumLanes(s2);
-        out[r + 3] = VectorDots.sumLanes(s3);
+        VectorDots.sumLanes4(s0, s1, s2, s3, out, r);
     }
 
     /** sum + Σ_{c ≤ i < cols} w[r, i] · x[i], the terms added to sum one at a time. */

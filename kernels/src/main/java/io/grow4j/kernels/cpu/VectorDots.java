@@ -1,6 +1,7 @@
 package io.grow4j.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,21 +72,102 @@ public final class VectorDots {
             s2 = FloatVector.fromArray(SPECIES, w, w2 + c).fma(xv, s2);
             s3 = FloatVector.fromArray(SPECIES, w, w3 + c).fma(xv, s3);
         }
-        float t0 = sumLanes(s0);
-        float t1 = sumLanes(s1);
-        float t2 = sumLanes(s2);
-        float t3 = sumLanes(s3);
+        sumLanes4(s0, s1, s2, s3, out, outOff + r);
         for (; c < cols; c++) {
             float xc = x[xOff + c];
-            t0 += w[w0 + c] * xc;
-            t1 += w[w1 + c] * xc;
-            t2 += w[w2 + c] * xc;
-            t3 += w[w3 + c] * xc;
+            out[outOff + r] += w[w0 + c] * xc;
+            out[outOff + r + 1] += w[w1 + c] * xc;
+            out[outOff + r + 2] += w[w2 + c] * xc;
+            out[outOff + r + 3] += w[w3 + c] * xc;
         }
-        out[outOff + r] = t0;
-        out[outOff + r + 1] = t1;
-        out[outOff + r + 2] = t2;
-        out[outOff + r + 3] = t3;
+    }
+
+    /**
+     * Groups of lanes a four-row reduction adds at each of its steps (see {@link #sumLanes4}): step s pairs lane j of
+     * each group of width {@code WIDTHS[s]} with lane j + width / 2. Null below 4 lanes.
+     */
+    private static final int[] WIDTHS = LANES >= 4 && Integer.bitCount(LANES) == 1 ? widths() : null;
+    /** For the two cross-vector steps: the indices (into two vectors, 0 .. 2·LANES) of each pair's two terms. */
+    private static final FloatVector FIRST_1 = crossIndex(1, 0);
+    private static final FloatVector SECOND_1 = crossIndex(1, 1);
+    private static final FloatVector FIRST_2 = crossIndex(2, 0);
+    private static final FloatVector SECOND_2 = crossIndex(2, 1);
+    /** For the in-vector steps: each lane moved down by half its group's width. */
+    private static final VectorShuffle<Float>[] DOWN = downShuffles();
+
+    /**
+     * out[at + i] ← {@link #sumLanes}(s_i) for the four vectors, bit for bit (the same pairs added in the same
+     * order), in about a sixth of the instructions: the first two halving steps combine the rows' vectors two by two
+     * with two-vector selections (one instruction each where the machine has them, AVX-512's vpermt2ps), so that the
+     * later steps halve the four rows' partial sums together in one vector. Decoding a 768-column row spent a fifth
+     * of its time in the four separate reductions.
+     */
+    static void sumLanes4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3, float[] out, int at) {
+        if (WIDTHS == null) {
+            out[at] = sumLanes(s0);
+            out[at + 1] = sumLanes(s1);
+            out[at + 2] = sumLanes(s2);
+            out[at + 3] = sumLanes(s3);
+            return;
+        }
+        // Step 1: rows 0, 1 (and 2, 3) share a vector, each in half the lanes; step 2: all four in one vector.
+        FloatVector a = FIRST_1.selectFrom(s0, s1).add(SECOND_1.selectFrom(s0, s1));
+        FloatVector b = FIRST_1.selectFrom(s2, s3).add(SECOND_1.selectFrom(s2, s3));
+        FloatVector v = FIRST_2.selectFrom(a, b).add(SECOND_2.selectFrom(a, b));
+        for (VectorShuffle<Float> down : DOWN) {
+            v = v.add(v.rearrange(down));
+        }
+        int group = LANES / 4;
+        out[at] = v.lane(0);
+        out[at + 1] = v.lane(group);
+        out[at + 2] = v.lane(2 * group);
+        out[at + 3] = v.lane(3 * group);
+    }
+
+    /** Group widths before each halving step: LANES, LANES/2 (the cross-vector steps), then LANES/4 .. 2. */
+    private static int[] widths() {
+        int[] w = new int[Integer.numberOfTrailingZeros(LANES)];
+        for (int s = 0; s < w.length; s++) {
+            w[s] = LANES >> s;
+        }
+        return w;
+    }
+
+    /**
+     * Cross-vector step {@code step} (1 or 2) combines two vectors of g = 2^(step-1) row groups of width w = LANES/g
+     * into one of 2g groups of width w/2: output group q takes its group q mod g from the first vector (q &lt; g) or
+     * the second, lane j from lane j ({@code term} 0) or j + w/2 (term 1) of that group.
+     */
+    private static FloatVector crossIndex(int step, int term) {
+        if (WIDTHS == null) {
+            return null;
+        }
+        int g = 1 << (step - 1);
+        int w = LANES / g;
+        float[] index = new float[LANES];
+        for (int q = 0; q < 2 * g; q++) {
+            for (int j = 0; j < w / 2; j++) {
+                index[q * (w / 2) + j] = (q < g ? 0 : LANES) + (q % g) * w + j + term * (w / 2);
+            }
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] downShuffles() {
+        if (WIDTHS == null) {
+            return new VectorShuffle[0];
+        }
+        VectorShuffle<Float>[] out = new VectorShuffle[WIDTHS.length - 2];
+        for (int s = 2; s < WIDTHS.length; s++) {
+            int half = WIDTHS[s] / 2;
+            int[] index = new int[LANES];
+            for (int i = 0; i < LANES; i++) {
+                index[i] = i % WIDTHS[s] < half ? i + half : i;
+            }
+            out[s - 2] = VectorShuffle.fromArray(SPECIES, index, 0);
+        }
+        return out;
     }
 
     /**

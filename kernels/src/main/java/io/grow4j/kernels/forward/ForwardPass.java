@@ -112,7 +112,8 @@ public final class ForwardPass {
     /**
      * Heap bytes scoring a batch of {@code positions} positions needs (an estimate, within a small factor): the float
      * copies of weights the backend cannot read in place, every position's activations (a row of each buffer, twice
-     * for the gathered products), its key/value cache, and its logits.
+     * for the gathered products), its key/value cache, its logits, and one head's attention scores of the longest
+     * sequence (positions², at most maxSeqLen²).
      */
     public long heapBytes(int positions) {
         AttentionConfig a = config.attention();
@@ -120,7 +121,9 @@ public final class ForwardPass {
         long perRow = 5L * config.hidden() + 4L * config.mlp().size() + 8L * a.queryHeads() * width
                 + 4L * a.kvHeads() * width + 3L * config.vocabSize();
         long cache = 2L * config.layers() * a.kvHeads() * width;
-        return Float.BYTES * (positions * (perRow + cache) + copiedFloats());
+        long longest = Math.min(positions, config.maxSeqLen());
+        long attentionScores = longest * longest; // one head's [t, t] scores of the batch's longest sequence
+        return Float.BYTES * (positions * (perRow + cache) + attentionScores + copiedFloats());
     }
 
     /** Floats the pass holds as copies: small vectors always, matrices only where the backend needs arrays. */
@@ -259,6 +262,12 @@ public final class ForwardPass {
 
         /** q, k, v hold the projections: biases, QK-norm, RoPE, then attention over the cache into att. */
         private void attend(int l, LayerArrays<Weight> w) {
+            prepareAttention(l, w);
+            attendCached(l);
+        }
+
+        /** Biases, QK-norm and RoPE on q, k, v; k and v then go into the cache at this position. */
+        private void prepareAttention(int l, LayerArrays<Weight> w) {
             addBias(q, w.bq());
             addBias(k, w.bk());
             addBias(v, w.bv());
@@ -270,6 +279,10 @@ public final class ForwardPass {
                 PartialRotary.rope(backend, k, a.kvHeads(), a.keySize(), position, frequencies[l], rope.layout());
             }
             cache.store(l, position, k, v);
+        }
+
+        /** att ← this position's attention over the cached positions of layer l. */
+        private void attendCached(int l) {
             if (shape.standard()) {
                 backend.attention(q, cache.keys(l), cache.values(l), att, position,
                         a.queryHeads(), a.kvHeads(), a.keySize(), a.valueSize());
@@ -314,18 +327,7 @@ public final class ForwardPass {
         private void activate(LayerArrays<Weight> w) {
             addBias(hb2, w.bUp());
             addBias(hb, w.bGate());
-            switch (config.mlp().activation()) {
-                case SWIGLU -> backend.swiglu(hb, hb2, mlpSize);
-                case RELU -> backend.relu(hb2, mlpSize);
-                case GELU -> backend.gelu(hb2, mlpSize);
-                case GELU_TANH -> backend.geluTanh(hb2, mlpSize);
-                case GEGLU_TANH -> {
-                    backend.geluTanh(hb, mlpSize);
-                    for (int i = 0; i < mlpSize; i++) {
-                        hb[i] *= hb2[i];
-                    }
-                }
-            }
+            activation(hb, hb2, mlpSize);
         }
 
         private float[] activated() {
@@ -395,6 +397,25 @@ public final class ForwardPass {
     }
 
     /**
+     * The MLP's activation on n entries, in place: gate ← act(gate) · up for gated ones, up ← act(up) otherwise. It is
+     * entrywise, so a batch's rows can go through it as one [rows × mlp] call (same values as row by row).
+     */
+    private void activation(float[] gate, float[] up, int n) {
+        switch (config.mlp().activation()) {
+            case SWIGLU -> backend.swiglu(gate, up, n);
+            case RELU -> backend.relu(up, n);
+            case GELU -> backend.gelu(up, n);
+            case GELU_TANH -> backend.geluTanh(up, n);
+            case GEGLU_TANH -> {
+                backend.geluTanh(gate, n);
+                for (int i = 0; i < n; i++) {
+                    gate[i] *= up[i];
+                }
+            }
+        }
+    }
+
+    /**
      * A batch of whole sequences: one {@link Session} row per position (rows of a sequence share its cache), the rows'
      * inputs gathered into one [positions, in] matrix before each projection and its output scattered back.
      */
@@ -447,7 +468,8 @@ public final class ForwardPass {
                 project(w.wq(), in, r -> r.q);
                 project(w.wk(), in, r -> r.k);
                 project(w.wv(), in, r -> r.v);
-                each(r -> r.attend(layer, w));
+                each(r -> r.prepareAttention(layer, w));
+                attention(layer);
                 project(w.wo(), gather(r -> r.att), r -> r.xb2);
                 each(r -> r.attentionOutput(w));
                 if (w.experts() != null) {
@@ -465,15 +487,60 @@ public final class ForwardPass {
             return split();
         }
 
-        /** Every row's xb2 ← its dense MLP output, each projection one matrix product over the rows. */
+        /**
+         * Every row's att for layer l, once every row's key and value are cached: standard attention runs each
+         * sequence's heads as matrix products ({@link BatchedAttention}), other shapes row by row.
+         */
+        private void attention(int l) {
+            if (!config.attentionShape().standard()) {
+                each(r -> r.attendCached(l));
+                return;
+            }
+            AttentionConfig a = config.attention();
+            int start = 0;
+            for (int length : lengths) {
+                Session[] sequence = java.util.Arrays.copyOfRange(rows, start, start + length);
+                float[][] q = java.util.Arrays.stream(sequence).map(r -> r.q).toArray(float[][]::new);
+                float[][] att = java.util.Arrays.stream(sequence).map(r -> r.att).toArray(float[][]::new);
+                KvCache cache = sequence[0].cache;
+                BatchedAttention.run(backend, q, cache.keys(l), cache.values(l), att, a.queryHeads(), a.kvHeads(),
+                        a.keySize(), a.valueSize());
+                start += length;
+            }
+        }
+
+        /**
+         * Every row's xb2 ← its dense MLP output, each projection one matrix product over the rows. The hidden
+         * activations stay one [rows, mlp] matrix from the up and gate products to the down product (no scatter to
+         * the rows and gather back), and the activation runs over it in one call, which the backend can split.
+         */
         private void denseMlp(LayerArrays<Weight> w) {
             float[] in = gather(r -> r.mlpInput(w));
-            project(w.wUp(), in, r -> r.hb2);
-            if (w.wGate() != null) {
-                project(w.wGate(), in, r -> r.hb);
+            int mlp = config.mlp().size();
+            float[] up = product(w.wUp(), in, mlp);
+            float[] gate = w.wGate() != null ? product(w.wGate(), in, mlp) : null;
+            addRowBias(up, w.bUp());
+            addRowBias(gate, w.bGate());
+            activation(gate, up, rows.length * mlp);
+            project(w.wDown(), config.mlp().activation().gated() ? gate : up, r -> r.xb2);
+        }
+
+        /** in [rows, in] · Wᵀ: [rows, n]. */
+        private float[] product(Weight w, float[] in, int n) {
+            float[] out = new float[rows.length * n];
+            w.matmul(backend, in, rows.length, out);
+            return out;
+        }
+
+        /** Each row of matrix (rows of bias.length) += bias, as Session.addBias adds it to one row; none if null. */
+        private void addRowBias(float[] matrix, Weight bias) {
+            if (matrix == null || bias == null) {
+                return;
             }
-            each(r -> r.activate(w));
-            project(w.wDown(), gather(Session::activated), r -> r.xb2);
+            float[] b = bias.floats();
+            for (int i = 0; i < matrix.length; i++) {
+                matrix[i] += b[i % b.length];
+            }
         }
 
         private float[] gather(Function<Session, float[]> row) {
@@ -487,8 +554,7 @@ public final class ForwardPass {
 
         private void project(Weight w, float[] in, Function<Session, float[]> target) {
             int n = target.apply(rows[0]).length;
-            float[] out = new float[rows.length * n];
-            w.matmul(backend, in, rows.length, out);
+            float[] out = product(w, in, n);
             for (int i = 0; i < rows.length; i++) {
                 System.arraycopy(out, i * n, target.apply(rows[i]), 0, n);
             }

@@ -89,6 +89,33 @@ class SegmentDotsTest {
         }
     }
 
+    /**
+     * The four-row reduction adds the same pairs in the same order as four single sums, so every row's result is the
+     * same bits (decoding and the array path both use it; verify compares such results exactly). Run hot enough for
+     * the JIT to compile the selections, whose intrinsic must agree with the interpreter.
+     */
+    @Test
+    void sumLanes4EqualsFourSingleSums() {
+        float[] out = new float[6];
+        for (int trial = 0; trial < 20_000; trial++) {
+            FloatVector[] v = new FloatVector[4];
+            for (int row = 0; row < 4; row++) {
+                float[] lanes = new float[L];
+                for (int i = 0; i < L; i++) {
+                    lanes[i] = (float) ((random.nextDouble() - 0.5) * Math.pow(2, random.nextInt(-20, 20)));
+                }
+                v[row] = FloatVector.fromArray(VectorDots.SPECIES, lanes, 0);
+            }
+            VectorDots.sumLanes4(v[0], v[1], v[2], v[3], out, 1);
+            for (int row = 0; row < 4; row++) {
+                assertEquals(Float.floatToRawIntBits(VectorDots.sumLanes(v[row])),
+                        Float.floatToRawIntBits(out[1 + row]), "trial " + trial + ", row " + row);
+            }
+        }
+        assertEquals(0f, out[0]);
+        assertEquals(0f, out[5]);
+    }
+
     private static Tensor tensor(DType dtype, int[] shape, float[] values) {
         Tensor t = Tensor.allocate(dtype, shape[0], shape[1]);
         for (int i = 0; i < values.length; i++) {
