@@ -3,6 +3,7 @@ package io.grow4j.transforms.stream;
 import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
 import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
 import io.grow4j.transforms.Moments;
@@ -87,11 +88,8 @@ final class StagedTensors implements AutoCloseable {
         }
         Tensor src = r.source() == null ? null : get(new StagedKey(at.stage() - 1, r.source()));
         PadSpec spec = r.toPadSpec(fill(at, r));
-        Tensor rounded = Tensor.allocate(trace.dtype(at), 1);
-        return Moments.sampled(Tensor.elementCount(r.newShape()), flat -> {
-            rounded.set(0, spec.valueAt(src, flat));
-            return rounded.get(0);
-        });
+        DType dtype = trace.dtype(at);
+        return Moments.sampled(Tensor.elementCount(r.newShape()), flat -> dtype.round(spec.valueAt(src, flat)));
     }
 
     /** Starts, on other threads, the statistics that building output tensor {@code k} will need. */
