@@ -5,6 +5,9 @@ import io.grow4j.model.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -16,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class FillRangesTest {
     /**
      * A bfloat16 tie with an odd last kept bit (where rounding to nearest even rounds up) is one float in 2^17: a
-     * run of 2^21 meets a dozen or so of them.
+     * run of 2^21 meets a dozen or so of them (the other dtypes have no such case, and skip it).
      */
     private static final long LONG_RUN = 1L << 21;
     private static final double[] HALF_WIDTHS = {0.02, 3.5, 1e300, 1e-300, Double.NaN, 0.0};
@@ -24,11 +27,15 @@ class FillRangesTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void uniformRunsEqualTheEntryDefinition(DType dtype) {
-        long size = LONG_RUN + 8;
         for (double halfWidth : HALF_WIDTHS) {
             Fill.Uniform fill = new Fill.Uniform(0x5eed + (long) dtype.ordinal(), halfWidth);
-            long[][] runs = {{0, 1}, {3, 5}, {7, 8}, {1, 17}, {13, 64}, {0, 1031}, {2, 4997}, {5, LONG_RUN}};
-            for (long[] run : halfWidth == 3.5 ? runs : java.util.Arrays.copyOf(runs, runs.length - 1)) {
+            List<long[]> runs = new ArrayList<>(List.of(new long[][] {{0, 1}, {3, 5}, {7, 8}, {1, 17}, {13, 64},
+                    {0, 1031}, {2, 4997}}));
+            if (halfWidth == 3.5 && dtype == DType.BF16) {
+                runs.add(new long[] {5, LONG_RUN});
+            }
+            for (long[] run : runs) {
+                long size = run[0] + run[1] + 3;
                 Tensor actual = Tensor.allocate(dtype, size);
                 FillRanges.fill(actual, fill, run[0], run[1]);
                 Tensor expected = Tensor.allocate(dtype, size);
