@@ -37,19 +37,23 @@ public class GrowthAB {
         Path in = base.resolve("src"), out = base.resolve("out"), copy = base.resolve("copy");
         TransformerConfig c = SyntheticCheckpoints.llamaShaped(hidden);
         GrowthPlan plan = planFor(c);
-        if (!Files.exists(in)) SyntheticCheckpoints.write(in, c, DType.BF16, 20230911, StreamOptions.DEFAULT_SHARD_SIZE);
+        if (!Files.exists(in)) {
+            SyntheticCheckpoints.write(in, c, DType.BF16, 20230911, StreamOptions.DEFAULT_SHARD_SIZE);
+        }
         System.out.println(c.parameterCount() + " params, load " + Files.readString(Path.of("/proc/loadavg")).trim());
         for (int r = 0; r < reps; r++) {
             if (!mode.equals("mem")) {
                 run("rm", "-rf", out.toString(), copy.toString()); run("sync");
                 long t = System.nanoTime();
-                StreamResult res = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS).grow(in, plan, out, StreamProgress.NONE);
+                StreamResult res = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS)
+                        .grow(in, plan, out, StreamProgress.NONE);
                 double s = (System.nanoTime() - t) / 1e9;
                 run("sync");
                 t = System.nanoTime();
                 run("cp", "-r", out.toString(), copy.toString());
                 double cp = (System.nanoTime() - t) / 1e9;
-                System.out.printf("stream %.3f s cp %.3f s  bytes %d  stream/cp throughput %.2f%n", s, cp, res.fileBytes(), cp / s);
+                System.out.printf("stream %.3f s cp %.3f s  bytes %d  stream/cp throughput %.2f%n", s, cp,
+                        res.fileBytes(), cp / s);
             }
             if (!mode.equals("stream")) {
                 Model src = new HfDirectoryFormat().read(in);
@@ -61,7 +65,10 @@ public class GrowthAB {
                     MemorySegment target = ar.allocate(bytes, 64);
                     t = System.nanoTime();
                     long at = 0;
-                    for (Tensor x : g.tensors().values()) { MemorySegment.copy(x.data(), 0, target, at, x.byteSize()); at += x.byteSize(); }
+                    for (Tensor x : g.tensors().values()) {
+                        MemorySegment.copy(x.data(), 0, target, at, x.byteSize());
+                        at += x.byteSize();
+                    }
                     double m = (System.nanoTime() - t) / 1e9;
                     System.out.printf("memory %.3f s memcpy %.3f s  ratio %.2f%n", s, m, s / m);
                 }

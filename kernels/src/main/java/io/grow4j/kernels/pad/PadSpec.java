@@ -48,9 +48,10 @@ public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double
 
     /**
      * Entry {@code flat} (row-major index into the new shape) as a kernel computes it before rounding to the
-     * destination's dtype: scale × old + shift where every axis maps to an old index of {@code src} (the old entry
-     * itself when the scale is 1 and there is no shift, as a kernel's bulk copy leaves it; a zero's sign may then
-     * differ from the kernel's element path, which no statistic sees), else the fill's value. Only for fills that do not {@link Fill#readsSource() read the source}.
+     * destination's dtype: scale × old + shift where every axis maps to an old index of {@code src}, else the fill's
+     * value. With scale 1 and no shift the old entry itself, as a kernel's bulk copy leaves it (a zero's sign may then
+     * differ from the kernel's element path, which no statistic sees). Only for fills that do not
+     * {@link Fill#readsSource() read the source}.
      */
     public double valueAt(Tensor src, long flat) {
         long old = 0;

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Runs of seeded uniform entries, written lanes at a time, against {@link Tensor#set} of {@link Fill#valueAt} entry
  * by entry, bit for bit: every dtype, runs starting and ending off the vector width (odd starts and lengths, shorter
- * than one vector, longer than the kernel's chunk, one long enough to meet bfloat16's rounding ties), and half-widths whose floats round to infinity, to zero or are
- * NaN, which bfloat16's rounding treats apart.
+ * than one vector, longer than the kernel's chunk, one long enough to meet bfloat16's rounding ties), and
+ * half-widths whose floats round to infinity, to zero or are NaN, which bfloat16's rounding treats apart.
  */
 class FillRangesTest {
     /**
