@@ -51,6 +51,16 @@ public enum DType {
         return a == F64 || b == F64 ? F64 : F32;
     }
 
+    /** {@code value} as storing it in this dtype and reading it back gives it (what {@link Tensor#set} keeps). */
+    public double round(double value) {
+        return switch (this) {
+            case F64 -> value;
+            case F32 -> (float) value;
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16((float) value));
+            case BF16 -> Float.intBitsToFloat((toBf16((float) value) & 0xffff) << 16);
+        };
+    }
+
     double get(MemorySegment s, long index) {
         long at = index * bytes;
         return switch (this) {

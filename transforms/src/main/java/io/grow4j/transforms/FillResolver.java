@@ -18,20 +18,30 @@ public final class FillResolver {
      *                  1/sqrt(fan-in) for weights and 1 for norm gains)
      */
     public static Fill resolve(TensorRecipe recipe, Tensor reference, long planSeed, int stepIndex) {
+        boolean measured = reference != null && (recipe.fill() == NewEntries.MEAN
+                || recipe.fill() == NewEntries.ARBITRARY);
+        return resolve(recipe, measured ? Moments.of(reference) : null, planSeed, stepIndex);
+    }
+
+    /**
+     * The same, given the reference tensor's {@link Moments} (null: no reference) instead of the tensor: streamed
+     * growth samples an intermediate reference's entries rather than building it.
+     */
+    public static Fill resolve(TensorRecipe recipe, Moments reference, long planSeed, int stepIndex) {
         return switch (recipe.fill()) {
             case ZERO -> Fill.ZERO;
-            case MEAN -> new Fill.Constant(reference == null ? 1.0 : recipe.scale() * Moments.of(reference).mean());
+            case MEAN -> new Fill.Constant(reference == null ? 1.0 : recipe.scale() * reference.mean());
             case AXIS_MEAN -> new Fill.AxisMean(recipe.grownAxis());
             case ARBITRARY -> Fill.Uniform.withStd(seed(planSeed, stepIndex, recipe.target()), std(recipe, reference));
         };
     }
 
-    private static double std(TensorRecipe recipe, Tensor reference) {
+    private static double std(TensorRecipe recipe, Moments reference) {
         if (reference == null) {
             long[] shape = recipe.newShape();
             return 1.0 / Math.sqrt(shape[shape.length - 1]);
         }
-        return recipe.scale() * Moments.of(reference).standardDeviation();
+        return recipe.scale() * reference.standardDeviation();
     }
 
     public static long seed(long planSeed, int stepIndex, TensorKey key) {

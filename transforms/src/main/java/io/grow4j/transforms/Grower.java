@@ -84,8 +84,10 @@ public final class Grower {
                     + (reference == null ? "it has no reference" : recipe.statsFrom()) + " has no spread; where the"
                     + " entries they multiply are zero too, training cannot move them");
         }
-        kernel.pad(source, out, recipe.toPadSpec(fill));
-        recipe.perturb(out, planSeed, stepIndex);
+        if (!recipe.isZero()) { // fresh memory is zeroed already: touching its pages again would only cost
+            kernel.pad(source, out, recipe.toPadSpec(fill));
+            recipe.perturb(out, planSeed, stepIndex);
+        }
         return out;
     }
 

@@ -2,6 +2,8 @@ package io.grow4j.transforms;
 
 import io.grow4j.model.Tensor;
 
+import java.util.function.LongToDoubleFunction;
+
 /**
  * Mean and sample standard deviation of a tensor, by exactly the arithmetic of commons-math3's SummaryStatistics
  * (FirstMoment and SecondMoment's running updates, in index order). SummaryStatistics also keeps sums, extremes and
@@ -15,17 +17,25 @@ import io.grow4j.model.Tensor;
  * <p>NaN and infinite entries are left out (count holds the finite ones): a model carried with them on request must
  * not have them spread into every new entry whose scale is taken from their tensor.
  */
-record Moments(long count, double mean, double standardDeviation) {
+public record Moments(long count, double mean, double standardDeviation) {
     static final long SAMPLES = 1L << 20;
 
-    static Moments of(Tensor t) {
-        long size = t.size();
+    public static Moments of(Tensor t) {
+        return sampled(t.size(), t::get);
+    }
+
+    /**
+     * The moments of a tensor of {@code size} entries given entry by entry, {@code entry} (flat index to value, as
+     * {@link Tensor#get} would read it) called only for the sampled indices: what streamed growth uses for a
+     * statistics reference that is an intermediate tensor, whose sampled entries cost far less than building it.
+     */
+    public static Moments sampled(long size, LongToDoubleFunction entry) {
         long stride = size <= SAMPLES ? 1 : (size + SAMPLES - 1) / SAMPLES;
         long n = 0;
         double m1 = Double.NaN;
         double m2 = Double.NaN;
         for (long i = 0; i < size; i += stride) {
-            double d = t.get(i);
+            double d = entry.applyAsDouble(i);
             if (!Double.isFinite(d)) {
                 continue;
             }

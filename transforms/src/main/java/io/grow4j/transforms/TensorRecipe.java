@@ -46,6 +46,14 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
     }
 
     /**
+     * A fresh tensor of zeros (a new layer's output projections, which keep the function): nothing to read, pad or
+     * perturb, so executors may take fresh zeroed memory or a file hole as it.
+     */
+    public boolean isZero() {
+        return source == null && fill == NewEntries.ZERO && noise == null;
+    }
+
+    /**
      * The axis with new entries, for fills along it ({@link NewEntries#AXIS_MEAN}); 0 when none has any.
      *
      * @throws IllegalStateException several axes have new entries, so "along the grown axis" means nothing

@@ -1,5 +1,7 @@
 package io.grow4j.kernels.pad;
 
+import io.grow4j.model.Tensor;
+
 import java.util.Arrays;
 
 /**
@@ -42,6 +44,31 @@ public record PadSpec(long[] oldShape, long[] newShape, int[][] newToOld, double
     /** The same spec with another fill. */
     public PadSpec withFill(Fill other) {
         return new PadSpec(oldShape, newShape, newToOld, scale, other, shift);
+    }
+
+    /**
+     * Entry {@code flat} (row-major index into the new shape) as a kernel computes it before rounding to the
+     * destination's dtype: scale × old + shift where every axis maps to an old index of {@code src}, else the fill's
+     * value. With scale 1 and no shift the old entry itself, as a kernel's bulk copy leaves it (a zero's sign may then
+     * differ from the kernel's element path, which no statistic sees). Only for fills that do not
+     * {@link Fill#readsSource() read the source}.
+     */
+    public double valueAt(Tensor src, long flat) {
+        long old = 0;
+        long stride = 1;
+        long rest = flat;
+        for (int a = newShape.length - 1; a >= 0; a--) {
+            int idx = (int) (rest % newShape[a]);
+            rest /= newShape[a];
+            int o = newToOld[a][idx];
+            if (o < 0 || src == null) {
+                return fill.valueAt(flat);
+            }
+            old += o * stride;
+            stride *= oldShape[a];
+        }
+        double v = src.get(old);
+        return scale == 1.0 && shift == 0.0 ? v : scale * v + shift;
     }
 
     /** Old indices 0..old-1 stay in place; new indices from old on are new entries. */

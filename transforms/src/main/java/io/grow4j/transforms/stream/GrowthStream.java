@@ -56,6 +56,16 @@ final class GrowthStream implements AutoCloseable {
         void write(MemorySegment data) throws IOException;
 
         void transfer(FileChannel source, long offset, long count) throws IOException;
+
+        /** Whether {@link #hole} can write zeros without their bytes. */
+        default boolean holes() {
+            return false;
+        }
+
+        /** {@code count} zero bytes, left as a hole in the file; only where {@link #holes()}. */
+        default void hole(long count) throws IOException {
+            throw new UnsupportedOperationException("this sink writes every byte");
+        }
     }
 
     /** Output tensors named and fused as a safetensors directory stores them. */
@@ -217,12 +227,15 @@ final class GrowthStream implements AutoCloseable {
         StagedKey origin = trace.origin(finalKey(key));
         try {
             SourceTensors.Stored from = origin.stage() == 0 ? source.stored(origin.key()) : null;
+            long[] shape = key.role().shape(grownConfig());
+            long bytes = Tensor.byteSize(dtype, shape);
             if (from != null) {
                 writes.queue(() -> writer.transfer(from.channel(), from.offset(), from.bytes()));
                 copied++;
+            } else if (origin.stage() > 0 && trace.recipe(origin).isZero() && writer.holes()) {
+                // a new layer's output projection: no bytes to build or copy, and no disk blocks until written
+                writes.queue(() -> writer.hole(bytes));
             } else {
-                long[] shape = key.role().shape(grownConfig());
-                long bytes = Tensor.byteSize(dtype, shape);
                 Tensor out = new Tensor(dtype, shape, writes.buffer().asSlice(0, bytes));
                 staged.build(origin, out);
                 writes.queueFromBuffer(() -> writer.write(out.data()));

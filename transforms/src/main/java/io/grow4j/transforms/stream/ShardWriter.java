@@ -77,6 +77,22 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
         end(start, count);
     }
 
+    @Override
+    public boolean holes() {
+        return true;
+    }
+
+    /**
+     * Zeros as the next tensor or part: the position moves on without writing, so the file reads zeros there and
+     * holds no blocks for them (a sparse file; {@link #close} makes sure the file reaches its full length).
+     */
+    @Override
+    public void hole(long count) throws IOException {
+        long start = begin(count);
+        channel.position(start + count);
+        end(start, count);
+    }
+
     /**
      * Starts {@code bytes} of the next tensor (all of it, or one part after those already written), which then arrive
      * in pieces through {@link #append}; returns their start offset for {@link #end}.
@@ -124,7 +140,12 @@ final class ShardWriter implements GrowthStream.TensorSink, AutoCloseable {
     @Override
     public void close() throws IOException {
         long size = channel.position();
-        channel.close();
+        try (channel) {
+            if (channel.size() < size) {
+                // the file ends in a hole: its last byte, written, gives the file its length
+                channel.write(ByteBuffer.allocate(1), size - 1);
+            }
+        }
         if (next != shard.entries().size()) {
             throw new IOException(file + ": incomplete shard, " + next + " of " + shard.entries().size()
                     + " tensors written (" + size + " of " + shard.fileBytes() + " bytes)");

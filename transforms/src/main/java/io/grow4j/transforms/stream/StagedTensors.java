@@ -2,8 +2,12 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.Fill;
 import io.grow4j.kernels.pad.PadKernel;
+import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
+import io.grow4j.transforms.Moments;
+import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
@@ -64,11 +68,32 @@ final class StagedTensors implements AutoCloseable {
         }
         if (known == null) {
             int step = at.stage() - 1;
-            Tensor reference = FillPrefetcher.needsReference(r) ? get(new StagedKey(step, r.statsFrom())) : null;
+            Moments reference = FillPrefetcher.needsReference(r) ? moments(new StagedKey(step, r.statsFrom())) : null;
             known = FillResolver.resolve(r, reference, trace.plan().seed(), step);
         }
         fills.put(at, known);
         return known;
+    }
+
+    /**
+     * The statistics of tensor {@code k}. An intermediate that is not cached is not built for them: its sampled
+     * entries are computed one by one from its recipe (a new layer's reference is often a neighbour widened by an
+     * earlier step, built once more just to be measured). Recipes whose entries are not a function of one old entry
+     * or one index (axis means, a clone's noise) are built as before.
+     */
+    private Moments moments(StagedKey k) throws IOException {
+        StagedKey at = trace.origin(k);
+        if (at.stage() == 0 || cache.get(at) != null) {
+            return Moments.of(get(at));
+        }
+        TensorRecipe r = trace.recipe(at);
+        if (r.fill() == NewEntries.AXIS_MEAN || r.noise() != null) {
+            return Moments.of(get(at));
+        }
+        Tensor src = r.source() == null ? null : get(new StagedKey(at.stage() - 1, r.source()));
+        PadSpec spec = r.toPadSpec(fill(at, r));
+        DType dtype = trace.dtype(at);
+        return Moments.sampled(Tensor.elementCount(r.newShape()), flat -> dtype.round(spec.valueAt(src, flat)));
     }
 
     /** Starts, on other threads, the statistics that building output tensor {@code k} will need. */
