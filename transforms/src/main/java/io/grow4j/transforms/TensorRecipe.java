@@ -50,7 +50,7 @@ public record TensorRecipe(TensorKey target, TensorKey source, TensorKey statsFr
      * perturb, so executors may take fresh zeroed memory or a file hole as it.
      */
     public boolean isZero() {
-        return source == null && fill == NewEntries.ZERO && noise == null;
+        return source == null && fill == NewEntries.ZERO && rewrite == null;
     }
 
     /**

@@ -87,7 +87,7 @@ final class StagedTensors implements AutoCloseable {
             return Moments.of(get(at));
         }
         TensorRecipe r = trace.recipe(at);
-        if (r.fill() == NewEntries.AXIS_MEAN || r.noise() != null) {
+        if (r.fill() == NewEntries.AXIS_MEAN || r.rewrite() != null) {
             return Moments.of(get(at));
         }
         Tensor src = r.source() == null ? null : get(new StagedKey(at.stage() - 1, r.source()));
