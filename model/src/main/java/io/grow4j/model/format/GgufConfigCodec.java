@@ -1,7 +1,7 @@
 package io.grow4j.model.format;
 
-import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
@@ -93,12 +93,15 @@ final class GgufConfigCodec {
         MlpConfig mlpConfig = mlp(f, p, family, mlp);
         RopeScaling scaling = scaling(f, p, mapped, file, keySize);
         int vocab = vocabulary(f, p, file, family);
-        boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
+        boolean tied = family.tiedOnly()
+                || !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
+        AttentionShape shape = family.gemma() == null ? AttentionShape.STANDARD
+                : family.gemma().read(f, p, hidden, heads, keySize, layers);
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
                     new AttentionConfig(heads, kvHeads, keySize, valueSize, family.qkvBias(), false),
-                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling), tied);
+                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling), tied, 0, false, shape);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
         }
@@ -108,7 +111,7 @@ final class GgufConfigCodec {
      * The value of a real key: grow4j's exact float64 when present and still rounding to the stored value (nobody
      * edited the file since), else the shortest decimal of a float32, or a float64 as it is.
      */
-    private static double exactReal(GgufFields f, String key, double absent) {
+    static double exactReal(GgufFields f, String key, double absent) {
         boolean required = Double.isNaN(absent);
         if (!f.has(key)) {
             return required ? f.real(key) : absent;
@@ -132,11 +135,11 @@ final class GgufConfigCodec {
     }
 
     /**
-     * SwiGLU, dense or with experts: {name}.expert_count experts of feed_forward_length each (llama.cpp's n_ff for a
+     * The family's gated MLP (SwiGLU, GeGLU for Gemma), dense or with experts: {name}.expert_count experts of feed_forward_length each (llama.cpp's n_ff for a
      * llama file with experts), {name}.expert_used_count of them per token.
      */
     private static MlpConfig mlp(GgufFields f, String p, GgufFamily family, int size) {
-        MlpConfig dense = new MlpConfig(Math.max(size, 1), Activation.SWIGLU, false);
+        MlpConfig dense = new MlpConfig(Math.max(size, 1), family.activation(), false);
         if (!family.architecture().mixtureOfExperts()) {
             return dense;
         }
@@ -265,6 +268,9 @@ final class GgufConfigCodec {
             m.remove(p + SCALING_FACTOR);
             m.remove(EXACT_PREFIX + p + SCALING_FACTOR);
         }
+        if (family.gemma() != null) {
+            family.gemma().write(c.attentionShape(), p, m);
+        }
         if (m.containsKey(p + VOCAB)) {
             uint32(m, p + VOCAB, c.vocabSize());
         }
@@ -287,7 +293,7 @@ final class GgufConfigCodec {
     }
 
     /** float32 for llama.cpp; the exact double beside it only when the float32 would not read back as it. */
-    private static void real(SequencedMap<String, GgufValue> m, String key, double value) {
+    static void real(SequencedMap<String, GgufValue> m, String key, double value) {
         float single = (float) value;
         m.put(key, new GgufValue.Float32(single));
         if (Double.parseDouble(Float.toString(single)) == value) {

@@ -1,11 +1,11 @@
 package io.grow4j.model.format;
 
-import io.grow4j.model.Activation;
 import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -19,7 +19,8 @@ import java.util.SequencedMap;
 
 /**
  * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
- * qwen2, qwen3 and olmo2 ({@link GgufFamily}). The file is read through a read-only
+ * qwen2, qwen3, olmo2, gemma2 and gemma3 ({@link GgufFamily}; Gemma's gains are stored as 1 + w,
+ * {@link GgufUnitOffsetGains}, and its attention shape is partly derived by llama.cpp, {@link GgufGemma}). The file is read through a read-only
  * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
@@ -50,7 +51,9 @@ public final class GgufFormat implements ModelFormat {
             MemoryBudget.require("reading the weights of " + path, GgufTensors.loadedBytes(file));
             GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
             GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());
-            return new Model(config, loaded.tensors(), Map.of(GgufMetadata.EXTRAS_KEY, metadata));
+            Map<TensorKey, Tensor> tensors = family.unitOffsetGains()
+                    ? GgufUnitOffsetGains.fromFile(loaded.tensors()) : loaded.tensors();
+            return new Model(config, tensors, Map.of(GgufMetadata.EXTRAS_KEY, metadata));
         }
     }
 
@@ -107,9 +110,16 @@ public final class GgufFormat implements ModelFormat {
         if (config.mlp().bias()) {
             problems.add("GGUF " + family.name() + " is written without MLP biases; this model has them" + instead);
         }
-        if (config.mlp().activation() != Activation.SWIGLU) {
-            problems.add("GGUF " + family.name() + "'s MLP is SwiGLU; this model uses " + config.mlp().activation()
-                    + instead);
+        if (config.mlp().activation() != family.activation()) {
+            problems.add("GGUF " + family.name() + "'s MLP is " + family.mlpName() + "; this model uses "
+                    + config.mlp().activation() + instead);
+        }
+        if (family.tiedOnly() && !config.tiedEmbeddings()) {
+            problems.add("llama.cpp's " + family.name() + " uses token_embd as the output head; this model's head is"
+                    + " untied (tie_word_embeddings false)" + instead);
+        }
+        if (family.gemma() != null) {
+            family.gemma().problems(family.name(), config).forEach(p -> problems.add(p + instead));
         }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
@@ -143,8 +153,10 @@ public final class GgufFormat implements ModelFormat {
                 GgufMetadata.of(model).map(GgufMetadata::entries).orElse(new LinkedHashMap<>()));
         GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
                 metadata);
+        Map<TensorKey, Tensor> held = family.unitOffsetGains() ? GgufUnitOffsetGains.toFile(stored.tensors())
+                : stored.tensors();
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
-        family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, stored.tensor(key)));
+        family.tensorNames(stored.config()).forEach((name, key) -> tensors.put(name, held.get(key)));
         // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
         GgufRopeFreqs.tensor(stored.config()).ifPresent(t -> tensors.put(GgufRopeFreqs.NAME, t));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));

@@ -166,7 +166,7 @@ class GgufFormatTest {
 
         List<String> problems = format.writeProblems(Fixtures.genericLearned(true));
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.getFirst().contains("GGUF is written for architecture llama, qwen2, qwen3, olmo2 only; this model is generic"
+        assertTrue(problems.getFirst().contains("GGUF is written for architecture llama, qwen2, qwen3, olmo2, gemma2, gemma3 only; this model is generic"
                 + " (the paper's decoder, with separate key and value sizes): write a directory instead"),
                 problems.toString());
 
