@@ -5,6 +5,7 @@ import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
@@ -12,9 +13,13 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
+import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.fixtures.RequiresSharedData;
 import io.grow4j.model.format.GgufFormat;
+import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.transforms.GrowthPlan;
 import io.grow4j.transforms.Grower;
 import io.grow4j.transforms.steps.ExpertUpcycling;
@@ -22,6 +27,7 @@ import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.steps.HeadAddition;
 import io.grow4j.transforms.steps.HeadDimExpansion;
 import io.grow4j.transforms.steps.HiddenExpansion;
+import io.grow4j.transforms.steps.Init;
 import io.grow4j.transforms.steps.LayerAddition;
 import io.grow4j.transforms.steps.MlpExpansion;
 import org.junit.jupiter.api.Test;
@@ -35,6 +41,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -114,6 +122,39 @@ class LlamaCppGrowthTest {
         assertEquals(ids(reference), ids(LlamaCpp.greedy(upcycled, STEPS).idsOrFail()));
     }
 
+    static Stream<Arguments> gemmas() {
+        return Stream.of(gemma(Architecture.GEMMA2, 26, 16, 2.0, 3.0, RopeScaling.NONE),
+                gemma(Architecture.GEMMA3, 6, 6, 0, 0, new RopeScaling.Linear(8)));
+    }
+
+    /**
+     * Gemma files, original and grown by every step kind GGUF holds for Gemma (MLP, heads, hidden zero-filled and
+     * duplicated, whole periods of layers appended): llama.cpp's gemma2 and gemma3 give grow4j's greedy ids, so the
+     * file's 1 + w gains, √hidden embedding, GeGLU, soft caps, sliding window of 3 (past which the ids go), layer
+     * pattern and gemma3's two RoPE bases mean in llama.cpp what they mean in grow4j. gemma2 has 26 layers, grown to
+     * 42: the bundled build aborts on gemma2 files of other layer counts (its 2B, 9B and 27B; GgufGemma).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("gemmas")
+    void grownGemmaKeepsItsGreedyIdsInLlamaCpp(String name, TransformerConfig config, int added) throws Exception {
+        // grow4j runs the Hugging Face directory, so the reference owes nothing to grow4j's GGUF reading
+        Model model = quietEmbedding(RandomModels.create(config, DType.F32, 17));
+        Path directory = dir.resolve(name + "-original");
+        new HfDirectoryFormat().write(model, directory);
+        Path original = dir.resolve(name + "-original.gguf");
+        GGUF.write(model, original);
+        int[] reference = grow4jIds(directory, STEPS);
+        assertTrue(reference.length >= STEPS / 2, name + ": grow4j stopped early: " + ids(reference));
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(original, STEPS).idsOrFail()), name + " original");
+
+        GrowthPlan plan = new GrowthPlan(11, List.of(new MlpExpansion(config.mlp().size() + 8),
+                new HeadAddition(config.attention().queriesPerGroup(), false), new HiddenExpansion(48),
+                new HiddenExpansion(96, Init.CLONE), new LayerAddition(added, List.of())));
+        Path grown = dir.resolve(name + "-grown.gguf");
+        GGUF.write(GROWER.grow(GGUF.read(original), plan), grown);
+        assertEquals(ids(reference), ids(LlamaCpp.greedy(grown, STEPS).idsOrFail()), name + " grown by " + plan);
+    }
+
     /** The bundled build (March 2025) predates Qwen3: grow4j's qwen3 GGUF files are checked by grow4j alone. */
     @Test
     void theBundledLlamaCppDoesNotKnowQwen3() throws Exception {
@@ -141,6 +182,32 @@ class LlamaCppGrowthTest {
                 architecture.mixtureOfExperts() ? mlp.withExperts(4, 2) : mlp, 1e-5,
                 new Positions.Rope(10000, architecture == Architecture.LLAMA || architecture.mixtureOfExperts()
                         ? RopeLayout.INTERLEAVED : RopeLayout.HALF_SPLIT), false);
+    }
+
+    /**
+     * The token embedding × 1/16: × √hidden and read back through the tied head, a unit-scale random embedding
+     * echoes the input token (BOS first, which ends generation); quieter, the blocks decide the ids.
+     */
+    private static Model quietEmbedding(Model model) {
+        Map<TensorKey, Tensor> tensors = new HashMap<>(model.tensors());
+        Tensor e = model.tensor(Role.TOKEN_EMBEDDING).convertTo(DType.F32);
+        for (long i = 0; i < e.size(); i++) {
+            e.set(i, e.get(i) / 16);
+        }
+        tensors.put(TensorKey.global(Role.TOKEN_EMBEDDING), e);
+        return new Model(model.config(), tensors);
+    }
+
+    /** A tied Gemma whose layer pattern, attention scale and RoPE bases are the ones llama.cpp derives. */
+    private static Arguments gemma(Architecture architecture, int layers, int added, double attentionCap,
+            double finalCap, RopeScaling scaling) {
+        int period = architecture == Architecture.GEMMA3 ? 6 : 2;
+        TransformerConfig config = new TransformerConfig(architecture, 61, 32, layers, 64,
+                new AttentionConfig(4, 2, 8, 8, false, false), new MlpConfig(40, Activation.GEGLU_TANH, false), 1e-6,
+                new Positions.Rope(1e6, RopeLayout.HALF_SPLIT, scaling), true, 0, false,
+                new AttentionShape(8, attentionCap, finalCap, 3, architecture == Architecture.GEMMA3 ? 1e4 : 0,
+                        AttentionShape.periodic(layers, period)));
+        return Arguments.of(architecture.id(), config, added);
     }
 
     /** Llama 3.x's RoPE scaling with an original context shorter than the ids, so the scaled frequencies matter. */
