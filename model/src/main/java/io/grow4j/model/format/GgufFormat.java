@@ -82,12 +82,23 @@ public final class GgufFormat implements ModelFormat {
         return GgufMetadata.of(model).map(GgufMetadata::notes).orElse(List.of());
     }
 
-    /** Says so when the model has no vocabulary and the file gets grow4j's placeholder ({@link GgufVocabulary}). */
+    /**
+     * Says so when the model has no vocabulary and the file gets grow4j's placeholder ({@link GgufVocabulary}), and
+     * when early llama.cpp builds cannot run the file ({@link GgufGemma#notes}).
+     */
     @Override
     public List<String> writeNotes(Model model) {
         SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
                 .orElse(new LinkedHashMap<>());
-        return GgufVocabulary.added(entries) ? List.of(GgufVocabulary.NOTE) : List.of();
+        List<String> notes = new ArrayList<>();
+        if (GgufVocabulary.added(entries)) {
+            notes.add(GgufVocabulary.NOTE);
+        }
+        GgufFamily family = GgufFamily.forArchitecture(model.config().architecture());
+        if (family != null && family.gemma() != null) {
+            notes.addAll(family.gemma().notes(family.name(), model.config()));
+        }
+        return notes;
     }
 
     @Override

@@ -26,9 +26,11 @@ import java.util.SequencedMap;
  * </ul>
  * A model whose numbers differ from what llama.cpp derives cannot be written: {@link #problems} names the field.
  */
-record GgufGemma(int period, boolean softCaps, double localRopeBase, int wideLayers, int defaultWindow) {
-    static final GgufGemma GEMMA2 = new GgufGemma(2, true, 0, 46, 4096);
-    static final GgufGemma GEMMA3 = new GgufGemma(6, false, 10000, 62, 0);
+record GgufGemma(int period, boolean softCaps, double localRopeBase, int wideLayers, int defaultWindow,
+                 List<Integer> earlyBuildLayers) {
+    /** b4916's gemma2 graph picks the attention scale by model type and aborts for any other layer count. */
+    static final GgufGemma GEMMA2 = new GgufGemma(2, true, 0, 46, 4096, List.of(26, 42, 46));
+    static final GgufGemma GEMMA3 = new GgufGemma(6, false, 10000, 62, 0, List.of());
 
     static final String ATTENTION_CAP = "attn_logit_softcapping";
     static final String FINAL_CAP = "final_logit_softcapping";
@@ -68,6 +70,19 @@ record GgufGemma(int period, boolean softCaps, double localRopeBase, int wideLay
             GgufConfigCodec.real(m, p + FINAL_CAP, shape.finalSoftCap());
         }
         m.put(p + WINDOW, new GgufValue.Int(GgufType.UINT32, shape.slidingWindow()));
+    }
+
+    /**
+     * What the writer should know though the file is right: llama.cpp builds of early 2025 (b4916, the one in
+     * de.kherud:llama 4.2.0) abort on gemma2 files of other layer counts than their 2B, 9B and 27B models; later
+     * builds derive the scale from the sizes, as {@link #attentionScalar} does.
+     */
+    List<String> notes(String name, TransformerConfig c) {
+        if (earlyBuildLayers.isEmpty() || earlyBuildLayers.contains(c.layers())) {
+            return List.of();
+        }
+        return List.of("llama.cpp builds of early 2025 (b4916) abort on " + name + " files whose layer count is not one"
+                + " of " + earlyBuildLayers + "; this one has " + c.layers() + " layers (later builds run it)");
     }
 
     /** Where {@code c} differs from what llama.cpp derives for its sizes, one line per field; empty when it does not. */
