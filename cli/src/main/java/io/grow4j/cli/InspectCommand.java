@@ -6,6 +6,9 @@ import io.grow4j.model.NonFiniteCount;
 import io.grow4j.model.Positions;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.GgufFormat;
+import io.grow4j.model.format.ModelFormat;
+import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.AcceptedSteps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -13,6 +16,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +37,18 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model m = ModelFiles.read(model, spec.commandLine().getOut());
-        print(spec.commandLine().getOut(), model.toString(), m);
+        // A GGUF file grows into a GGUF file: steps whose result llama.cpp cannot hold are refused with the reason.
+        print(spec.commandLine().getOut(), model.toString(), m,
+                ModelFormats.forOutput(model) instanceof GgufFormat gguf && !Files.isDirectory(model) ? gguf : null);
         return Grow4j.OK;
     }
 
     static void print(PrintWriter out, String name, Model m) {
+        print(out, name, m, null);
+    }
+
+    /** @param output the format the model grows into, whose write refusals count as refusals (null: none) */
+    static void print(PrintWriter out, String name, Model m, ModelFormat output) {
         TransformerConfig c = m.config();
         DType dtype = m.dtype();
         out.println("model        " + name);
@@ -91,7 +102,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println("layer types  every block has the same parts, " + (c.causal() ? "causal" : "bidirectional")
                     + " attention over all positions");
         }
-        printSteps(out, c);
+        printSteps(out, c, output);
         printNonFinite(out, m);
         out.flush();
     }
@@ -100,8 +111,8 @@ final class InspectCommand implements Callable<Integer> {
      * The step kinds the plan validator accepts on this model, and for each refused one the sample step and the
      * validator's reasons ({@link AcceptedSteps}).
      */
-    private static void printSteps(PrintWriter out, TransformerConfig c) {
-        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(c);
+    private static void printSteps(PrintWriter out, TransformerConfig c, ModelFormat output) {
+        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(c, output);
         out.println("accepts      " + verdicts.stream().filter(AcceptedSteps.Verdict::accepted)
                 .map(v -> v.kind() + " " + v.sample()).collect(Collectors.joining(", ")));
         String label = "refuses      ";

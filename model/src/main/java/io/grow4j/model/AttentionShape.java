@@ -64,6 +64,18 @@ public record AttentionShape(double queryPreAttnScalar, double attentionSoftCap,
         }
     }
 
+    /**
+     * Gemma's periodic pattern for {@code layers} layers: layer i is global when i + 1 is a multiple of {@code period},
+     * sliding otherwise (transformers' sliding_window_pattern, llama.cpp's gemma2 with period 2 and gemma3 with 6).
+     */
+    public static List<LayerAttention> periodic(int layers, int period) {
+        List<LayerAttention> types = new java.util.ArrayList<>();
+        for (int layer = 0; layer < layers; layer++) {
+            types.add((layer + 1) % period != 0 ? LayerAttention.SLIDING : LayerAttention.FULL);
+        }
+        return List.copyOf(types);
+    }
+
     /** The factor attention logits are multiplied by for heads of {@code keySize} dims. */
     public double scale(int keySize) {
         return 1.0 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : keySize);

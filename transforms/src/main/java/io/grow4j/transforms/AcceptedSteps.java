@@ -3,6 +3,7 @@ package io.grow4j.transforms;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.format.ModelFormat;
 import io.grow4j.transforms.steps.GrowthStep;
 
 import java.util.ArrayList;
@@ -41,6 +42,31 @@ public final class AcceptedSteps {
 
     /** One verdict per step kind of the plan vocabulary ({@link StepType#ALL}), in its order. */
     public static List<Verdict> of(TransformerConfig config) {
+        return of(config, null);
+    }
+
+    /**
+     * As {@link #of(TransformerConfig)}, and a step the validator accepts is refused too where {@code output} cannot
+     * write its result ({@link ModelFormat#writeProblems}, prefixed "as FORMAT: "): what growing a GGUF file into a
+     * GGUF file meets, for instance. Null: the validator alone.
+     */
+    public static List<Verdict> of(TransformerConfig config, ModelFormat output) {
+        List<Verdict> verdicts = new ArrayList<>();
+        for (Verdict v : validated(config)) {
+            if (!v.accepted() || output == null || v.sample().isEmpty()) {
+                verdicts.add(v);
+                continue;
+            }
+            GrowthStep step = step(StepType.ALL.stream().filter(t -> t.name().equals(v.kind())).findFirst()
+                    .orElseThrow(), SAMPLES.get(v.kind()).apply(config), new ArrayList<>());
+            List<String> reasons = output.writeProblems(step.apply(config)).stream()
+                    .map(p -> "as " + output.name() + ": " + p).toList();
+            verdicts.add(new Verdict(v.kind(), v.sample(), reasons));
+        }
+        return verdicts;
+    }
+
+    private static List<Verdict> validated(TransformerConfig config) {
         List<Verdict> verdicts = new ArrayList<>();
         for (StepType type : StepType.ALL) {
             var sample = SAMPLES.get(type.name());
@@ -55,16 +81,20 @@ public final class AcceptedSteps {
     }
 
     private static List<String> reasons(TransformerConfig config, StepType type, SequencedMap<String, Integer> fields) {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        fields.forEach(node::put);
         List<String> parseProblems = new ArrayList<>();
-        GrowthStep step = type.factory().apply(new StepFields(type.name(), node, parseProblems));
+        GrowthStep step = step(type, fields, parseProblems);
         if (!parseProblems.isEmpty()) {
             return parseProblems;
         }
         GrowthPlan plan = new GrowthPlan(0, List.of(step));
         String label = plan.label(0) + ": ";
         return plan.problems(config).stream().map(p -> p.startsWith(label) ? p.substring(label.length()) : p).toList();
+    }
+
+    private static GrowthStep step(StepType type, SequencedMap<String, Integer> fields, List<String> parseProblems) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        fields.forEach(node::put);
+        return type.factory().apply(new StepFields(type.name(), node, parseProblems));
     }
 
     private static SequencedMap<String, Integer> fields(Object... keysAndValues) {

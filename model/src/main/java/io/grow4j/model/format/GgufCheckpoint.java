@@ -109,7 +109,7 @@ public final class GgufCheckpoint {
      */
     public long storedOffset(TensorKey key) {
         GgufTensorInfo info = info(key);
-        return info.type().dtype() == null ? -1 : dataStart + info.offset();
+        return info.type().dtype() == null || offsetGain(key) ? -1 : dataStart + info.offset();
     }
 
     /** Bytes of {@code key} as held in memory (float32 for a quantized tensor). */
@@ -133,13 +133,21 @@ public final class GgufCheckpoint {
         }
         MemorySegment raw = bytes == 0 ? arena.allocate(0)
                 : channel.map(FileChannel.MapMode.READ_ONLY, start, bytes, arena);
+        Tensor held;
         if (info.type().dtype() != null) {
-            return new Tensor(info.type().dtype(), info.shape(), raw);
+            held = new Tensor(info.type().dtype(), info.shape(), raw);
+        } else {
+            held = new Tensor(DType.F32, info.shape(), arena.allocate(Math.max(heldBytes(key), 1), 64)
+                    .asSlice(0, heldBytes(key)));
+            GgufTensors.dequantizeInto(raw, 0, info, held);
         }
-        Tensor out = new Tensor(DType.F32, info.shape(), arena.allocate(Math.max(heldBytes(key), 1), 64)
-                .asSlice(0, heldBytes(key)));
-        GgufTensors.dequantizeInto(raw, 0, info, out);
-        return out;
+        // The file holds 1 + w; the model holds w, and GgufStreamWriter adds the 1 back as GgufFormat.write does.
+        return offsetGain(key) ? GgufUnitOffsetGains.weights(held) : held;
+    }
+
+    /** A Gemma norm gain, stored as 1 + w: never copied as it is, and converted when mapped. */
+    private boolean offsetGain(TensorKey key) {
+        return family.unitOffsetGains() && key.role().isNorm();
     }
 
     /**

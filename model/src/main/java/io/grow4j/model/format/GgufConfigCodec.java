@@ -1,7 +1,7 @@
 package io.grow4j.model.format;
 
-import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
@@ -116,13 +116,17 @@ final class GgufConfigCodec {
             scaling = longRope.orElse(scaling);
         }
         int vocab = vocabulary(f, p, file, family);
-        boolean tied = !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
+        boolean tied = family.tiedOnly()
+                || !file.tensors().containsKey(family.tensorName(TensorKey.global(Role.OUTPUT)));
+        AttentionShape shape = family.gemma() == null ? AttentionShape.STANDARD
+                : family.gemma().read(f, p, hidden, heads, keySize, layers);
         f.check("cannot read the " + family.name() + " config from its metadata");
         try {
             return new TransformerConfig(family.architecture(), vocab, hidden, layers, context,
                     new AttentionConfig(heads, kvHeads, keySize, valueSize,
                             family.qkvBias() || family.dialect().biases(), family.dialect().biases()),
-                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling, fraction), tied);
+                    mlpConfig, eps, new Positions.Rope(theta, family.ropeLayout(), scaling, fraction), tied, 0, false,
+                    shape);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(path, "inconsistent " + family.name() + " config: " + e.getMessage(), e);
         }
@@ -132,7 +136,7 @@ final class GgufConfigCodec {
      * The value of a real key: grow4j's exact float64 when present and still rounding to the stored value (nobody
      * edited the file since), else the shortest decimal of a float32, or a float64 as it is.
      */
-    private static double exactReal(GgufFields f, String key, double absent) {
+    static double exactReal(GgufFields f, String key, double absent) {
         boolean required = Double.isNaN(absent);
         if (!f.has(key)) {
             return required ? f.real(key) : absent;
@@ -156,7 +160,7 @@ final class GgufConfigCodec {
     }
 
     /**
-     * SwiGLU, dense or with experts: {name}.expert_count experts of feed_forward_length each (llama.cpp's n_ff for a
+     * The family's gated MLP (SwiGLU, GeGLU for Gemma), dense or with experts: {name}.expert_count experts of feed_forward_length each (llama.cpp's n_ff for a
      * llama file with experts), {name}.expert_used_count of them per token.
      */
     private static MlpConfig mlp(GgufFields f, String p, GgufFamily family, int size) {
@@ -347,6 +351,9 @@ final class GgufConfigCodec {
             m.put(p + SCALING_TYPE, GgufValue.Str.of("none"));
             m.remove(p + SCALING_FACTOR);
             m.remove(EXACT_PREFIX + p + SCALING_FACTOR);
+        }
+        if (family.gemma() != null) {
+            family.gemma().write(c.attentionShape(), p, m);
         }
         if (m.containsKey(p + VOCAB)) {
             uint32(m, p + VOCAB, c.vocabSize());

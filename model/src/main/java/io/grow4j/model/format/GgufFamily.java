@@ -3,6 +3,7 @@ package io.grow4j.model.format;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.Model;
+import io.grow4j.model.NormKind;
 import io.grow4j.model.Role;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TensorKey;
@@ -28,9 +29,11 @@ import java.util.stream.Collectors;
  *
  * @param qkvBias llama.cpp's loader requires Q, K and V biases for this architecture (qwen2) or has none
  * @param dialect the keys and block parts in which the family's metadata differs from llama's
+ * @param gemma   what llama.cpp's Gemma loaders read and derive (attention shape, (1 + w) gains stored as 1 + w,
+ *                GeGLU, head tied to token_embd); null for every other family
  */
 record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
-                  Map<Role, String> tensorNames, Dialect dialect) {
+                  Map<Role, String> tensorNames, Dialect dialect, GgufGemma gemma) {
     GgufFamily {
         tensorNames = Collections.unmodifiableMap(new EnumMap<>(tensorNames));
     }
@@ -38,7 +41,18 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
     /** A family whose metadata reads as llama's ({@link Dialect#LLAMA}). */
     GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
                Map<Role, String> tensorNames) {
-        this(name, architecture, ropeLayout, qkvBias, tensorNames, Dialect.LLAMA);
+        this(name, architecture, ropeLayout, qkvBias, tensorNames, Dialect.LLAMA, null);
+    }
+
+    GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
+               Map<Role, String> tensorNames, Dialect dialect) {
+        this(name, architecture, ropeLayout, qkvBias, tensorNames, dialect, null);
+    }
+
+    /** A Gemma family: llama's keys with GeGLU, and what {@link GgufGemma} reads and derives. */
+    GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout, boolean qkvBias,
+               Map<Role, String> tensorNames, GgufGemma gemma) {
+        this(name, architecture, ropeLayout, qkvBias, tensorNames, Dialect.GEMMA, gemma);
     }
 
     /**
@@ -59,6 +73,8 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
     record Dialect(List<Activation> activations, boolean biases, boolean partialRotary, boolean residualKey,
                    boolean slidingWindow, boolean longRope) {
         static final Dialect LLAMA = new Dialect(List.of(Activation.SWIGLU), false, false, false, false, false);
+        /** Gemma 2 and 3: GeGLU with tanh GELU (gelu_pytorch_tanh); their other keys are {@link GgufGemma}'s. */
+        static final Dialect GEMMA = new Dialect(List.of(Activation.GEGLU_TANH), false, false, false, false, false);
 
         Dialect {
             activations = List.copyOf(activations);
@@ -166,9 +182,22 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
             Role.SHARED_EXPERT_GATE, "blk.{i}.ffn_gate_inp_shexp.weight"));
 
     /**
+     * Gemma 2's sandwich norms; no output.weight, since llama.cpp's gemma loaders always use token_embd as the head
+     * (LLM_TENSOR_OUTPUT is token_embd, TENSOR_DUPLICATED).
+     */
+    private static final Map<Role, String> GEMMA2_NAMES = with(without(LLAMA_NAMES, Role.OUTPUT), Map.of(
+            Role.ATTENTION_POST_NORM, "blk.{i}.post_attention_norm.weight",
+            Role.MLP_POST_NORM, "blk.{i}.post_ffw_norm.weight"));
+
+    /** Gemma 3: Gemma 2's names and per-head QK-norm gains (ne {head_dim}). */
+    private static final Map<Role, String> GEMMA3_NAMES = with(GEMMA2_NAMES, Map.of(
+            Role.Q_HEAD_NORM, "blk.{i}.attn_q_norm.weight",
+            Role.K_HEAD_NORM, "blk.{i}.attn_k_norm.weight"));
+
+    /**
      * llama.cpp's converter permutes Hugging Face's half-split Q/K rows back to Meta's interleaved pairs for llama
      * (convert_hf_to_gguf.py, LlamaModel.permute), so GGUF llama tensors are interleaved; qwen2, qwen3 and olmo2 are
-     * converted unpermuted and run with NeoX RoPE (half-split pairs).
+     * converted unpermuted and run with NeoX RoPE (half-split pairs), as are gemma2 and gemma3.
      */
     static final List<GgufFamily> ALL = List.of(
             new GgufFamily("llama", Architecture.LLAMA, RopeLayout.INTERLEAVED, false, LLAMA_NAMES),
@@ -180,7 +209,12 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
             new GgufFamily("phi3", Architecture.PHI3, RopeLayout.HALF_SPLIT, false, PHI3_NAMES, PHI3),
             new GgufFamily("gptneox", Architecture.GPT_NEOX, RopeLayout.HALF_SPLIT, false, GPTNEOX_NAMES, GPTNEOX),
             new GgufFamily("gptneox", Architecture.GPT_NEOX_SEQUENTIAL, RopeLayout.HALF_SPLIT, false, GPTNEOX_NAMES,
-                    GPTNEOX));
+                    GPTNEOX),
+            new GgufFamily("gemma2", Architecture.GEMMA2, RopeLayout.HALF_SPLIT, false, GEMMA2_NAMES,
+                    GgufGemma.GEMMA2),
+            new GgufFamily("gemma3", Architecture.GEMMA3, RopeLayout.HALF_SPLIT, false, GEMMA3_NAMES,
+                    GgufGemma.GEMMA3));
+
 
     /**
      * GGUF architectures whose llama.cpp graph weights the chosen experts by their softmax probabilities as they are,
@@ -203,6 +237,11 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
     /** The first row of a GGUF architecture name that {@code matches}; null if there is none. */
     static GgufFamily byName(String name, Predicate<GgufFamily> matches) {
         return ALL.stream().filter(f -> f.name.equals(name) && matches.test(f)).findFirst().orElse(null);
+    }
+
+    /** Whether the GGUF architecture {@code name} stores norm gains as 1 + w. */
+    static boolean unitOffsetGains(String name) {
+        return ALL.stream().anyMatch(f -> f.name.equals(name) && f.unitOffsetGains());
     }
 
     /** Whether some row has this GGUF architecture name. */
@@ -230,6 +269,16 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
 
     static String supported() {
         return ALL.stream().map(GgufFamily::name).distinct().collect(Collectors.joining(", "));
+    }
+
+    /** llama.cpp computes the head from token_embd: no output.weight is read or written. */
+    boolean tiedOnly() {
+        return !names(Role.OUTPUT);
+    }
+
+    /** Norm gains are stored as 1 + w ({@link GgufUnitOffsetGains}). */
+    boolean unitOffsetGains() {
+        return architecture.norm().kind() == NormKind.RMS_UNIT_OFFSET;
     }
 
     /** Whether this family names every tensor the config implies. */

@@ -1,12 +1,12 @@
 package io.grow4j.model.format;
 
-import io.grow4j.model.Activation;
 import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.Tensor;
+import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -20,9 +20,10 @@ import java.util.SequencedMap;
 
 /**
  * llama.cpp's GGUF files (versions 2 and 3 read, 3 written), architectures llama (dense, or with experts as Mixtral),
- * qwen2, qwen3, olmo2, qwen2moe, phi3 and gptneox ({@link GgufFamily}); fused tensors (attn_qkv, phi3's ffn_up) are split into
- * their parts on reading and stacked again on writing. The file is read through a read-only
- * memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
+ * qwen2, qwen3, olmo2, qwen2moe, phi3, gptneox, gemma2 and gemma3 ({@link GgufFamily}); fused tensors (attn_qkv,
+ * phi3's ffn_up) are split into their parts on reading and stacked again on writing; Gemma's gains are stored as
+ * 1 + w ({@link GgufUnitOffsetGains}) and its attention shape is partly derived by llama.cpp ({@link GgufGemma}).
+ * The file is read through a read-only memory map with long offsets, so it may exceed 2 GB; tensors are copied out, so the file may be replaced afterwards.
  *
  * <ul>
  *   <li>F32, F16, BF16 and F64 tensors keep their dtype both ways, bit for bit.</li>
@@ -52,7 +53,9 @@ public final class GgufFormat implements ModelFormat {
             MemoryBudget.require("reading the weights of " + path, GgufTensors.loadedBytes(file));
             GgufTensors loaded = GgufTensors.load(path, mapped, file, family, config);
             GgufMetadata metadata = new GgufMetadata(file.metadata(), loaded.dequantized());
-            return new Model(config, loaded.tensors(), Map.of(GgufMetadata.EXTRAS_KEY, metadata));
+            Map<TensorKey, Tensor> tensors = family.unitOffsetGains()
+                    ? GgufUnitOffsetGains.fromFile(loaded.tensors()) : loaded.tensors();
+            return new Model(config, tensors, Map.of(GgufMetadata.EXTRAS_KEY, metadata));
         }
     }
 
@@ -92,7 +95,10 @@ public final class GgufFormat implements ModelFormat {
         return GgufMetadata.of(model).map(GgufMetadata::notes).orElse(List.of());
     }
 
-    /** Says so when the model has no vocabulary and the file gets grow4j's placeholder ({@link GgufVocabulary}). */
+    /**
+     * Says so when the model has no vocabulary and the file gets grow4j's placeholder ({@link GgufVocabulary}), and
+     * when early llama.cpp builds cannot run the file ({@link GgufGemma#notes}).
+     */
     @Override
     public List<String> writeNotes(Model model) {
         SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
@@ -110,6 +116,9 @@ public final class GgufFormat implements ModelFormat {
                     + family.name() + "." + GgufConfigCodec.ACTIVATION + " for grow4j): its outputs there differ"
                     + " slightly from this model's");
         }
+        if (family != null && family.gemma() != null) {
+            notes.addAll(family.gemma().notes(family.name(), model.config()));
+        }
         return notes;
     }
 
@@ -125,6 +134,13 @@ public final class GgufFormat implements ModelFormat {
             return problems;
         }
         problems.addAll(blockProblems(config, family, instead));
+        if (family.tiedOnly() && !config.tiedEmbeddings()) {
+            problems.add("llama.cpp's " + family.name() + " uses token_embd as the output head; this model's head is"
+                    + " untied (tie_word_embeddings false)" + instead);
+        }
+        if (family.gemma() != null) {
+            family.gemma().problems(family.name(), config).forEach(p -> problems.add(p + instead));
+        }
         if (!(config.positions() instanceof Positions.Rope rope)) {
             problems.add("GGUF " + family.name() + " uses RoPE; this model has learned positions" + instead);
         } else {
@@ -231,9 +247,11 @@ public final class GgufFormat implements ModelFormat {
                 GgufMetadata.of(model).map(GgufMetadata::entries).orElse(new LinkedHashMap<>()));
         GgufConfigCodec.write(stored.config(), family, GgufConfigCodec.fileTypeDtype(stored), stored.parameterCount(),
                 metadata);
+        Map<TensorKey, Tensor> held = family.unitOffsetGains() ? GgufUnitOffsetGains.toFile(stored.tensors())
+                : stored.tensors();
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
         family.tensorParts(stored.config()).forEach((name, keys) -> tensors.put(name, keys.size() == 1
-                ? stored.tensor(keys.getFirst()) : HfStorage.stack(keys.stream().map(stored::tensor).toList(), 1)));
+                ? held.get(keys.getFirst()) : HfStorage.stack(keys.stream().map(held::get).toList(), 1)));
         // Last, so a streamed write (which produces the model's tensors first) lays the file out identically.
         tensors.putAll(ropeTensors(stored.config()));
         AtomicOutput.writeFile(out, temporary -> GgufWriter.write(temporary, metadata, tensors));

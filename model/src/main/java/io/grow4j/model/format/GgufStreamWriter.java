@@ -1,5 +1,7 @@
 package io.grow4j.model.format;
 
+import io.grow4j.model.DType;
+import io.grow4j.model.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -24,17 +26,20 @@ public final class GgufStreamWriter implements AutoCloseable {
     private final FileChannel channel;
     private final GgufWriter out;
     private final List<GgufTensorInfo> infos;
+    /** A Gemma file: norm gains are written as 1 + w. */
+    private final boolean unitOffsetGains;
     /** Absolute offset of the data section, known once the header is out. */
     private long dataStart;
     private int next;
     /** Bytes of tensor {@link #next} written so far: its parts arrive one at a time. */
     private long inTensor;
 
-    private GgufStreamWriter(Path file, FileChannel channel, List<GgufTensorInfo> infos) {
+    private GgufStreamWriter(Path file, FileChannel channel, List<GgufTensorInfo> infos, boolean unitOffsetGains) {
         this.file = file;
         this.channel = channel;
         this.out = new GgufWriter(channel);
         this.infos = infos;
+        this.unitOffsetGains = unitOffsetGains;
     }
 
     /**
@@ -46,7 +51,9 @@ public final class GgufStreamWriter implements AutoCloseable {
             List<SafetensorsEntry> tensors) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            GgufStreamWriter w = new GgufStreamWriter(file, channel, layout(tensors));
+            GgufStreamWriter w = new GgufStreamWriter(file, channel, layout(tensors),
+                    metadata.get(GgufFile.ARCHITECTURE_KEY) instanceof GgufValue.Str arch
+                            && GgufFamily.unitOffsetGains(arch.text()));
             w.out.header(metadata, w.infos);
             w.out.flush();
             w.dataStart = w.out.written;
@@ -106,9 +113,17 @@ public final class GgufStreamWriter implements AutoCloseable {
         return GgufFile.align(last.offset() + last.byteSize(), GgufWriter.ALIGNMENT);
     }
 
-    /** Writes the next tensor, or its next part, from memory. */
+    /**
+     * Writes the next tensor, or its next part, from memory. In a Gemma file a norm gain (never a part of a fused
+     * tensor) arrives whole as the model's w and is written as 1 + w, as {@link GgufFormat#write} writes it
+     * ({@link GgufUnitOffsetGains}).
+     */
     public void write(MemorySegment data) throws IOException {
         GgufTensorInfo info = begin(data.byteSize());
+        if (unitOffsetGains && info.name().endsWith(GgufUnitOffsetGains.SUFFIX)) {
+            DType dtype = info.type().dtype();
+            data = GgufUnitOffsetGains.gains(new Tensor(dtype, info.shape(), data), dtype).data();
+        }
         SegmentIo.writeFully(channel, data);
         end(info, data.byteSize());
     }

@@ -148,6 +148,15 @@ public final class HfDirectoryFormat implements ModelFormat {
     private static HfFamily family(Path configFile, JsonNode root) throws CheckpointException {
         JsonNode type = root.get("model_type");
         HfFamily family = type == null || !type.isTextual() ? null : HfFamily.byModelType(type.asText());
+        if (family == null && type != null && type.asText().equals("gemma3") && root.has("text_config")) {
+            // Its text model is a gemma3_text model under other tensor names; the vision parts would have to ride along.
+            throw new CheckpointException(configFile, "model_type \"gemma3\" is Gemma3ForConditionalGeneration, text"
+                    + " and vision (text_config, vision_config; tensors under language_model.model. or"
+                    + " model.language_model.), which grow4j does not read: it would have to carry the vision tower and"
+                    + " multi_modal_projector tensors, and hidden growth would also widen the projector's output."
+                    + " Its text model alone is model_type gemma3_text (supported: " + HfFamily.supportedModelTypes()
+                    + ")");
+        }
         if (family == null) {
             throw new CheckpointException(configFile, (type == null ? "no model_type" : "unknown model_type " + type)
                     + " (supported: " + HfFamily.supportedModelTypes() + ")");

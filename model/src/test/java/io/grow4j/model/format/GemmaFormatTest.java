@@ -101,6 +101,22 @@ class GemmaFormatTest {
         assertSameModel(model, format.read(out));
     }
 
+    /** The multimodal wrapper is refused with what it is and why, pointing at its text model's model_type. */
+    @Test
+    void multimodalGemma3IsRefusedWithTheReason() throws IOException {
+        Path out = dir.resolve("gemma3-multimodal");
+        format.write(RandomModels.create(gemma3(), DType.F32, 5), out);
+        ObjectNode wrapper = SafetensorsFile.JSON.createObjectNode();
+        wrapper.put("model_type", "gemma3");
+        wrapper.set("text_config", readJson(out.resolve("config.json")));
+        wrapper.putObject("vision_config").put("model_type", "siglip_vision_model");
+        SafetensorsFile.JSON.writeValue(out.resolve("config.json").toFile(), wrapper);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> format.read(out));
+        assertTrue(e.getMessage().contains("model_type \"gemma3\" is Gemma3ForConditionalGeneration, text and vision"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Its text model alone is model_type gemma3_text"), e.getMessage());
+    }
+
     /** What a config.json leaves out means what transformers' Gemma2Config and Gemma3TextConfig default to. */
     @Test
     void missingKeysDefaultAsTransformersDoes() throws CheckpointException {
@@ -170,10 +186,12 @@ class GemmaFormatTest {
                 gemma3().withAttentionShape(new AttentionShape(6, 2, 0, 4, 1e4, List.of(SLIDING, SLIDING, FULL)))));
     }
 
+    /** GGUF holds Gemma where llama.cpp derives the same numbers: a query_pre_attn_scalar of its own it cannot. */
     @Test
     void ggufRefusesGemmaWithTheReason() {
-        assertEquals(List.of("GGUF is written for architecture " + GgufFamily.supported() + " only; this model is"
-                + " gemma2: write a directory instead"), new GgufFormat().writeProblems(gemma2()));
+        assertEquals(List.of("query_pre_attn_scalar is 12.0, but llama.cpp's gemma2 scales attention by key_length^-0.5"
+                + " = 8^-0.5 for 3 layers, and GGUF has no key for it: write a directory instead"),
+                new GgufFormat().writeProblems(gemma2()));
     }
 
     /** The one grouping check shared by the Llama-style and Gemma codecs, reported with the config's other problems. */

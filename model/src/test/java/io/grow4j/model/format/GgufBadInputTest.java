@@ -101,9 +101,9 @@ class GgufBadInputTest {
     @Test
     void unknownOrMissingArchitectureListsTheSupportedOnes() throws IOException {
         Path file = new GgufBytes().str("general.architecture", "gpt2").write(dir.resolve("gpt2.gguf"));
-        assertFails(file, "unsupported architecture 'gpt2' (supported: " + GgufFamily.supported() + ")");
+        assertFails(file, "unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, olmo2, qwen2moe, phi3, gptneox, gemma2, gemma3)");
         file = new GgufBytes().str("general.name", "x").write(dir.resolve("none.gguf"));
-        assertFails(file, "no general.architecture (supported: " + GgufFamily.supported() + ")");
+        assertFails(file, "no general.architecture (supported: llama, qwen2, qwen3, olmo2, qwen2moe, phi3, gptneox, gemma2, gemma3)");
     }
 
     @Test

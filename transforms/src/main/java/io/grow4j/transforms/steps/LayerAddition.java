@@ -109,10 +109,17 @@ public record LayerAddition(int add, List<Integer> at, Init init, int from) impl
      * Every grown layer's attention type, written out (layer_types): old layers keep theirs wherever they move, so
      * a block inserted mid-stack does not shift the sliding/global pattern of the layers after it (DESIGN 2.6: 0.96
      * otherwise). A new layer, an identity whatever it attends to, takes the type of the old layer before it (of the
-     * first old layer when it comes first).
+     * first old layer when it comes first), except where the old layers follow Gemma's periodic pattern (layer i
+     * global iff i + 1 is a multiple of the period) and still do at their new places: then the new layers take the
+     * pattern's types too, so the grown list is the pattern again, which formats that derive the types from the
+     * layer index (GGUF, llama.cpp) can hold.
      */
     List<AttentionShape.LayerAttention> layerTypes(List<AttentionShape.LayerAttention> old) {
         int[] origin = oldLayerOf(old.size());
+        int period = period(old);
+        if (period > 0 && keepsPattern(old, origin, period)) {
+            return AttentionShape.periodic(origin.length, period);
+        }
         List<AttentionShape.LayerAttention> types = new ArrayList<>();
         AttentionShape.LayerAttention previous = old.isEmpty() ? AttentionShape.LayerAttention.FULL : old.getFirst();
         for (int o : origin) {
@@ -120,6 +127,26 @@ public record LayerAddition(int add, List<Integer> at, Init init, int from) impl
             types.add(previous);
         }
         return types;
+    }
+
+    /** The smallest period whose pattern the old types are, with at least one global layer; 0 when there is none. */
+    private static int period(List<AttentionShape.LayerAttention> old) {
+        for (int period = 2; period <= old.size(); period++) {
+            if (old.equals(AttentionShape.periodic(old.size(), period))) {
+                return period;
+            }
+        }
+        return 0;
+    }
+
+    private static boolean keepsPattern(List<AttentionShape.LayerAttention> old, int[] origin, int period) {
+        List<AttentionShape.LayerAttention> pattern = AttentionShape.periodic(origin.length, period);
+        for (int layer = 0; layer < origin.length; layer++) {
+            if (origin[layer] >= 0 && old.get(origin[layer]) != pattern.get(layer)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.grow4j.kernels.pad.CpuPadKernel;
 import io.grow4j.model.Activation;
 import io.grow4j.model.Architecture;
 import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
@@ -87,6 +88,36 @@ class StreamedGgufMatchesInMemoryTest {
         Path in = tmp.resolve("in.gguf");
         GGUF.write(model, in);
         assertSameFile(in, plan, cacheBytes, tmp);
+    }
+
+    /** Gemma 2 as llama.cpp derives it for 2 layers (sliding, global), tied, with both soft caps. */
+    static TransformerConfig gemma2() {
+        return new TransformerConfig(Architecture.GEMMA2, 37, 24, 2, 16, new AttentionConfig(4, 2, 6, 6, false),
+                new MlpConfig(40, Activation.GEGLU_TANH, false), 1e-5, new Positions.Rope(10000, RopeLayout.HALF_SPLIT),
+                true, 0, false, new AttentionShape(6, 50, 30, 3, 0, AttentionShape.periodic(2, 2)));
+    }
+
+    static Stream<Arguments> gemmaCases() {
+        return Stream.of(
+                Arguments.of("gemma2 mlp, heads, hidden, layers, f32", DType.F32,
+                        plan(new MlpExpansion(48), new HeadAddition(2, false), new HiddenExpansion(32),
+                                new LayerAddition(2, List.of()))),
+                Arguments.of("gemma2 layers only, bf16 (gains copied as stored)", DType.BF16,
+                        plan(new LayerAddition(2, List.of()))),
+                Arguments.of("gemma2 hidden, f64", DType.F64, plan(new HiddenExpansion(48))));
+    }
+
+    /**
+     * Gemma's norm gains are stored as 1 + w: streaming converts them on mapping and back on writing, and the file is
+     * the one growing in memory writes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("gemmaCases")
+    void streamedGemmaIsByteIdenticalToInMemory(String name, DType dtype, GrowthPlan plan, @TempDir Path tmp)
+            throws IOException {
+        Path in = tmp.resolve("in.gguf");
+        GGUF.write(RandomModels.create(gemma2(), dtype, 9), in);
+        assertSameFile(in, plan, 1L << 20, tmp);
     }
 
     static Stream<Arguments> quantizedPlans() {
