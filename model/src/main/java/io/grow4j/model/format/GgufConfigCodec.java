@@ -1,5 +1,6 @@
 package io.grow4j.model.format;
 
+import io.grow4j.model.Activation;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;

@@ -1,5 +1,6 @@
 package io.grow4j.model.format;
 
+import io.grow4j.model.Activation;
 import io.grow4j.model.MemoryBudget;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
