@@ -170,7 +170,8 @@ final class TrainCommand implements Callable<Integer> {
                 problems.addAll(modelProblems(config, tokenizer));
             }
             GrowthMidRun.OptimizerState mode = optimizerState(problems);
-            if (rewarm < 0 || rewarm >= steps) {
+            // with --steps 0 or less the steps' own error says it all; the default --rewarm 0 is not at fault
+            if (rewarm < 0 || (steps > 0 && rewarm >= steps)) {
                 problems.add("--rewarm must be between 0 and --steps - 1, got " + rewarm);
                 rewarm = 0;
             }

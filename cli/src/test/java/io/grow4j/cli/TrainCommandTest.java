@@ -160,6 +160,18 @@ class TrainCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
+    @Test
+    void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {
+        Path out = dir.resolve("trained");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "0", "--context", "16");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("steps must be positive, got 0"), run.err());
+        assertFalse(run.err().contains("--rewarm"), run.err());
+        assertFalse(Files.exists(out));
+    }
+
     /** Found before training, not after: llama2.c files cannot hold the epsilon hidden growth rescales. */
     @Test
     void refusesAnOutputFormatThatCannotHoldTheGrownModel() throws IOException {
