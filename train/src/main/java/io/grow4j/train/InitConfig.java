@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,6 +32,10 @@ public final class InitConfig {
     /** Duplicate keys are refused, as in plans: a silent last-one-wins hides an edit gone wrong. */
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature()));
+
+    /** Required sizes, each with the other names a family's config.json gives it (GPT2Config's attribute_map). */
+    private static final String[][] REQUIRED_SIZES = {{"vocab_size"}, {"hidden_size", "n_embd"},
+            {"num_hidden_layers", "n_layer"}, {"num_attention_heads", "n_head"}};
 
     private InitConfig() {
     }
@@ -72,6 +77,7 @@ public final class InitConfig {
                 }
             }
         }
+        found.addAll(missingSizes(root, found));
         if (config != null) {
             found.addAll(TrainingSupport.problems(config));
         }
@@ -84,6 +90,23 @@ public final class InitConfig {
         }
         found.forEach(p -> problems.add("--init " + file + ": " + p));
         return found.isEmpty() ? config : null;
+    }
+
+    /**
+     * The sizes a run from scratch must state, under config.json's common name or GPT-2's own (n_embd, n_layer,
+     * n_head). The codecs default them as transformers does for reading a checkpoint's config (GPT2Config: GPT-2
+     * small), but a config that leaves one out describes no model, and defaulting it would silently train another.
+     */
+    private static List<String> missingSizes(JsonNode root, List<String> reported) {
+        List<String> missing = new ArrayList<>();
+        for (String[] names : REQUIRED_SIZES) {
+            boolean absent = Arrays.stream(names).allMatch(n -> root.path(n).isMissingNode() || root.path(n).isNull());
+            // the family's codec names the sizes it requires itself
+            if (absent && Arrays.stream(names).noneMatch(n -> reported.contains("missing " + n))) {
+                missing.add("missing " + String.join(" (or ", names) + (names.length > 1 ? ")" : ""));
+            }
+        }
+        return missing;
     }
 
     /**

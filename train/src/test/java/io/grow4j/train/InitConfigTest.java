@@ -67,6 +67,42 @@ class InitConfigTest {
                 && p.contains("backward pass")), problems.toString());
     }
 
+    /**
+     * GPT2Config's attribute_map: hidden_size, num_hidden_layers, num_attention_heads and max_position_embeddings
+     * set n_embd, n_layer, n_head and n_positions in transformers, so they must not be dropped for GPT-2 small's
+     * 768 x 12 layers.
+     */
+    @Test
+    void gpt2ReadsTheCommonNamesOfItsSizes() throws IOException {
+        List<String> problems = new ArrayList<>();
+        TransformerConfig config = InitConfig.read(write("""
+                model_type: gpt2
+                vocab_size: 258
+                hidden_size: 64
+                num_hidden_layers: 2
+                num_attention_heads: 4
+                max_position_embeddings: 128
+                """), 32, problems);
+        assertEquals(List.of(), problems);
+        assertEquals(64, config.hidden());
+        assertEquals(2, config.layers());
+        assertEquals(4, config.attention().queryHeads());
+        assertEquals(128, config.maxSeqLen());
+        assertEquals(256, config.mlp().size());
+    }
+
+    /** A from-scratch config without its sizes describes no model; GPT2Config's defaults would train GPT-2 small. */
+    @Test
+    void gpt2WithoutSizesIsRefusedNotDefaultedToGpt2Small() throws IOException {
+        List<String> problems = new ArrayList<>();
+        Path file = write("model_type: gpt2\nvocab_size: 258\nn_head: 4\n");
+        assertNull(InitConfig.read(file, 32, problems));
+        assertTrue(problems.contains("--init " + file + ": missing hidden_size (or n_embd)"), problems.toString());
+        assertTrue(problems.contains("--init " + file + ": missing num_hidden_layers (or n_layer)"),
+                problems.toString());
+        assertEquals(2, problems.size(), problems.toString());
+    }
+
     @Test
     void listsEveryProblemOfABadConfigTogether() throws IOException {
         Path file = write("""

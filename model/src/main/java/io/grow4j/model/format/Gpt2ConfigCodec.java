@@ -32,10 +32,10 @@ final class Gpt2ConfigCodec implements HfConfigCodec {
 
     @Override
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
-        int hidden = f.integer("n_embd", 1, 768);
-        int layers = f.integer("n_layer", 0, 12);
-        int heads = f.integer("n_head", 1, 12);
-        int maxSeq = f.integer("n_positions", 1, 1024);
+        int hidden = aliased(f, "n_embd", "hidden_size", 1, 768);
+        int layers = aliased(f, "n_layer", "num_hidden_layers", 0, 12);
+        int heads = aliased(f, "n_head", "num_attention_heads", 1, 12);
+        int maxSeq = aliased(f, "n_positions", "max_position_embeddings", 1, 1024);
         int inner = f.integer("n_inner", 1, 4 * hidden);
         int vocab = f.integer("vocab_size", 1, 50257);
         double eps = f.number("layer_norm_epsilon", false, 1e-5);
@@ -60,6 +60,24 @@ final class Gpt2ConfigCodec implements HfConfigCodec {
                     new AttentionConfig(heads, heads, headSize, headSize, true),
                     new MlpConfig(inner, ACTIVATIONS.get(act), true), eps, new Positions.Learned(), tied);
         });
+    }
+
+    /**
+     * GPT2Config's {@code attribute_map} makes hidden_size, num_hidden_layers, num_attention_heads and
+     * max_position_embeddings other names of n_embd, n_layer, n_head and n_positions: transformers sets the GPT-2
+     * field from either, so a config written with the common names must not fall back to GPT-2 small's sizes.
+     * Both names with different values is a broken config.
+     */
+    private static int aliased(ConfigFields f, String field, String alias, int min, int absent) {
+        int value = f.integer(field, min, absent);
+        if (!f.has(alias)) {
+            return value;
+        }
+        int other = f.integer(alias, min, absent);
+        if (f.has(field) && other != value) {
+            f.problem(field + " " + value + " and its other name " + alias + " " + other + " differ");
+        }
+        return other;
     }
 
     @Override
