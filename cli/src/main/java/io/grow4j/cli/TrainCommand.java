@@ -270,6 +270,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "; resume with the options of the checkpointed run"));
         }
         problems.addAll(checkpoints().problems(resumed == null ? 0 : resumed.position().step(), steps));
+        problems.addAll(new DistinctOutputs().add("--out", out).add("--out's optimizer state", optimizerOut())
+                .add("--log", log).add("--plot", plot)
+                .add("--checkpoint-dir", checkpointEvery > 0 ? checkpoints().dir() : null).problems());
         try {
             PlanException.throwIfAny(problems);
             return train(resumed == null ? new Trainer.State(io.grow4j.train.Parameters.of(start),

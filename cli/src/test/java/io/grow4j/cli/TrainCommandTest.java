@@ -160,6 +160,21 @@ class TrainCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    /** Two options naming one file: refused, not one output silently overwriting the other. */
+    @Test
+    void refusesOutputsThatNameTheSameFile() throws IOException {
+        Path out = dir.resolve("trained");
+        Path log = dir.resolve("log.json");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--steps", "2", "--context", "16", "--log", out.toString(), "--plot", log.toString(),
+                "--checkpoint-every", "1", "--checkpoint-dir", log.toString());
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("--log " + out + " is also --out"), run.err());
+        assertTrue(run.err().contains("--checkpoint-dir " + log + " is also --plot"), run.err());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(log));
+    }
+
     /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
     @Test
     void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {
