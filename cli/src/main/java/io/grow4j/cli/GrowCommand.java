@@ -248,6 +248,7 @@ final class GrowCommand implements Callable<Integer> {
         stdout.printf("streamed %d tensors (%d unchanged, copied file to file) into one GGUF file: %s in %.1f s"
                         + " (%s/s)%n", result.tensors(), result.copiedTensors(), ByteSizes.format(result.fileBytes()),
                 seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
+        new GgufFormat().configNotes(result.config()).forEach(n -> stdout.println("note: " + out + ": " + n));
         stdout.printf("wrote %s (gguf): %,d parameters%n", out, result.config().parameterCount());
         stdout.flush();
         return measureIfInexact(growthPlan, result.config());
