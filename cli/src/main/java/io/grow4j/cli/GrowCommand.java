@@ -152,8 +152,31 @@ final class GrowCommand implements Callable<Integer> {
         if (!directories && shardSizeGiven) {
             throw new PlanException(List.of("--shard-size applies to streamed directory output only"));
         }
-        return mode == null ? dtype == null && (ggufs || directories && HfCheckpoint.streamable(model))
-                : mode.stream;
+        if (mode != null) {
+            return mode.stream;
+        }
+        return dtype == null && (ggufs || directories && HfCheckpoint.streamable(model)) && partsKeepOneDtype(ggufs);
+    }
+
+    /**
+     * Whether streaming, chosen by default, can write the plan's stacked tensors: when parts of one would grow into
+     * different dtypes (a rescaled half-precision query kept in F32), streaming refuses them, so the default grows in
+     * memory instead, which joins them in one dtype, and says so. A plan that does not parse is left to the streamed
+     * path to report.
+     */
+    private boolean partsKeepOneDtype(boolean ggufs) throws IOException {
+        GrowthPlan growthPlan = readPlan(new ArrayList<>());
+        if (growthPlan == null) {
+            return true;
+        }
+        List<String> mixed = ggufs ? StreamingGrower.mixedDtypeProblems(GgufCheckpoint.open(model), growthPlan)
+                : StreamingGrower.mixedDtypeProblems(HfCheckpoint.open(model), growthPlan);
+        if (!mixed.isEmpty()) {
+            spec.commandLine().getErr().println("note: grown in memory, not streamed: stacked tensors would mix"
+                    + " dtypes (" + mixed.size() + " tensor" + (mixed.size() == 1 ? "" : "s")
+                    + ", rescaled half-precision parts kept in F32), which streaming cannot write part by part");
+        }
+        return mixed.isEmpty();
     }
 
     /** A GGUF file grown into a GGUF file: streamed like a directory. */
@@ -225,6 +248,7 @@ final class GrowCommand implements Callable<Integer> {
         stdout.printf("streamed %d tensors (%d unchanged, copied file to file) into one GGUF file: %s in %.1f s"
                         + " (%s/s)%n", result.tensors(), result.copiedTensors(), ByteSizes.format(result.fileBytes()),
                 seconds, ByteSizes.format((long) (result.fileBytes() / seconds)));
+        new GgufFormat().configNotes(result.config()).forEach(n -> stdout.println("note: " + out + ": " + n));
         stdout.printf("wrote %s (gguf): %,d parameters%n", out, result.config().parameterCount());
         stdout.flush();
         return measureIfInexact(growthPlan, result.config());

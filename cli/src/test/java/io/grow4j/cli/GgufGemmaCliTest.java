@@ -69,4 +69,26 @@ class GgufGemmaCliTest {
         assertTrue(no.err().contains("query_pre_attn_scalar is 8.0"), no.err());
         assertFalse(Files.exists(refused));
     }
+
+    /**
+     * A streamed GGUF gemma2 output says what the in-memory one says: llama.cpp b4916 aborts on its layer count. The
+     * streamed path printed no note, so the same file came with the warning or without it depending on --stream.
+     */
+    @Test
+    void aStreamedGemma2FileGetsTheLayerCountNoteAsInMemory() throws IOException {
+        TransformerConfig config = new TransformerConfig(Architecture.GEMMA2, 64, 32, 4, 64,
+                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.GEGLU_TANH, false), 1e-6,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT), true, 0, false,
+                new AttentionShape(8, 50, 30, 4, 0, AttentionShape.periodic(4, 2)));
+        Path model = dir.resolve("gemma2.gguf");
+        new GgufFormat().write(RandomModels.create(config, DType.F64, 12), model);
+        Path plan = Files.writeString(dir.resolve("layers.yaml"), "steps:\n  - layers: {add: 2}\n");
+        String note = "abort on gemma2 files whose layer count is not one of [26, 42, 46]; this one has 6 layers";
+        for (String mode : new String[] {"--stream", "--in-memory"}) {
+            Path grown = dir.resolve("grown" + mode + ".gguf");
+            Cli grow = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", grown.toString(), mode);
+            assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+            assertTrue(grow.out().contains(note), mode + ": " + grow.out());
+        }
+    }
 }

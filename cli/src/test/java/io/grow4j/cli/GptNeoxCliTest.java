@@ -113,6 +113,36 @@ class GptNeoxCliTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * A BF16 directory whose head size grows: the rescaled queries are kept in F32 beside BF16 keys and values, so
+     * query_key_value cannot be streamed part by part. Without --stream or --in-memory, grow chose streaming and then
+     * refused (exit 2) for a plan it can grow; the default now grows such a plan in memory and says so, and an
+     * explicit --stream still refuses with the reason.
+     */
+    @Test
+    void theDefaultGrowsInMemoryWhenStackedPartsWouldMixDtypes() throws IOException {
+        Path model = dir.resolve("pythia-bf16");
+        new HfDirectoryFormat().write(RandomModels.create(NeoxConfigs.pythia(false, 0.5, true, false), DType.BF16, 3),
+                model);
+        Path plan = Files.writeString(dir.resolve("head.yaml"), "seed: 3\nsteps:\n  - heads: {add: 4}\n"
+                + "  - head_dim: {size: 16}\n  - hidden: {size: 128}\n");
+        Path streamed = dir.resolve("streamed");
+        Cli refused = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", streamed.toString(),
+                "--stream");
+        assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("whose grown dtypes differ [F32, BF16]"), refused.err());
+        assertFalse(Files.exists(streamed));
+
+        Path grown = dir.resolve("grown");
+        Cli grow = Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", grown.toString());
+        assertEquals(0, grow.exitCode(), grow.out() + grow.err());
+        assertTrue(grow.err().contains("note: grown in memory, not streamed: stacked tensors would mix dtypes"),
+                grow.err());
+        Cli verify = Cli.run("verify", model.toString(), grown.toString(), "--precision", "double", "--tolerance",
+                "1e-6", "--length", "16");
+        assertEquals(0, verify.exitCode(), verify.out());
+    }
+
     /** F64, so rescaled queries stay exact in the files. */
     private Path pythia() throws IOException {
         Path model = dir.resolve("pythia");

@@ -1,7 +1,13 @@
 package io.grow4j.transforms;
 
 import io.grow4j.kernels.pad.CpuPadKernel;
+import io.grow4j.model.Activation;
+import io.grow4j.model.Architecture;
+import io.grow4j.model.AttentionConfig;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.DType;
+import io.grow4j.model.MlpConfig;
+import io.grow4j.model.Positions;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
 import io.grow4j.model.Role;
@@ -24,6 +30,25 @@ class LayerStackingTest {
 
     static TransformerConfig llama4() {
         return TestConfigs.llama(RopeLayout.HALF_SPLIT, false).withLayers(4);
+    }
+
+    /**
+     * Gemma 2's sliding and full layers: the copies keep their blocks' types (0 1 2 | 1 2 | 3 gives S F S F S F).
+     * Stacking threw IllegalStateException ("say which type each of 6 layers has") for any family whose layers
+     * differ, and the CLI printed that text as the error.
+     */
+    @Test
+    void copiedBlocksKeepTheirLayerTypes() {
+        var s = AttentionShape.LayerAttention.SLIDING;
+        var f = AttentionShape.LayerAttention.FULL;
+        TransformerConfig gemma2 = new TransformerConfig(Architecture.GEMMA2, 64, 32, 4, 64,
+                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.GEGLU_TANH, false), 1e-6,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT), true, 0, false,
+                new AttentionShape(8, 50, 30, 4, 0, List.of(s, f, s, f)));
+        Model model = RandomModels.create(gemma2, DType.F64, 2);
+        Model stacked = GROWER.grow(model, new GrowthPlan(1, List.of(new LayerStacking(1, 3, 3))).allowingInexact());
+        assertEquals(List.of(s, f, s, f, s, f), stacked.config().attentionShape().layerTypes());
+        assertEquals(-1L, model.tensor(Role.WQ, 2).data().mismatch(stacked.tensor(Role.WQ, 4).data()));
     }
 
     @Test

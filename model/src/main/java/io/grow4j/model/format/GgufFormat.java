@@ -108,17 +108,27 @@ public final class GgufFormat implements ModelFormat {
         if (GgufVocabulary.added(entries)) {
             notes.add(GgufVocabulary.NOTE);
         }
-        GgufFamily family = GgufFamily.forArchitecture(model.config().architecture());
+        notes.addAll(configNotes(model.config()));
+        return notes;
+    }
+
+    /**
+     * The notes of {@link #writeNotes} that follow from the config alone (what llama.cpp computes differently, the
+     * builds that abort on the file), for output written without a {@link Model}, such as a streamed GGUF file.
+     */
+    public List<String> configNotes(TransformerConfig config) {
+        List<String> notes = new ArrayList<>();
+        GgufFamily family = GgufFamily.forArchitecture(config.architecture());
         Activation runs = family == null ? null : family.dialect().activations().getFirst();
-        if (runs != null && model.config().mlp().activation() != runs) {
+        if (runs != null && config.mlp().activation() != runs) {
             // Pythia's exact GELU: llama.cpp's graph has no key to choose it, so it computes another function.
             notes.add("llama.cpp runs GGUF " + family.name() + "'s MLP with " + runs + ", not this model's "
-                    + model.config().mlp().activation() + " (kept in " + GgufConfigCodec.EXACT_PREFIX
+                    + config.mlp().activation() + " (kept in " + GgufConfigCodec.EXACT_PREFIX
                     + family.name() + "." + GgufConfigCodec.ACTIVATION + " for grow4j): its outputs there differ"
                     + " slightly from this model's");
         }
         if (family != null && family.gemma() != null) {
-            notes.addAll(family.gemma().notes(family.name(), model.config()));
+            notes.addAll(family.gemma().notes(family.name(), config));
         }
         return notes;
     }

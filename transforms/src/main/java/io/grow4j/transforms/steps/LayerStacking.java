@@ -1,6 +1,7 @@
 package io.grow4j.transforms.steps;
 
 import io.grow4j.kernels.pad.PadSpec;
+import io.grow4j.model.AttentionShape;
 import io.grow4j.model.Model;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -8,6 +9,7 @@ import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,16 @@ public record LayerStacking(int start, int end, int at) implements GrowthStep {
 
     @Override
     public TransformerConfig apply(TransformerConfig config) {
-        return config.withLayers(config.layers() + end - start);
+        AttentionShape shape = config.attentionShape();
+        int grown = config.layers() + end - start;
+        if (shape.layerTypes().isEmpty()) {
+            return config.withLayers(grown);
+        }
+        // A copied block keeps what it attends to (Gemma's sliding or full), as it keeps its weights: without the
+        // list written out, a model whose layers differ has no type for the copies.
+        List<AttentionShape.LayerAttention> types = Arrays.stream(oldLayerOf(config.layers()))
+                .mapToObj(shape.layerTypes()::get).toList();
+        return config.withLayers(grown, shape.withLayerTypes(types));
     }
 
     /** For each layer of the grown model, the old layer it copies. */

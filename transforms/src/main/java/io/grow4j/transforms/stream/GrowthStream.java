@@ -109,9 +109,16 @@ final class GrowthStream implements AutoCloseable {
      * joined tensor takes the dtype that holds all parts.
      */
     List<String> mixedDtypeProblems(String output) {
+        return mixedDtypeProblems(trace, partsByName, output);
+    }
+
+    /** {@link #mixedDtypeProblems(String)} from the plan's trace and the output's parts alone, before any reading. */
+    static List<String> mixedDtypeProblems(PlanTrace trace, SequencedMap<String, List<TensorKey>> partsByName,
+            String output) {
         List<String> problems = new ArrayList<>();
         partsByName.forEach((name, keys) -> {
-            List<DType> dtypes = keys.stream().map(k -> trace.dtype(finalKey(k))).distinct().toList();
+            List<DType> dtypes = keys.stream().map(k -> trace.dtype(new StagedKey(trace.finalStage(), k)))
+                    .distinct().toList();
             if (dtypes.size() > 1) {
                 problems.add(output + ": " + name + " stacks " + keys + " whose grown dtypes differ " + dtypes
                         + " (rescaled half-precision weights are kept in F32); streaming writes each part as it is:"

@@ -47,6 +47,11 @@ final class HfSourceTensors implements SourceTensors {
 
     @Override
     public Map<TensorKey, DType> dtypes() {
+        return dtypes(checkpoint);
+    }
+
+    /** Each tensor's stored dtype, from the safetensors headers alone. */
+    static Map<TensorKey, DType> dtypes(HfCheckpoint checkpoint) {
         Map<TensorKey, DType> out = new LinkedHashMap<>();
         checkpoint.tensors().forEach((k, l) -> out.put(k, l.dtype()));
         return out;

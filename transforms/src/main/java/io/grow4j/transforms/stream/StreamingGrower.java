@@ -66,6 +66,31 @@ public final class StreamingGrower {
     }
 
     /**
+     * Row-stacked output tensors (Phi-3's qkv_proj, GPT-NeoX's query_key_value) whose parts would grow into different
+     * dtypes, e.g. a rescaled BF16 query kept in F32 beside BF16 keys: streaming writes each part as it is, so it
+     * refuses them, while growth in memory joins them in one dtype. Empty when there are none, or when the plan
+     * itself is refused ({@link #problems(HfCheckpoint, GrowthPlan)} says why).
+     */
+    public static List<String> mixedDtypeProblems(HfCheckpoint source, GrowthPlan plan) {
+        if (!plan.problems(source.config()).isEmpty()) {
+            return List.of();
+        }
+        PlanTrace trace = PlanTrace.of(plan, source.config(), HfSourceTensors.dtypes(source));
+        return GrowthStream.mixedDtypeProblems(trace, HfCheckpoint.tensorParts(trace.config(trace.finalStage())),
+                "output directory");
+    }
+
+    /** {@link #mixedDtypeProblems(HfCheckpoint, GrowthPlan)} for a GGUF file grown into a GGUF file. */
+    public static List<String> mixedDtypeProblems(GgufCheckpoint source, GrowthPlan plan) {
+        if (!plan.problems(source.config()).isEmpty()) {
+            return List.of();
+        }
+        PlanTrace trace = PlanTrace.of(plan, source.config(), source.dtypes());
+        return GrowthStream.mixedDtypeProblems(trace, GgufCheckpoint.tensorParts(trace.config(trace.finalStage())),
+                "output GGUF");
+    }
+
+    /**
      * Grows the checkpoint directory {@code in} by {@code plan} into the new directory {@code out}.
      *
      * @throws PlanException the plan or the output format is refused (nothing written)
