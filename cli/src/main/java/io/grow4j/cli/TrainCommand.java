@@ -215,8 +215,15 @@ final class TrainCommand implements Callable<Integer> {
     /** --tokenizer, else MODEL's own tokenizer.json, else bytes; null (with the problem added) when it cannot load. */
     private Tokenizer tokenizer(List<String> problems) throws IOException {
         Path file = tokenizerFile;
-        if (file == null && model != null && Files.isRegularFile(model.resolve("tokenizer.json"))) {
-            file = model.resolve("tokenizer.json");
+        Path own = model == null ? null : model.resolve("tokenizer.json");
+        boolean hasOwn = own != null && Files.isRegularFile(own);
+        if (file == null && hasOwn) {
+            file = own;
+        } else if (file != null && hasOwn && Files.isRegularFile(file) && Files.mismatch(file, own) != -1) {
+            // OUT carries MODEL's files, tokenizer.json among them: it would ship a tokenizer it was not trained with.
+            problems.add("--tokenizer " + file + " differs from MODEL's own " + own + ", which OUT would carry: train"
+                    + " from a copy of MODEL whose tokenizer.json is " + file + ", or without --tokenizer");
+            return null;
         }
         if (file == null) {
             return ByteTokenizer.INSTANCE;

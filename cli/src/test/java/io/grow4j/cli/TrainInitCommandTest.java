@@ -249,6 +249,25 @@ class TrainInitCommandTest {
         assertEquals(-1, Files.mismatch(tokenizer, out.resolve("tokenizer.json")));
     }
 
+    /** OUT carries MODEL's tokenizer.json, so training MODEL through another one is refused before anything. */
+    @Test
+    void anotherTokenizerThanTheModelDirectorysOwnIsRefused() throws IOException {
+        Path model = dir.resolve("model");
+        ModelFormats.forOutput(model).write(InitialWeights.create(tiny(BERT_VOCAB), 1).toModel(DType.F32), model);
+        Path own = miniLmTokenizer(model);
+        Path other = dir.resolve("other-tokenizer.json");
+        Files.writeString(other, Files.readString(own).replaceFirst("\\{", "{ "));
+        Path out = dir.resolve("trained");
+        Cli refused = run(2, model.toString(), "--out", out.toString(), "--tokenizer", other.toString());
+        assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("--tokenizer " + other + " differs from MODEL's own " + own
+                + ", which OUT would carry"), refused.err());
+        assertFalse(Files.exists(out));
+        Cli same = run(2, model.toString(), "--out", out.toString(), "--tokenizer", own.toString());
+        assertEquals(0, same.exitCode(), same.out() + same.err());
+        assertEquals(-1, Files.mismatch(own, out.resolve("tokenizer.json")));
+    }
+
     /** What train reports for the corpus through {@code tokenizer}: far fewer tokens than its bytes. */
     private String tokensLine(Path tokenizer) throws IOException {
         try (HfTokenizer wordPiece = HfTokenizer.load(tokenizer)) {
