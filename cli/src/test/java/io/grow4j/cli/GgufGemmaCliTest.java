@@ -34,12 +34,7 @@ class GgufGemmaCliTest {
 
     @Test
     void inspectGrowVerifyAndRefuseAGemma3File() throws IOException {
-        TransformerConfig config = new TransformerConfig(Architecture.GEMMA3, 64, 32, 6, 64,
-                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.GEGLU_TANH, false), 1e-6,
-                new Positions.Rope(1e6, RopeLayout.HALF_SPLIT), true, 0, false,
-                new AttentionShape(8, 0, 0, 4, 1e4, AttentionShape.periodic(6, 6)));
-        Path model = dir.resolve("gemma3.gguf");
-        new GgufFormat().write(RandomModels.create(config, DType.F64, 11), model);
+        Path model = gemmaFile(Architecture.GEMMA3, 6, 6, 1e6, 0, 0, 1e4, 11);
 
         Cli inspect = Cli.run("inspect", model.toString());
         assertEquals(0, inspect.exitCode(), inspect.err());
@@ -76,12 +71,7 @@ class GgufGemmaCliTest {
      */
     @Test
     void aStreamedGemma2FileGetsTheLayerCountNoteAsInMemory() throws IOException {
-        TransformerConfig config = new TransformerConfig(Architecture.GEMMA2, 64, 32, 4, 64,
-                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.GEGLU_TANH, false), 1e-6,
-                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT), true, 0, false,
-                new AttentionShape(8, 50, 30, 4, 0, AttentionShape.periodic(4, 2)));
-        Path model = dir.resolve("gemma2.gguf");
-        new GgufFormat().write(RandomModels.create(config, DType.F64, 12), model);
+        Path model = gemmaFile(Architecture.GEMMA2, 4, 2, 1e4, 50, 30, 0, 12);
         Path plan = Files.writeString(dir.resolve("layers.yaml"), "steps:\n  - layers: {add: 2}\n");
         String note = "abort on gemma2 files whose layer count is not one of [26, 42, 46]; this one has 6 layers";
         for (String mode : new String[] {"--stream", "--in-memory"}) {
@@ -90,5 +80,21 @@ class GgufGemmaCliTest {
             assertEquals(0, grow.exitCode(), grow.out() + grow.err());
             assertTrue(grow.out().contains(note), mode + ": " + grow.out());
         }
+    }
+
+    /**
+     * A random F64 Gemma GGUF file, hidden 32, 4 query heads over 2 key/value heads of size 8, in the layer pattern
+     * llama.cpp derives (one global layer every {@code period}), written as {@code <family>.gguf}.
+     */
+    private Path gemmaFile(Architecture family, int layers, int period, double ropeBase, double attentionCap,
+            double finalCap, double localRopeBase, long seed) throws IOException {
+        TransformerConfig config = new TransformerConfig(family, 64, 32, layers, 64,
+                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.GEGLU_TANH, false), 1e-6,
+                new Positions.Rope(ropeBase, RopeLayout.HALF_SPLIT), true, 0, false,
+                new AttentionShape(8, attentionCap, finalCap, 4, localRopeBase,
+                        AttentionShape.periodic(layers, period)));
+        Path model = dir.resolve(family.id() + ".gguf");
+        new GgufFormat().write(RandomModels.create(config, DType.F64, seed), model);
+        return model;
     }
 }
