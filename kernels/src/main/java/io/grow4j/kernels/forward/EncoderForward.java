@@ -10,9 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The float32 encoder pass (BERT) on any {@link KernelBackend}, checked against {@link EncoderReference}. The whole
- * sequence is one batch: projections are matmuls over [positions, width] activations, and each query runs the
- * backend's attention kernel over every key (its "position" argument set to the last one), so no mask is needed.
+ * The float32 encoder pass (BERT) on any {@link KernelBackend}, checked against {@link EncoderReference}. Weights
+ * stay in the model's tensors and are read in their stored dtype (F32, F16, BF16) by backends with
+ * {@link io.grow4j.kernels.TensorKernels}, as {@link ForwardPass} reads them: no float copy of the model is made. The
+ * whole sequence is one batch: projections are matrix products over [positions, width] activations (each weight read
+ * once per layer), and each query runs the backend's attention kernel over every key (its "position" argument set to
+ * the last one), so no mask is needed.
  *
  * <pre>
  *   X ← LN_emb(tok_emb[tokens] + pos_emb[0..n) + type_emb[types])              X: (n, hidden)
@@ -25,29 +28,34 @@ import java.util.List;
 public final class EncoderForward {
     private final TransformerConfig config;
     private final KernelBackend backend;
-    private final float[] tokenEmbedding;    // (vocab, hidden)
-    private final float[] positionEmbedding; // (maxSeqLen, hidden)
-    private final float[] typeEmbedding;     // (typeVocab, hidden), or null without token types
-    private final float[] embeddingNorm;     // (hidden)
-    private final float[] embeddingNormBias; // (hidden)
-    private final List<LayerArrays<float[]>> layers;
-    private final float[] pooler;            // (hidden, hidden), or null without a pooler
-    private final float[] poolerBias;        // (hidden), or null
+    private final Weight tokenEmbedding;    // (vocab, hidden), rows read in place
+    private final Weight positionEmbedding; // (maxSeqLen, hidden), rows read in place
+    private final Weight typeEmbedding;     // (typeVocab, hidden), or null without token types
+    private final Weight embeddingNorm;     // (hidden)
+    private final Weight embeddingNormBias; // (hidden)
+    private final List<LayerArrays<Weight>> layers;
+    private final Weight pooler;            // (hidden, hidden), or null without a pooler
+    private final Weight poolerBias;        // (hidden), or null
 
-    /** Converts every weight of the model to float once; the backend stays owned by the caller. */
+    /**
+     * Wraps the model's weights: matrices and embeddings stay in the model's tensors (slices of the mapped files) and
+     * are read in their stored dtype by backends with {@link io.grow4j.kernels.TensorKernels}; other backends get a
+     * float copy of each matrix on first use (see {@link Weight}). Only gains and biases are copied to float. The
+     * backend stays owned by the caller.
+     */
     public EncoderForward(Model model, KernelBackend backend) {
         this.config = model.config();
         this.backend = backend;
         ForwardSupport.checkEncoder(config);
-        this.tokenEmbedding = model.tensor(Role.TOKEN_EMBEDDING).toFloatArray();
-        this.positionEmbedding = model.tensor(Role.POSITION_EMBEDDING).toFloatArray();
+        this.tokenEmbedding = new Weight(model.tensor(Role.TOKEN_EMBEDDING));
+        this.positionEmbedding = new Weight(model.tensor(Role.POSITION_EMBEDDING));
         this.typeEmbedding = Role.TOKEN_TYPE_EMBEDDING.presentIn(config)
-                ? model.tensor(Role.TOKEN_TYPE_EMBEDDING).toFloatArray() : null;
-        this.embeddingNorm = model.tensor(Role.EMBEDDING_NORM).toFloatArray();
-        this.embeddingNormBias = model.tensor(Role.EMBEDDING_NORM_BIAS).toFloatArray();
-        this.layers = LayerArrays.floats(model);
-        this.pooler = config.pooler() ? model.tensor(Role.POOLER).toFloatArray() : null;
-        this.poolerBias = config.pooler() ? model.tensor(Role.POOLER_BIAS).toFloatArray() : null;
+                ? new Weight(model.tensor(Role.TOKEN_TYPE_EMBEDDING)) : null;
+        this.embeddingNorm = new Weight(model.tensor(Role.EMBEDDING_NORM));
+        this.embeddingNormBias = new Weight(model.tensor(Role.EMBEDDING_NORM_BIAS));
+        this.layers = LayerArrays.weights(model);
+        this.pooler = config.pooler() ? new Weight(model.tensor(Role.POOLER)) : null;
+        this.poolerBias = config.pooler() ? new Weight(model.tensor(Role.POOLER_BIAS)) : null;
     }
 
     public TransformerConfig config() {
@@ -67,7 +75,7 @@ public final class EncoderForward {
         Inputs.checkEncoderInput(tokens, tokenTypes, config);
         Pass pass = new Pass(tokens.length);
         pass.embed(tokens, tokenTypes);
-        for (LayerArrays<float[]> w : layers) {
+        for (LayerArrays<Weight> w : layers) {
             pass.attentionBlock(w);
             pass.mlpBlock(w);
         }
@@ -80,9 +88,25 @@ public final class EncoderForward {
             throw new IllegalStateException("this " + config.architecture().id() + " model has no pooler");
         }
         float[] out = new float[config.hidden()];
-        backend.matvec(pooler, hiddenStates[0], out, config.hidden(), config.hidden());
+        pooler.matvec(backend, hiddenStates[0], out);
+        float[] bias = poolerBias.floats();
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) Math.tanh(out[i] + poolerBias[i]);
+            out[i] = (float) Math.tanh(out[i] + bias[i]);
+        }
+        return out;
+    }
+
+    /** Every matrix of the pass (embeddings, projections, pooler), for tests that check none was copied. */
+    List<Weight> matrices() {
+        List<Weight> out = new java.util.ArrayList<>(List.of(tokenEmbedding, positionEmbedding));
+        if (typeEmbedding != null) {
+            out.add(typeEmbedding);
+        }
+        for (LayerArrays<Weight> layer : layers) {
+            layer.present().stream().filter(w -> w.tensor().rank() == 2).forEach(out::add);
+        }
+        if (pooler != null) {
+            out.add(pooler);
         }
         return out;
     }
@@ -117,20 +141,29 @@ public final class EncoderForward {
             rowOut = new float[Math.max(hidden, a.queryHeads() * a.valueSize())];
         }
 
+        /** x[t] ← tok_emb[token] + pos_emb[t] (+ type_emb[type]), each row read in place, added in that order. */
         void embed(int[] tokens, int[] types) {
+            float[] token = new float[hidden];
+            float[] position = new float[hidden];
+            float[] type = new float[hidden];
             for (int t = 0; t < n; t++) {
+                tokenEmbedding.row(tokens[t], token);
+                positionEmbedding.row(t, position);
+                if (typeEmbedding != null) {
+                    typeEmbedding.row(types[t], type);
+                }
                 for (int i = 0; i < hidden; i++) {
-                    float e = tokenEmbedding[tokens[t] * hidden + i] + positionEmbedding[t * hidden + i];
-                    x[t * hidden + i] = typeEmbedding == null ? e : e + typeEmbedding[types[t] * hidden + i];
+                    float e = token[i] + position[i];
+                    x[t * hidden + i] = typeEmbedding == null ? e : e + type[i];
                 }
             }
             normRows(embeddingNorm, embeddingNormBias);
         }
 
-        void attentionBlock(LayerArrays<float[]> w) {
-            project(x, w.wq(), w.bq(), q, a.queryHeads() * a.keySize(), hidden);
-            project(x, w.wk(), w.bk(), k, a.kvHeads() * a.keySize(), hidden);
-            project(x, w.wv(), w.bv(), v, a.kvHeads() * a.valueSize(), hidden);
+        void attentionBlock(LayerArrays<Weight> w) {
+            project(x, w.wq(), w.bq(), q, a.queryHeads() * a.keySize());
+            project(x, w.wk(), w.bk(), k, a.kvHeads() * a.keySize());
+            project(x, w.wv(), w.bv(), v, a.kvHeads() * a.valueSize());
             int qWidth = a.queryHeads() * a.keySize();
             int outWidth = a.queryHeads() * a.valueSize();
             for (int t = 0; t < n; t++) {
@@ -139,38 +172,44 @@ public final class EncoderForward {
                         a.valueSize());
                 System.arraycopy(rowOut, 0, att, t * outWidth, outWidth);
             }
-            project(att, w.wo(), w.bo(), delta, hidden, outWidth);
+            project(att, w.wo(), w.bo(), delta, hidden);
             backend.add(x, delta, n * hidden);
             normRows(w.attentionNorm(), w.attentionNormBias());
         }
 
-        void mlpBlock(LayerArrays<float[]> w) {
-            project(x, w.wUp(), w.bUp(), inner, mlpSize, hidden);
+        void mlpBlock(LayerArrays<Weight> w) {
+            project(x, w.wUp(), w.bUp(), inner, mlpSize);
             switch (config.mlp().activation()) {
                 case RELU -> backend.relu(inner, n * mlpSize);
                 case GELU -> backend.gelu(inner, n * mlpSize);
                 case GELU_TANH -> backend.geluTanh(inner, n * mlpSize);
                 case SWIGLU -> throw new IllegalStateException("refused by ForwardSupport.checkEncoder");
             }
-            project(inner, w.wDown(), w.bDown(), delta, hidden, mlpSize);
+            project(inner, w.wDown(), w.bDown(), delta, hidden);
             backend.add(x, delta, n * hidden);
             normRows(w.mlpNorm(), w.mlpNormBias());
         }
 
-        /** out (n, rows) = in (n, cols) · w^T, plus the bias on every row when present. */
-        private void project(float[] in, float[] w, float[] bias, float[] out, int rows, int cols) {
-            backend.matmul(in, w, out, n, rows, cols);
+        /**
+         * out (n, rows) = in (n, cols) · w^T, plus the bias on every row when present: one matrix product over all
+         * positions, so each weight is read once per layer (in place where the backend can).
+         */
+        private void project(float[] in, Weight w, Weight bias, float[] out, int rows) {
+            w.matmul(backend, in, n, out);
             if (bias != null) {
+                float[] b = bias.floats();
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
-                        out[t * rows + r] += bias[r];
+                        out[t * rows + r] += b[r];
                     }
                 }
             }
         }
 
         /** x[t] ← LayerNorm(x[t]) for every position t. */
-        private void normRows(float[] gain, float[] bias) {
+        private void normRows(Weight gainWeight, Weight biasWeight) {
+            float[] gain = gainWeight.floats();
+            float[] bias = biasWeight.floats();
             for (int t = 0; t < n; t++) {
                 System.arraycopy(x, t * hidden, rowIn, 0, hidden);
                 backend.layernorm(rowOut, rowIn, gain, bias, eps, hidden);

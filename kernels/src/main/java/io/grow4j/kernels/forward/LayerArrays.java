@@ -52,11 +52,6 @@ record LayerArrays<A>(
         return out;
     }
 
-    /** Every layer as float arrays (the encoder pass, which still copies its weights). */
-    static List<LayerArrays<float[]>> floats(Model model) {
-        return all(model, Tensor::toFloatArray);
-    }
-
     /** Every layer's tensors, wrapped for the float32 pass (read in place, or converted on first use). */
     static List<LayerArrays<Weight>> weights(Model model) {
         return all(model, Weight::new);

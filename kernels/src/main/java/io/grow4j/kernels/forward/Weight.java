@@ -22,6 +22,11 @@ final class Weight {
         return tensor;
     }
 
+    /** True once a float copy of the values exists (what a pass on an in-place backend must avoid for matrices). */
+    boolean copied() {
+        return floats != null;
+    }
+
     /** The values as float32, converted once. */
     float[] floats() {
         if (floats == null) {

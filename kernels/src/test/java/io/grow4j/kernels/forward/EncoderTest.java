@@ -205,7 +205,7 @@ class EncoderTest {
         return 0.5 * x * (1 + Erf.erf(x / Math.sqrt(2)));
     }
 
-    private static int[] random(int n, int bound, long seed) {
+    static int[] random(int n, int bound, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
@@ -215,7 +215,7 @@ class EncoderTest {
     }
 
     /** max |Δ| ≤ 1e-5 × max |hidden state| (DESIGN.md section 4). */
-    private static void assertClose(double[][] want, float[][] got, String what) {
+    static void assertClose(double[][] want, float[][] got, String what) {
         double scale = 0;
         double worst = 0;
         for (int t = 0; t < want.length; t++) {

@@ -132,7 +132,7 @@ class MappedWeightsTest {
     }
 
     /** The backend's KernelBackend methods only, so the pass hands it float arrays (the old path). */
-    private static KernelBackend arraysOnly(KernelBackend backend) {
+    static KernelBackend arraysOnly(KernelBackend backend) {
         return (KernelBackend) Proxy.newProxyInstance(KernelBackend.class.getClassLoader(),
                 new Class<?>[] {KernelBackend.class}, (proxy, method, args) -> {
                     try {
