@@ -72,14 +72,47 @@ public final class EncoderForward {
      * @param tokenTypes one segment id per token (all zeros for a single segment)
      */
     public float[][] hiddenStates(int[] tokens, int[] tokenTypes) {
-        Inputs.checkEncoderInput(tokens, tokenTypes, config);
-        Pass pass = new Pass(tokens.length);
-        pass.embed(tokens, tokenTypes);
+        return hiddenStates(new int[][] {tokens}, new int[][] {tokenTypes})[0];
+    }
+
+    /**
+     * The last layer's output at every position of every sequence: [sequences][positions][hidden]. All positions of
+     * the batch go through each layer together, every projection one matrix product over them, so each weight is read
+     * once per layer per batch; attention stays within each sequence. Each sequence's states equal what
+     * {@link #hiddenStates(int[], int[])} gives for it alone up to the summation order of the matrix products (the
+     * packed kernel for 8 rows or more, row dots below).
+     *
+     * @param tokenTypes one array of segment ids per sequence, as long as it
+     * @throws IllegalArgumentException naming every bad sequence (token id, type, length) before any work starts
+     */
+    public float[][][] hiddenStates(int[][] sequences, int[][] tokenTypes) {
+        checkBatch(sequences, tokenTypes);
+        Pass pass = new Pass(Arrays.stream(sequences).mapToInt(t -> t.length).toArray());
+        pass.embed(sequences, tokenTypes);
         for (LayerArrays<Weight> w : layers) {
             pass.attentionBlock(w);
             pass.mlpBlock(w);
         }
-        return pass.rows();
+        return pass.sequences();
+    }
+
+    /** Every sequence's problem in one message (prefixed with its index when the batch holds several). */
+    private void checkBatch(int[][] sequences, int[][] tokenTypes) {
+        if (sequences.length != tokenTypes.length) {
+            throw new IllegalArgumentException(sequences.length + " sequences but " + tokenTypes.length
+                    + " arrays of token types");
+        }
+        List<String> problems = new java.util.ArrayList<>();
+        for (int s = 0; s < sequences.length; s++) {
+            try {
+                Inputs.checkEncoderInput(sequences[s], tokenTypes[s], config);
+            } catch (IllegalArgumentException e) {
+                problems.add(sequences.length == 1 ? e.getMessage() : "sequence " + s + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
     }
 
     /** BERT's pooled output tanh(W·h[0] + b), from the first row of {@link #hiddenStates}. */
@@ -111,10 +144,11 @@ public final class EncoderForward {
         return out;
     }
 
-    /** One sequence's activations, flat row-major [positions, width]. */
+    /** A batch's activations, every position of every sequence one row: flat row-major [positions, width]. */
     private final class Pass {
         private final AttentionConfig a = config.attention();
-        private final int n;
+        private final int[] lengths;    // positions of each sequence, whose rows follow one another
+        private final int n;            // positions of the whole batch
         private final int hidden = config.hidden();
         private final int mlpSize = config.mlp().size();
         private final float eps = (float) config.normEps();
@@ -127,9 +161,13 @@ public final class EncoderForward {
         private final float[] inner;    // (n, mlp)
         private final float[] rowIn;    // one position, for the per-row kernels
         private final float[] rowOut;
+        private final float[] keys;     // one sequence's k rows, as the attention kernel reads them from index 0
+        private final float[] values;   // one sequence's v rows
 
-        Pass(int n) {
-            this.n = n;
+        Pass(int[] lengths) {
+            this.lengths = lengths;
+            this.n = Arrays.stream(lengths).sum();
+            int longest = Arrays.stream(lengths).max().orElse(0);
             x = new float[n * hidden];
             delta = new float[n * hidden];
             q = new float[n * a.queryHeads() * a.keySize()];
@@ -139,22 +177,30 @@ public final class EncoderForward {
             inner = new float[n * mlpSize];
             rowIn = new float[Math.max(hidden, a.queryHeads() * a.keySize())];
             rowOut = new float[Math.max(hidden, a.queryHeads() * a.valueSize())];
+            keys = new float[longest * a.kvHeads() * a.keySize()];
+            values = new float[longest * a.kvHeads() * a.valueSize()];
         }
 
-        /** x[t] ← tok_emb[token] + pos_emb[t] (+ type_emb[type]), each row read in place, added in that order. */
-        void embed(int[] tokens, int[] types) {
+        /**
+         * x[row] ← tok_emb[token] + pos_emb[t] (+ type_emb[type]) for position t of each sequence, each embedding row
+         * read in place, added in that order.
+         */
+        void embed(int[][] tokens, int[][] types) {
             float[] token = new float[hidden];
             float[] position = new float[hidden];
             float[] type = new float[hidden];
-            for (int t = 0; t < n; t++) {
-                tokenEmbedding.row(tokens[t], token);
-                positionEmbedding.row(t, position);
-                if (typeEmbedding != null) {
-                    typeEmbedding.row(types[t], type);
-                }
-                for (int i = 0; i < hidden; i++) {
-                    float e = token[i] + position[i];
-                    x[t * hidden + i] = typeEmbedding == null ? e : e + type[i];
+            int row = 0;
+            for (int s = 0; s < tokens.length; s++) {
+                for (int t = 0; t < tokens[s].length; t++, row++) {
+                    tokenEmbedding.row(tokens[s][t], token);
+                    positionEmbedding.row(t, position);
+                    if (typeEmbedding != null) {
+                        typeEmbedding.row(types[s][t], type);
+                    }
+                    for (int i = 0; i < hidden; i++) {
+                        float e = token[i] + position[i];
+                        x[row * hidden + i] = typeEmbedding == null ? e : e + type[i];
+                    }
                 }
             }
             normRows(embeddingNorm, embeddingNormBias);
@@ -164,17 +210,30 @@ public final class EncoderForward {
             project(x, w.wq(), w.bq(), q, a.queryHeads() * a.keySize());
             project(x, w.wk(), w.bk(), k, a.kvHeads() * a.keySize());
             project(x, w.wv(), w.bv(), v, a.kvHeads() * a.valueSize());
-            int qWidth = a.queryHeads() * a.keySize();
-            int outWidth = a.queryHeads() * a.valueSize();
-            for (int t = 0; t < n; t++) {
-                System.arraycopy(q, t * qWidth, rowIn, 0, qWidth);
-                backend.attention(rowIn, k, v, rowOut, n - 1, a.queryHeads(), a.kvHeads(), a.keySize(),
-                        a.valueSize());
-                System.arraycopy(rowOut, 0, att, t * outWidth, outWidth);
+            int first = 0;
+            for (int length : lengths) {
+                attendWithin(first, length);
+                first += length;
             }
             project(att, w.wo(), w.bo(), delta, hidden);
             backend.add(x, delta, n * hidden);
             normRows(w.attentionNorm(), w.attentionNormBias());
+        }
+
+        /** att rows [first, first + length) ← each query of one sequence attending to every key of that sequence. */
+        private void attendWithin(int first, int length) {
+            int qWidth = a.queryHeads() * a.keySize();
+            int kWidth = a.kvHeads() * a.keySize();
+            int vWidth = a.kvHeads() * a.valueSize();
+            int outWidth = a.queryHeads() * a.valueSize();
+            System.arraycopy(k, first * kWidth, keys, 0, length * kWidth);
+            System.arraycopy(v, first * vWidth, values, 0, length * vWidth);
+            for (int t = first; t < first + length; t++) {
+                System.arraycopy(q, t * qWidth, rowIn, 0, qWidth);
+                backend.attention(rowIn, keys, values, rowOut, length - 1, a.queryHeads(), a.kvHeads(), a.keySize(),
+                        a.valueSize());
+                System.arraycopy(rowOut, 0, att, t * outWidth, outWidth);
+            }
         }
 
         void mlpBlock(LayerArrays<Weight> w) {
@@ -217,10 +276,15 @@ public final class EncoderForward {
             }
         }
 
-        float[][] rows() {
-            float[][] out = new float[n][];
-            for (int t = 0; t < n; t++) {
-                out[t] = Arrays.copyOfRange(x, t * hidden, (t + 1) * hidden);
+        /** x split into [sequence][position][hidden]. */
+        float[][][] sequences() {
+            float[][][] out = new float[lengths.length][][];
+            int row = 0;
+            for (int s = 0; s < lengths.length; s++) {
+                out[s] = new float[lengths[s]][];
+                for (int t = 0; t < lengths[s]; t++, row++) {
+                    out[s][t] = Arrays.copyOfRange(x, row * hidden, (row + 1) * hidden);
+                }
             }
             return out;
         }

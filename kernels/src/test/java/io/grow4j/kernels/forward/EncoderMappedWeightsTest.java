@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -142,5 +143,48 @@ class EncoderMappedWeightsTest {
                 assertArrayEquals(want[t], got[t], dtype + " position " + t);
             }
         }
+    }
+
+    /**
+     * A batch of sequences, all positions through each projection together, gives each sequence's states alone
+     * within 1e-5 relative (issue #10's bound for batched scoring): only the matrix products' summation order differs.
+     * A position attending across sequences would break this by far more.
+     */
+    @Test
+    void batchedSequencesEqualEachSequenceAlone() {
+        for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+            configs().forEach((name, config) -> {
+                Model model = RandomModels.create(config, dtype, name.hashCode());
+                EncoderForward pass = new EncoderForward(model, CPU);
+                int types = Math.max(1, config.typeVocabSize());
+                int[] lengths = {config.maxSeqLen(), 3, 9, 1};
+                int[][] tokens = new int[lengths.length][];
+                int[][] typeIds = new int[lengths.length][];
+                for (int s = 0; s < lengths.length; s++) {
+                    tokens[s] = EncoderTest.random(lengths[s], config.vocabSize(), 11 * s);
+                    typeIds[s] = EncoderTest.random(lengths[s], types, 11 * s + 1);
+                }
+                float[][][] batched = pass.hiddenStates(tokens, typeIds);
+                for (int s = 0; s < lengths.length; s++) {
+                    LogitBounds.assertRelative(pass.hiddenStates(tokens[s], typeIds[s]), batched[s], 1e-5,
+                            name + " " + dtype + " sequence " + s);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aBatchNamesEveryBadSequence() {
+        TransformerConfig config = EncoderTest.bert(2, 4, 4);
+        EncoderForward pass = new EncoderForward(RandomModels.create(config, DType.F32, 1), CPU);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> pass.hiddenStates(new int[][] {{1, 2}, {3, 31}, {4}}, new int[][] {{0, 1}, {0, 0}, {2}}));
+        for (String part : List.of("sequence 1: token id 31", "sequence 2: token type 2 at position 0")) {
+            assertTrue(e.getMessage().contains(part), e.getMessage() + " should say '" + part + "'");
+        }
+        assertFalse(e.getMessage().contains("sequence 0"), e.getMessage());
+        IllegalArgumentException count = assertThrows(
+                IllegalArgumentException.class, () -> pass.hiddenStates(new int[][] {{1}, {2}}, new int[][] {{0}}));
+        assertTrue(count.getMessage().contains("2 sequences but 1 arrays of token types"), count.getMessage());
     }
 }
