@@ -17,6 +17,15 @@ interface EncoderEngine extends AutoCloseable {
     /** [position][width] for one sequence. */
     double[][] hiddenStates(int[] tokens, int[] tokenTypes) throws IOException;
 
+    /** [sequence][position][width] for a batch of sequences; engines that cannot batch run them one at a time. */
+    default double[][][] hiddenStates(int[][] tokens, int[][] tokenTypes) throws IOException {
+        double[][][] out = new double[tokens.length][][];
+        for (int s = 0; s < tokens.length; s++) {
+            out[s] = hiddenStates(tokens[s], tokenTypes[s]);
+        }
+        return out;
+    }
+
     /** What is compared, for the report. */
     default String output() {
         return "last hidden states";
@@ -26,9 +35,25 @@ interface EncoderEngine extends AutoCloseable {
     default void close() throws IOException {
     }
 
+    /** Our float32 pass, a batch's positions through each layer together (each weight read once per batch). */
     static EncoderEngine ours(Model model, KernelBackend kernels) {
         EncoderForward forward = new EncoderForward(model, kernels);
-        return (tokens, types) -> widen(forward.hiddenStates(tokens, types));
+        return new EncoderEngine() {
+            @Override
+            public double[][] hiddenStates(int[] tokens, int[] tokenTypes) {
+                return widen(forward.hiddenStates(tokens, tokenTypes));
+            }
+
+            @Override
+            public double[][][] hiddenStates(int[][] tokens, int[][] tokenTypes) {
+                float[][][] states = forward.hiddenStates(tokens, tokenTypes);
+                double[][][] out = new double[states.length][][];
+                for (int s = 0; s < states.length; s++) {
+                    out[s] = widen(states[s]);
+                }
+                return out;
+            }
+        };
     }
 
     static EncoderEngine reference(Model model) {

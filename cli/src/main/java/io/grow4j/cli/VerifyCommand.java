@@ -227,7 +227,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** Encoders see each whole sequence at once (no KV cache) and output hidden states, compared position by position. */
     private int verifyEncoders(Model a, Model b) throws IOException {
-        EncoderVerification verification = new EncoderVerification(seed, sequences, length);
+        EncoderVerification verification = new EncoderVerification(seed, sequences, length, batch);
         LogitComparison comparison;
         String output;
         boolean onnxRuntime = engine.equals(ONNX_RUNTIME);
