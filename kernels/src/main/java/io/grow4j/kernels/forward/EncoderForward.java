@@ -12,10 +12,10 @@ import java.util.List;
 /**
  * The float32 encoder pass (BERT) on any {@link KernelBackend}, checked against {@link EncoderReference}. Weights
  * stay in the model's tensors and are read in their stored dtype (F32, F16, BF16) by backends with
- * {@link io.grow4j.kernels.TensorKernels}, as {@link ForwardPass} reads them: no float copy of the model is made. The
- * whole sequence is one batch: projections are matrix products over [positions, width] activations (each weight read
- * once per layer), and each query runs the backend's attention kernel over every key (its "position" argument set to
- * the last one), so no mask is needed.
+ * {@link io.grow4j.kernels.TensorKernels}, as {@link ForwardPass} reads them: no float copy of the model is made. All
+ * positions of a batch of sequences form one [positions, width] matrix, so each projection is one matrix product
+ * (each weight read once per layer per batch); each query runs the backend's attention kernel over every key of its
+ * own sequence (its "position" argument set to that sequence's last one), so no mask is needed.
  *
  * <pre>
  *   X ← LN_emb(tok_emb[tokens] + pos_emb[0..n) + type_emb[types])              X: (n, hidden)
