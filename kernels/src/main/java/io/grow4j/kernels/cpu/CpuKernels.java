@@ -57,6 +57,11 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         return "Java Vector API, " + VectorDots.LANES + " float lanes, " + parallel.threads() + " threads";
     }
 
+    /** Where the threads have waited in the parallel calls so far (for measuring the hand-off). */
+    public HandOff handOff() {
+        return parallel.handOff();
+    }
+
     /** How long idle or waiting threads spin before they park, ns. */
     public long spinNanos() {
         return parallel.spinNanos();

@@ -2,6 +2,7 @@ package io.grow4j.kernels.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -46,6 +47,8 @@ final class ParallelChunks implements AutoCloseable {
     /** The latest call; workers run each new one they see. */
     private volatile Job job;
     private volatile boolean closed;
+    /** Where the threads waited, over every parallel call so far (written by the caller holding {@link #busy}). */
+    private volatile HandOff handOff = HandOff.NONE;
 
     ParallelChunks(int threads) {
         this(threads, SPIN_NANOS);
@@ -79,6 +82,10 @@ final class ParallelChunks implements AutoCloseable {
         return live;
     }
 
+    HandOff handOff() {
+        return handOff;
+    }
+
     /** Runs body over [0, items), in parallel when items × workPerItem is large enough. */
     void forRange(int items, long workPerItem, RangeBody body) {
         if (workers.length == 0 || items < 2 || items * workPerItem < PARALLEL_WORK || closed
@@ -87,12 +94,18 @@ final class ParallelChunks implements AutoCloseable {
             return;
         }
         try {
+            long posted = System.nanoTime();
             Job j = new Job(body, items, Math.min(items, threads * CHUNKS_PER_THREAD), Thread.currentThread(),
                     spinNanos);
             job = j;
             wakeWorkers();
-            j.work();
+            int mine = j.work();
+            long ranOut = System.nanoTime();
             j.await();
+            long end = System.nanoTime();
+            long firstWorkerChunk = j.firstWorkerChunk.get();
+            handOff = handOff.plus(j.chunks, mine, (firstWorkerChunk == 0 ? end : firstWorkerChunk) - posted,
+                    end - ranOut, end - posted);
             j.rethrow();
         } finally {
             job = null; // the body's arrays are not held past the call
@@ -132,6 +145,8 @@ final class ParallelChunks implements AutoCloseable {
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicInteger done = new AtomicInteger();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** When a worker took its first chunk (System.nanoTime), 0 until one does. */
+        private final AtomicLong firstWorkerChunk = new AtomicLong();
         private volatile boolean callerParked;
 
         Job(RangeBody body, int items, int chunks, Thread caller, long spinNanos) {
@@ -142,9 +157,16 @@ final class ParallelChunks implements AutoCloseable {
             this.spinNanos = spinNanos;
         }
 
-        /** Runs chunks until none is left; the thread finishing the last one wakes a parked caller. */
-        void work() {
-            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+        /**
+         * Runs chunks until none is left; the thread finishing the last one wakes a parked caller. Returns the number
+         * of chunks this thread ran.
+         */
+        int work() {
+            int ran = 0;
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement(), ran++) {
+                if (ran == 0 && Thread.currentThread() != caller) {
+                    firstWorkerChunk.compareAndSet(0, System.nanoTime());
+                }
                 try {
                     body.run(start(c), start(c + 1));
                 } catch (Throwable t) {
@@ -154,6 +176,7 @@ final class ParallelChunks implements AutoCloseable {
                     LockSupport.unpark(caller);
                 }
             }
+            return ran;
         }
 
         /** Waits for chunks other threads took: spinning first, then parked (flag set before the last check). */
