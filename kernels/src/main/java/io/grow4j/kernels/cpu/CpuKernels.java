@@ -4,6 +4,8 @@ import io.grow4j.kernels.KernelBackend;
 import io.grow4j.kernels.opencl.RopeTables;
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.kernels.TensorKernels;
+import io.grow4j.kernels.TensorKernelsChecks;
+import io.grow4j.kernels.ActivationMath;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeLayout;
 import jdk.incubator.vector.FloatVector;
@@ -166,6 +168,25 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         });
     }
 
+    /**
+     * Rows [from, to) of every matrix, then {@code then} on them, in one chunk: a chunk's entrywise step reads only
+     * what the same thread just wrote, so the call needs no second hand-off.
+     */
+    @Override
+    public void matvecsThen(Tensor[] ws, float[] x, float[][] outs, EntryRange then) {
+        int rows = TensorKernelsChecks.sameRows(ws);
+        float[][] xs = new float[ws.length][];
+        for (int i = 0; i < ws.length; i++) {
+            xs[i] = SegmentDots.prepare(ws[i].dtype(), x);
+        }
+        parallel.forRange(rows, (long) ws.length * x.length, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                rowProducts(x, xs[i], ws[i], outs[i], from, to);
+            }
+            then.run(from, to);
+        });
+    }
+
     /** c[i, r] for rows r in [from, to) of w, a tile of rows decoded at a time. */
     private void tileProducts(float[] a, int m, Tensor w, float[] c, int from, int to) {
         int n = Math.toIntExact(w.dim(0));
@@ -313,8 +334,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     public void swiglu(float[] gate, float[] up, int n) {
         parallel.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
-                double g = gate[i];
-                gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
+                gate[i] = ActivationMath.swiglu(gate[i], up[i]);
             }
         });
     }

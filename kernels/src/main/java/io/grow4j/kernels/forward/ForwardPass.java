@@ -1,11 +1,13 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.TensorKernels;
 import io.grow4j.model.AttentionShape;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
@@ -306,13 +308,24 @@ public final class ForwardPass {
 
         /** xb2 ← Wdown·act(Wup·in [, Wgate·in]) with their biases, the dense MLP of one position. */
         private void denseMlp(LayerArrays<Weight> w, float[] in) {
-            if (w.wGate() != null) {
+            if (w.wGate() != null && config.mlp().activation().gated() && w.wUp().inPlace(backend)
+                    && w.wGate().inPlace(backend)) {
+                // Biases and activation on each thread's rows in the products' parallel pass, not on one thread after.
+                ((TensorKernels) backend).matvecsThen(new Tensor[] {w.wUp().tensor(), w.wGate().tensor()}, in,
+                        new float[][] {hb2, hb}, new GatedStep(config.mlp().activation(), hb, hb2, floats(w.bUp()),
+                                floats(w.bGate())));
+            } else if (w.wGate() != null) {
                 Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+                activate(w);
             } else {
                 w.wUp().matvec(backend, in, hb2);
+                activate(w);
             }
-            activate(w);
             w.wDown().matvec(backend, activated(), xb2);
+        }
+
+        private static float[] floats(Weight bias) {
+            return bias == null ? null : bias.floats();
         }
 
         /** The session's mixture-of-experts scratch, made on first use (dense models never need one). */

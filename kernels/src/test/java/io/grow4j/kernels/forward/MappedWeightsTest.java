@@ -43,6 +43,11 @@ class MappedWeightsTest {
         all.put("olmo2", BlockPartsTest.config(Architecture.OLMO2, 1e-5));
         // Experts are slices of stacked tensors, read in place; the batched path routes row by row.
         all.put("mixtral", MixtureOfExpertsTest.config(Architecture.MIXTRAL, 4, 2));
+        // GeGLU: decoding's gated step runs in the products' pass, the array path's after them.
+        all.put("gemma2", GemmaPartsTest.config(Architecture.GEMMA2,
+                java.util.List.of(io.grow4j.model.AttentionShape.LayerAttention.SLIDING,
+                        io.grow4j.model.AttentionShape.LayerAttention.FULL),
+                2.0, 3.0, 10, 0));
         return all;
     }
 
