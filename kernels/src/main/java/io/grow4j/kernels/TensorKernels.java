@@ -23,12 +23,6 @@ public interface TensorKernels {
      */
     void matvecs(Tensor[] ws, float[] x, float[][] outs);
 
-    /** A step over entries [from, to) of a call's outputs. */
-    @FunctionalInterface
-    interface EntryRange {
-        void run(int from, int to);
-    }
-
     /**
      * outs[i] = ws[i] · x for matrices with the same number of rows, then {@code then.run(from, to)} once the rows
      * [from, to) of every output are done: an entrywise step that follows the products (a gated MLP's biases and
@@ -38,7 +32,7 @@ public interface TensorKernels {
      *
      * @throws IllegalArgumentException if the matrices' row counts differ
      */
-    default void matvecsThen(Tensor[] ws, float[] x, float[][] outs, EntryRange then) {
+    default void matvecsThen(Tensor[] ws, float[] x, float[][] outs, RangeBody then) {
         int rows = TensorKernelsChecks.sameRows(ws);
         matvecs(ws, x, outs);
         then.run(0, rows);

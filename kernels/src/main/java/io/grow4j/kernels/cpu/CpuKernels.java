@@ -1,6 +1,7 @@
 package io.grow4j.kernels.cpu;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.RangeBody;
 import io.grow4j.kernels.opencl.RopeTables;
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.kernels.TensorKernels;
@@ -173,7 +174,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
      * what the same thread just wrote, so the call needs no second hand-off.
      */
     @Override
-    public void matvecsThen(Tensor[] ws, float[] x, float[][] outs, EntryRange then) {
+    public void matvecsThen(Tensor[] ws, float[] x, float[][] outs, RangeBody then) {
         int rows = TensorKernelsChecks.sameRows(ws);
         float[][] xs = new float[ws.length][];
         for (int i = 0; i < ws.length; i++) {
@@ -369,6 +370,12 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         for (; i < n; i++) {
             y[i] += x[i];
         }
+    }
+
+    /** Kernels called from the body run on its thread (a call made while the pool is busy runs inline). */
+    @Override
+    public void parallelFor(int items, long workPerItem, RangeBody body) {
+        parallel.forRange(items, workPerItem, body);
     }
 
     @Override

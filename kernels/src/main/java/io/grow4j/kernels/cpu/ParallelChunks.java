@@ -1,5 +1,7 @@
 package io.grow4j.kernels.cpu;
 
+import io.grow4j.kernels.RangeBody;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,12 +34,6 @@ final class ParallelChunks implements AutoCloseable {
     static final long SPIN_NANOS = 20_000;
     /** How long a parked worker waits for a call before it ends. */
     static final long IDLE_EXIT_NANOS = 1_000_000_000L;
-
-    /** The body of a parallel loop over items [from, to). */
-    @FunctionalInterface
-    interface RangeBody {
-        void run(int from, int to);
-    }
 
     private final int threads;
     private final long spinNanos;

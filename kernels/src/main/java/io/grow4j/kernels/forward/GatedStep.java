@@ -1,6 +1,7 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.ActivationMath;
+import io.grow4j.kernels.RangeBody;
 import io.grow4j.kernels.TensorKernels;
 import io.grow4j.model.Activation;
 
@@ -17,7 +18,7 @@ import io.grow4j.model.Activation;
  * @param gateBias [mlp] or null
  */
 record GatedStep(Activation activation, float[] gate, float[] up, float[] upBias, float[] gateBias)
-        implements TensorKernels.EntryRange {
+        implements RangeBody {
     GatedStep {
         if (!activation.gated()) {
             throw new IllegalArgumentException(activation + " is not a gated activation");
