@@ -17,16 +17,19 @@ import java.util.concurrent.locks.LockSupport;
  * chunks a worker has already taken. Chunks are taken one at a time from a shared counter, so a worker the operating
  * system has not scheduled (a shared machine) leaves its share to the others instead of holding the call up.
  *
- * <p>Chunk boundaries depend only on the item and thread counts, never on which thread runs a chunk, so results are
- * the same bits every run. Work below a threshold, and calls made while another call is running (from a body, or
+ * <p>Chunks shrink as the range is used up (guided scheduling): each is a 1/(2·threads) share of the items left,
+ * down to a floor of 1/(16·threads) of the range, so the last chunks are small and the threads finish close together
+ * (with equal eighths, the caller waited half a chunk on average at the end of each call). Chunk boundaries depend
+ * only on the item and thread counts and the grain, never on which thread runs a chunk, so results are the same bits
+ * every run. Work below a threshold, and calls made while another call is running (from a body, or
  * from a second caller thread), run on the calling thread alone. Workers idle for {@link #IDLE_EXIT_NANOS} end and
  * are started again by the next call, so a backend that is never closed holds no threads for long.
  */
 final class ParallelChunks implements AutoCloseable {
     /** Multiply-adds (or equivalent) below which a call is not worth handing to the pool. */
     static final long PARALLEL_WORK = 1L << 17;
-    /** A few chunks per thread, so a slow thread does not hold the others up. */
-    private static final int CHUNKS_PER_THREAD = 4;
+    /** The smallest chunk is this share of a thread's items: small enough for an even finish, few enough chunks. */
+    private static final int SMALLEST_CHUNK_PER_THREAD = 16;
     /**
      * How long a thread spins for work or completion before it parks, by default: several times the gap between two
      * of a decoding step's calls (a norm, RoPE or a bias: a few microseconds).
@@ -84,6 +87,14 @@ final class ParallelChunks implements AutoCloseable {
 
     /** Runs body over [0, items), in parallel when items × workPerItem is large enough. */
     void forRange(int items, long workPerItem, RangeBody body) {
+        forRange(items, workPerItem, 1, body);
+    }
+
+    /**
+     * {@link #forRange(int, long, RangeBody)} with every chunk but the last a multiple of {@code grain} items (4 for
+     * row products, which go four rows at a time).
+     */
+    void forRange(int items, long workPerItem, int grain, RangeBody body) {
         if (workers.length == 0 || items < 2 || items * workPerItem < PARALLEL_WORK || closed
                 || !busy.compareAndSet(false, true)) {
             body.run(0, items);
@@ -91,8 +102,7 @@ final class ParallelChunks implements AutoCloseable {
         }
         try {
             long posted = System.nanoTime();
-            Job j = new Job(body, items, Math.min(items, threads * CHUNKS_PER_THREAD), Thread.currentThread(),
-                    spinNanos);
+            Job j = new Job(body, bounds(items, threads, grain), Thread.currentThread(), spinNanos);
             job = j;
             wakeWorkers();
             int mine = j.work();
@@ -107,6 +117,29 @@ final class ParallelChunks implements AutoCloseable {
             job = null; // the body's arrays are not held past the call
             busy.set(false);
         }
+    }
+
+    /**
+     * Chunk boundaries over [0, items): 0, then each chunk the larger of a 1/(2·threads) share of the items left and
+     * a 1/(16·threads) share of all of them, rounded up to the grain; the last ends at items.
+     */
+    static int[] bounds(int items, int threads, int grain) {
+        int floor = roundUp(ceilDiv(items, SMALLEST_CHUNK_PER_THREAD * threads), grain);
+        int[] out = new int[SMALLEST_CHUNK_PER_THREAD * threads + 2]; // every chunk but the last is at least floor
+        int n = 0;
+        for (int at = 0; at < items; ) {
+            at = Math.min(items, at + Math.max(floor, roundUp(ceilDiv(items - at, 2 * threads), grain)));
+            out[++n] = at;
+        }
+        return java.util.Arrays.copyOf(out, n + 1);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int grain) {
+        return ceilDiv(a, grain) * grain;
     }
 
     /** Parked workers are unparked, ended ones started again (only the caller holding {@link #busy} gets here). */
@@ -134,7 +167,8 @@ final class ParallelChunks implements AutoCloseable {
     /** One call: its chunks are taken in order from {@code next} by whichever thread comes first. */
     private static final class Job {
         private final RangeBody body;
-        private final int items;
+        /** Chunk c is [bounds[c], bounds[c + 1]). */
+        private final int[] bounds;
         private final int chunks;
         private final Thread caller;
         private final long spinNanos;
@@ -145,10 +179,10 @@ final class ParallelChunks implements AutoCloseable {
         private final AtomicLong firstWorkerChunk = new AtomicLong();
         private volatile boolean callerParked;
 
-        Job(RangeBody body, int items, int chunks, Thread caller, long spinNanos) {
+        Job(RangeBody body, int[] bounds, Thread caller, long spinNanos) {
             this.body = body;
-            this.items = items;
-            this.chunks = chunks;
+            this.bounds = bounds;
+            this.chunks = bounds.length - 1;
             this.caller = caller;
             this.spinNanos = spinNanos;
         }
@@ -164,7 +198,7 @@ final class ParallelChunks implements AutoCloseable {
                     firstWorkerChunk.compareAndSet(0, System.nanoTime());
                 }
                 try {
-                    body.run(start(c), start(c + 1));
+                    body.run(bounds[c], bounds[c + 1]);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }
@@ -198,10 +232,6 @@ final class ParallelChunks implements AutoCloseable {
             if (t != null) {
                 throw new IllegalStateException(t);
             }
-        }
-
-        private int start(int chunk) {
-            return (int) ((long) chunk * items / chunks);
         }
     }
 
