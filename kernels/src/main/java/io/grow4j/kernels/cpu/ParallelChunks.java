@@ -124,22 +124,18 @@ final class ParallelChunks implements AutoCloseable {
      * a 1/(16·threads) share of all of them, rounded up to the grain; the last ends at items.
      */
     static int[] bounds(int items, int threads, int grain) {
-        int floor = roundUp(ceilDiv(items, SMALLEST_CHUNK_PER_THREAD * threads), grain);
+        int floor = roundUp(Math.ceilDiv(items, SMALLEST_CHUNK_PER_THREAD * threads), grain);
         int[] out = new int[SMALLEST_CHUNK_PER_THREAD * threads + 2]; // every chunk but the last is at least floor
         int n = 0;
         for (int at = 0; at < items; ) {
-            at = Math.min(items, at + Math.max(floor, roundUp(ceilDiv(items - at, 2 * threads), grain)));
+            at = Math.min(items, at + Math.max(floor, roundUp(Math.ceilDiv(items - at, 2 * threads), grain)));
             out[++n] = at;
         }
         return java.util.Arrays.copyOf(out, n + 1);
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
-
     private static int roundUp(int a, int grain) {
-        return ceilDiv(a, grain) * grain;
+        return Math.ceilDiv(a, grain) * grain;
     }
 
     /** Parked workers are unparked, ended ones started again (only the caller holding {@link #busy} gets here). */
