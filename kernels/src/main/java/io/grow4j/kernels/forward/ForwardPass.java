@@ -158,8 +158,14 @@ public final class ForwardPass {
     }
 
     public Session newSession() {
-        return new Session(new KvCache(config.layers(), config.attention().kvHeads() * config.attention().keySize(),
-                config.attention().kvHeads() * config.attention().valueSize(), config.maxSeqLen()), 0);
+        return newSession(16);
+    }
+
+    /** A session whose key/value cache has room for {@code positions} from the start (grown by copies otherwise). */
+    private Session newSession(int positions) {
+        AttentionConfig a = config.attention();
+        return new Session(new KvCache(config.layers(), a.kvHeads() * a.keySize(), a.kvHeads() * a.valueSize(),
+                config.maxSeqLen(), positions), 0);
     }
 
     /**
@@ -188,7 +194,8 @@ public final class ForwardPass {
         private final float[] hb = new float[mlpSize];
         private final float[] hb2 = new float[mlpSize];
         private MixtureOfExperts experts;
-        private final float[] logits = new float[config.vocabSize()];
+        /** Made on the first decoding step: a prefill's rows (one per position) never need one. */
+        private float[] logits;
         private int position;
 
         private Session(KvCache cache, int position) {
@@ -234,6 +241,9 @@ public final class ForwardPass {
                     denseMlp(w, in);
                 }
                 mlpOutput(w);
+            }
+            if (logits == null) {
+                logits = new float[config.vocabSize()];
             }
             outputHead.matvec(backend, finalInput(), logits);
             ShapedScores.softCap(logits, shape.finalSoftCap());
@@ -453,7 +463,7 @@ public final class ForwardPass {
             lengths = new int[sequences.length];
             int i = 0;
             for (int s = 0; s < sequences.length; s++) {
-                Session first = newSession();
+                Session first = newSession(sequences[s].length);
                 lengths[s] = sequences[s].length;
                 for (int t = 0; t < sequences[s].length; t++, i++) {
                     rows[i] = t == 0 ? first : new Session(first.cache, t);
@@ -494,10 +504,11 @@ public final class ForwardPass {
                 each(r -> r.mlpOutput(w));
                 stageDone.run();
             }
-            project(outputHead, gather(Session::finalInput), r -> r.logits);
-            each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
+            // One [rows, vocab] product, capped entrywise and cut into rows: no per-row logits array to fill and copy.
+            float[] logits = product(outputHead, gather(Session::finalInput), config.vocabSize());
+            ShapedScores.softCap(logits, config.attentionShape().finalSoftCap());
             stageDone.run();
-            return split();
+            return split(logits);
         }
 
         /**
@@ -579,13 +590,15 @@ public final class ForwardPass {
             }
         }
 
-        private float[][][] split() {
+        /** [sequences][positions][vocab] from the batch's [rows, vocab] logits. */
+        private float[][][] split(float[] logits) {
+            int vocab = config.vocabSize();
             float[][][] out = new float[lengths.length][][];
             int i = 0;
             for (int s = 0; s < lengths.length; s++) {
                 out[s] = new float[lengths[s]][];
                 for (int t = 0; t < lengths[s]; t++, i++) {
-                    out[s][t] = rows[i].logits.clone();
+                    out[s][t] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
                 }
             }
             return out;
