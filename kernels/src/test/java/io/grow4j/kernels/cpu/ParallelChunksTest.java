@@ -85,18 +85,27 @@ class ParallelChunksTest {
     void everyItemRunsOnceOnTheGrain() {
         try (ParallelChunks pool = new ParallelChunks(3)) {
             for (int items = 2; items < 300; items += 7) {
-                AtomicIntegerArray runs = new AtomicIntegerArray(items);
-                int n = items;
-                pool.forRange(items, BIG, 4, (from, to) -> {
-                    assertTrue(from % 4 == 0 && (to % 4 == 0 || to == n), from + ".." + to + " of " + n);
-                    for (int i = from; i < to; i++) {
-                        runs.incrementAndGet(i);
-                    }
-                });
-                for (int i = 0; i < items; i++) {
-                    assertEquals(1, runs.get(i), items + " items, item " + i);
-                }
+                assertEachItemOnce(pool, items, 4, items + " items");
             }
+        }
+    }
+
+    /** The wait figures count parallel calls only, with their chunks, and differences cover the calls in between. */
+    @Test
+    void handOffCountsTheParallelCalls() {
+        try (ParallelChunks pool = new ParallelChunks(2)) {
+            pool.forRange(768, BIG, 4, (from, to) -> { });
+            HandOff before = pool.handOff();
+            assertEquals(1, before.calls());
+            assertEquals(ParallelChunks.bounds(768, 2, 4).length - 1, before.chunks());
+            pool.forRange(100, 1, (from, to) -> { }); // too small: inline, not counted
+            pool.forRange(101, BIG, (from, to) -> { });
+            HandOff between = pool.handOff().minus(before);
+            assertEquals(1, between.calls());
+            assertEquals(ParallelChunks.bounds(101, 2, 1).length - 1, between.chunks());
+            assertTrue(between.callerChunks() >= 0 && between.callerChunks() <= between.chunks(), between.toString());
+            assertTrue(between.callNanos() > 0 && between.workerLagNanos() <= between.callNanos()
+                    && between.callerWaitNanos() <= between.callNanos(), between.toString());
         }
     }
 
@@ -152,8 +161,14 @@ class ParallelChunksTest {
     }
 
     private static void assertEachItemOnce(ParallelChunks pool, int items, String what) {
+        assertEachItemOnce(pool, items, 1, what);
+    }
+
+    /** Every item runs once, in chunks that start and end on the grain (the last may end at items). */
+    private static void assertEachItemOnce(ParallelChunks pool, int items, int grain, String what) {
         AtomicIntegerArray runs = new AtomicIntegerArray(items);
-        pool.forRange(items, BIG, (from, to) -> {
+        pool.forRange(items, BIG, grain, (from, to) -> {
+            assertTrue(from % grain == 0 && (to % grain == 0 || to == items), what + ": chunk " + from + ".." + to);
             for (int i = from; i < to; i++) {
                 runs.incrementAndGet(i);
             }
