@@ -80,6 +80,31 @@ class MappedWeightsTest {
         }
     }
 
+    /**
+     * A batch large enough for its per-row steps (norms, biases, RoPE, residual adds) and its attention heads to be
+     * split between threads gives the same bits on three threads as on one (a step reading another row's buffers or
+     * a half-written weight would not).
+     */
+    @Test
+    void aWideBatchIsTheSameBitsOnOneThreadAndOnThree() {
+        TransformerConfig config = TestConfigs.wide();
+        Model model = RandomModels.create(config, DType.F32, 23);
+        int[][] batch = {ForwardPassTest.randomTokens(config, config.maxSeqLen(), 1),
+                ForwardPassTest.randomTokens(config, config.maxSeqLen() - 21, 2)};
+        float[][][] want;
+        try (CpuKernels one = new CpuKernels(1)) {
+            want = new ForwardPass(model, one).logits(batch);
+        }
+        try (CpuKernels three = new CpuKernels(3)) {
+            float[][][] got = new ForwardPass(RandomModels.create(config, DType.F32, 23), three).logits(batch);
+            for (int s = 0; s < batch.length; s++) {
+                for (int t = 0; t < batch[s].length; t++) {
+                    assertArrayEquals(want[s][t], got[s][t], "sequence " + s + " position " + t);
+                }
+            }
+        }
+    }
+
     @Test
     void batchedPrefillEqualsTokenByTokenDecoding() {
         for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
