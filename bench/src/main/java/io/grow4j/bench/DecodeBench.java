@@ -1,6 +1,7 @@
 package io.grow4j.bench;
 
 import io.grow4j.kernels.cpu.CpuKernels;
+import io.grow4j.kernels.cpu.HandOff;
 import io.grow4j.kernels.forward.ForwardPass;
 import io.grow4j.model.DType;
 
@@ -79,7 +80,7 @@ public final class DecodeBench {
                     sides.add(new Side(threads, spin));
                 }
             }
-            sides.forEach(Side::warmUp);
+            sides.forEach(side -> side.warmUp(buffer));
             for (int r = 0; r < rounds; r++) {
                 for (Side side : sides) {
                     for (Round round : side.measure(buffer)) {
@@ -111,24 +112,38 @@ public final class DecodeBench {
             read = new ReadBandwidth(readBytes, threads);
         }
 
-        void warmUp() {
+        /**
+         * Untimed runs of everything a round times. The reads matter most: without them round 0's first read ran
+         * cold (interpreted, then compiled mid-pass: 5-6 GB/s against 18-26 in later rounds).
+         */
+        void warmUp(MemorySegment buffer) {
+            for (int i = 0; i < READ_RUNS; i++) {
+                read.sum(buffer);
+            }
             decode(f32Pass);
             decode(bf16Pass);
             f32.prefillSeconds(f32Pass);
             kernels.matmul(a, b, c, MATMUL, MATMUL, MATMUL);
         }
 
+        /** Where the threads waited in the timed steps of the latest {@link #decode}. */
+        HandOff decodeHandOff = HandOff.NONE;
+
         /** {wall, cpu} seconds of the timed steps of a fresh session, after its warm ones. */
         double[] decode(ForwardPass pass) {
             ForwardPass.Session session = pass.newSession();
             int token = ForwardBench.feed(session::next, WARM_TOKENS);
-            return Clocks.time(() -> ForwardBench.feedFrom(session::next, token, TIMED_TOKENS));
+            HandOff before = kernels.handOff();
+            double[] seconds = Clocks.time(() -> ForwardBench.feedFrom(session::next, token, TIMED_TOKENS));
+            decodeHandOff = kernels.handOff().minus(before);
+            return seconds;
         }
 
         /** The round's figures by the wall clock, then by the process's CPU time over the threads. */
         List<Round> measure(MemorySegment buffer) {
             double[] readSeconds = Clocks.median(READ_RUNS, () -> read.sum(buffer));
             double[] f32Seconds = decode(f32Pass);
+            HandOff f32HandOff = decodeHandOff;
             double[] bf16Seconds = decode(bf16Pass);
             double[] matmulSeconds = Clocks.median(MATMUL_RUNS,
                     () -> kernels.matmul(a, b, c, MATMUL, MATMUL, MATMUL));
@@ -143,8 +158,22 @@ public final class DecodeBench {
                         2.0 * MATMUL * MATMUL * MATMUL / (matmulSeconds[clock] * scale) / 1e9,
                         f32.prefillFlops() / (prefillSeconds[clock] * scale) / 1e9, f32.weightBytesPerToken()));
             }
+            if (kernels.threads() > 1) {
+                log.println(waits(f32HandOff, f32Seconds[0]));
+            }
             return out;
         }
+    }
+
+    /** The hand-off's waits in f32 decoding, per token and as shares of the wall time. */
+    static String waits(HandOff h, double wallSeconds) {
+        double wall = wallSeconds * 1e9;
+        return String.format(Locale.ROOT, "  f32 decode waits: %.1f parallel calls/token, %.0f%% of the wall in them;"
+                        + " worker lag %.1f us/call (%.1f%% of the wall), caller wait %.1f us/call (%.1f%%);"
+                        + " caller ran %.0f%% of the chunks", (double) h.calls() / TIMED_TOKENS,
+                100 * h.callNanos() / wall, h.workerLagNanos() / 1e3 / h.calls(), 100 * h.workerLagNanos() / wall,
+                h.callerWaitNanos() / 1e3 / h.calls(), 100 * h.callerWaitNanos() / wall,
+                100.0 * h.callerChunks() / h.chunks());
     }
 
     static String line(int round, Round r) {

@@ -14,6 +14,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DecodeBenchTest {
 
+    /** 784 calls over 16 timed tokens are 49 per token; 392 ms of lag over a 1.96 s wall is 0.5 ms a call, 20 %. */
+    @Test
+    void waitsArePerTokenPerCallAndSharesOfTheWall() {
+        io.grow4j.kernels.cpu.HandOff h = new io.grow4j.kernels.cpu.HandOff(784, 8000, 4400, 392_000_000L,
+                19_600_000L, 1_800_000_000L);
+        String line = DecodeBench.waits(h, 1.96);
+        assertTrue(line.contains("49.0 parallel calls/token, 92% of the wall in them"), line);
+        assertTrue(line.contains("worker lag 500.0 us/call (20.0% of the wall)"), line);
+        assertTrue(line.contains("caller wait 25.0 us/call (1.0%)"), line);
+        assertTrue(line.contains("caller ran 55% of the chunks"), line);
+    }
+
     @Test
     void ratiosAreTheIssuesFigures() {
         DecodeBench.Round r = new DecodeBench.Round("cpu", 2, 20, 40.0, 50.0, 90.0, 200.0, 110.0, 440_000_000L);

@@ -21,6 +21,19 @@ public final class ActivationMath {
     }
 
     /**
+     * SwiGLU's entry silu(gate) · up in double, rounded once to float: the CPU backend's {@code swiglu} and the
+     * decoding pass's fused gated step both use it, so they agree bit for bit.
+     */
+    public static float swiglu(float gate, float up) {
+        return (float) (silu(gate) * up);
+    }
+
+    /** Gemma's GeGLU entry gelu_tanh(gate) rounded to float, times up in float (as geluTanh, then a product). */
+    public static float gegluTanh(float gate, float up) {
+        return (float) geluTanh(gate) * up;
+    }
+
+    /**
      * Exact GELU x · Φ(x), not the tanh approximation (which differs by up to ~1e-3). Φ(x) = erfc(-x/√2)/2 rather
      * than (1 + erf(x/√2))/2: the latter cancels to 0 for x below about -8 and loses relative accuracy before that.
      */

@@ -121,6 +121,18 @@ public interface KernelBackend extends AutoCloseable {
         }
     }
 
+    /**
+     * Runs body over the items [0, items) in ranges, in parallel where the backend has host threads; the default
+     * runs it once on the calling thread. For independent pieces of work each too small to split well (a prefill's
+     * attention heads): bodies may call this backend's kernels, which then run on the body's own thread. Ranges
+     * depend only on items and the backend's thread count.
+     *
+     * @param workPerItem multiply-adds (or equivalent) per item, to decide whether splitting is worth it
+     */
+    default void parallelFor(int items, long workPerItem, RangeBody body) {
+        body.run(0, items);
+    }
+
     @Override
     default void close() {
     }

@@ -24,6 +24,21 @@ public interface TensorKernels {
     void matvecs(Tensor[] ws, float[] x, float[][] outs);
 
     /**
+     * outs[i] = ws[i] · x for matrices with the same number of rows, then {@code then.run(from, to)} once the rows
+     * [from, to) of every output are done: an entrywise step that follows the products (a gated MLP's biases and
+     * activation) runs in their parallel pass, on each thread's rows, instead of alone on one thread after it while
+     * the others wait. Each product equals {@link #matvec} bit for bit; {@code then} covers every row exactly once.
+     * The default runs {@link #matvecs}, then {@code then} over all rows.
+     *
+     * @throws IllegalArgumentException if the matrices' row counts differ
+     */
+    default void matvecsThen(Tensor[] ws, float[] x, float[][] outs, RangeBody then) {
+        int rows = TensorKernelsChecks.sameRows(ws);
+        matvecs(ws, x, outs);
+        then.run(0, rows);
+    }
+
+    /**
      * c[i, j] = Σ_t a[i·k + t] · w[j, t]: a is [m, k] activations, w is [n, k] weights, c is [m, n]. Each weight is
      * read once per call, so a batch of m positions costs one pass over the weights. Small batches sum
      * in {@link #matvec}'s order; larger ones run the packed kernel, whose depth blocking rounds differently.

@@ -1,9 +1,12 @@
 package io.grow4j.kernels.cpu;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.RangeBody;
 import io.grow4j.kernels.opencl.RopeTables;
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.kernels.TensorKernels;
+import io.grow4j.kernels.TensorKernelsChecks;
+import io.grow4j.kernels.ActivationMath;
 import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeLayout;
 import jdk.incubator.vector.FloatVector;
@@ -19,6 +22,8 @@ import java.util.Arrays;
 public final class CpuKernels implements KernelBackend, TensorKernels {
     /** Below this many rows of a, packing b costs more than it saves: use row dot products instead. */
     private static final int PACK_MIN_ROWS = 8;
+    /** Row products split at multiples of four rows, the group that shares each load of x. */
+    private static final int ROWS = 4;
 
     private final ParallelChunks parallel;
     private final ThreadLocal<float[]> tileScratch = ThreadLocal.withInitial(() -> new float[0]);
@@ -57,6 +62,11 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         return "Java Vector API, " + VectorDots.LANES + " float lanes, " + parallel.threads() + " threads";
     }
 
+    /** Where the threads have waited in the parallel calls so far (for measuring the hand-off). */
+    public HandOff handOff() {
+        return parallel.handOff();
+    }
+
     /** How long idle or waiting threads spin before they park, ns. */
     public long spinNanos() {
         return parallel.spinNanos();
@@ -64,7 +74,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
 
     @Override
     public void matvec(float[] w, float[] x, float[] out, int rows, int cols) {
-        parallel.forRange(rows, cols, (from, to) -> VectorDots.rowDots(w, cols, x, 0, out, 0, from, to));
+        parallel.forRange(rows, cols, ROWS, (from, to) -> VectorDots.rowDots(w, cols, x, 0, out, 0, from, to));
     }
 
     /** The rows of every matrix form one range, split in chunks once: one fork/join instead of one per matrix. */
@@ -74,7 +84,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         for (int i = 0; i < ws.length; i++) {
             first[i + 1] = first[i] + rows[i];
         }
-        parallel.forRange(first[ws.length], cols, (from, to) -> {
+        parallel.forRange(first[ws.length], cols, ROWS, (from, to) -> {
             for (int i = 0; i < ws.length; i++) {
                 int lo = Math.max(from, first[i]);
                 int hi = Math.min(to, first[i + 1]);
@@ -89,7 +99,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     @Override
     public void matvec(Tensor w, float[] x, float[] out) {
         float[] xs = SegmentDots.prepare(w.dtype(), x);
-        parallel.forRange(Math.toIntExact(w.dim(0)), x.length, (from, to) -> rowProducts(x, xs, w, out, from, to));
+        parallel.forRange(Math.toIntExact(w.dim(0)), x.length, ROWS, (from, to) -> rowProducts(x, xs, w, out, from, to));
     }
 
     /**
@@ -110,7 +120,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         int n = Math.toIntExact(w.dim(0));
         int k = Math.toIntExact(w.dim(1));
         if (m < PACK_MIN_ROWS || k == 0) {
-            parallel.forRange(n, (long) m * k, (from, to) -> tileProducts(a, m, w, c, from, to));
+            parallel.forRange(n, (long) m * k, ROWS, (from, to) -> tileProducts(a, m, w, c, from, to));
         } else {
             packedTensorMatmul(a, m, w, c, n, k);
         }
@@ -150,7 +160,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
             first[i + 1] = first[i] + Math.toIntExact(ws[i].dim(0));
             xs[i] = SegmentDots.prepare(ws[i].dtype(), x);
         }
-        parallel.forRange(first[ws.length], x.length, (from, to) -> {
+        parallel.forRange(first[ws.length], x.length, ROWS, (from, to) -> {
             for (int i = 0; i < ws.length; i++) {
                 int lo = Math.max(from, first[i]);
                 int hi = Math.min(to, first[i + 1]);
@@ -158,6 +168,25 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
                     rowProducts(x, xs[i], ws[i], outs[i], lo - first[i], hi - first[i]);
                 }
             }
+        });
+    }
+
+    /**
+     * Rows [from, to) of every matrix, then {@code then} on them, in one chunk: a chunk's entrywise step reads only
+     * what the same thread just wrote, so the call needs no second hand-off.
+     */
+    @Override
+    public void matvecsThen(Tensor[] ws, float[] x, float[][] outs, RangeBody then) {
+        int rows = TensorKernelsChecks.sameRows(ws);
+        float[][] xs = new float[ws.length][];
+        for (int i = 0; i < ws.length; i++) {
+            xs[i] = SegmentDots.prepare(ws[i].dtype(), x);
+        }
+        parallel.forRange(rows, (long) ws.length * x.length, ROWS, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                rowProducts(x, xs[i], ws[i], outs[i], from, to);
+            }
+            then.run(from, to);
         });
     }
 
@@ -195,7 +224,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         if (k == 0) {
             Arrays.fill(c, 0, m * n, 0f);
         } else if (m < PACK_MIN_ROWS) {
-            parallel.forRange(n, (long) m * k, (from, to) -> {
+            parallel.forRange(n, (long) m * k, ROWS, (from, to) -> {
                 for (int i = 0; i < m; i++) {
                     VectorDots.rowDots(b, k, a, i * k, c, i * n, from, to);
                 }
@@ -308,8 +337,7 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
     public void swiglu(float[] gate, float[] up, int n) {
         parallel.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
-                double g = gate[i];
-                gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
+                gate[i] = ActivationMath.swiglu(gate[i], up[i]);
             }
         });
     }
@@ -344,6 +372,12 @@ public final class CpuKernels implements KernelBackend, TensorKernels {
         for (; i < n; i++) {
             y[i] += x[i];
         }
+    }
+
+    /** Kernels called from the body run on its thread (a call made while the pool is busy runs inline). */
+    @Override
+    public void parallelFor(int items, long workPerItem, RangeBody body) {
+        parallel.forRange(items, workPerItem, body);
     }
 
     @Override

@@ -19,7 +19,8 @@ import static io.grow4j.kernels.cpu.VectorDots.SPECIES;
  * used once, so a decoded tile (see {@link TensorRows}) would only add a copy through the cache.
  *
  * <p>F32 rows sum in {@link VectorDots#rowDots}' order (four rows share each load of x, per-lane accumulators,
- * {@link VectorDots#sumLanes}, then the tail), so they give the array path's results bit for bit. The loop steps a
+ * {@link VectorDots#sumLanes}, then the tail; a row outside a group of four in the same order), so they give the
+ * array path's results bit for bit, whatever rows a chunk holds. The loop steps a
  * byte offset into the segment (a long induction variable), which C2 compiles to plain vector loads; an int column
  * index converted to a byte offset at each load ran at 0.6 of that.
  *
@@ -167,32 +168,19 @@ final class SegmentDots {
         return sum;
     }
 
-    /** One row in {@link VectorDots#dot}'s order: four accumulators, then one, then the tail. */
+    /**
+     * One row as {@link #fourRowsF32} sums each of its rows (one per-lane accumulator, the lane sum, the tail), so a
+     * row's result does not depend on whether a chunk boundary left it out of a group of four.
+     */
     private static float dotF32(MemorySegment w, int cols, float[] x, int r) {
-        long base = (long) r * cols * Float.BYTES;
-        FloatVector s0 = FloatVector.zero(SPECIES);
-        FloatVector s1 = FloatVector.zero(SPECIES);
-        FloatVector s2 = FloatVector.zero(SPECIES);
-        FloatVector s3 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (; i <= cols - 4 * LANES; i += 4 * LANES) {
-            s0 = f32(w, base, i).fma(FloatVector.fromArray(SPECIES, x, i), s0);
-            s1 = f32(w, base, i + LANES).fma(FloatVector.fromArray(SPECIES, x, i + LANES), s1);
-            s2 = f32(w, base, i + 2 * LANES).fma(FloatVector.fromArray(SPECIES, x, i + 2 * LANES), s2);
-            s3 = f32(w, base, i + 3 * LANES).fma(FloatVector.fromArray(SPECIES, x, i + 3 * LANES), s3);
+        long first = (long) r * cols * Float.BYTES;
+        long end = first + (long) (cols - cols % LANES) * Float.BYTES;
+        FloatVector s = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (long at = first; at < end; at += SPECIES.vectorByteSize(), c += LANES) {
+            s = FloatVector.fromMemorySegment(SPECIES, w, at, LE).fma(FloatVector.fromArray(SPECIES, x, c), s);
         }
-        for (; i <= cols - LANES; i += LANES) {
-            s0 = f32(w, base, i).fma(FloatVector.fromArray(SPECIES, x, i), s0);
-        }
-        float sum = VectorDots.sumLanes(s0.add(s1).add(s2.add(s3)));
-        for (; i < cols; i++) {
-            sum += entry(w, DType.F32, (long) r * cols + i) * x[i];
-        }
-        return sum;
-    }
-
-    private static FloatVector f32(MemorySegment w, long base, int column) {
-        return FloatVector.fromMemorySegment(SPECIES, w, base + (long) column * Float.BYTES, LE);
+        return tail(w, DType.F32, r, c, cols, x, VectorDots.sumLanes(s));
     }
 
     private static float dotBf16(MemorySegment w, int cols, float[] x, float[] xs, int r) {

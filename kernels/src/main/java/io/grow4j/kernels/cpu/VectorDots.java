@@ -43,7 +43,9 @@ public final class VectorDots {
 
     /**
      * out[outOff + r] = row r of w (rows of length cols) · x[xOff ..] for r in [from, to). Four rows share each load
-     * of x, which matters because matvec is bound by memory traffic, not arithmetic.
+     * of x, which matters because matvec is bound by memory traffic, not arithmetic. A row left over from the groups
+     * of four sums in a row of a group's order ({@link #oneRow}), so each row's result is the same bits however a
+     * range is split into chunks (and so on any thread count).
      */
     static void rowDots(float[] w, int cols, float[] x, int xOff, float[] out, int outOff, int from, int to) {
         int r = from;
@@ -51,8 +53,22 @@ public final class VectorDots {
             fourRows(w, cols, x, xOff, out, outOff, r);
         }
         for (; r < to; r++) {
-            out[outOff + r] = dot(w, r * cols, x, xOff, cols);
+            out[outOff + r] = oneRow(w, r * cols, x, xOff, cols);
         }
+    }
+
+    /** One row as {@link #fourRows} sums each of its rows: one per-lane accumulator, its lane sum, then the tail. */
+    private static float oneRow(float[] w, int first, float[] x, int xOff, int cols) {
+        FloatVector s = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c <= cols - LANES; c += LANES) {
+            s = FloatVector.fromArray(SPECIES, w, first + c).fma(FloatVector.fromArray(SPECIES, x, xOff + c), s);
+        }
+        float sum = sumLanes(s);
+        for (; c < cols; c++) {
+            sum += w[first + c] * x[xOff + c];
+        }
+        return sum;
     }
 
     private static void fourRows(float[] w, int cols, float[] x, int xOff, float[] out, int outOff, int r) {

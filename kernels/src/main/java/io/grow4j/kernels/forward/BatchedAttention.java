@@ -17,36 +17,78 @@ final class BatchedAttention {
     /**
      * out[i][h·valueSize ..] ← head h's attention for query row q[i] (position i of the sequence) over the cached
      * positions 0..i; keys and values are the cache's [position, kvHeads·size] arrays; query head h reads kv head
-     * h / (queryHeads / kvHeads).
+     * h / (queryHeads / kvHeads). Heads are split between the backend's threads ({@link KernelBackend#parallelFor}),
+     * each head's products and softmax on one thread: one hand-off per layer instead of two per head, and the
+     * softmax no longer runs on one thread while the others wait. The values do not depend on the split.
      */
     static void run(KernelBackend backend, float[][] q, float[] keys, float[] values, float[][] out, int queryHeads,
                     int kvHeads, int keySize, int valueSize) {
         int t = q.length;
-        int group = queryHeads / kvHeads;
-        float scale = (float) (1.0 / Math.sqrt(keySize));
-        float[] qh = new float[t * keySize];
-        float[] kh = new float[t * keySize];
-        float[] vt = new float[valueSize * t];
-        float[] scores = new float[t * t];
-        float[] oh = new float[t * valueSize];
-        for (int kv = 0; kv < kvHeads; kv++) {
+        long workPerHead = (long) t * t * (keySize + valueSize);
+        backend.parallelFor(queryHeads, workPerHead, (from, to) -> {
+            Heads heads = new Heads(backend, t, queryHeads / kvHeads, kvHeads, keySize, valueSize);
+            for (int h = from; h < to; h++) {
+                heads.run(h, q, keys, values, out);
+            }
+        });
+    }
+
+    /** One thread's scratch for a run of query heads; a kv head's keys and values are gathered once per run. */
+    private static final class Heads {
+        private final KernelBackend backend;
+        private final int t;
+        private final int group;
+        private final int kvHeads;
+        private final int keySize;
+        private final int valueSize;
+        private final float scale;
+        private final float[] qh;
+        private final float[] kh;
+        private final float[] vt;
+        private final float[] scores;
+        private final float[] oh;
+        private int loadedKv = -1;
+
+        Heads(KernelBackend backend, int t, int group, int kvHeads, int keySize, int valueSize) {
+            this.backend = backend;
+            this.t = t;
+            this.group = group;
+            this.kvHeads = kvHeads;
+            this.keySize = keySize;
+            this.valueSize = valueSize;
+            this.scale = (float) (1.0 / Math.sqrt(keySize));
+            this.qh = new float[t * keySize];
+            this.kh = new float[t * keySize];
+            this.vt = new float[valueSize * t];
+            this.scores = new float[t * t];
+            this.oh = new float[t * valueSize];
+        }
+
+        void run(int h, float[][] q, float[] keys, float[] values, float[][] out) {
+            load(h / group, keys, values);
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(q[i], h * keySize, qh, i * keySize, keySize);
+            }
+            backend.matmul(qh, kh, scores, t, t, keySize);
+            causalSoftmax(scores, t, scale);
+            backend.matmul(scores, vt, oh, t, valueSize, t);
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(oh, i * valueSize, out[i], h * valueSize, valueSize);
+            }
+        }
+
+        /** kh ← kv head kv's keys [t, keySize], vt ← its values transposed [valueSize, t] (b as rows). */
+        private void load(int kv, float[] keys, float[] values) {
+            if (kv == loadedKv) {
+                return;
+            }
             for (int i = 0; i < t; i++) {
                 System.arraycopy(keys, (i * kvHeads + kv) * keySize, kh, i * keySize, keySize);
                 for (int d = 0; d < valueSize; d++) {
-                    vt[d * t + i] = values[(i * kvHeads + kv) * valueSize + d]; // Vᵀ: the product takes b as rows
+                    vt[d * t + i] = values[(i * kvHeads + kv) * valueSize + d];
                 }
             }
-            for (int h = kv * group; h < (kv + 1) * group; h++) {
-                for (int i = 0; i < t; i++) {
-                    System.arraycopy(q[i], h * keySize, qh, i * keySize, keySize);
-                }
-                backend.matmul(qh, kh, scores, t, t, keySize);
-                causalSoftmax(scores, t, scale);
-                backend.matmul(scores, vt, oh, t, valueSize, t);
-                for (int i = 0; i < t; i++) {
-                    System.arraycopy(oh, i * valueSize, out[i], h * valueSize, valueSize);
-                }
-            }
+            loadedKv = kv;
         }
     }
 

@@ -1,11 +1,13 @@
 package io.grow4j.kernels.forward;
 
 import io.grow4j.kernels.KernelBackend;
+import io.grow4j.kernels.TensorKernels;
 import io.grow4j.model.AttentionShape;
 import io.grow4j.model.AttentionConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.Positions;
 import io.grow4j.model.Role;
+import io.grow4j.model.Tensor;
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.TransformerConfig;
 
@@ -156,8 +158,14 @@ public final class ForwardPass {
     }
 
     public Session newSession() {
-        return new Session(new KvCache(config.layers(), config.attention().kvHeads() * config.attention().keySize(),
-                config.attention().kvHeads() * config.attention().valueSize(), config.maxSeqLen()), 0);
+        return newSession(16);
+    }
+
+    /** A session whose key/value cache has room for {@code positions} from the start (grown by copies otherwise). */
+    private Session newSession(int positions) {
+        AttentionConfig a = config.attention();
+        return new Session(new KvCache(config.layers(), a.kvHeads() * a.keySize(), a.kvHeads() * a.valueSize(),
+                config.maxSeqLen(), positions), 0);
     }
 
     /**
@@ -186,7 +194,8 @@ public final class ForwardPass {
         private final float[] hb = new float[mlpSize];
         private final float[] hb2 = new float[mlpSize];
         private MixtureOfExperts experts;
-        private final float[] logits = new float[config.vocabSize()];
+        /** Made on the first decoding step: a prefill's rows (one per position) never need one. */
+        private float[] logits;
         private int position;
 
         private Session(KvCache cache, int position) {
@@ -232,6 +241,9 @@ public final class ForwardPass {
                     denseMlp(w, in);
                 }
                 mlpOutput(w);
+            }
+            if (logits == null) {
+                logits = new float[config.vocabSize()];
             }
             outputHead.matvec(backend, finalInput(), logits);
             ShapedScores.softCap(logits, shape.finalSoftCap());
@@ -306,13 +318,24 @@ public final class ForwardPass {
 
         /** xb2 ← Wdown·act(Wup·in [, Wgate·in]) with their biases, the dense MLP of one position. */
         private void denseMlp(LayerArrays<Weight> w, float[] in) {
-            if (w.wGate() != null) {
+            if (w.wGate() != null && config.mlp().activation().gated() && w.wUp().inPlace(backend)
+                    && w.wGate().inPlace(backend)) {
+                // Biases and activation on each thread's rows in the products' parallel pass, not on one thread after.
+                ((TensorKernels) backend).matvecsThen(new Tensor[] {w.wUp().tensor(), w.wGate().tensor()}, in,
+                        new float[][] {hb2, hb}, new GatedStep(config.mlp().activation(), hb, hb2, floats(w.bUp()),
+                                floats(w.bGate())));
+            } else if (w.wGate() != null) {
                 Weight.matvecs(backend, in, new Weight[] {w.wUp(), w.wGate()}, new float[][] {hb2, hb});
+                activate(w);
             } else {
                 w.wUp().matvec(backend, in, hb2);
+                activate(w);
             }
-            activate(w);
             w.wDown().matvec(backend, activated(), xb2);
+        }
+
+        private static float[] floats(Weight bias) {
+            return bias == null ? null : bias.floats();
         }
 
         /** The session's mixture-of-experts scratch, made on first use (dense models never need one). */
@@ -420,6 +443,8 @@ public final class ForwardPass {
      * inputs gathered into one [positions, in] matrix before each projection and its output scattered back.
      */
     private final class Prefill {
+        /** Operations per entry of a row's vector in a per-row step (a norm, a bias, an add): to size parallel calls. */
+        private static final long ROW_STEP_WORK = 8;
         private final Session[] rows;
         private final int[] tokens;
         private final int[] lengths;
@@ -440,7 +465,7 @@ public final class ForwardPass {
             lengths = new int[sequences.length];
             int i = 0;
             for (int s = 0; s < sequences.length; s++) {
-                Session first = newSession();
+                Session first = newSession(sequences[s].length);
                 lengths[s] = sequences[s].length;
                 for (int t = 0; t < sequences[s].length; t++, i++) {
                     rows[i] = t == 0 ? first : new Session(first.cache, t);
@@ -468,23 +493,24 @@ public final class ForwardPass {
                 project(w.wq(), in, r -> r.q);
                 project(w.wk(), in, r -> r.k);
                 project(w.wv(), in, r -> r.v);
-                each(r -> r.prepareAttention(layer, w));
+                eachInParallel(r -> r.prepareAttention(layer, w));
                 attention(layer);
                 project(w.wo(), gather(r -> r.att), r -> r.xb2);
-                each(r -> r.attentionOutput(w));
+                eachInParallel(r -> r.attentionOutput(w));
                 if (w.experts() != null) {
                     // Each row routes to its own experts, so rows run one by one through the decoding code.
                     each(r -> experts.apply(w.experts(), r.mlpInput(w), r.xb2));
                 } else {
                     denseMlp(w);
                 }
-                each(r -> r.mlpOutput(w));
+                eachInParallel(r -> r.mlpOutput(w));
                 stageDone.run();
             }
-            project(outputHead, gather(Session::finalInput), r -> r.logits);
-            each(r -> ShapedScores.softCap(r.logits, config.attentionShape().finalSoftCap()));
+            // One [rows, vocab] product, capped entrywise and cut into rows: no per-row logits array to fill and copy.
+            float[] logits = product(outputHead, gather(Session::finalInput), config.vocabSize());
+            ShapedScores.softCap(logits, config.attentionShape().finalSoftCap());
             stageDone.run();
-            return split();
+            return split(logits);
         }
 
         /**
@@ -543,12 +569,15 @@ public final class ForwardPass {
             }
         }
 
+        /** [rows, n] of each row's vector (computing it where row does: a norm), the rows split between threads. */
         private float[] gather(Function<Session, float[]> row) {
             int n = row.apply(rows[0]).length;
             float[] out = new float[rows.length * n];
-            for (int i = 0; i < rows.length; i++) {
-                System.arraycopy(row.apply(rows[i]), 0, out, i * n, n);
-            }
+            backend.parallelFor(rows.length, ROW_STEP_WORK * n, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    System.arraycopy(row.apply(rows[i]), 0, out, i * n, n);
+                }
+            });
             return out;
         }
 
@@ -566,13 +595,29 @@ public final class ForwardPass {
             }
         }
 
-        private float[][][] split() {
+        /**
+         * {@link #each}, the rows split between the backend's threads: for steps that touch only their row's buffers
+         * (norms, biases, residual adds, RoPE) and its own position of the sequence's cache, which was sized for the
+         * sequence up front and so is never reallocated here. One thread doing them all left the other idle for a
+         * tenth of a one-thread prefill's samples.
+         */
+        private void eachInParallel(Consumer<Session> step) {
+            backend.parallelFor(rows.length, ROW_STEP_WORK * config.hidden(), (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    step.accept(rows[i]);
+                }
+            });
+        }
+
+        /** [sequences][positions][vocab] from the batch's [rows, vocab] logits. */
+        private float[][][] split(float[] logits) {
+            int vocab = config.vocabSize();
             float[][][] out = new float[lengths.length][][];
             int i = 0;
             for (int s = 0; s < lengths.length; s++) {
                 out[s] = new float[lengths[s]][];
                 for (int t = 0; t < lengths[s]; t++, i++) {
-                    out[s][t] = rows[i].logits.clone();
+                    out[s][t] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
                 }
             }
             return out;

@@ -14,13 +14,14 @@ final class KvCache {
     private final float[][] values;
     private int capacity;
 
-    KvCache(int layers, int keyWidth, int valueWidth, int maxPositions) {
+    /** A cache with room for {@code positions} positions from the start (a prefill knows its sequence's length). */
+    KvCache(int layers, int keyWidth, int valueWidth, int maxPositions, int positions) {
         this.keyWidth = keyWidth;
         this.valueWidth = valueWidth;
         this.maxPositions = maxPositions;
         this.keys = new float[layers][];
         this.values = new float[layers][];
-        this.capacity = Math.min(maxPositions, 16);
+        this.capacity = Math.min(maxPositions, Math.max(1, positions));
         for (int l = 0; l < layers; l++) {
             keys[l] = new float[capacity * keyWidth];
             values[l] = new float[capacity * valueWidth];

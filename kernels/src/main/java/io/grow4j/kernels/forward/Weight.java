@@ -11,8 +11,10 @@ import io.grow4j.model.Tensor;
  */
 final class Weight {
     private final Tensor tensor;
-    private float[] floats;
-    private float[] offsetGain;
+    // Volatile, each published only once filled: a prefill's per-row steps read them from several threads at once
+    // (two threads converting at the same time both get the same values).
+    private volatile float[] floats;
+    private volatile float[] offsetGain;
 
     Weight(Tensor tensor) {
         this.tensor = tensor;
@@ -29,10 +31,12 @@ final class Weight {
 
     /** The values as float32, converted once. */
     float[] floats() {
-        if (floats == null) {
-            floats = tensor.toFloatArray();
+        float[] f = floats;
+        if (f == null) {
+            f = tensor.toFloatArray();
+            floats = f;
         }
-        return floats;
+        return f;
     }
 
     /**
@@ -43,13 +47,15 @@ final class Weight {
         if (offset == 0) {
             return floats();
         }
-        if (offsetGain == null) {
-            offsetGain = floats().clone();
-            for (int i = 0; i < offsetGain.length; i++) {
-                offsetGain[i] = (float) offset + offsetGain[i];
+        float[] g = offsetGain;
+        if (g == null) {
+            g = floats().clone();
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) offset + g[i];
             }
+            offsetGain = g;
         }
-        return offsetGain;
+        return g;
     }
 
     /** out ← row r of this [rows, out.length] matrix (an embedding lookup), read in place. */

@@ -43,10 +43,69 @@ class ParallelChunksTest {
                 sorted.sort(null);
                 if (first == null) {
                     first = sorted;
-                    assertEquals(8, first.size(), "4 chunks per thread: " + first);
+                    assertEquals(ParallelChunks.bounds(101, 2, 1).length - 1, first.size(), "chunks: " + first);
                 }
                 assertEquals(first, sorted, "call " + call);
             }
+        }
+    }
+
+    /**
+     * Guided chunks: they cover the range in order, shrink (never below 1/(16·threads) of the range, so a call has
+     * at most 16 chunks per thread), start at multiples of the grain, and a large range has more, smaller chunks at
+     * its end than equal eighths would (768 rows on two threads: the last 24 rows long instead of 96).
+     */
+    @Test
+    void chunksShrinkTowardsTheEndOnTheGrain() {
+        for (int threads : new int[] {2, 3, 8}) {
+            for (int grain : new int[] {1, 4}) {
+                for (int items : new int[] {2, 3, 7, 12, 101, 768, 2049, 32000}) {
+                    int[] b = ParallelChunks.bounds(items, threads, grain);
+                    String what = items + " items, " + threads + " threads, grain " + grain + ": "
+                            + java.util.Arrays.toString(b);
+                    assertEquals(0, b[0], what);
+                    assertEquals(items, b[b.length - 1], what);
+                    assertTrue(b.length - 1 <= 16 * threads + 1, what);
+                    for (int c = 1; c < b.length; c++) {
+                        assertTrue(b[c] > b[c - 1], what);
+                        assertEquals(0, b[c - 1] % grain, what);
+                        if (c + 1 < b.length) {
+                            assertTrue(b[c + 1] - b[c] <= b[c] - b[c - 1], "chunks must not grow, " + what);
+                        }
+                    }
+                }
+            }
+        }
+        int[] rows = ParallelChunks.bounds(768, 2, 4);
+        assertEquals(192, rows[1], "the first chunk is a quarter of the rows");
+        assertEquals(24, rows[rows.length - 1] - rows[rows.length - 2], "the last is 1/32 of them");
+    }
+
+    @Test
+    void everyItemRunsOnceOnTheGrain() {
+        try (ParallelChunks pool = new ParallelChunks(3)) {
+            for (int items = 2; items < 300; items += 7) {
+                assertEachItemOnce(pool, items, 4, items + " items");
+            }
+        }
+    }
+
+    /** The wait figures count parallel calls only, with their chunks, and differences cover the calls in between. */
+    @Test
+    void handOffCountsTheParallelCalls() {
+        try (ParallelChunks pool = new ParallelChunks(2)) {
+            pool.forRange(768, BIG, 4, (from, to) -> { });
+            HandOff before = pool.handOff();
+            assertEquals(1, before.calls());
+            assertEquals(ParallelChunks.bounds(768, 2, 4).length - 1, before.chunks());
+            pool.forRange(100, 1, (from, to) -> { }); // too small: inline, not counted
+            pool.forRange(101, BIG, (from, to) -> { });
+            HandOff between = pool.handOff().minus(before);
+            assertEquals(1, between.calls());
+            assertEquals(ParallelChunks.bounds(101, 2, 1).length - 1, between.chunks());
+            assertTrue(between.callerChunks() >= 0 && between.callerChunks() <= between.chunks(), between.toString());
+            assertTrue(between.callNanos() > 0 && between.workerLagNanos() <= between.callNanos()
+                    && between.callerWaitNanos() <= between.callNanos(), between.toString());
         }
     }
 
@@ -102,8 +161,14 @@ class ParallelChunksTest {
     }
 
     private static void assertEachItemOnce(ParallelChunks pool, int items, String what) {
+        assertEachItemOnce(pool, items, 1, what);
+    }
+
+    /** Every item runs once, in chunks that start and end on the grain (the last may end at items). */
+    private static void assertEachItemOnce(ParallelChunks pool, int items, int grain, String what) {
         AtomicIntegerArray runs = new AtomicIntegerArray(items);
-        pool.forRange(items, BIG, (from, to) -> {
+        pool.forRange(items, BIG, grain, (from, to) -> {
+            assertTrue(from % grain == 0 && (to % grain == 0 || to == items), what + ": chunk " + from + ".." + to);
             for (int i = from; i < to; i++) {
                 runs.incrementAndGet(i);
             }

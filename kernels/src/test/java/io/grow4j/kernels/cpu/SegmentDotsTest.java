@@ -54,6 +54,42 @@ class SegmentDotsTest {
         }
     }
 
+    /**
+     * A row sums to the same bits whether it falls in a group of four or is left over at a chunk's end, so results
+     * do not depend on how a parallel call splits the rows (or on the thread count): every row alone against the
+     * whole range, for arrays and for F32 and BF16 tensors.
+     */
+    @Test
+    void eachRowIsTheSameBitsHoweverTheRowsAreSplit() {
+        for (int[] s : SHAPES) {
+            float[] w = randomFloats(random, s[0] * s[1], 1);
+            float[] x = randomFloats(random, s[1], 1);
+            float[] whole = new float[s[0]];
+            float[] alone = new float[s[0]];
+            VectorDots.rowDots(w, s[1], x, 0, whole, 0, 0, s[0]);
+            for (int r = 0; r < s[0]; r++) {
+                VectorDots.rowDots(w, s[1], x, 0, alone, 0, r, r + 1);
+            }
+            assertSameBits(whole, alone, "arrays " + s[0] + "x" + s[1]);
+            for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+                Tensor tensor = tensor(dtype, s, w);
+                float[] xs = SegmentDots.prepare(dtype, x);
+                SegmentDots.rowDots(tensor, x, xs, whole, 0, s[0]);
+                for (int r = 0; r < s[0]; r++) {
+                    SegmentDots.rowDots(tensor, x, xs, alone, r, r + 1);
+                }
+                assertSameBits(whole, alone, dtype + " " + s[0] + "x" + s[1]);
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] want, float[] got, String what) {
+        for (int r = 0; r < want.length; r++) {
+            assertEquals(Float.floatToRawIntBits(want[r]), Float.floatToRawIntBits(got[r]),
+                    what + ", row " + r + ": " + want[r] + " vs " + got[r]);
+        }
+    }
+
     /** The reference reads the tensor's own (rounded) values; each int of the stored row holds an even and odd pair. */
     @Test
     void bf16RowsMatchTheReferenceOnTheRoundedWeights() {

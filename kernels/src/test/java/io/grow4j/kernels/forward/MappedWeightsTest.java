@@ -43,6 +43,11 @@ class MappedWeightsTest {
         all.put("olmo2", BlockPartsTest.config(Architecture.OLMO2, 1e-5));
         // Experts are slices of stacked tensors, read in place; the batched path routes row by row.
         all.put("mixtral", MixtureOfExpertsTest.config(Architecture.MIXTRAL, 4, 2));
+        // GeGLU: decoding's gated step runs in the products' pass, the array path's after them.
+        all.put("gemma2", GemmaPartsTest.config(Architecture.GEMMA2,
+                java.util.List.of(io.grow4j.model.AttentionShape.LayerAttention.SLIDING,
+                        io.grow4j.model.AttentionShape.LayerAttention.FULL),
+                2.0, 3.0, 10, 0));
         return all;
     }
 
@@ -71,6 +76,31 @@ class MappedWeightsTest {
                 int[] tokens = ForwardPassTest.randomTokens(e.getValue(), Math.min(12, e.getValue().maxSeqLen()), 5);
                 ForwardPassTest.assertCloseToReference(new ReferenceForward(model).logits(tokens),
                         new ForwardPass(model, CPU).logits(tokens), e.getKey() + " " + dtype);
+            }
+        }
+    }
+
+    /**
+     * A batch large enough for its per-row steps (norms, biases, RoPE, residual adds) and its attention heads to be
+     * split between threads gives the same bits on three threads as on one (a step reading another row's buffers or
+     * a half-written weight would not).
+     */
+    @Test
+    void aWideBatchIsTheSameBitsOnOneThreadAndOnThree() {
+        TransformerConfig config = TestConfigs.wide();
+        Model model = RandomModels.create(config, DType.F32, 23);
+        int[][] batch = {ForwardPassTest.randomTokens(config, config.maxSeqLen(), 1),
+                ForwardPassTest.randomTokens(config, config.maxSeqLen() - 21, 2)};
+        float[][][] want;
+        try (CpuKernels one = new CpuKernels(1)) {
+            want = new ForwardPass(model, one).logits(batch);
+        }
+        try (CpuKernels three = new CpuKernels(3)) {
+            float[][][] got = new ForwardPass(RandomModels.create(config, DType.F32, 23), three).logits(batch);
+            for (int s = 0; s < batch.length; s++) {
+                for (int t = 0; t < batch[s].length; t++) {
+                    assertArrayEquals(want[s][t], got[s][t], "sequence " + s + " position " + t);
+                }
             }
         }
     }
