@@ -11,7 +11,6 @@ import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,7 +28,8 @@ final class StagedTensors implements AutoCloseable {
     private final Map<StagedKey, Fill> fills = new HashMap<>();
     private final FillPrefetcher prefetcher;
     private final SourceReadBuffers reads = new SourceReadBuffers();
-    private Arena scope = Arena.ofShared();
+    /** What one output tensor maps (a GGUF source's tensors); opened only when something is mapped. */
+    private LazySharedArena scope = new LazySharedArena();
 
     StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
         this.trace = trace;
@@ -128,7 +128,7 @@ final class StagedTensors implements AutoCloseable {
     void release() {
         reads.releaseAll();
         scope.close();
-        scope = Arena.ofShared();
+        scope = new LazySharedArena();
         cache.trim();
     }
 
