@@ -57,6 +57,12 @@ final class StagedTensors implements AutoCloseable {
         r.perturb(dst, trace.plan().seed(), step);
     }
 
+    /** Writes only the new rows of {@code rows}' tensor into {@code tail} (shape {@link AppendedRows#tailShape}). */
+    void buildAppended(AppendedRows rows, Tensor tail) throws IOException {
+        TensorRecipe r = trace.recipe(rows.at());
+        kernel.pad(null, tail, rows.tailSpec(fill(rows.at(), r)));
+    }
+
     /**
      * The recipe's resolved fill, remembered: a tensor built again (an output that a later new layer also needs as
      * its statistics reference) must not pay for a full pass of statistics twice.
