@@ -1,14 +1,17 @@
 package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.Fill;
+import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
+import io.grow4j.transforms.Moments;
 import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,10 +25,14 @@ import java.util.concurrent.Future;
  * Resolves fills ahead of the writer, on other threads. A fill's statistics are one sequential pass over its
  * reference tensor (reordering the sums would change the bits the in-memory grower produces), so the only exact
  * parallelism is across tensors: while one tensor is built and written, the statistics of the next few are computed
- * concurrently. Only fills whose reference is a source tensor are prefetched, each mapped in the task's own arena;
- * fills that read intermediate tensors stay on the building thread, which owns the intermediate cache.
+ * concurrently. Only fills whose reference is a source tensor are prefetched, each read through a window of its own
+ * ({@link WindowedEntries}) or, where the file does not hold it as it is held in memory, mapped in the task's own
+ * arena; fills that read intermediate tensors stay on the building thread, which owns the intermediate cache.
  */
 final class FillPrefetcher implements AutoCloseable {
+    /** Each statistics thread's read window ({@link WindowedEntries}), freed with the thread's last use of it. */
+    private static final ThreadLocal<MemorySegment> WINDOW =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(1L << 20, 64));
     private final PlanTrace trace;
     private final SourceTensors source;
     private final ExecutorService pool;
@@ -93,6 +100,14 @@ final class FillPrefetcher implements AutoCloseable {
         TensorRecipe r = trace.recipe(at);
         int step = at.stage() - 1;
         StagedKey reference = trace.origin(new StagedKey(step, r.statsFrom()));
+        SourceTensors.Stored stored = source.stored(reference.key());
+        if (stored != null && (r.fill() == NewEntries.MEAN || r.fill() == NewEntries.ARBITRARY)) {
+            // what FillResolver.resolve(r, tensor, ...) measures, read through a window instead of a mapping
+            DType dtype = trace.dtype(reference);
+            WindowedEntries entries = new WindowedEntries(stored, dtype, WINDOW.get(), reference.key().toString());
+            Moments moments = Moments.sampled(stored.bytes() / dtype.bytes(), entries);
+            return FillResolver.resolve(r, moments, trace.plan().seed(), step);
+        }
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = source.map(reference.key(), arena);
             return FillResolver.resolve(r, t, trace.plan().seed(), step);
