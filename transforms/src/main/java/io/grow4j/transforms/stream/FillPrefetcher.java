@@ -1,6 +1,7 @@
 package io.grow4j.transforms.stream;
 
 import io.grow4j.kernels.pad.Fill;
+import io.grow4j.kernels.pad.PadSpec;
 import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
 import io.grow4j.transforms.FillResolver;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,19 +52,50 @@ final class FillPrefetcher implements AutoCloseable {
         });
     }
 
-    /** Starts the statistics of every prefetchable fill that building {@code output} will need. */
-    void prefetch(StagedKey output) {
+    /**
+     * Starts the statistics of every prefetchable fill that building {@code output} will need.
+     *
+     * @param known fills the building thread has already resolved (not computed again)
+     */
+    void prefetch(StagedKey output, Function<StagedKey, Fill> known) {
         for (StagedKey at : prefetchable(output)) {
-            pending.computeIfAbsent(at, k -> pool.submit(() -> resolve(k)));
+            submit(at, known);
         }
+    }
+
+    /**
+     * The fill of {@code at}, pending or started now. A fill measured on an intermediate reference first starts the
+     * fill of that intermediate (its own new entries are part of what is measured), so a task only ever waits for one
+     * submitted before it: the pool takes tasks in submission order, and none waits for a later one.
+     */
+    private Future<Fill> submit(StagedKey at, Function<StagedKey, Fill> known) {
+        Future<Fill> f = pending.get(at);
+        if (f != null) {
+            return f;
+        }
+        Fill resolved = known.apply(at);
+        if (resolved != null) {
+            return CompletableFuture.completedFuture(resolved);
+        }
+        StagedKey reference = reference(at);
+        if (reference.stage() == 0) {
+            f = pool.submit(() -> resolve(at));
+        } else {
+            TensorRecipe r = trace.recipe(reference);
+            Future<Fill> inner = needsReference(r) ? submit(reference, known) : null;
+            f = pool.submit(() -> resolveOnIntermediate(at, reference, inner));
+        }
+        pending.put(at, f);
+        return f;
     }
 
     /** The prefetched fill of {@code at}, waiting for it if it is still being computed; null if none was started. */
     Fill take(StagedKey at) throws IOException {
         Future<Fill> f = pending.remove(at);
-        if (f == null) {
-            return null;
-        }
+        return f == null ? null : await(f, at);
+    }
+
+    private static Fill await(Future<Fill> f, StagedKey at) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -79,13 +113,16 @@ final class FillPrefetcher implements AutoCloseable {
         }
     }
 
-    /** Along the chain of sources that builds {@code output}: each recipe whose reference is a source tensor. */
+    /**
+     * Along the chain of sources that builds {@code output}: each recipe whose reference is a source tensor, or an
+     * intermediate whose sampled entries need only a source tensor and a fill that is itself prefetchable.
+     */
     private List<StagedKey> prefetchable(StagedKey output) {
         List<StagedKey> found = new ArrayList<>();
         StagedKey at = trace.origin(output);
         while (at.stage() > 0) {
             TensorRecipe r = trace.recipe(at);
-            if (needsReference(r) && trace.origin(new StagedKey(at.stage() - 1, r.statsFrom())).stage() == 0) {
+            if (needsReference(r) && (reference(at).stage() == 0 || sampledFromSource(reference(at)))) {
                 found.add(at);
             }
             if (r.source() == null) {
@@ -96,10 +133,51 @@ final class FillPrefetcher implements AutoCloseable {
         return found;
     }
 
+    /** Where the fill of {@code at} takes its statistics: its recipe's reference, traced back through copies. */
+    private StagedKey reference(StagedKey at) {
+        return trace.origin(new StagedKey(at.stage() - 1, trace.recipe(at).statsFrom()));
+    }
+
+    /**
+     * Whether the intermediate {@code k}'s sampled entries ({@link StagedTensors}' moments of an intermediate) need
+     * nothing but a source tensor and a fill whose own reference is a source tensor: a new layer's reference widened
+     * by an earlier MLP or hidden step, measured on the main thread before.
+     */
+    private boolean sampledFromSource(StagedKey k) {
+        TensorRecipe r = trace.recipe(k);
+        if (r.fill() == NewEntries.AXIS_MEAN || r.rewrite() != null) {
+            return false;
+        }
+        boolean sourceRead = r.source() == null
+                || trace.origin(new StagedKey(k.stage() - 1, r.source())).stage() == 0;
+        return sourceRead && (!needsReference(r) || reference(k).stage() == 0);
+    }
+
+    /**
+     * The fill of {@code at}, measured on the intermediate {@code reference} entry by entry from its recipe, exactly as
+     * {@link StagedTensors} measures one it has not cached; {@code inner}: the intermediate's own fill (null when it
+     * reads no reference).
+     */
+    private Fill resolveOnIntermediate(StagedKey at, StagedKey reference, Future<Fill> inner) throws IOException {
+        TensorRecipe r = trace.recipe(reference);
+        int step = reference.stage() - 1;
+        Fill fill = inner != null ? await(inner, reference)
+                : FillResolver.resolve(r, (Moments) null, trace.plan().seed(), step);
+        PadSpec spec = r.toPadSpec(fill);
+        DType dtype = trace.dtype(reference);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor src = r.source() == null ? null
+                    : source.map(trace.origin(new StagedKey(step, r.source())).key(), arena);
+            Moments moments = Moments.sampled(Tensor.elementCount(r.newShape()),
+                    flat -> dtype.round(spec.valueAt(src, flat)));
+            return FillResolver.resolve(trace.recipe(at), moments, trace.plan().seed(), at.stage() - 1);
+        }
+    }
+
     private Fill resolve(StagedKey at) {
         TensorRecipe r = trace.recipe(at);
         int step = at.stage() - 1;
-        StagedKey reference = trace.origin(new StagedKey(step, r.statsFrom()));
+        StagedKey reference = reference(at);
         SourceTensors.Stored stored = source.stored(reference.key());
         if (stored != null && (r.fill() == NewEntries.MEAN || r.fill() == NewEntries.ARBITRARY)) {
             // what FillResolver.resolve(r, tensor, ...) measures, read through a window instead of a mapping

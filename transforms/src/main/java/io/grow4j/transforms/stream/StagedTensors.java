@@ -104,7 +104,7 @@ final class StagedTensors implements AutoCloseable {
 
     /** Starts, on other threads, the statistics that building output tensor {@code k} will need. */
     void prefetch(StagedKey k) {
-        prefetcher.prefetch(k);
+        prefetcher.prefetch(k, fills::get);
     }
 
     /** Tensor {@code k}: a source tensor read into a reused buffer, or an intermediate (cached, computed on a miss). */

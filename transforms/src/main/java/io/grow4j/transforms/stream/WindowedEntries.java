@@ -24,6 +24,8 @@ final class WindowedEntries implements LongToDoubleFunction {
     private final String name;
     private Tensor loaded;
     private long first;
+    /** Entries in the window ({@link Tensor#size} multiplies out the shape at every call). */
+    private long count;
 
     /**
      * @param window memory for one window (at least one entry), reused; its contents are overwritten
@@ -42,7 +44,7 @@ final class WindowedEntries implements LongToDoubleFunction {
     /** Entry {@code index} as {@link Tensor#get} reads it; a read error is thrown as {@link UncheckedIOException}. */
     @Override
     public double applyAsDouble(long index) {
-        if (loaded == null || index < first || index >= first + loaded.size()) {
+        if (loaded == null || index < first || index >= first + count) {
             try {
                 load(index);
             } catch (IOException e) {
@@ -69,7 +71,8 @@ final class WindowedEntries implements LongToDoubleFunction {
             }
             done += n;
         }
-        loaded = new Tensor(dtype, new long[] {wanted / dtype.bytes()}, into);
+        count = wanted / dtype.bytes();
+        loaded = new Tensor(dtype, new long[] {count}, into);
         first = index;
     }
 }
