@@ -33,14 +33,26 @@ import java.util.concurrent.Future;
  * arena; fills that read intermediate tensors stay on the building thread, which owns the intermediate cache.
  */
 final class FillPrefetcher implements AutoCloseable {
-    /** Each statistics thread's read window ({@link WindowedEntries}), freed with the thread's last use of it. */
-    private static final ThreadLocal<MemorySegment> WINDOW =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(1L << 20, 64));
+    /** Fills whose moments one task computes together: three chains keep a core's divider busy. */
+    private static final int BATCH = 3;
+    /**
+     * Each statistics thread's read windows ({@link WindowedEntries}), 1 MiB per tensor of a batch, freed with the
+     * thread's last use of them.
+     */
+    private static final ThreadLocal<MemorySegment> WINDOWS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BATCH << 20, 64));
+
+    /** A fill whose reference is a stored source tensor, waiting in the open batch. */
+    private record Batched(StagedKey at, CompletableFuture<Fill> fill) {
+    }
+
     private final PlanTrace trace;
     private final SourceTensors source;
     private final ExecutorService pool;
     /** Touched only by the building thread. */
     private final Map<StagedKey, Future<Fill>> pending = new HashMap<>();
+    /** Touched only by the building thread: fills not yet submitted, {@link #flush}ed at {@link #BATCH}. */
+    private final List<Batched> batch = new ArrayList<>();
 
     FillPrefetcher(PlanTrace trace, SourceTensors source, int threads) {
         this.trace = trace;
@@ -78,20 +90,83 @@ final class FillPrefetcher implements AutoCloseable {
             return CompletableFuture.completedFuture(resolved);
         }
         StagedKey reference = reference(at);
-        if (reference.stage() == 0) {
+        if (reference.stage() == 0 && windowed(at) != null) {
+            CompletableFuture<Fill> later = new CompletableFuture<>();
+            batch.add(new Batched(at, later));
+            if (batch.size() == BATCH) {
+                flush();
+            }
+            f = later;
+        } else if (reference.stage() == 0) {
             f = pool.submit(() -> resolve(at));
         } else {
             TensorRecipe r = trace.recipe(reference);
             Future<Fill> inner = needsReference(r) ? submit(reference, known) : null;
+            flush(); // the inner fill may be in the open batch: it must be submitted first
             f = pool.submit(() -> resolveOnIntermediate(at, reference, inner));
         }
         pending.put(at, f);
         return f;
     }
 
+    /** Submits the open batch, if any, as one task. */
+    private void flush() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<Batched> items = List.copyOf(batch);
+        batch.clear();
+        pool.submit(() -> resolveTogether(items));
+    }
+
+    /**
+     * The moments of a batch's source references stepped together ({@link Moments#sampledTogether}), each read through
+     * a window of its own; every fill of the batch completes, or fails with the batch's error.
+     */
+    private void resolveTogether(List<Batched> items) {
+        try {
+            long[] sizes = new long[items.size()];
+            WindowedEntries[] entries = new WindowedEntries[items.size()];
+            MemorySegment windows = WINDOWS.get();
+            long windowBytes = windows.byteSize() / BATCH;
+            for (int i = 0; i < items.size(); i++) {
+                StagedKey reference = reference(items.get(i).at());
+                DType dtype = trace.dtype(reference);
+                SourceTensors.Stored stored = windowed(items.get(i).at());
+                sizes[i] = stored.bytes() / dtype.bytes();
+                entries[i] = new WindowedEntries(stored, dtype, windows.asSlice(i * windowBytes, windowBytes),
+                        reference.key().toString());
+            }
+            Moments[] moments = Moments.sampledTogether(sizes, entries);
+            for (int i = 0; i < items.size(); i++) {
+                StagedKey at = items.get(i).at();
+                items.get(i).fill().complete(FillResolver.resolve(trace.recipe(at), moments[i], trace.plan().seed(),
+                        at.stage() - 1));
+            }
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+            items.forEach(item -> item.fill().completeExceptionally(cause));
+        }
+    }
+
+    /**
+     * Where the file holds the stage-0 reference of {@code at}'s fill as it is held in memory, when that fill measures
+     * it ({@link FillResolver} measures MEAN and ARBITRARY fills); null otherwise (the reference is mapped instead).
+     */
+    private SourceTensors.Stored windowed(StagedKey at) {
+        NewEntries fill = trace.recipe(at).fill();
+        if (fill != NewEntries.MEAN && fill != NewEntries.ARBITRARY) {
+            return null;
+        }
+        return source.stored(reference(at).key());
+    }
+
     /** The prefetched fill of {@code at}, waiting for it if it is still being computed; null if none was started. */
     Fill take(StagedKey at) throws IOException {
         Future<Fill> f = pending.remove(at);
+        if (f != null && batch.stream().anyMatch(b -> b.at().equals(at))) {
+            flush(); // needed now: no more waiting for the batch to fill
+        }
         return f == null ? null : await(f, at);
     }
 
@@ -178,14 +253,6 @@ final class FillPrefetcher implements AutoCloseable {
         TensorRecipe r = trace.recipe(at);
         int step = at.stage() - 1;
         StagedKey reference = reference(at);
-        SourceTensors.Stored stored = source.stored(reference.key());
-        if (stored != null && (r.fill() == NewEntries.MEAN || r.fill() == NewEntries.ARBITRARY)) {
-            // what FillResolver.resolve(r, tensor, ...) measures, read through a window instead of a mapping
-            DType dtype = trace.dtype(reference);
-            WindowedEntries entries = new WindowedEntries(stored, dtype, WINDOW.get(), reference.key().toString());
-            Moments moments = Moments.sampled(stored.bytes() / dtype.bytes(), entries);
-            return FillResolver.resolve(r, moments, trace.plan().seed(), step);
-        }
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = source.map(reference.key(), arena);
             return FillResolver.resolve(r, t, trace.plan().seed(), step);

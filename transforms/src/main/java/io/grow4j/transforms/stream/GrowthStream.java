@@ -31,9 +31,10 @@ import java.util.SequencedMap;
 final class GrowthStream implements AutoCloseable {
     /**
      * How many output tensors ahead statistics are started: enough to keep every core busy while one tensor is
-     * written, few enough that the mapped references stay a handful of tensors.
+     * written and for the statistics threads to take their references three at a time (a layer's gate, up and down
+     * are consecutive), few enough that the mapped references stay a handful of tensors.
      */
-    private static final int PREFETCH_AHEAD = Runtime.getRuntime().availableProcessors() + 1;
+    private static final int PREFETCH_AHEAD = 2 * (Runtime.getRuntime().availableProcessors() + 1);
     private final PlanTrace trace;
     private final SourceTensors source;
     private final StagedTensors staged;
