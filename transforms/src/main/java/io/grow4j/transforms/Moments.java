@@ -77,6 +77,18 @@ public record Moments(long count, double mean, double standardDeviation) {
         return out;
     }
 
+    /**
+     * Entries that can also be read many at a time, for {@link #sampledTogether}: a per-entry call through
+     * {@link LongToDoubleFunction} cost more than the running updates themselves.
+     */
+    public interface Bulk extends LongToDoubleFunction {
+        /**
+         * Writes entries first, first + stride, first + 2 × stride, ... below {@code end} into {@code into}, as many as
+         * fit; returns how many it wrote (at least one when first &lt; end).
+         */
+        int read(long first, long stride, long end, double[] into);
+    }
+
     /** Up to {@link #CHAINS} tensors' running moments, advanced block by block. */
     private static final class Together {
         static final int CHAINS = 3;
@@ -126,6 +138,15 @@ public record Moments(long count, double mean, double standardDeviation) {
                 int k = 0;
                 double[] b = block[c];
                 long i = next[c];
+                if (entries[c] instanceof Bulk bulk && i < sizes[c]) {
+                    int read = bulk.read(i, strides[c], sizes[c], b);
+                    i += read * strides[c];
+                    for (int j = 0; j < read; j++) { // non-finite entries left out, in place
+                        if (Double.isFinite(b[j])) {
+                            b[k++] = b[j];
+                        }
+                    }
+                }
                 for (; k < BLOCK && i < sizes[c]; i += strides[c]) {
                     double d = entries[c].applyAsDouble(i);
                     if (Double.isFinite(d)) {

@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Moments of several tensors stepped together equal each tensor's moments alone, bit for bit (records compare their
  * doubles exactly): groups of one to seven tensors (a last group of one or two), sizes that differ (blocks of
- * different lengths, one chain ending first), sizes above the sample count (strided), empty tensors, tensors with
+ * different lengths, one chain ending first), entries given one by one or in bulk (blocks partly filled), sizes above
+ * the sample count (strided), empty tensors, tensors with
  * NaN and infinite entries, and one with no finite entry at all.
  */
 class MomentsTogetherTest {
@@ -24,7 +25,8 @@ class MomentsTogetherTest {
             LongToDoubleFunction[] entries = new LongToDoubleFunction[tensors];
             for (int t = 0; t < tensors; t++) {
                 sizes[t] = candidates[random.nextInt(candidates.length)];
-                entries[t] = entries(random.nextLong(), t == 3 ? 1.0 : 0.01);
+                LongToDoubleFunction one = entries(random.nextLong(), t == 3 ? 1.0 : 0.01);
+                entries[t] = t % 2 == 0 ? one : bulk(one);
             }
             assertAlone(sizes, entries);
         }
@@ -44,6 +46,25 @@ class MomentsTogetherTest {
             assertEquals(Moments.sampled(sizes[t], entries[t]), together[t], "tensor " + t + " of " + sizes.length
                     + ", size " + sizes[t]);
         }
+    }
+
+    /** The same entries also read many at a time ({@link Moments.Bulk}), at most 1000 per call. */
+    private static Moments.Bulk bulk(LongToDoubleFunction entries) {
+        return new Moments.Bulk() {
+            @Override
+            public int read(long first, long stride, long end, double[] into) {
+                int k = 0;
+                for (long i = first; k < Math.min(into.length, 1000) && i < end; i += stride) {
+                    into[k++] = entries.applyAsDouble(i);
+                }
+                return k;
+            }
+
+            @Override
+            public double applyAsDouble(long index) {
+                return entries.applyAsDouble(index);
+            }
+        };
     }
 
     /** A pure function of the index (chains may ask in any order): mostly noise, some NaN and infinite entries. */

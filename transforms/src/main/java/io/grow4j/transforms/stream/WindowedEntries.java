@@ -2,12 +2,12 @@ package io.grow4j.transforms.stream;
 
 import io.grow4j.model.DType;
 import io.grow4j.model.Tensor;
+import io.grow4j.transforms.Moments;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.util.function.LongToDoubleFunction;
 
 /**
  * A source tensor's entries read through one small reused window, for the statistics pass of a fill
@@ -17,7 +17,7 @@ import java.util.function.LongToDoubleFunction;
  * a 5.8 MB bf16 tensor on this virtual machine, and those passes were the largest consumer of CPU in streamed
  * growth. Memory stays one window per statistics thread, whatever the tensor's size.
  */
-final class WindowedEntries implements LongToDoubleFunction {
+final class WindowedEntries implements Moments.Bulk {
     private final SourceTensors.Stored stored;
     private final DType dtype;
     private final MemorySegment window;
@@ -52,6 +52,23 @@ final class WindowedEntries implements LongToDoubleFunction {
             }
         }
         return loaded.get(index - first);
+    }
+
+    /** Entries from {@code first} on, {@code stride} apart, window after window; see {@link Moments.Bulk#read}. */
+    @Override
+    public int read(long first, long stride, long end, double[] into) {
+        int k = 0;
+        long i = first;
+        while (k < into.length && i < end) {
+            applyAsDouble(i); // loads the window holding entry i
+            Tensor t = loaded;
+            long base = this.first;
+            long stop = Math.min(end, base + count);
+            for (; k < into.length && i < stop; i += stride) {
+                into[k++] = t.get(i - base);
+            }
+        }
+        return k;
     }
 
     /** Reads the window that starts at entry {@code index}. */

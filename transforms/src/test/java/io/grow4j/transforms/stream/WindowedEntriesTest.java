@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A stored tensor's entries read through a window: every entry equals the tensor's own, in every dtype, at an odd
  * file offset, with windows smaller than the tensor and not a whole number of entries (a window ends inside the
- * tensor, and the last is short), and moments over it are the in-memory moments bit for bit, strided or not.
+ * tensor, and the last is short), read one by one or many at a time (strided, up to an end short of the tensor's),
+ * and moments over it are the in-memory moments bit for bit, strided or not, alone or stepped with others.
  */
 class WindowedEntriesTest {
 
@@ -52,6 +53,24 @@ class WindowedEntriesTest {
                 }
                 assertEquals(Moments.of(tensor), Moments.sampled(entries,
                         new WindowedEntries(stored, dtype, window, "t")), "window " + windowBytes);
+                assertEquals(Moments.of(tensor), Moments.sampledTogether(new long[] {entries},
+                        new WindowedEntries[] {new WindowedEntries(stored, dtype, window, "t")})[0]);
+                for (long stride : new long[] {1, 3, 64}) {
+                    double[] into = new double[250];
+                    WindowedEntries bulk = new WindowedEntries(stored, dtype, window, "t");
+                    for (long from = 5; from < entries; ) {
+                        int n = bulk.read(from, stride, entries - 2, into);
+                        for (int k = 0; k < n; k++) {
+                            assertEquals(Double.doubleToRawLongBits(tensor.get(from + k * stride)),
+                                    Double.doubleToRawLongBits(into[k]), "bulk entry " + (from + k * stride));
+                        }
+                        assertEquals(Math.min(into.length, (entries - 2 - from + stride - 1) / stride), n);
+                        from += n * stride;
+                        if (n < into.length) {
+                            break;
+                        }
+                    }
+                }
             }
         }
     }
