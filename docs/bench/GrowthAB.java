@@ -27,6 +27,10 @@ public class GrowthAB {
         for (int k = 0; k < add; k++) at.add((int) Math.round((k + 1) * (double) total / (add + 1)));
         return new GrowthPlan(20230911, List.of(new MlpExpansion(mlp), new LayerAddition(add, at)));
     }
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
     static void run(String... cmd) throws Exception { new ProcessBuilder(cmd).inheritIO().start().waitFor(); }
     public static void main(String[] a) throws Exception {
         int hidden = Integer.parseInt(a[0]);
@@ -44,16 +48,19 @@ public class GrowthAB {
         for (int r = 0; r < reps; r++) {
             if (!mode.equals("mem")) {
                 run("rm", "-rf", out.toString(), copy.toString()); run("sync");
+                long cpu0 = processCpuNanos();
                 long t = System.nanoTime();
                 StreamResult res = new StreamingGrower(new CpuPadKernel(), StreamOptions.DEFAULTS)
                         .grow(in, plan, out, StreamProgress.NONE);
                 double s = (System.nanoTime() - t) / 1e9;
+                double cpuS = (processCpuNanos() - cpu0) / 1e9;
                 run("sync");
                 t = System.nanoTime();
                 run("cp", "-r", out.toString(), copy.toString());
                 double cp = (System.nanoTime() - t) / 1e9;
-                System.out.printf("stream %.3f s cp %.3f s  bytes %d  stream/cp throughput %.2f%n", s, cp,
-                        res.fileBytes(), cp / s);
+                // process CPU (all threads): steadier than the wall clock when other work shares the cores
+                System.out.printf("stream %.3f s (cpu %.3f s) cp %.3f s  bytes %d  stream/cp throughput %.2f  load %s%n",
+                        s, cpuS, cp, res.fileBytes(), cp / s, Files.readString(Path.of("/proc/loadavg")).trim());
             }
             if (!mode.equals("stream")) {
                 Model src = new HfDirectoryFormat().read(in);

@@ -43,6 +43,23 @@ public sealed interface Fill {
         return this instanceof AxisMean;
     }
 
+    /**
+     * This fill seen from entry {@code offset} on: entry i of the result is entry offset + i of this one, so a slice of
+     * a tensor (its appended rows) can be built alone with the values the whole tensor would get.
+     *
+     * @throws IllegalStateException for a fill that {@link #readsSource() reads the source}: its values depend on
+     *                               where an entry sits in the whole tensor, not on a flat index
+     */
+    default Fill from(long offset) {
+        return switch (this) {
+            case Zero z -> z;
+            case Constant c -> c;
+            case Uniform u -> new Uniform(SeededRandom.seedFrom(u.seed(), offset), u.halfWidth());
+            case AxisMean m -> throw new IllegalStateException("axis means depend on the whole source tensor: "
+                    + "they have no values by flat index to start from");
+        };
+    }
+
     /** Value of new entry number {@code flatIndex}; only for fills that do not {@link #readsSource() read the source}. */
     default double valueAt(long flatIndex) {
         return switch (this) {

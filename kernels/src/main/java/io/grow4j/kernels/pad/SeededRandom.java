@@ -22,6 +22,16 @@ public final class SeededRandom {
         return (mix(seed + (index + 1) * GOLDEN) >>> 11) * 0x1.0p-53;
     }
 
+    /**
+     * The seed whose index {@code i} gives what index {@code offset + i} of {@code seed} gives: {@link #unit} adds
+     * (index + 1) × the golden-ratio constant to the seed in wrapping 64-bit arithmetic, so moving the counter's start
+     * is adding offset × that constant to the seed, exactly, for any offset. Lets a kernel fill one slice of a tensor
+     * (a streamed tensor's appended rows) as the whole tensor's fill would.
+     */
+    public static long seedFrom(long seed, long offset) {
+        return seed + offset * GOLDEN;
+    }
+
     /** Derives an independent seed from a parent seed and a label (plan step, tensor). */
     public static long derive(long seed, long label) {
         return mix(seed ^ mix(label + GOLDEN));

@@ -31,9 +31,10 @@ import java.util.SequencedMap;
 final class GrowthStream implements AutoCloseable {
     /**
      * How many output tensors ahead statistics are started: enough to keep every core busy while one tensor is
-     * written, few enough that the mapped references stay a handful of tensors.
+     * written and for the statistics threads to take their references three at a time (a layer's gate, up and down
+     * are consecutive), few enough that the mapped references stay a handful of tensors.
      */
-    private static final int PREFETCH_AHEAD = Runtime.getRuntime().availableProcessors() + 1;
+    private static final int PREFETCH_AHEAD = 2 * (Runtime.getRuntime().availableProcessors() + 1);
     private final PlanTrace trace;
     private final SourceTensors source;
     private final StagedTensors staged;
@@ -49,6 +50,7 @@ final class GrowthStream implements AutoCloseable {
     private Tensor stacked;
     private TensorKey stackedKey;
     private int copied;
+    private int appended;
     private int prefetched;
 
     /** Where one tensor goes: a safetensors shard or a GGUF file, each tensor whole and in order. */
@@ -236,9 +238,12 @@ final class GrowthStream implements AutoCloseable {
             SourceTensors.Stored from = origin.stage() == 0 ? source.stored(origin.key()) : null;
             long[] shape = key.role().shape(grownConfig());
             long bytes = Tensor.byteSize(dtype, shape);
+            AppendedRows rows;
             if (from != null) {
                 writes.queue(() -> writer.transfer(from.channel(), from.offset(), from.bytes()));
                 copied++;
+            } else if ((rows = AppendedRows.of(trace, source, origin)) != null) {
+                writeAppended(writer, rows, dtype);
             } else if (origin.stage() > 0 && trace.recipe(origin).isZero() && writer.holes()) {
                 // a new layer's output projection: no bytes to build or copy, and no disk blocks until written
                 writes.queue(() -> writer.hole(bytes));
@@ -250,6 +255,17 @@ final class GrowthStream implements AutoCloseable {
         } finally {
             staged.release();
         }
+    }
+
+    /** The old rows copied file to file (queued first, so the writer starts on them at once), the new ones built. */
+    private void writeAppended(TensorSink writer, AppendedRows rows, DType dtype) throws IOException {
+        SourceTensors.Stored head = rows.head();
+        writes.queue(() -> writer.transfer(head.channel(), head.offset(), head.bytes()));
+        long[] shape = rows.tailShape();
+        Tensor tail = new Tensor(dtype, shape, writes.buffer().asSlice(0, Tensor.byteSize(dtype, shape)));
+        staged.buildAppended(rows, tail);
+        writes.queueFromBuffer(() -> writer.write(tail.data()));
+        appended++;
     }
 
     /**
@@ -334,6 +350,10 @@ final class GrowthStream implements AutoCloseable {
 
     int copiedTensors() {
         return copied;
+    }
+
+    int appendedTensors() {
+        return appended;
     }
 
     long peakCacheBytes() {

@@ -11,7 +11,6 @@ import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,7 +28,8 @@ final class StagedTensors implements AutoCloseable {
     private final Map<StagedKey, Fill> fills = new HashMap<>();
     private final FillPrefetcher prefetcher;
     private final SourceReadBuffers reads = new SourceReadBuffers();
-    private Arena scope = Arena.ofShared();
+    /** What one output tensor maps (a GGUF source's tensors); opened only when something is mapped. */
+    private LazySharedArena scope = new LazySharedArena();
 
     StagedTensors(PlanTrace trace, SourceTensors source, PadKernel kernel, long cacheBytes) {
         this.trace = trace;
@@ -55,6 +55,12 @@ final class StagedTensors implements AutoCloseable {
         }
         kernel.pad(src, dst, r.toPadSpec(fill(at, r)));
         r.perturb(dst, trace.plan().seed(), step);
+    }
+
+    /** Writes only the new rows of {@code rows}' tensor into {@code tail} (shape {@link AppendedRows#tailShape}). */
+    void buildAppended(AppendedRows rows, Tensor tail) throws IOException {
+        TensorRecipe r = trace.recipe(rows.at());
+        kernel.pad(null, tail, rows.tailSpec(fill(rows.at(), r)));
     }
 
     /**
@@ -98,7 +104,7 @@ final class StagedTensors implements AutoCloseable {
 
     /** Starts, on other threads, the statistics that building output tensor {@code k} will need. */
     void prefetch(StagedKey k) {
-        prefetcher.prefetch(k);
+        prefetcher.prefetch(k, fills::get);
     }
 
     /** Tensor {@code k}: a source tensor read into a reused buffer, or an intermediate (cached, computed on a miss). */
@@ -128,7 +134,7 @@ final class StagedTensors implements AutoCloseable {
     void release() {
         reads.releaseAll();
         scope.close();
-        scope = Arena.ofShared();
+        scope = new LazySharedArena();
         cache.trim();
     }
 

@@ -112,7 +112,8 @@ public final class StreamingGrower {
                 AtomicOutput.writeDirectory(out, dir -> stream.writeTo(dir, shards, checkpoint.extras(), progress));
                 progress.finish();
                 return new StreamResult(stream.grownConfig(), shards.tensorCount(), shards.shards().size(),
-                        shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(), stream.peakCacheBytes());
+                        shards.dataBytes(), shards.fileBytes(), stream.copiedTensors(),
+                        stream.appendedTensors(), stream.peakCacheBytes());
             }
         }
     }
@@ -174,7 +175,7 @@ public final class StreamingGrower {
                 });
                 progress.finish();
                 return new StreamResult(grown, entries.size(), 1, dataBytes, fileBytes, stream.copiedTensors(),
-                        stream.peakCacheBytes());
+                        stream.appendedTensors(), stream.peakCacheBytes());
             }
         }
     }

@@ -152,8 +152,11 @@ class StreamedGgufMatchesInMemoryTest {
         }
     }
 
-    /** Grows {@code in} streamed and in memory into two files under {@code tmp}, and compares their bytes. */
-    static void assertSameFile(Path in, GrowthPlan plan, long cacheBytes, Path tmp) throws IOException {
+    /**
+     * Grows {@code in} streamed and in memory into two files under {@code tmp}, and compares their bytes; returns what
+     * the streamed growth reported.
+     */
+    static StreamResult assertSameFile(Path in, GrowthPlan plan, long cacheBytes, Path tmp) throws IOException {
         Path memory = tmp.resolve("memory.gguf");
         Model grown = new Grower(new CpuPadKernel()).grow(GGUF.read(in), plan);
         GGUF.write(grown, memory);
@@ -168,6 +171,7 @@ class StreamedGgufMatchesInMemoryTest {
         assertEquals(-1, java.util.Arrays.mismatch(expected, actual), "first differing byte of " + expected.length
                 + " expected, " + actual.length + " streamed");
         assertTrue(result.copiedTensors() >= 0);
+        return result;
     }
 
     private static StreamingGrower grower(long cacheBytes) {
