@@ -18,13 +18,9 @@ public final class FillResolver {
      *                  1/sqrt(fan-in) for weights and 1 for norm gains)
      */
     public static Fill resolve(TensorRecipe recipe, Tensor reference, long planSeed, int stepIndex) {
-        boolean measured = reference != null && measures(recipe);
+        boolean measured = reference != null && (recipe.fill() == NewEntries.MEAN
+                || recipe.fill() == NewEntries.ARBITRARY);
         return resolve(recipe, measured ? Moments.of(reference) : null, planSeed, stepIndex);
-    }
-
-    /** Whether the recipe's fill follows its reference's {@link Moments} (mean or arbitrary new entries). */
-    public static boolean measures(TensorRecipe recipe) {
-        return recipe.fill() == NewEntries.MEAN || recipe.fill() == NewEntries.ARBITRARY;
     }
 
     /**

@@ -10,7 +10,6 @@ import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.steps.GrowthStep;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,22 +61,18 @@ public final class Grower {
     /**
      * One step: a recipe per tensor of the grown model. The fills' statistics ({@link Moments}: up to 2^20 samples
      * in a chain of dependent divisions, latency-bound) are taken on the common pool ahead of the padding
-     * (memory-bound), so the two overlap on two cores instead of alternating, four references per loop
-     * ({@link Moments#ofAll}) and each reference once however many tensors follow it; outputs are the same, since
-     * each tensor depends only on its recipe, its seed and the step's input model.
+     * (memory-bound), so the two overlap on two cores instead of alternating; outputs are the same, since each tensor
+     * depends only on its recipe, its seed and the step's input model.
      */
     public Model applyStep(Model model, GrowthStep step, long planSeed, int stepIndex) {
         TransformerConfig before = model.config();
         TransformerConfig after = step.apply(before);
         List<TensorRecipe> recipes = step.recipes(before, after);
-        Map<TensorKey, CompletableFuture<Moments>> moments = measureReferences(model, recipes);
         List<CompletableFuture<Fill>> fills = new ArrayList<>(recipes.size());
         for (TensorRecipe recipe : recipes) {
-            CompletableFuture<Moments> measured = recipe.statsFrom() == null ? null : moments.get(recipe.statsFrom());
-            fills.add(recipe.isCopy() ? CompletableFuture.completedFuture(null) : measured != null
-                    ? measured.thenApply(m -> FillResolver.resolve(recipe, m, planSeed, stepIndex))
-                    : CompletableFuture.completedFuture(FillResolver.resolve(recipe, (Moments) null, planSeed,
-                    stepIndex)));
+            fills.add(recipe.isCopy() ? CompletableFuture.completedFuture(null) : CompletableFuture.supplyAsync(
+                    () -> FillResolver.resolve(recipe, reference(model, recipe), planSeed, stepIndex),
+                    ForkJoinPool.commonPool()));
         }
         Map<TensorKey, Tensor> grown = new TreeMap<>();
         for (int i = 0; i < recipes.size(); i++) {
@@ -85,26 +80,6 @@ public final class Grower {
             grown.put(recipe.target(), build(model, recipe, await(fills.get(i)), planSeed, stepIndex));
         }
         return model.derive(after, grown);
-    }
-
-    /** The moments of every reference a fill of this step follows, in recipe order, {@link Moments#LANES} a task. */
-    private static Map<TensorKey, CompletableFuture<Moments>> measureReferences(Model model,
-                                                                              List<TensorRecipe> recipes) {
-        List<TensorKey> keys = recipes.stream()
-                .filter(r -> !r.isCopy() && r.statsFrom() != null && FillResolver.measures(r))
-                .map(TensorRecipe::statsFrom).distinct().toList();
-        Map<TensorKey, CompletableFuture<Moments>> out = new HashMap<>();
-        for (int from = 0; from < keys.size(); from += Moments.LANES) {
-            List<TensorKey> group = keys.subList(from, Math.min(from + Moments.LANES, keys.size()));
-            List<Tensor> tensors = group.stream().map(model::tensor).toList();
-            CompletableFuture<List<Moments>> all = CompletableFuture.supplyAsync(() -> Moments.ofAll(tensors),
-                    ForkJoinPool.commonPool());
-            for (int k = 0; k < group.size(); k++) {
-                int index = k;
-                out.put(group.get(k), all.thenApply(list -> list.get(index)));
-            }
-        }
-        return out;
     }
 
     private static Tensor reference(Model model, TensorRecipe recipe) {

@@ -72,35 +72,4 @@ class MomentsTest {
         assertEquals(finite.getMean(), m.mean());
         assertEquals(finite.getStandardDeviation(), m.standardDeviation());
     }
-
-    /**
-     * Several tensors measured together (four chains per loop, the last group short) give each tensor's own moments
-     * bit for bit: sizes 0, 1 and past the sampling threshold, dtypes and non-finite entries mixed, a tensor listed
-     * twice.
-     */
-    @Test
-    void measuringTogetherGivesEachTensorsOwnBits() {
-        SplittableRandom random = new SplittableRandom(11);
-        long[] sizes = {2 * Moments.SAMPLES + 3, 0, 1, 4097, 300, Moments.SAMPLES + 1, 17};
-        DType[] dtypes = {DType.BF16, DType.F32, DType.F64, DType.F16, DType.F32, DType.BF16, DType.F64};
-        java.util.List<Tensor> tensors = new java.util.ArrayList<>();
-        for (int k = 0; k < sizes.length; k++) {
-            Tensor t = Tensor.allocate(dtypes[k], sizes[k]);
-            for (long i = 0; i < sizes[k]; i++) {
-                t.set(i, i == 5 ? Double.NaN : k + (k + 1) * 0.1 * random.nextGaussian());
-            }
-            tensors.add(t);
-        }
-        tensors.add(tensors.get(3));
-        java.util.List<Moments> together = Moments.ofAll(tensors);
-        assertEquals(tensors.size(), together.size());
-        for (int k = 0; k < tensors.size(); k++) {
-            Moments alone = Moments.of(tensors.get(k));
-            assertEquals(alone.count(), together.get(k).count(), "tensor " + k);
-            assertEquals(Double.doubleToRawLongBits(alone.mean()), Double.doubleToRawLongBits(together.get(k).mean()),
-                    "tensor " + k + " mean");
-            assertEquals(Double.doubleToRawLongBits(alone.standardDeviation()),
-                    Double.doubleToRawLongBits(together.get(k).standardDeviation()), "tensor " + k + " deviation");
-        }
-    }
 }
