@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Zero-filled native memory for new tensors, freed when the garbage collector finds it unreachable.
@@ -22,6 +23,12 @@ import java.util.Locale;
  * then costs no memory traffic at all until it is read. The mapping is unmapped by the cleanup of the segment's
  * automatic arena. Small blocks, and every block where mmap is not available (not Linux on x86-64 or AArch64, whose
  * flag values are used here), come from the automatic arena as before; both give the same zeros.
+ *
+ * <p>The JVM caps an automatic arena's memory at -XX:MaxDirectMemorySize (by default the heap limit) and, near the
+ * cap, runs the collector so that unreachable tensors are freed ({@code java.nio.Bits.reserveMemory}); the heap
+ * alone never sees native memory, so without that a loop that drops tensors would hold them all. Mappings keep the
+ * same rule with their own count against {@link MemoryBudget#limit()}: near it the collector runs and the cleanups
+ * are waited for, and past it the allocation fails as the arena's would, naming the sizes.
  */
 public final class FreshMemory {
     /** Below this, malloc's arenas beat a system call and a page-rounded mapping per tensor. */
@@ -37,6 +44,7 @@ public final class FreshMemory {
     private static final int MADV_HUGEPAGE = 14;
 
     private static final Native NATIVE = Native.load();
+    private static final AtomicLong MAPPED = new AtomicLong();
     private static final boolean HUGE_PAGES = !"0".equals(System.getenv("GROW4J_HUGE_PAGES"));
 
     private FreshMemory() {
@@ -71,15 +79,27 @@ public final class FreshMemory {
      * @throws UnsupportedOperationException mapping is not available here
      */
     static MemorySegment mapped(long bytes) {
+        return mapped(bytes, MemoryBudget.limit());
+    }
+
+    /** {@link #mapped(long)} under a cap of {@code limit} mapped bytes in all. */
+    static MemorySegment mapped(long bytes, long limit) {
         if (NATIVE == null) {
             throw new UnsupportedOperationException("anonymous mappings need Linux on x86-64 or AArch64; this is "
                     + System.getProperty("os.name") + " on " + System.getProperty("os.arch"));
         }
         long length = roundUp(Math.max(bytes, 1), PAGE);
+        reserve(length, limit);
         boolean huge = length >= HUGE_PAGE;
         // room to slide the start to a 2 MiB boundary, where a huge page can back it; the slack is unmapped below
         long slack = huge ? HUGE_PAGE - PAGE : 0;
-        long base = NATIVE.map(length + slack, bytes);
+        long base;
+        try {
+            base = NATIVE.map(length + slack, bytes);
+        } catch (RuntimeException | Error e) {
+            MAPPED.addAndGet(-length);
+            throw e;
+        }
         long start = huge ? roundUp(base, HUGE_PAGE) : base;
         NATIVE.unmap(base, start - base);
         NATIVE.unmap(start + length, base + slack - start);
@@ -87,7 +107,53 @@ public final class FreshMemory {
             NATIVE.adviseHuge(start, length);
         }
         // the cleanup runs on a JDK cleaner thread once the arena is unreachable, and must not hold the segment
-        return MemorySegment.ofAddress(start).reinterpret(bytes, Arena.ofAuto(), unused -> NATIVE.unmap(start, length));
+        return MemorySegment.ofAddress(start).reinterpret(bytes, Arena.ofAuto(), unused -> {
+            NATIVE.unmap(start, length);
+            MAPPED.addAndGet(-length);
+        });
+    }
+
+    /** Bytes mapped for tensors and not yet unmapped. */
+    static long mappedBytes() {
+        return MAPPED.get();
+    }
+
+    /**
+     * Counts {@code length} more mapped bytes; near {@code limit}, runs the collector and waits (1 ms, doubling, about
+     * a second in all) for the cleanups of unreachable tensors, as the JDK does for its arenas.
+     *
+     * @throws OutOfMemoryError the live tensors alone exceed the limit (with the sizes and how to raise it)
+     */
+    private static void reserve(long length, long limit) {
+        if (tryReserve(length, limit)) {
+            return;
+        }
+        for (long sleep = 1; sleep <= 512; sleep *= 2) {
+            System.gc();
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (tryReserve(length, limit)) {
+                return;
+            }
+        }
+        throw new OutOfMemoryError("cannot map " + length + " bytes for a tensor: " + MAPPED.get() + " bytes of"
+                + " tensors are mapped already and this JVM may use " + limit + "; " + MemoryBudget.HOW_TO_RAISE);
+    }
+
+    private static boolean tryReserve(long length, long limit) {
+        while (true) {
+            long now = MAPPED.get();
+            if (now > limit - length) {
+                return false;
+            }
+            if (MAPPED.compareAndSet(now, now + length)) {
+                return true;
+            }
+        }
     }
 
     static long roundUp(long value, long multiple) {

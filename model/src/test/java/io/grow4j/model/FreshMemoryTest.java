@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -81,6 +82,42 @@ class FreshMemoryTest {
         for (long[] r : ranges) {
             assertFalse(mappedRangeCovers(r[0], r[1]), "range at 0x" + Long.toHexString(r[0]) + " still mapped");
         }
+    }
+
+    /**
+     * Dropped tensors are freed when the mapped bytes near the cap, as the JDK's arenas do near theirs: forty
+     * unreachable 8 MiB mappings under a 64 MiB cap all succeed, and the count never passes it.
+     */
+    @Test
+    void droppedMappingsAreCollectedNearTheCap() {
+        assumeTrue(FreshMemory.mappingAvailable(), "anonymous mappings need Linux on x86-64 or AArch64");
+        long cap = FreshMemory.mappedBytes() + 64 * MIB;
+        for (int i = 0; i < 40; i++) {
+            MemorySegment s = FreshMemory.mapped(8 * MIB, cap);
+            s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            assertTrue(FreshMemory.mappedBytes() <= cap, FreshMemory.mappedBytes() + " bytes mapped");
+        }
+    }
+
+    /** Live tensors past the cap fail at once as an arena's would, saying how much and how to raise it. */
+    @Test
+    void liveMappingsPastTheCapFailNamingTheSizes() throws InterruptedException {
+        assumeTrue(FreshMemory.mappingAvailable(), "anonymous mappings need Linux on x86-64 or AArch64");
+        // earlier tests' unreachable mappings would otherwise be freed to make room, as they should be
+        for (long before = -1; before != FreshMemory.mappedBytes(); Thread.sleep(100)) {
+            before = FreshMemory.mappedBytes();
+            System.gc();
+        }
+        long cap = FreshMemory.mappedBytes() + 64 * MIB;
+        List<MemorySegment> live = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            live.add(FreshMemory.mapped(8 * MIB, cap));
+        }
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> FreshMemory.mapped(8 * MIB, cap));
+        assertTrue(e.getMessage().startsWith("cannot map 8388608 bytes for a tensor: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(MemoryBudget.HOW_TO_RAISE), e.getMessage());
+        assertEquals(8, live.size());
+        java.lang.ref.Reference.reachabilityFence(live);
     }
 
     private static void assertZeroedAndWritable(MemorySegment s, long bytes) {
