@@ -15,7 +15,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -99,24 +98,28 @@ class FreshMemoryTest {
         }
     }
 
-    /** Live tensors past the cap fail at once as an arena's would, saying how much and how to raise it. */
+    /**
+     * Live tensors past the cap fail as an arena's would, saying how much and how to raise it; up to the cap they
+     * succeed (earlier tests' unreachable mappings are collected to make room, so the count of live ones that fit
+     * is at least the headroom, and the failure must come before live ones alone pass the cap).
+     */
     @Test
-    void liveMappingsPastTheCapFailNamingTheSizes() throws InterruptedException {
+    void liveMappingsPastTheCapFailNamingTheSizes() {
         assumeTrue(FreshMemory.mappingAvailable(), "anonymous mappings need Linux on x86-64 or AArch64");
-        // earlier tests' unreachable mappings would otherwise be freed to make room, as they should be
-        for (long before = -1; before != FreshMemory.mappedBytes(); Thread.sleep(100)) {
-            before = FreshMemory.mappedBytes();
-            System.gc();
-        }
         long cap = FreshMemory.mappedBytes() + 64 * MIB;
         List<MemorySegment> live = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            live.add(FreshMemory.mapped(8 * MIB, cap));
+        OutOfMemoryError failure = null;
+        while (failure == null && live.size() <= cap / (8 * MIB)) {
+            try {
+                live.add(FreshMemory.mapped(8 * MIB, cap));
+            } catch (OutOfMemoryError e) {
+                failure = e;
+            }
         }
-        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> FreshMemory.mapped(8 * MIB, cap));
-        assertTrue(e.getMessage().startsWith("cannot map 8388608 bytes for a tensor: "), e.getMessage());
-        assertTrue(e.getMessage().endsWith(MemoryBudget.HOW_TO_RAISE), e.getMessage());
-        assertEquals(8, live.size());
+        assertTrue(failure != null, live.size() + " live mappings of 8 MiB under a cap of " + cap + " bytes");
+        assertTrue(live.size() >= 8, live.size() + " live mappings fitted in 64 MiB of headroom");
+        assertTrue(failure.getMessage().startsWith("cannot map 8388608 bytes for a tensor: "), failure.getMessage());
+        assertTrue(failure.getMessage().endsWith(MemoryBudget.HOW_TO_RAISE), failure.getMessage());
         java.lang.ref.Reference.reachabilityFence(live);
     }
 
