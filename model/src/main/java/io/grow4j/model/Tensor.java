@@ -1,6 +1,5 @@
 package io.grow4j.model;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -24,10 +23,12 @@ public final class Tensor {
         }
     }
 
-    /** Zero-filled tensor in memory owned by the garbage collector. */
+    /**
+     * Zero-filled tensor in memory owned by the garbage collector; large ones are fresh pages the kernel zeroes on
+     * first touch ({@link FreshMemory}), so writing a tensor once touches its memory once.
+     */
     public static Tensor allocate(DType dtype, long... shape) {
-        long bytes = byteSize(dtype, shape);
-        return new Tensor(dtype, shape, Arena.ofAuto().allocate(Math.max(bytes, 1), 8).asSlice(0, bytes));
+        return new Tensor(dtype, shape, FreshMemory.zeroed(byteSize(dtype, shape)));
     }
 
     public static Tensor of(DType dtype, long[] shape, double[] values) {

@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
 
 /**
@@ -55,18 +58,50 @@ public final class Grower {
         return List.copyOf(notes);
     }
 
-    /** One step: a recipe per tensor of the grown model. */
+    /**
+     * One step: a recipe per tensor of the grown model. The fills' statistics ({@link Moments}: up to 2^20 samples
+     * in a chain of dependent divisions, latency-bound) are taken on the common pool ahead of the padding
+     * (memory-bound), so the two overlap on two cores instead of alternating; outputs are the same, since each tensor
+     * depends only on its recipe, its seed and the step's input model.
+     */
     public Model applyStep(Model model, GrowthStep step, long planSeed, int stepIndex) {
         TransformerConfig before = model.config();
         TransformerConfig after = step.apply(before);
+        List<TensorRecipe> recipes = step.recipes(before, after);
+        List<CompletableFuture<Fill>> fills = new ArrayList<>(recipes.size());
+        for (TensorRecipe recipe : recipes) {
+            fills.add(recipe.isCopy() ? CompletableFuture.completedFuture(null) : CompletableFuture.supplyAsync(
+                    () -> FillResolver.resolve(recipe, reference(model, recipe), planSeed, stepIndex),
+                    ForkJoinPool.commonPool()));
+        }
         Map<TensorKey, Tensor> grown = new TreeMap<>();
-        for (TensorRecipe recipe : step.recipes(before, after)) {
-            grown.put(recipe.target(), build(model, recipe, planSeed, stepIndex));
+        for (int i = 0; i < recipes.size(); i++) {
+            TensorRecipe recipe = recipes.get(i);
+            grown.put(recipe.target(), build(model, recipe, await(fills.get(i)), planSeed, stepIndex));
         }
         return model.derive(after, grown);
     }
 
-    private Tensor build(Model model, TensorRecipe recipe, long planSeed, int stepIndex) {
+    private static Tensor reference(Model model, TensorRecipe recipe) {
+        return recipe.statsFrom() == null ? null : model.tensor(recipe.statsFrom());
+    }
+
+    /** The fill, or the resolver's own exception (an invalid recipe names itself), not a CompletionException. */
+    private static Fill await(CompletableFuture<Fill> fill) {
+        try {
+            return fill.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private Tensor build(Model model, TensorRecipe recipe, Fill fill, long planSeed, int stepIndex) {
         Tensor source = recipe.source() == null ? null : model.tensor(recipe.source());
         if (source != null && !source.hasShape(recipe.oldShape())) {
             // a recipe may read its source with a unit axis added (a dense MLP weight read as one expert)
@@ -75,10 +110,9 @@ public final class Grower {
         if (recipe.isCopy()) {
             return source;
         }
-        Tensor reference = recipe.statsFrom() == null ? null : model.tensor(recipe.statsFrom());
+        Tensor reference = reference(model, recipe);
         DType base = source != null ? source.dtype() : reference != null ? reference.dtype() : model.dtypeOrDefault();
         Tensor out = Tensor.allocate(GrownDTypes.of(recipe, base), recipe.newShape());
-        Fill fill = FillResolver.resolve(recipe, reference, planSeed, stepIndex);
         if (fill instanceof Fill.Uniform u && u.halfWidth() == 0) {
             notes.add("step " + (stepIndex + 1) + ": new entries of " + recipe.target() + " are all zero, because "
                     + (reference == null ? "it has no reference" : recipe.statsFrom()) + " has no spread; where the"
