@@ -47,18 +47,18 @@ record CheckpointOutputs(Path dir, int every, boolean force) {
 
     /**
      * The trainer's checkpoints: each holds the model under {@code modelName} with what OUT carries besides its
-     * tensors ({@code extras}), and the run's log so far, read from {@code history} (which the progress callback
-     * fills before a checkpoint is due).
+     * tensors ({@code extras}) and the run's tokenizer.json ({@code tokenizerFile}, null: none), and the run's log
+     * so far, read from {@code history} (which the progress callback fills before a checkpoint is due).
      */
     Trainer.Checkpoints checkpoints(String modelName, TrainingSettings settings, List<Trainer.LogEntry> history,
-                                    String tokenizer, Map<String, ?> extras) {
+                                    String tokenizer, Map<String, ?> extras, Path tokenizerFile) {
         if (every == 0) {
             return Trainer.Checkpoints.NONE;
         }
         return new Trainer.Checkpoints(every, (position, state) -> {
             Files.createDirectories(dir);
             new TrainingCheckpoint(settings, position, state, List.copyOf(history), tokenizer, extras)
-                    .write(dir.resolve(name(position.step())), modelName, force);
+                    .write(dir.resolve(name(position.step())), modelName, force, tokenizerFile);
         });
     }
 }

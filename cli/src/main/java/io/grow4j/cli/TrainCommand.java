@@ -329,7 +329,7 @@ final class TrainCommand implements Callable<Integer> {
                     stdout.flush();
                 }
             }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries,
-                    tokenizerIdentity, carried));
+                    tokenizerIdentity, carried, tokenizerFile));
             entries.add(rest.getLast());
         }
         for (Trainer.GrowthEntry g : trainer.growths()) {
@@ -339,7 +339,10 @@ final class TrainCommand implements Callable<Integer> {
         stdout.printf("final validation loss %.4f%n", entries.getLast().validationLoss());
         Model tensors = trainer.state().params().toModel(DType.F32);
         Model trained = new Model(tensors.config(), tensors.tensors(), carried);
-        claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
+        claims.get(0).write(tmp -> {
+            ModelFormats.forOutput(out).write(trained, tmp);
+            TrainingCheckpoint.addTokenizer(tmp, tokenizerFile);
+        });
         // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
         Trainer.LogEntry last = entries.getLast();
         TrainingCheckpoint.writeOptimizerBeside(out, optimizerOut(), trainer.state().optimizer(),

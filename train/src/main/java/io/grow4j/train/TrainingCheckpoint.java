@@ -38,6 +38,8 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
                                  List<Trainer.LogEntry> log, String tokenizer, Map<String, ?> extras) {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String RUN = "run.json";
+    /** The name of a Hugging Face tokenizer in a model directory. */
+    public static final String TOKENIZER = "tokenizer.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /*
@@ -68,6 +70,14 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
      * place of an existing file or directory, once the new one is complete.
      */
     public void write(Path dir, String modelName, boolean replace) throws IOException {
+        write(dir, modelName, replace, null);
+    }
+
+    /**
+     * As {@link #write(Path, String, boolean)}, and a model written as a directory gets {@code tokenizerFile} as
+     * its tokenizer.json when it carries none ({@link #addTokenizer}); null: none.
+     */
+    public void write(Path dir, String modelName, boolean replace, Path tokenizerFile) throws IOException {
         Model tensors = state.params().toModel(DType.F32);
         Model model = new Model(tensors.config(), tensors.tensors(), extras);
         TransformerConfig config = model.config();
@@ -75,6 +85,7 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
             Files.createDirectory(tmp);
             Path modelPath = tmp.resolve(modelName);
             ModelFormats.forOutput(modelPath).write(model, modelPath);
+            addTokenizer(modelPath, tokenizerFile);
             writeOptimizerBeside(modelPath, tmp.resolve(OPTIMIZER), state.optimizer(), position);
             JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, config.toString(),
                     StoredLayout.of(config), log, tokenizer));
@@ -83,6 +94,19 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
             AtomicOutput.replace(dir, writer);
         } else {
             AtomicOutput.writeDirectory(dir, writer);
+        }
+    }
+
+    /**
+     * Gives the model just written at {@code model} the run's tokenizer.json (a --tokenizer FILE) when it is a
+     * directory that carries none: a model trained with a tokenizer ships with it, as transformers loads them
+     * together. A directory that carries one (from MODEL or the checkpoint) keeps it, the run having checked it is
+     * the same; a single file (GGUF, llama2.c) holds no tokenizer.json. Null {@code tokenizer}: nothing to add.
+     */
+    public static void addTokenizer(Path model, Path tokenizer) throws IOException {
+        Path target = model.resolve(TOKENIZER);
+        if (tokenizer != null && Files.isDirectory(model) && !Files.exists(target)) {
+            Files.copy(tokenizer, target);
         }
     }
 
