@@ -9,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where train's periodic checkpoints go: {@code DIR/step-NNNNNN}, one directory per checkpoint
@@ -45,18 +46,19 @@ record CheckpointOutputs(Path dir, int every, boolean force) {
     }
 
     /**
-     * The trainer's checkpoints: each holds the model under {@code modelName} and the run's log so far, read from
-     * {@code history} (which the progress callback fills before a checkpoint is due).
+     * The trainer's checkpoints: each holds the model under {@code modelName} with what OUT carries besides its
+     * tensors ({@code extras}) and the run's tokenizer.json ({@code tokenizerFile}, null: none), and the run's log
+     * so far, read from {@code history} (which the progress callback fills before a checkpoint is due).
      */
     Trainer.Checkpoints checkpoints(String modelName, TrainingSettings settings, List<Trainer.LogEntry> history,
-                                    String tokenizer) {
+                                    String tokenizer, Map<String, ?> extras, Path tokenizerFile) {
         if (every == 0) {
             return Trainer.Checkpoints.NONE;
         }
         return new Trainer.Checkpoints(every, (position, state) -> {
             Files.createDirectories(dir);
-            new TrainingCheckpoint(settings, position, state, List.copyOf(history), tokenizer)
-                    .write(dir.resolve(name(position.step())), modelName, force);
+            new TrainingCheckpoint(settings, position, state, List.copyOf(history), tokenizer, extras)
+                    .write(dir.resolve(name(position.step())), modelName, force, tokenizerFile);
         });
     }
 }

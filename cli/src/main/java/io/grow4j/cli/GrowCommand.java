@@ -264,17 +264,16 @@ final class GrowCommand implements Callable<Integer> {
         Model source = dtype == null ? read : read.widenedFor(dtype);
         ModelFormat format = ModelFormats.forOutput(out);
         if (growthPlan != null) {
-            List<String> planProblems = growthPlan.problems(source.config());
-            problems.addAll(planProblems);
-            if (planProblems.isEmpty()) {
+            // the plan's problems and the output's refusals of what its valid steps make, in one report
+            GrowthPlan.Check check = growthPlan.check(source.config());
+            problems.addAll(check.problems());
+            if (check.problems().isEmpty()) {
                 problems.addAll(GrowthMemory.inMemoryProblems(source.config(), growthPlan,
                         GrowthMemory.widestElement(source)));
             }
-            if (problems.isEmpty()) {
-                TransformerConfig grown = growthPlan.apply(source.config());
-                for (String p : format.writeProblems(source, grown)) {
-                    problems.add("output " + out + " (" + format.name() + "): " + p);
-                }
+            String label = check.outputLabel("output " + out + " (" + format.name() + ")");
+            for (String p : format.writeProblems(source, check.config())) {
+                problems.add(label + ": " + p);
             }
         }
         NonFiniteWeights.check(model, NonFiniteCount.perTensor(read.tensors()), allowNonFinite, problems,

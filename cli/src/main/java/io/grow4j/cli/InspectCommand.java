@@ -7,6 +7,7 @@ import io.grow4j.model.Positions;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.GgufFormat;
+import io.grow4j.model.format.HfDirectoryFormat;
 import io.grow4j.model.format.ModelFormat;
 import io.grow4j.model.format.ModelFormats;
 import io.grow4j.transforms.AcceptedSteps;
@@ -16,7 +17,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +37,12 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Model m = ModelFiles.read(model, spec.commandLine().getOut());
-        // A GGUF file grows into a GGUF file: steps whose result llama.cpp cannot hold are refused with the reason.
+        // A GGUF file grows into a GGUF file and a directory into a directory (both stream by default): steps whose
+        // result that format cannot hold are refused with the writer's reason, as grow refuses them. A llama2.c or
+        // ONNX file usually grows into a directory (README), whose writer holds every family: the validator alone.
+        ModelFormat format = ModelFormats.forInput(model);
         print(spec.commandLine().getOut(), model.toString(), m,
-                ModelFormats.forOutput(model) instanceof GgufFormat gguf && !Files.isDirectory(model) ? gguf : null);
+                format instanceof GgufFormat || format instanceof HfDirectoryFormat ? format : null);
         return Grow4j.OK;
     }
 
@@ -102,7 +105,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println("layer types  every block has the same parts, " + (c.causal() ? "causal" : "bidirectional")
                     + " attention over all positions");
         }
-        printSteps(out, c, output);
+        printSteps(out, m, output);
         printNonFinite(out, m);
         out.flush();
     }
@@ -111,8 +114,8 @@ final class InspectCommand implements Callable<Integer> {
      * The step kinds the plan validator accepts on this model, and for each refused one the sample step and the
      * validator's reasons ({@link AcceptedSteps}).
      */
-    private static void printSteps(PrintWriter out, TransformerConfig c, ModelFormat output) {
-        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(c, output);
+    private static void printSteps(PrintWriter out, Model m, ModelFormat output) {
+        List<AcceptedSteps.Verdict> verdicts = AcceptedSteps.of(m, output);
         out.println("accepts      " + verdicts.stream().filter(AcceptedSteps.Verdict::accepted)
                 .map(v -> v.kind() + " " + v.sample()).collect(Collectors.joining(", ")));
         String label = "refuses      ";

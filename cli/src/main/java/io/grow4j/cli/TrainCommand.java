@@ -139,8 +139,8 @@ final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /**
-     * What MODEL carries besides its tensors (a directory's config.json keys and its other files, tokenizer.json
-     * among them), so OUT keeps the tokenizer it was trained with.
+     * What MODEL (or the resumed checkpoint's model) carries besides its tensors (a directory's config.json keys and
+     * its other files, tokenizer.json among them), so OUT and every checkpoint keep the tokenizer it was trained with.
      */
     private Map<String, Object> carried = Map.of();
 
@@ -201,7 +201,9 @@ final class TrainCommand implements Callable<Integer> {
      */
     private Model startModel(TrainingCheckpoint resumed, List<String> problems) throws IOException {
         if (resumed != null) {
-            return resumed.state().params().toModel(DType.F32);
+            carried = Map.copyOf(resumed.extras());
+            Model tensors = resumed.state().params().toModel(DType.F32);
+            return new Model(tensors.config(), tensors.tensors(), carried);
         }
         if (model != null) {
             Model read = ModelFiles.read(model);
@@ -327,7 +329,7 @@ final class TrainCommand implements Callable<Integer> {
                     stdout.flush();
                 }
             }, checkpoints().checkpoints(out.getFileName().toString(), settings, entries,
-                    tokenizerIdentity));
+                    tokenizerIdentity, carried, tokenizerFile));
             entries.add(rest.getLast());
         }
         for (Trainer.GrowthEntry g : trainer.growths()) {
@@ -337,7 +339,10 @@ final class TrainCommand implements Callable<Integer> {
         stdout.printf("final validation loss %.4f%n", entries.getLast().validationLoss());
         Model tensors = trainer.state().params().toModel(DType.F32);
         Model trained = new Model(tensors.config(), tensors.tensors(), carried);
-        claims.get(0).write(tmp -> ModelFormats.forOutput(out).write(trained, tmp));
+        claims.get(0).write(tmp -> {
+            ModelFormats.forOutput(out).write(trained, tmp);
+            TrainingCheckpoint.addTokenizer(tmp, tokenizerFile);
+        });
         // OptimizerStateFile writes atomically itself (under the claim's lock, which this thread holds).
         Trainer.LogEntry last = entries.getLast();
         TrainingCheckpoint.writeOptimizerBeside(out, optimizerOut(), trainer.state().optimizer(),

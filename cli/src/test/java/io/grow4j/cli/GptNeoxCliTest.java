@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -101,6 +102,37 @@ class GptNeoxCliTest {
                 "1e-12", "--length", "16");
         assertEquals(0, verify.exitCode(), verify.out() + verify.err());
         assertEquals("PASS", verify.lastLine());
+    }
+
+    /**
+     * A plan with problems of several kinds in several steps, and in the output's rules, is refused in one report: a
+     * fresh tester saw gpt_neox's head-size rule only after fixing a shrinking MLP. Streamed (the default), in memory
+     * and as a GGUF file: every problem at once, exit 2, the existing output untouched.
+     */
+    @Test
+    void everyProblemOfAPlanAndOfTheOutputIsReportedTogether() throws IOException {
+        Path model = pythia();
+        Path gguf = dir.resolve("pythia.gguf");
+        assertEquals(0, Cli.run("convert", model.toString(), gguf.toString()).exitCode());
+        Path plan = Files.writeString(dir.resolve("many.yaml"), "steps:\n  - heads: {add: 1}\n"
+                + "  - mlp: {size: 20}\n  - head_key: {size: 16}\n  - layers: {add: 1, at: [7]}\n");
+        List<String> planProblems = List.of("step 2 (mlp): ", "step 3 (head_key): ", "step 4 (layers): ");
+        for (String source : List.of(model.toString(), gguf.toString())) {
+            boolean isGguf = source.endsWith(".gguf");
+            Path out = Files.writeString(dir.resolve(isGguf ? "existing.gguf" : "existing"), "keep me");
+            for (String mode : List.of("--stream", "--in-memory")) {
+                Cli no = Cli.run("grow", source, "--plan", plan.toString(), "--out", out.toString(), mode);
+                String what = source + " " + mode + ":\n" + no.err();
+                assertEquals(2, no.exitCode(), what);
+                planProblems.forEach(p -> assertTrue(no.err().contains(p), p + " in " + what));
+                // GPTNeoXConfig's head size is hidden / heads; GGUF stores the head size, so it holds 5 heads of 8
+                assertEquals(!isGguf, no.err().contains("(grown by the steps without problems): GPT-NeoX's head size"
+                        + " is hidden_size / num_attention_heads = 32 / 5"), what);
+                assertTrue(no.err().contains(out + " already exists"), what);
+                assertFalse(no.err().contains("Exception"), what);
+                assertEquals("keep me", Files.readString(out), what);
+            }
+        }
     }
 
     private void assertRefused(Path model, String planText, String name, String reason) throws IOException {

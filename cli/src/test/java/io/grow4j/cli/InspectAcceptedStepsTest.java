@@ -10,12 +10,14 @@ import io.grow4j.model.RandomModels;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.RopeScaling;
 import io.grow4j.model.TransformerConfig;
+import io.grow4j.model.fixtures.NeoxConfigs;
 import io.grow4j.model.format.GgufFormat;
 import io.grow4j.model.format.HfDirectoryFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -70,6 +72,53 @@ class InspectAcceptedStepsTest {
         assertTrue(lines.stream().anyMatch(l -> l.contains("moe {experts: 4, top_k: 2}: ")
                 && !l.startsWith("accepts")), all);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("accepts      mlp {size: 80}")), all);
+    }
+
+    /**
+     * inspect on a directory asks what grow asks, the directory writer's refusals included (a fresh tester found
+     * gpt_neox's heads and hidden steps and phi3's upcycling listed as accepted, then refused by grow): every step it
+     * lists as accepted grows (exit 0), and every step it refuses "as hf-directory" is refused by grow with the same
+     * reason (exit 2, nothing written).
+     */
+    @Test
+    void everyStepInspectAcceptsOnADirectoryGrowsAndEveryWriterRefusalIsGrowsOwn() throws IOException {
+        TransformerConfig phi3 = new TransformerConfig(Architecture.PHI3, 64, 32, 2, 64,
+                new AttentionConfig(4, 2, 8, 8, false), new MlpConfig(48, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.75), false);
+        int refusedByWriter = 0;
+        for (TransformerConfig config : List.of(NeoxConfigs.pythia(), phi3)) {
+            Path model = dir.resolve(config.architecture().id());
+            new HfDirectoryFormat().write(RandomModels.create(config, DType.F32, 4), model);
+            List<String> lines = inspect(model);
+            String all = String.join("\n", lines);
+            String accepts = lines.stream().filter(l -> l.startsWith("accepts      ")).findFirst().orElseThrow();
+            for (String step : accepts.substring(13).split(", (?=[a-z_]+ \\{)")) {
+                Cli grow = grow(model, step);
+                assertEquals(0, grow.exitCode(), step + " listed as accepted:\n" + all + "\n" + grow.err());
+            }
+            for (String line : lines.stream().dropWhile(l -> !l.startsWith("refuses")).toList()) {
+                int reason = line.indexOf(": as hf-directory: ");
+                if (!line.startsWith(" ") && !line.startsWith("refuses") || reason < 0) {
+                    continue;
+                }
+                refusedByWriter++;
+                Cli grow = grow(model, line.substring(13, reason));
+                assertEquals(2, grow.exitCode(), line + "\n" + grow.out());
+                String first = line.substring(reason + ": as hf-directory: ".length()).split("; as hf-directory: ")[0];
+                assertTrue(grow.err().contains(first), line + "\n" + grow.err());
+            }
+        }
+        // gpt_neox: heads alone and hidden alone; phi3: moe (mixtral has no partial rotary)
+        assertTrue(refusedByWriter >= 3, "steps refused by the directory writer: " + refusedByWriter);
+    }
+
+    /** grow MODEL with the one step "kind {fields}" into a fresh directory. */
+    private Cli grow(Path model, String step) throws IOException {
+        String kind = step.substring(0, step.indexOf(' '));
+        Path plan = Files.writeString(dir.resolve("plan.yaml"), "seed: 3\nsteps:\n  - " + kind + ": "
+                + step.substring(kind.length() + 1) + "\n");
+        Path out = dir.resolve("grown-" + model.getFileName() + "-" + kind);
+        return Cli.run("grow", model.toString(), "--plan", plan.toString(), "--out", out.toString());
     }
 
     private static TransformerConfig config(Architecture architecture, double eps) {

@@ -232,6 +232,60 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * A checkpoint holds the complete model OUT would be at its step: MODEL's carried files (tokenizer_config.json,
+     * a README, a file in a subdirectory) as well as the weights, so OUT of a resumed run is the uninterrupted run's
+     * OUT file for file and byte for byte, in a directory and in a GGUF file (whose metadata the checkpoint keeps).
+     */
+    @Test
+    void checkpointsAreCompleteModelsSoAResumedRunWritesTheSameOutFiles() throws IOException {
+        Files.writeString(model.resolve("tokenizer_config.json"), "{\"model_max_length\": 32}\n");
+        Files.writeString(model.resolve("README.md"), "# tiny\n");
+        Files.createDirectories(model.resolve("extra"));
+        Files.writeString(model.resolve("extra/notes.txt"), "carried along\n");
+        Path gguf = dir.resolve("model.gguf");
+        assertEquals(0, Cli.run("convert", model.toString(), gguf.toString()).exitCode());
+        for (String name : List.of("whole", "whole.gguf")) {
+            Path whole = dir.resolve(name);
+            Cli run = train(whole, name.endsWith(".gguf") ? gguf.toString() : model.toString(),
+                    "--checkpoint-every", "4");
+            assertEquals(0, run.exitCode(), run.out() + run.err());
+            Path checkpoint = dir.resolve(name + ".checkpoints/step-000008");
+            assertSameFiles(whole, checkpoint.resolve(name), "checkpoint " + checkpoint, true);
+            Path resumedOut = dir.resolve("resumed-" + name);
+            Cli resumed = train(resumedOut, "--resume", checkpoint.toString());
+            assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
+            assertSameFiles(whole, resumedOut, "resumed " + name, false);
+        }
+    }
+
+    /**
+     * The same relative file names under both paths (or both single files), each of the same bytes; with {@code
+     * namesOnly} the weights may differ (a checkpoint holds an earlier step's).
+     */
+    private static void assertSameFiles(Path want, Path got, String what, boolean namesOnly) throws IOException {
+        List<String> names = tree(want);
+        assertEquals(names, tree(got), what + ": files");
+        for (String name : names) {
+            Path a = name.isEmpty() ? want : want.resolve(name);
+            Path b = name.isEmpty() ? got : got.resolve(name);
+            boolean weights = name.isEmpty() || name.endsWith(".safetensors");
+            if (!(namesOnly && weights)) {
+                assertEquals(-1, Files.mismatch(a, b), what + ": bytes of " + (name.isEmpty() ? a : name));
+            }
+        }
+    }
+
+    /** Every regular file under {@code root}, relative and sorted; "" for a single file. */
+    private static List<String> tree(Path root) throws IOException {
+        if (Files.isRegularFile(root)) {
+            return List.of("");
+        }
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
     @Test
     void refusesABrokenOrMismatchedCheckpointBeforeWritingAnything() throws IOException {
         assertEquals(0, train(dir.resolve("whole"), model.toString(), "--checkpoint-every", "4")

@@ -192,7 +192,8 @@ class TrainInitCommandTest {
 
     /**
      * The corpus goes through the WordPiece vocabulary (the loss starts near ln 30522 ≈ 10.3); a checkpoint records
-     * the tokenizer, so a resume without it is refused and one with it continues bit for bit.
+     * the tokenizer, so a resume without it is refused and one with it continues bit for bit. OUT and the checkpoints
+     * carry the --tokenizer as tokenizer.json.
      */
     @Test
     void tokenisesWithATokenizerJsonAndRefusesAVocabularyTooSmallForIt() throws IOException {
@@ -219,6 +220,14 @@ class TrainInitCommandTest {
                 dir.resolve("resumed").toString(), "--log", resumedLog.toString());
         assertEquals(0, resumed.exitCode(), resumed.out() + resumed.err());
         assertEquals(Files.readString(log), Files.readString(resumedLog));
+        // OUT ships the tokenizer it was trained with, and so does every checkpoint's model: the resumed OUT is the
+        // uninterrupted one file for file
+        assertEquals(-1, Files.mismatch(tokenizer, out.resolve("tokenizer.json")));
+        assertEquals(-1, Files.mismatch(tokenizer, checkpoint.resolve("trained/tokenizer.json")));
+        assertEquals(list(out), list(dir.resolve("resumed")));
+        for (String file : list(out)) {
+            assertEquals(-1, Files.mismatch(out.resolve(file), dir.resolve("resumed").resolve(file)), file);
+        }
 
         Cli narrow = train("--init", config.toString(), "--tokenizer", tokenizer.toString(), "--out",
                 dir.resolve("narrow").toString());

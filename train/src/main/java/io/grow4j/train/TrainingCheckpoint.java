@@ -28,11 +28,18 @@ import java.util.stream.Stream;
  * and {@value #RUN} (the run's settings, its model config and RoPE layout (null for learned positions), and its log
  * so far). Reading it back and running on gives the uninterrupted run's curve bit for bit: weights and moments are
  * float32 in memory and on disk, and both are permuted back to the run's own layout ({@link StoredLayout}).
+ *
+ * <p>The model is written with {@code extras}, what the trained model carries besides its tensors ({@link
+ * Model#extras()}: a Hugging Face directory's config.json keys and its other files, tokenizer.json among them; a GGUF
+ * file's metadata and vocabulary), so a checkpoint's model is the complete model the run's OUT would be at that step,
+ * and a run resumed from it writes the OUT an uninterrupted run writes, file for file.
  */
 public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
-                                 List<Trainer.LogEntry> log, String tokenizer) {
+                                 List<Trainer.LogEntry> log, String tokenizer, Map<String, ?> extras) {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String RUN = "run.json";
+    /** The name of a Hugging Face tokenizer in a model directory. */
+    public static final String TOKENIZER = "tokenizer.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /*
@@ -40,10 +47,14 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
      * windows, so its curve would not be the interrupted one's.
      */
 
-    /** A run on byte-level tokens. */
+    public TrainingCheckpoint {
+        extras = Map.copyOf(extras);
+    }
+
+    /** A run on byte-level tokens of a model that carries nothing besides its tensors. */
     public TrainingCheckpoint(TrainingSettings settings, TrainingPosition position, Trainer.State state,
                               List<Trainer.LogEntry> log) {
-        this(settings, position, state, log, ByteTokenizer.INSTANCE.identity());
+        this(settings, position, state, log, ByteTokenizer.INSTANCE.identity(), Map.of());
     }
 
     /**
@@ -59,12 +70,22 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
      * place of an existing file or directory, once the new one is complete.
      */
     public void write(Path dir, String modelName, boolean replace) throws IOException {
-        Model model = state.params().toModel(DType.F32);
+        write(dir, modelName, replace, null);
+    }
+
+    /**
+     * As {@link #write(Path, String, boolean)}, and a model written as a directory gets {@code tokenizerFile} as
+     * its tokenizer.json when it carries none ({@link #addTokenizer}); null: none.
+     */
+    public void write(Path dir, String modelName, boolean replace, Path tokenizerFile) throws IOException {
+        Model tensors = state.params().toModel(DType.F32);
+        Model model = new Model(tensors.config(), tensors.tensors(), extras);
         TransformerConfig config = model.config();
         AtomicOutput.Writer writer = tmp -> {
             Files.createDirectory(tmp);
             Path modelPath = tmp.resolve(modelName);
             ModelFormats.forOutput(modelPath).write(model, modelPath);
+            addTokenizer(modelPath, tokenizerFile);
             writeOptimizerBeside(modelPath, tmp.resolve(OPTIMIZER), state.optimizer(), position);
             JSON.writeValue(tmp.resolve(RUN).toFile(), new Run(settings, config.toString(),
                     StoredLayout.of(config), log, tokenizer));
@@ -73,6 +94,19 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
             AtomicOutput.replace(dir, writer);
         } else {
             AtomicOutput.writeDirectory(dir, writer);
+        }
+    }
+
+    /**
+     * Gives the model just written at {@code model} the run's tokenizer.json (a --tokenizer FILE) when it is a
+     * directory that carries none: a model trained with a tokenizer ships with it, as transformers loads them
+     * together. A directory that carries one (from MODEL or the checkpoint) keeps it, the run having checked it is
+     * the same; a single file (GGUF, llama2.c) holds no tokenizer.json. Null {@code tokenizer}: nothing to add.
+     */
+    public static void addTokenizer(Path model, Path tokenizer) throws IOException {
+        Path target = model.resolve(TOKENIZER);
+        if (tokenizer != null && Files.isDirectory(model) && !Files.exists(target)) {
+            Files.copy(tokenizer, target);
         }
     }
 
@@ -113,7 +147,8 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
             throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: no "
                     + String.join(", ", missing));
         }
-        Parameters stored = Parameters.of(ModelFormats.forInput(modelPath).read(modelPath));
+        Model read = ModelFormats.forInput(modelPath).read(modelPath);
+        Parameters stored = Parameters.of(read);
         if (run.layout() == null && StoredLayout.of(stored.config()) != null) {
             throw new IllegalArgumentException(dir.resolve(RUN) + ": not a run record: no layout for a RoPE model");
         }
@@ -130,7 +165,7 @@ public record TrainingCheckpoint(TrainingSettings settings, TrainingPosition pos
         }
         return new TrainingCheckpoint(run.settings(), optimizer.position(),
                 new Trainer.State(params, StoredLayout.toLayout(optimizer.optimizer(), run.layout())), run.log(),
-                run.tokenizer() == null ? ByteTokenizer.INSTANCE.identity() : run.tokenizer());
+                run.tokenizer() == null ? ByteTokenizer.INSTANCE.identity() : run.tokenizer(), read.extras());
     }
 
     /** The one entry of the directory that is neither the optimizer state nor the run record. */

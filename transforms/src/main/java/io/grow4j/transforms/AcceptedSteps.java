@@ -2,6 +2,7 @@ package io.grow4j.transforms;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grow4j.model.Model;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.model.format.ModelFormat;
 import io.grow4j.transforms.steps.GrowthStep;
@@ -42,15 +43,19 @@ public final class AcceptedSteps {
 
     /** One verdict per step kind of the plan vocabulary ({@link StepType#ALL}), in its order. */
     public static List<Verdict> of(TransformerConfig config) {
-        return of(config, null);
+        return validated(config);
     }
 
     /**
-     * As {@link #of(TransformerConfig)}, and a step the validator accepts is refused too where {@code output} cannot
-     * write its result ({@link ModelFormat#writeProblems}, prefixed "as FORMAT: "): what growing a GGUF file into a
-     * GGUF file meets, for instance. Null: the validator alone.
+     * As {@link #of(TransformerConfig)} on {@code source}'s config, and a step the validator accepts is refused too
+     * where {@code output} cannot write what it grows {@code source} into ({@link ModelFormat#writeProblems(Model,
+     * TransformerConfig)}, prefixed "as FORMAT: "), so a step listed as accepted is one grow accepts: a GGUF file
+     * grown into a GGUF file meets llama.cpp's limits, a Hugging Face directory grown into a directory its config
+     * class's (GPT-NeoX's head size hidden / heads, Mixtral without partial rotary), with the source's carried
+     * config.json. Null {@code output}: the validator alone.
      */
-    public static List<Verdict> of(TransformerConfig config, ModelFormat output) {
+    public static List<Verdict> of(Model source, ModelFormat output) {
+        TransformerConfig config = source.config();
         List<Verdict> verdicts = new ArrayList<>();
         for (Verdict v : validated(config)) {
             if (!v.accepted() || output == null || v.sample().isEmpty()) {
@@ -59,7 +64,7 @@ public final class AcceptedSteps {
             }
             GrowthStep step = step(StepType.ALL.stream().filter(t -> t.name().equals(v.kind())).findFirst()
                     .orElseThrow(), SAMPLES.get(v.kind()).apply(config), new ArrayList<>());
-            List<String> reasons = output.writeProblems(step.apply(config)).stream()
+            List<String> reasons = output.writeProblems(source, step.apply(config)).stream()
                     .map(p -> "as " + output.name() + ": " + p).toList();
             verdicts.add(new Verdict(v.kind(), v.sample(), reasons));
         }

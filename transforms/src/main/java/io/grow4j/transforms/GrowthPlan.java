@@ -37,8 +37,37 @@ public record GrowthPlan(long seed, List<GrowthStep> steps, boolean allowInexact
      * A step with problems is skipped so that the later steps are still checked against a config.
      */
     public List<String> problems(TransformerConfig start) {
+        return check(start).problems();
+    }
+
+    /**
+     * The plan's problems and the config after every step that has none ({@link #problems}): with problems, what an
+     * output format is still asked to hold, so that its refusals are reported with the plan's own in one error rather
+     * than after the plan is fixed.
+     *
+     * @param problems      as {@link #problems}
+     * @param config        the start config grown by the steps without problems (all of them when none has)
+     * @param skippedSteps  how many steps were left out of {@code config} for their problems
+     */
+    public record Check(List<String> problems, TransformerConfig config, int skippedSteps) {
+        public Check {
+            problems = List.copyOf(problems);
+        }
+
+        /**
+         * {@code output} ("output DIR (hf-directory)") as the label of the format's refusals of {@link #config}: it
+         * says when steps were left out, as a refusal may then go with the steps that were fixed.
+         */
+        public String outputLabel(String output) {
+            return output + (skippedSteps == 0 ? "" : " (grown by the steps without problems)");
+        }
+    }
+
+    /** {@link #problems} and the config of the steps without problems, in one walk through the plan. */
+    public Check check(TransformerConfig start) {
         List<String> problems = new ArrayList<>();
         TransformerConfig config = start;
+        int skipped = 0;
         for (int i = 0; i < steps.size(); i++) {
             GrowthStep step = steps.get(i);
             List<String> stepProblems = step.problems(config);
@@ -56,10 +85,13 @@ public record GrowthPlan(long seed, List<GrowthStep> steps, boolean allowInexact
                 } catch (IllegalArgumentException e) {
                     // The grown config breaks a limit of its own (an axis past the largest array): the step's sizes.
                     problems.add(label(i) + ": " + step.fields() + " gives " + e.getMessage());
+                    skipped++;
                 }
+            } else {
+                skipped++;
             }
         }
-        return problems;
+        return new Check(problems, config, skipped);
     }
 
     /** The config after all steps; the plan must be valid for start. */

@@ -105,7 +105,7 @@ public final class GgufFormat implements ModelFormat {
         SequencedMap<String, GgufValue> entries = GgufMetadata.of(model).map(GgufMetadata::entries)
                 .orElse(new LinkedHashMap<>());
         List<String> notes = new ArrayList<>();
-        if (GgufVocabulary.added(entries)) {
+        if (GgufVocabulary.madeUp(entries, model.config().vocabSize())) {
             notes.add(GgufVocabulary.NOTE);
         }
         notes.addAll(configNotes(model.config()));

@@ -58,4 +58,18 @@ final class GgufVocabulary {
     static boolean added(SequencedMap<String, GgufValue> m) {
         return !m.containsKey(MODEL) || m.containsKey(MARKER);
     }
+
+    /**
+     * Whether writing {@code m} makes a placeholder up anew, which {@link #NOTE} tells the user: the model has no
+     * vocabulary, or grow4j's placeholder of another size than {@code vocabSize}. A source that already holds the
+     * placeholder of its size (a file grow4j wrote, grown again) keeps it, and saying so again would suggest the
+     * vocabulary was lost in this write.
+     */
+    static boolean madeUp(SequencedMap<String, GgufValue> m, int vocabSize) {
+        if (!m.containsKey(MODEL)) {
+            return true;
+        }
+        return m.containsKey(MARKER) && !(m.get(TOKENS) instanceof GgufValue.Array tokens
+                && tokens.elements().size() == vocabSize);
+    }
 }

@@ -43,8 +43,22 @@ class GgufVocabularyTest {
         assertEquals(GgufValue.Str.of("[" + (config.vocabSize() - 1) + "]"), tokens.getLast());
         assertEquals(new GgufValue.Int(GgufType.UINT32, 1), m.get("tokenizer.ggml.bos_token_id").orElseThrow());
         assertEquals(new GgufValue.Bool(true), m.get(GgufVocabulary.MARKER).orElseThrow());
-        // a file written from it is still a placeholder, so the note stays true
-        assertEquals(List.of(GgufVocabulary.NOTE), format.writeNotes(format.read(file)));
+        // a file written from it keeps the placeholder it has: nothing is made up anew, so no note
+        assertEquals(List.of(), format.writeNotes(format.read(file)));
+    }
+
+    /** A placeholder of another size than the model's vocabulary is made anew (resized), and the note says so. */
+    @Test
+    void aPlaceholderOfAnotherSizeIsMadeAnewWithTheNote() throws IOException {
+        TransformerConfig config = Fixtures.llama(true, RopeLayout.INTERLEAVED);
+        Path file = dir.resolve("placeholder.gguf");
+        format.write(RandomModels.create(config, DType.F32, 1), file);
+        SequencedMap<String, GgufValue> entries = new LinkedHashMap<>(GgufMetadata.of(format.read(file))
+                .orElseThrow().entries());
+        List<GgufValue> tokens = ((GgufValue.Array) entries.get("tokenizer.ggml.tokens")).elements();
+        entries.put("tokenizer.ggml.tokens", new GgufValue.Array(GgufType.STRING, tokens.subList(0, 5)));
+        Model shorter = new GgufMetadata(entries).attachTo(RandomModels.create(config, DType.F32, 1));
+        assertEquals(List.of(GgufVocabulary.NOTE), format.writeNotes(shorter));
     }
 
     @Test

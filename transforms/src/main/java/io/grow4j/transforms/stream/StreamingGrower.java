@@ -48,19 +48,20 @@ public final class StreamingGrower {
 
     /** Every reason {@code plan} cannot grow {@code source} into a directory; empty when it can. */
     public static List<String> problems(HfCheckpoint source, GrowthPlan plan) {
-        List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        // the plan's problems and the output's refusals of what its valid steps make, in one report
+        GrowthPlan.Check check = plan.check(source.config());
+        List<String> problems = new ArrayList<>(check.problems());
         if (problems.isEmpty()) {
             problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
         }
-        if (problems.isEmpty()) {
-            TransformerConfig grown = plan.apply(source.config());
-            for (String p : source.writeProblemsFor(grown)) {
-                problems.add("output directory: " + p);
-            }
-            if (!HfCheckpoint.storesAsIs(grown)) {
-                problems.add("output directory: the family stores RoPE rows in another layout than " + grown.positions()
-                        + "; streaming writes tensors as they are (grow in memory instead)");
-            }
+        TransformerConfig grown = check.config();
+        String label = check.outputLabel("output directory");
+        for (String p : source.writeProblemsFor(grown)) {
+            problems.add(label + ": " + p);
+        }
+        if (!HfCheckpoint.storesAsIs(grown)) {
+            problems.add(label + ": the family stores RoPE rows in another layout than " + grown.positions()
+                    + "; streaming writes tensors as they are (grow in memory instead)");
         }
         return problems;
     }
@@ -120,14 +121,14 @@ public final class StreamingGrower {
 
     /** Every reason {@code plan} cannot grow {@code source} into a GGUF file streamed; empty when it can. */
     public static List<String> problems(GgufCheckpoint source, GrowthPlan plan) {
-        List<String> problems = new ArrayList<>(plan.problems(source.config()));
+        GrowthPlan.Check check = plan.check(source.config());
+        List<String> problems = new ArrayList<>(check.problems());
         if (problems.isEmpty()) {
             problems.addAll(GrowthMemory.streamedProblems(source.config(), plan));
         }
-        if (problems.isEmpty()) {
-            for (String p : GgufCheckpoint.writeProblems(plan.apply(source.config()))) {
-                problems.add("output GGUF: " + p);
-            }
+        String label = check.outputLabel("output GGUF");
+        for (String p : GgufCheckpoint.writeProblems(check.config())) {
+            problems.add(label + ": " + p);
         }
         return problems;
     }
