@@ -10,15 +10,17 @@ import java.util.function.LongToDoubleFunction;
  * a sum of logarithms for every value; this loop keeps only the two moments that fills use.
  *
  * <p>Tensors larger than {@link #SAMPLES} entries are measured on evenly strided entries (every ceil(n / SAMPLES)-th,
- * from the first): the moments only set the scale of "arbitrary" new entries, a million samples pin that scale far
- * more finely than it matters, and a full pass over every large tensor was most of the time of growing a big model.
+ * from the first): the moments only set the scale of "arbitrary" new entries, and 65,536 samples pin the standard
+ * deviation to about 0.3 % (its relative standard error is 1/sqrt(2n)), far more finely than an initial scale matters.
  * The sample is a fixed function of the size, so every path (in memory, streamed, on a device) gets the same bits.
+ * It was 2^20 samples until the statistics were found to be the largest CPU cost of streamed growth (0.2 s per
+ * 168 M-parameter growth against cp's 0.12 s for the same bytes: a chain of dependent divisions per sample).
  *
  * <p>NaN and infinite entries are left out (count holds the finite ones): a model carried with them on request must
  * not have them spread into every new entry whose scale is taken from their tensor.
  */
 public record Moments(long count, double mean, double standardDeviation) {
-    static final long SAMPLES = 1L << 20;
+    static final long SAMPLES = 1L << 16;
 
     public static Moments of(Tensor t) {
         return sampled(t.size(), t::get);

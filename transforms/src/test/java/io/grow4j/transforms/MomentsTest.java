@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** Moments must give SummaryStatistics' mean and standard deviation bit for bit: fills depend on them. */
 class MomentsTest {
     @ParameterizedTest(name = "{0} x {1}, center {2}")
-    @CsvSource({"F64, 0, 0", "F32, 1, 3", "F32, 2, 1", "BF16, 1000, 1", "F16, 4097, -0.5", "F64, 100003, 1e6",
+    @CsvSource({"F64, 0, 0", "F32, 1, 3", "F32, 2, 1", "BF16, 1000, 1", "F16, 4097, -0.5", "F64, 65521, 1e6",
             "F32, 65536, 1e-3"})
     void sameBitsAsSummaryStatistics(DType dtype, int size, double center) {
         SplittableRandom random = new SplittableRandom(size);
