@@ -40,10 +40,13 @@ import java.util.Map;
  */
 public final class ReferenceTraining {
     private final TransformerConfig config;
+    /** The rotary angles and attention factor of a RoPE config; null for learned positions. */
+    private final RopeFrequencies frequencies;
 
     public ReferenceTraining(TransformerConfig config) {
         TrainingSupport.check(config);
         this.config = config;
+        this.frequencies = config.positions() instanceof Positions.Rope ? RopeFrequencies.of(config) : null;
     }
 
     /** Loss, logits [sequence][position][vocab] and, when asked for, gradients keyed like the weights. */
@@ -199,8 +202,8 @@ public final class ReferenceTraining {
                     qNorm[t] = headNorm(q[t], w(Role.Q_HEAD_NORM, l));
                     kNorm[t] = headNorm(k[t], w(Role.K_HEAD_NORM, l));
                 }
-                rotate(q[t], att.queryHeads(), t, 1);
-                rotate(k[t], att.kvHeads(), t, 1);
+                rotate(q[t], att.queryHeads(), t, l, 1);
+                rotate(k[t], att.kvHeads(), t, l, 1);
             }
             double[][][] p = new double[att.queryHeads()][n][n];
             double[][] o = attention(q, k, v, p);
@@ -384,8 +387,8 @@ public final class ReferenceTraining {
             attentionScoresBackward(c, dO, dq, dk, dv);
             double[][] da = new double[n][];
             for (int t = 0; t < n; t++) {
-                rotate(dq[t], att.queryHeads(), t, -1);
-                rotate(dk[t], att.kvHeads(), t, -1);
+                rotate(dq[t], att.queryHeads(), t, l, -1);
+                rotate(dk[t], att.kvHeads(), t, l, -1);
                 if (c.qNorm() != null) {
                     headNormBackward(dq[t], c.qNorm()[t], Role.Q_HEAD_NORM, l);
                     headNormBackward(dk[t], c.kNorm()[t], Role.K_HEAD_NORM, l);
@@ -430,22 +433,26 @@ public final class ReferenceTraining {
         }
 
         /**
-         * Rotates every head of vec by sign × the angle of position t: sign −1 is the transpose (backward). Does
-         * nothing for learned positions.
+         * Applies RoPE at position t to every head of vec in layer l: the first 2·pairs dims of each head (all of it
+         * unless rotary is partial) rotate by the config's angles ({@link RopeFrequencies}: scaled frequencies
+         * included) and are multiplied by its attention factor (yarn); the rest pass through. The map is
+         * factor·R(angle), so its transpose, the backward (sign −1), is factor·R(−angle). Does nothing for learned
+         * positions and in layers without RoPE.
          */
-        private void rotate(double[] vec, int heads, int t, int sign) {
-            if (!(config.positions() instanceof Positions.Rope rope)) {
+        private void rotate(double[] vec, int heads, int t, int l, int sign) {
+            if (!(config.positions() instanceof Positions.Rope rope) || !rope.rotates(l)) {
                 return;
             }
             int dk = config.attention().keySize();
-            RopeFrequencies frequencies = RopeFrequencies.plain(rope.theta(), dk);
-            for (int pair = 0; pair < dk / 2; pair++) {
-                double angle = sign * frequencies.angle(t, pair);
-                double cos = Math.cos(angle);
-                double sin = Math.sin(angle);
+            int rotary = 2 * frequencies.pairs();
+            double factor = frequencies.attentionFactor();
+            for (int pair = 0; pair < rotary / 2; pair++) {
+                double angle = frequencies.angle(t, pair);
+                double cos = Math.cos(angle) * factor;
+                double sin = sign * Math.sin(angle) * factor;
                 for (int h = 0; h < heads; h++) {
-                    int i0 = h * dk + rope.layout().dimOf(pair, 0, dk);
-                    int i1 = h * dk + rope.layout().dimOf(pair, 1, dk);
+                    int i0 = h * dk + rope.layout().dimOf(pair, 0, rotary);
+                    int i1 = h * dk + rope.layout().dimOf(pair, 1, rotary);
                     double x0 = vec[i0];
                     double x1 = vec[i1];
                     vec[i0] = x0 * cos - x1 * sin;

@@ -104,9 +104,14 @@ public final class TrainingPass {
                 System.arraycopy(inputs[s], 0, tokens, s * length, length);
             }
             this.attention = new FloatAttention(config.attention(), inputs.length, length);
-            this.ropeTable = config.positions() instanceof Positions.Rope rope
-                    ? FloatRows.RopeTable.of(rope, config.attention().keySize(), length) : null;
+            this.ropeTable = config.positions() instanceof Positions.Rope
+                    ? FloatRows.RopeTable.of(config, length) : null;
             this.norm = new FloatNorm(config.normKind(), rows, config.hidden(), config.normEps());
+        }
+
+        /** Whether layer l applies RoPE (not with learned positions, nor in SmolLM3's layers without it). */
+        private boolean rotates(int l) {
+            return config.positions() instanceof Positions.Rope rope && rope.rotates(l);
         }
 
         /** The tensor of role in layer l, or null when the config has none (a bias it lacks). */
@@ -183,7 +188,7 @@ public final class TrainingPass {
                 q = qNorm.y();
                 k = kNorm.y();
             }
-            if (ropeTable != null) {
+            if (rotates(l)) {
                 ropeTable.rotate(q, rows, att.queryHeads(), length, 1);
                 ropeTable.rotate(k, rows, att.kvHeads(), length, 1);
             }
@@ -303,7 +308,7 @@ public final class TrainingPass {
             float[] dk = new float[rows * kWidth()];
             float[] dv = new float[rows * vWidth()];
             attention.backward(c.q(), c.k(), c.v(), c.p(), dO, dq, dk, dv);
-            if (ropeTable != null) {
+            if (rotates(l)) {
                 ropeTable.rotate(dq, rows, att.queryHeads(), length, -1);
                 ropeTable.rotate(dk, rows, att.kvHeads(), length, -1);
             }

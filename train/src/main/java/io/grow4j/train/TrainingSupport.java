@@ -18,7 +18,8 @@ import java.util.TreeSet;
 
 /**
  * Which configs the backward pass handles: pre-norm causal decoders with RMSNorm or LayerNorm (with biases), RoPE
- * over whole heads in either layout or learned positions, GQA attention with or without biases, SwiGLU or an ungated
+ * in either layout (scaled by linear, llama3, dynamic or yarn rope_scaling; partial rotary; layers without RoPE) or
+ * learned positions, GQA attention with or without biases, SwiGLU or an ungated
  * GELU / gelu_new / ReLU MLP with or without biases, per-head QK-norm, tied or untied head (Llama, Mistral, Qwen2,
  * Qwen3, GPT-2 and the like). Decided from the config's parts and the roles it implies, not from the family, so a
  * new family of the same parts trains without a change here; a family with other parts is refused naming the family
@@ -62,7 +63,6 @@ public final class TrainingSupport {
     private static List<String> unsupportedParts(TransformerConfig config) {
         Architecture family = config.architecture();
         List<String> parts = new ArrayList<>(ForwardSupport.gemmaParts(config));
-        parts.addAll(ForwardSupport.ropeParts(config));
         switch (config.normPlacement()) {
             case PRE, SANDWICH -> {
             }
@@ -83,8 +83,12 @@ public final class TrainingSupport {
         if (family.mixtureOfExperts()) {
             parts.add("a mixture of experts");
         }
-        if (config.positions() instanceof Positions.Rope rope && !(rope.scaling() instanceof RopeScaling.None)) {
-            parts.add("RoPE scaling " + rope.scaling().describe());
+        // Other scalings fix each position's angles (dynamic NTK changes nothing up to max_position_embeddings,
+        // which windows never pass); longrope switches factors at original_max_position_embeddings, per position
+        // in grow4j's passes but for the whole sequence in transformers' training forward, so neither is the model.
+        if (config.positions() instanceof Positions.Rope rope && rope.scaling() instanceof RopeScaling.LongRope) {
+            parts.add("RoPE scaling " + rope.scaling().describe() + " (short and long factors switch with the"
+                    + " sequence length)");
         }
         if (family.parallelResidual()) {
             parts.add("parallel residual");

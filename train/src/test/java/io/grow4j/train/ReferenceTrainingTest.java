@@ -6,6 +6,7 @@ import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -64,6 +65,21 @@ class ReferenceTrainingTest {
         }
     }
 
+    /** RoPE scaling (llama3, linear, yarn), partial rotary and layers without RoPE: only the angles change. */
+    @Test
+    void ropeVariantsGradientsMatchFiniteDifferences() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            checkGradients(TinyModels.llamaWith(13, 16, 2, 6, rope), 18);
+        }
+    }
+
+    @Test
+    void ropeVariantsLogitsEqualTheInferenceReference() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            logitsEqualTheInferenceReference(TinyModels.llamaWith(13, 16, 2, 6, rope));
+        }
+    }
+
     @Test
     void logitsEqualTheInferenceReference() {
         for (TransformerConfig config : List.of(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false),
@@ -112,7 +128,8 @@ class ReferenceTrainingTest {
                 numeric[i] = (plus - minus) / (2 * STEP);
             }
             double error = GradientErrors.relative(e.getKey(), numeric, analytic, grads);
-            String what = config.architecture().id() + " " + config.mlp().activation() + " " + e.getKey();
+            String what = config.architecture().id() + " " + config.mlp().activation() + " " + config.positions()
+                    + " " + e.getKey();
             if (!(error <= BOUND)) {
                 fail(what + ": relative gradient error " + error + " > " + BOUND);
             }
