@@ -31,7 +31,7 @@ public final class TrainingSupport {
             Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, Role.WQ, Role.BQ, Role.WK, Role.BK, Role.WV, Role.BV,
             Role.WO, Role.BO, Role.MLP_NORM, Role.MLP_NORM_BIAS, Role.W_GATE, Role.B_GATE, Role.W_UP, Role.B_UP,
             Role.W_DOWN, Role.B_DOWN, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, Role.OUTPUT, Role.Q_HEAD_NORM,
-            Role.K_HEAD_NORM);
+            Role.K_HEAD_NORM, Role.Q_NORM, Role.K_NORM);
 
     private TrainingSupport() {
     }
@@ -63,15 +63,13 @@ public final class TrainingSupport {
     private static List<String> unsupportedParts(TransformerConfig config) {
         Architecture family = config.architecture();
         List<String> parts = new ArrayList<>(ForwardSupport.gemmaParts(config));
-        switch (config.normPlacement()) {
-            case PRE, SANDWICH -> {
-            }
-            case POST_BRANCH -> parts.add("norms after each branch (post-branch)");
-            case POST_RESIDUAL -> parts.add("post-norm blocks (a norm after each residual add)");
+        // pre-norm and OLMo-2's post-branch norms have a backward; Gemma's sandwich norms are named above
+        if (config.normPlacement() == Architecture.NormPlacement.POST_RESIDUAL) {
+            parts.add("post-norm blocks (a norm after each residual add)");
         }
-        // per-head QK-norm with plain RMSNorm gains (Qwen3) has a backward; Gemma 3's (1 + w) gains are named above
-        if (family.qkNorm() == Architecture.QkNorm.WHOLE_PROJECTION
-                || family.qkNorm() == Architecture.QkNorm.PER_HEAD && config.normKind() == NormKind.LAYER) {
+        // QK-norm with plain RMSNorm gains, per head (Qwen3) or over the whole projection (OLMo-2), has a backward;
+        // Gemma 3's (1 + w) gains are named above
+        if (family.qkNorm() != Architecture.QkNorm.NONE && config.normKind() == NormKind.LAYER) {
             parts.add("QK-norm (" + family.qkNorm().name().toLowerCase().replace('_', ' ') + ")");
         }
         if (!config.causal()) {
@@ -89,9 +87,6 @@ public final class TrainingSupport {
         if (config.positions() instanceof Positions.Rope rope && rope.scaling() instanceof RopeScaling.LongRope) {
             parts.add("RoPE scaling " + rope.scaling().describe() + " (short and long factors switch with the"
                     + " sequence length)");
-        }
-        if (family.parallelResidual()) {
-            parts.add("parallel residual");
         }
         if (!ActivationGradients.supported(config.mlp().activation()) && !parts.contains("GeGLU")) {
             parts.add(config.mlp().activation().hfName() + " MLP activation");

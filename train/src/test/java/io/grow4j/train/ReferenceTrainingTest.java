@@ -73,6 +73,19 @@ class ReferenceTrainingTest {
         }
     }
 
+    /** Norms after each branch and QK-norm over the whole projection (OLMo-2's parts). */
+    @Test
+    void olmo2GradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.olmo2(13, 8, 2, 6), 19);
+    }
+
+    /** Parallel and sequential residual with LayerNorm, biases, exact GELU and partial rotary (GPT-NeoX's parts). */
+    @Test
+    void neoxGradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.neox(13, 8, 2, 6, true), 20);
+        checkGradients(TinyModels.neox(13, 8, 2, 6, false), 21);
+    }
+
     @Test
     void ropeVariantsLogitsEqualTheInferenceReference() {
         for (Positions.Rope rope : TinyModels.ropeVariants()) {
@@ -83,7 +96,9 @@ class ReferenceTrainingTest {
     @Test
     void logitsEqualTheInferenceReference() {
         for (TransformerConfig config : List.of(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false),
-                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6), TinyModels.qwen3(13, 8, 2, 6))) {
+                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6), TinyModels.qwen3(13, 8, 2, 6),
+                TinyModels.olmo2(13, 8, 2, 6), TinyModels.neox(13, 8, 2, 6, true),
+                TinyModels.neox(13, 8, 2, 6, false))) {
             logitsEqualTheInferenceReference(config);
         }
     }

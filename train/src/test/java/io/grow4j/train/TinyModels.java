@@ -53,6 +53,27 @@ final class TinyModels {
     }
 
     /**
+     * OLMo-2's parts: RMSNorm on each branch's output before the residual add (the branches read the raw stream),
+     * RMSNorm of the whole query and key projections before RoPE, GQA (4 query heads on 2 kv groups), untied head.
+     */
+    static TransformerConfig olmo2(int vocab, int hidden, int layers, int context) {
+        return new TransformerConfig(Architecture.OLMO2, vocab, hidden, layers, context,
+                new AttentionConfig(4, 2, hidden / 4, hidden / 4, false), new MlpConfig(hidden * 3 / 2 + 1,
+                Activation.SWIGLU, false), 1e-6, new Positions.Rope(5e5, RopeLayout.HALF_SPLIT), false);
+    }
+
+    /**
+     * GPT-NeoX's (Pythia's) parts: pre-LayerNorm with biases, parallel residual (or sequential), half-split RoPE on
+     * half of each head (rotary_pct 0.5), biases everywhere, exact GELU, 2 heads of hidden / 2, untied head.
+     */
+    static TransformerConfig neox(int vocab, int hidden, int layers, int context, boolean parallel) {
+        return new TransformerConfig(parallel ? Architecture.GPT_NEOX : Architecture.GPT_NEOX_SEQUENTIAL, vocab,
+                hidden, layers, context, new AttentionConfig(2, 2, hidden / 2, hidden / 2, true),
+                new MlpConfig(hidden * 4, Activation.GELU, true), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, RopeScaling.NONE, 0.5), false);
+    }
+
+    /**
      * {@link #llama} with 2 query heads on one kv group of hidden / 2 each, so that a head has several rotary pairs,
      * under the given positions (RoPE scaling, partial rotary, layers without RoPE).
      */

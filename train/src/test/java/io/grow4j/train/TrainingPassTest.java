@@ -69,6 +69,25 @@ class TrainingPassTest {
     }
 
     @Test
+    void olmo2GradientsMatchReference() {
+        checkGradients(TinyModels.olmo2(50, 32, 2, 12), 28);
+    }
+
+    @Test
+    void neoxGradientsMatchReference() {
+        checkGradients(TinyModels.neox(50, 32, 2, 12, true), 29);
+        checkGradients(TinyModels.neox(50, 32, 2, 12, false), 30);
+    }
+
+    /** OLMo-2's post-branch norms and whole-projection QK-norm, GPT-NeoX's parallel and sequential residual. */
+    @Test
+    void olmo2AndNeoxLogitsMatchTheInferenceForwardPasses() {
+        logitsMatchTheInferenceForwardPasses(TinyModels.olmo2(60, 32, 2, 16));
+        logitsMatchTheInferenceForwardPasses(TinyModels.neox(60, 32, 2, 16, true));
+        logitsMatchTheInferenceForwardPasses(TinyModels.neox(60, 32, 2, 16, false));
+    }
+
+    @Test
     void ropeVariantsLogitsMatchTheInferenceForwardPasses() {
         for (Positions.Rope rope : TinyModels.ropeVariants()) {
             logitsMatchTheInferenceForwardPasses(TinyModels.llamaWith(60, 32, 2, 16, rope));
