@@ -18,25 +18,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The exactness oracle of training: loss and every parameter's gradient of a pre-norm decoder in double precision,
+ * The exactness oracle of training: loss and every parameter's gradient of a causal decoder in double precision,
  * one position vector at a time, sums in index order. Tests check it against finite differences and check the fast
  * float32 pass ({@link TrainingPass}) against it, so it stays plain. The block's parts are the config's
- * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm, RoPE (either layout) or learned positions,
- * biases where the config has them, per-head QK-norm (Qwen3), SwiGLU or an ungated GELU/gelu_new/ReLU MLP, tied or
+ * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm before each branch or, OLMo-2's, on each
+ * branch's output; RoPE (either layout, scaled angles, yarn's attention factor, partial rotary, layers without it)
+ * or learned positions; biases where the config has them; QK-norm per head (Qwen3) or over the whole projection
+ * (OLMo-2); SwiGLU or an ungated GELU/gelu_new/ReLU MLP; sequential or parallel residual (GPT-NeoX); tied or
  * untied head.
  *
  * <pre>
  *   x = emb[token] (+ pos[t] for learned positions)
- *   per layer:  a = norm(x);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv;  q, k = rms(q), rms(k) per head (QK-norm)
- *               q, k = rope(q), rope(k) (RoPE only)
- *               x += Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
- *               b = norm(x);  x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown
+ *   per layer:  a = norm(x) (pre-norm) or x (post-branch);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv
+ *               q, k = rms(q), rms(k) per head or over the whole projection (QK-norm)
+ *               q, k = f·rope(q), f·rope(k) (RoPE only; f the attention factor, 1 but for yarn)
+ *               y = Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
+ *               x += y, or norm(y) under post-branch norms
+ *               b = norm(x) (or norm of the block input under parallel residual);
+ *               x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown (normed likewise)
  *   logits = head · norm(x);   loss = mean over positions of −log softmax(logits)[target]
  * </pre>
  *
  * Backward rules used: norms as in {@link ReferenceNorm}; softmax gives ds = p⊙(dp − p·dp);
  * silu'(z) = σ(z)(1 + z(1 − σ(z))); other activations as in {@link ActivationGradients}; a bias's gradient is the
- * output's; RoPE's backward is the rotation by the opposite angle; a learned position row gets its position's dx.
+ * output's; RoPE at position t is f·R(t), so its backward is f·R(−t); a learned position row gets its position's dx;
+ * under parallel residual both branches get the block output's gradient and add theirs at its input.
  */
 public final class ReferenceTraining {
     private final TransformerConfig config;

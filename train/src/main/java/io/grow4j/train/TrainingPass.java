@@ -15,16 +15,17 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The float32 training pass of a pre-norm decoder (the maths and parts of {@link ReferenceTraining}) over a batch of
+ * The float32 training pass of a causal decoder (the maths and parts of {@link ReferenceTraining}) over a batch of
  * sequences of equal length: every projection is one matmul over all batch × position rows on the backend, forward
  * and backward, instead of one matvec per token. Attention, norms, biases, activations and positions are
  * row-parallel loops over flat arrays.
  *
  * <pre>
  *   rows = sequences · length;  x [rows, hidden] = emb[token] (+ pos[t])
- *   per layer:  a = norm(x);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  qknorm(q, k);  rope(q, k)
- *               x += attention·Woᵀ + bo
- *               b = norm(x);  h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown
+ *   per layer:  a = norm(x) or x (post-branch);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  qknorm(q, k)
+ *               rope(q, k);  x += attention·Woᵀ + bo (normed under post-branch norms)
+ *               b = norm(x) (of the block input under parallel residual), or x;
+ *               h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown (normed likewise)
  *   logits [rows, vocab] = norm(x)·headᵀ;  loss = mean cross-entropy
  * </pre>
  */

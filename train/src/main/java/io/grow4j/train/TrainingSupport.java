@@ -17,13 +17,14 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which configs the backward pass handles: pre-norm causal decoders with RMSNorm or LayerNorm (with biases), RoPE
- * in either layout (scaled by linear, llama3, dynamic or yarn rope_scaling; partial rotary; layers without RoPE) or
- * learned positions, GQA attention with or without biases, SwiGLU or an ungated
- * GELU / gelu_new / ReLU MLP with or without biases, per-head QK-norm, tied or untied head (Llama, Mistral, Qwen2,
- * Qwen3, GPT-2 and the like). Decided from the config's parts and the roles it implies, not from the family, so a
- * new family of the same parts trains without a change here; a family with other parts is refused naming the family
- * and each part.
+ * Which configs the backward pass handles: causal decoders with RMSNorm or LayerNorm (with biases) before each branch
+ * or, OLMo-2's, on each branch's output; RoPE in either layout (scaled by linear, llama3, dynamic or yarn
+ * rope_scaling; partial rotary; layers without RoPE) or learned positions; GQA attention with or without biases;
+ * SwiGLU or an ungated GELU / gelu_new / ReLU MLP with or without biases; QK-norm per head or over the whole
+ * projection; sequential or parallel residual; tied or untied head (Llama 2/3.x, Mistral, Qwen2, Qwen3, OLMo-2,
+ * GPT-2, GPT-NeoX, SmolLM3 and the like). Decided from the config's parts and the roles it implies, not from the
+ * family, so a new family of the same parts trains without a change here; a family with other parts is refused
+ * naming the family and each part.
  */
 public final class TrainingSupport {
     /** The tensors the backward pass computes gradients for; any other role (a pooler, experts) is refused. */
