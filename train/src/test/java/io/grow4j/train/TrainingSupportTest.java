@@ -76,6 +76,11 @@ class TrainingSupportTest {
         }
         assertEquals(List.of(), TrainingSupport.problems(TinyModels.llamaWith(13, 16, 2, 6,
                 new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, new io.grow4j.model.RopeScaling.Dynamic(2)))));
+        TransformerConfig smollm3 = new TransformerConfig(Architecture.SMOLLM3, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, io.grow4j.model.RopeScaling.NONE, 1.0, List.of(1)),
+                true);
+        assertEquals(List.of(), TrainingSupport.problems(smollm3));
         TransformerConfig phi3 = new TransformerConfig(Architecture.PHI3, 13, 8, 2, 6,
                 new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
                 new Positions.Rope(10000, RopeLayout.HALF_SPLIT, new io.grow4j.model.RopeScaling.LongRope(
