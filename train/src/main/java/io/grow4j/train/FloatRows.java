@@ -2,6 +2,7 @@ package io.grow4j.train;
 
 import io.grow4j.model.RopeFrequencies;
 import io.grow4j.model.Positions;
+import io.grow4j.model.TransformerConfig;
 
 import java.util.stream.IntStream;
 
@@ -64,36 +65,43 @@ final class FloatRows {
         }
     }
 
-    /** cos and sin [position][pair] of every rotary angle, from the shared {@link RopeFrequencies} formula (plain RoPE: TrainingSupport refuses scaling). */
+    /**
+     * cos and sin [position][pair] × the attention factor of every rotary angle, from the shared
+     * {@link RopeFrequencies} of the config (scaled frequencies, yarn's factor and partial rotary included), rounded
+     * to float once as the inference kernels' tables are, so the training logits equal ForwardPass's.
+     */
     record RopeTable(float[] cos, float[] sin, int pairs, Positions.Rope rope, int headSize) {
-        static RopeTable of(Positions.Rope rope, int headSize, int length) {
-            int pairs = headSize / 2;
+        static RopeTable of(TransformerConfig config, int length) {
+            RopeFrequencies frequencies = RopeFrequencies.of(config);
+            int pairs = frequencies.pairs();
+            double factor = frequencies.attentionFactor();
             float[] cos = new float[length * pairs];
             float[] sin = new float[length * pairs];
-            RopeFrequencies frequencies = RopeFrequencies.plain(rope.theta(), headSize);
             for (int t = 0; t < length; t++) {
                 for (int pair = 0; pair < pairs; pair++) {
                     double angle = frequencies.angle(t, pair);
-                    cos[t * pairs + pair] = (float) Math.cos(angle);
-                    sin[t * pairs + pair] = (float) Math.sin(angle);
+                    cos[t * pairs + pair] = (float) (Math.cos(angle) * factor);
+                    sin[t * pairs + pair] = (float) (Math.sin(angle) * factor);
                 }
             }
-            return new RopeTable(cos, sin, pairs, rope, headSize);
+            return new RopeTable(cos, sin, pairs, (Positions.Rope) config.positions(), config.attention().keySize());
         }
 
         /**
-         * Rotates every head of every row by its position's angle; sign −1 rotates back (the backward). On the calling
-         * thread: a few multiplies per element, less than a synchronisation costs on a busy machine.
+         * Rotates the rotary dims of every head of every row by its position's angle (× the attention factor); sign
+         * −1 applies the transpose (the backward). Dims past the rotary ones pass through. On the calling thread: a
+         * few multiplies per element, less than a synchronisation costs on a busy machine.
          */
         void rotate(float[] x, int rows, int heads, int length, int sign) {
             int width = heads * headSize;
+            int rotary = 2 * pairs;
             for (int row = 0; row < rows; row++) {
                 int t = row % length;
                 for (int pair = 0; pair < pairs; pair++) {
                     float c = cos[t * pairs + pair];
                     float s = sign * sin[t * pairs + pair];
-                    int d0 = rope.layout().dimOf(pair, 0, headSize);
-                    int d1 = rope.layout().dimOf(pair, 1, headSize);
+                    int d0 = rope.layout().dimOf(pair, 0, rotary);
+                    int d1 = rope.layout().dimOf(pair, 1, rotary);
                     for (int h = 0; h < heads; h++) {
                         int i0 = row * width + h * headSize + d0;
                         int i1 = row * width + h * headSize + d1;

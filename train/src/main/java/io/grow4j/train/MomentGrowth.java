@@ -38,9 +38,17 @@ final class MomentGrowth {
         return new Parameters(after, grown);
     }
 
+    /**
+     * Whether the tensor's old moments are carried (moved and rescaled): it has a source, no entry is duplicated and
+     * it is not mean-filled. GradientScalingTest checks the g/c rule on exactly these.
+     */
+    static boolean carries(TensorRecipe recipe) {
+        return recipe.source() != null && !duplicates(recipe.newToOld()) && recipe.fill() != NewEntries.AXIS_MEAN;
+    }
+
     static float[] growTensor(TensorRecipe recipe, float[] old, int power) {
         float[] out = new float[Math.toIntExact(Tensor.elementCount(recipe.newShape()))];
-        if (old == null || duplicates(recipe.newToOld()) || recipe.fill() == NewEntries.AXIS_MEAN) {
+        if (old == null || !carries(recipe)) {
             return out;
         }
         if (!(recipe.scale() != 0) || !Double.isFinite(recipe.scale())) {

@@ -18,32 +18,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The exactness oracle of training: loss and every parameter's gradient of a pre-norm decoder in double precision,
+ * The exactness oracle of training: loss and every parameter's gradient of a causal decoder in double precision,
  * one position vector at a time, sums in index order. Tests check it against finite differences and check the fast
  * float32 pass ({@link TrainingPass}) against it, so it stays plain. The block's parts are the config's
- * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm, RoPE (either layout) or learned positions,
- * biases where the config has them, per-head QK-norm (Qwen3), SwiGLU or an ungated GELU/gelu_new/ReLU MLP, tied or
+ * ({@link TrainingSupport} lists those it has): RMSNorm or LayerNorm before each branch or, OLMo-2's, on each
+ * branch's output; RoPE (either layout, scaled angles, yarn's attention factor, partial rotary, layers without it)
+ * or learned positions; biases where the config has them; QK-norm per head (Qwen3) or over the whole projection
+ * (OLMo-2); SwiGLU or an ungated GELU/gelu_new/ReLU MLP; sequential or parallel residual (GPT-NeoX); tied or
  * untied head.
  *
  * <pre>
  *   x = emb[token] (+ pos[t] for learned positions)
- *   per layer:  a = norm(x);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv;  q, k = rms(q), rms(k) per head (QK-norm)
- *               q, k = rope(q), rope(k) (RoPE only)
- *               x += Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
- *               b = norm(x);  x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown
+ *   per layer:  a = norm(x) (pre-norm) or x (post-branch);  q, k, v = Wq·a + bq, Wk·a + bk, Wv·a + bv
+ *               q, k = rms(q), rms(k) per head or over the whole projection (QK-norm)
+ *               q, k = f·rope(q), f·rope(k) (RoPE only; f the attention factor, 1 but for yarn)
+ *               y = Wo · softmax(q·kᵀ/√d, causal) · v + bo    (query head h reads kv group h / (Hq/Hkv))
+ *               x += y, or norm(y) under post-branch norms
+ *               b = norm(x) (or norm of the block input under parallel residual);
+ *               x += Wdown · (silu(Wgate·b) ⊙ Wup·b) + bdown,  or Wdown · f(Wup·b + bup) + bdown (normed likewise)
  *   logits = head · norm(x);   loss = mean over positions of −log softmax(logits)[target]
  * </pre>
  *
  * Backward rules used: norms as in {@link ReferenceNorm}; softmax gives ds = p⊙(dp − p·dp);
  * silu'(z) = σ(z)(1 + z(1 − σ(z))); other activations as in {@link ActivationGradients}; a bias's gradient is the
- * output's; RoPE's backward is the rotation by the opposite angle; a learned position row gets its position's dx.
+ * output's; RoPE at position t is f·R(t), so its backward is f·R(−t); a learned position row gets its position's dx;
+ * under parallel residual both branches get the block output's gradient and add theirs at its input.
  */
 public final class ReferenceTraining {
     private final TransformerConfig config;
+    /** The rotary angles and attention factor of a RoPE config; null for learned positions. */
+    private final RopeFrequencies frequencies;
 
     public ReferenceTraining(TransformerConfig config) {
         TrainingSupport.check(config);
         this.config = config;
+        this.frequencies = config.positions() instanceof Positions.Rope ? RopeFrequencies.of(config) : null;
     }
 
     /** Loss, logits [sequence][position][vocab] and, when asked for, gradients keyed like the weights. */
@@ -89,15 +98,22 @@ public final class ReferenceTraining {
     }
 
     /**
-     * Activations of one layer's attention block kept for its backward; qNorm and kNorm [position][head] are the
-     * per-head QK-norms (Qwen3), null without.
+     * Activations of one layer's attention block kept for its backward: in the branch's input (the normed stream,
+     * or the stream itself under post-branch norms), norm its input norm's rows (null under post-branch norms),
+     * outNorm the rows of the norm on its output (OLMo-2; null under pre-norm); qNorm and kNorm [position][part]
+     * are the QK-norms (one part per head for Qwen3, one for the whole projection for OLMo-2), null without.
      */
-    private record AttentionCache(ReferenceNorm.Row[] norm, ReferenceNorm.Row[][] qNorm, ReferenceNorm.Row[][] kNorm,
+    private record AttentionCache(double[][] in, ReferenceNorm.Row[] norm, ReferenceNorm.Row[] outNorm,
+                                  ReferenceNorm.Row[][] qNorm, ReferenceNorm.Row[][] kNorm,
                                   double[][] q, double[][] k, double[][] v, double[][][] p, double[][] o) {
     }
 
-    /** Activations of one layer's MLP block: z the up projection (pre-activation), gate null when ungated. */
-    private record MlpCache(ReferenceNorm.Row[] norm, double[][] gate, double[][] z, double[][] h) {
+    /**
+     * Activations of one layer's MLP block: in, norm and outNorm as for attention, z the up projection
+     * (pre-activation), gate null when ungated.
+     */
+    private record MlpCache(double[][] in, ReferenceNorm.Row[] norm, ReferenceNorm.Row[] outNorm, double[][] gate,
+                            double[][] z, double[][] h) {
     }
 
     private final class Sequence {
@@ -149,8 +165,10 @@ public final class ReferenceTraining {
                 }
             }
             for (int l = 0; l < config.layers(); l++) {
+                // parallel residual (GPT-NeoX): the MLP reads the block's input, not the stream after attention
+                double[][] mlpInput = config.architecture().parallelResidual() ? copy(x) : x;
                 attentionCaches.add(attentionForward(l, x));
-                mlpCaches.add(mlpForward(l, x));
+                mlpCaches.add(mlpForward(l, mlpInput, x));
             }
             finalNorm = norm(x, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, -1);
             logits = new double[n][];
@@ -180,51 +198,118 @@ public final class ReferenceTraining {
             return y;
         }
 
+        /** The norm rows of a branch's input, or null when the branch reads the raw stream (post-branch norms). */
+        private ReferenceNorm.Row[] inputNorm(double[][] x, Role gain, Role bias, int l) {
+            return config.normPlacement().normsInput() ? norm(x, gain, bias, l) : null;
+        }
+
+        /** What the branch reads at each position: its input norm's output, or a copy of the stream. */
+        private double[][] branchInput(double[][] x, ReferenceNorm.Row[] norm) {
+            double[][] in = new double[n][];
+            for (int t = 0; t < n; t++) {
+                in[t] = norm != null ? norm[t].y() : x[t].clone();
+            }
+            return in;
+        }
+
+        /**
+         * Adds the branch's output at position t to x, through the norm on the output under post-branch norms
+         * (OLMo-2: x + norm(f(x)), whose gain is the block's one norm of that branch); returns that norm's row.
+         */
+        private ReferenceNorm.Row addBranch(double[] x, double[] out, Role gain, Role bias, int l) {
+            if (!config.normPlacement().normsOutput()) {
+                addInPlace(x, out);
+                return null;
+            }
+            ReferenceNorm.Row row = ReferenceNorm.forward(config.normKind(), out, w(gain, l), w(bias, l),
+                    config.normEps());
+            addInPlace(x, row.y());
+            return row;
+        }
+
+        /** The gradient at a branch's output from dy at the residual add: through its output norm, if any. */
+        private double[] branchOutputGradient(double[] dy, ReferenceNorm.Row outNorm, Role gain, Role bias, int l) {
+            return outNorm == null ? dy
+                    : ReferenceNorm.backward(config.normKind(), dy, outNorm, w(gain, l), g(gain, l), g(bias, l));
+        }
+
+        /** Adds to dx the gradient at the block's input from din at the branch's input, through its norm if any. */
+        private void branchInputBackward(double[][] din, ReferenceNorm.Row[] norm, Role gain, Role bias, int l,
+                                         double[][] dx) {
+            if (norm != null) {
+                normBackward(din, norm, gain, bias, l, dx);
+                return;
+            }
+            for (int t = 0; t < n; t++) {
+                addInPlace(dx[t], din[t]);
+            }
+        }
+
         /** Adds the attention block's output to x; returns what its backward needs. */
         private AttentionCache attentionForward(int l, double[][] x) {
             AttentionConfig att = config.attention();
-            ReferenceNorm.Row[] norm = norm(x, Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
+            ReferenceNorm.Row[] norm = inputNorm(x, Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
+            double[][] in = branchInput(x, norm);
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
-            boolean qkNorm = config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD;
+            boolean qkNorm = config.architecture().qkNorm() != Architecture.QkNorm.NONE;
             ReferenceNorm.Row[][] qNorm = qkNorm ? new ReferenceNorm.Row[n][] : null;
             ReferenceNorm.Row[][] kNorm = qkNorm ? new ReferenceNorm.Row[n][] : null;
             for (int t = 0; t < n; t++) {
-                double[] a = norm[t].y();
+                double[] a = in[t];
                 q[t] = linear(Role.WQ, Role.BQ, l, a, att.queryHeads() * att.keySize());
                 k[t] = linear(Role.WK, Role.BK, l, a, att.kvHeads() * att.keySize());
                 v[t] = linear(Role.WV, Role.BV, l, a, att.kvHeads() * att.valueSize());
                 if (qkNorm) {
-                    qNorm[t] = headNorm(q[t], w(Role.Q_HEAD_NORM, l));
-                    kNorm[t] = headNorm(k[t], w(Role.K_HEAD_NORM, l));
+                    qNorm[t] = qkNorm(q[t], qGain(), l);
+                    kNorm[t] = qkNorm(k[t], kGain(), l);
                 }
-                rotate(q[t], att.queryHeads(), t, 1);
-                rotate(k[t], att.kvHeads(), t, 1);
+                rotate(q[t], att.queryHeads(), t, l, 1);
+                rotate(k[t], att.kvHeads(), t, l, 1);
             }
             double[][][] p = new double[att.queryHeads()][n][n];
             double[][] o = attention(q, k, v, p);
+            ReferenceNorm.Row[] outNorm = new ReferenceNorm.Row[n];
             for (int t = 0; t < n; t++) {
-                addInPlace(x[t], linear(Role.WO, Role.BO, l, o[t], config.hidden()));
+                outNorm[t] = addBranch(x[t], linear(Role.WO, Role.BO, l, o[t], config.hidden()),
+                        Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
             }
-            return new AttentionCache(norm, qNorm, kNorm, q, k, v, p, o);
+            return new AttentionCache(in, norm, outNorm, qNorm, kNorm, q, k, v, p, o);
         }
 
-        /** RMSNorm of every head of vec in place, one gain for all heads; returns each head's row for the backward. */
-        private ReferenceNorm.Row[] headNorm(double[] vec, double[] gain) {
-            int size = config.attention().keySize();
+        private Role qGain() {
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD ? Role.Q_HEAD_NORM : Role.Q_NORM;
+        }
+
+        private Role kGain() {
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD ? Role.K_HEAD_NORM : Role.K_NORM;
+        }
+
+        /** The span one QK-norm covers: a head (Qwen3's per-head norm) or the whole projection (OLMo-2's). */
+        private int qkNormSize(double[] vec) {
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD ? config.attention().keySize()
+                    : vec.length;
+        }
+
+        /**
+         * RMSNorm of vec in place over each span of {@link #qkNormSize} with the gain of role l (one gain for all
+         * heads per head, one entry per projection row for the whole projection); returns each span's row.
+         */
+        private ReferenceNorm.Row[] qkNorm(double[] vec, Role gain, int l) {
+            int size = qkNormSize(vec);
             ReferenceNorm.Row[] rows = new ReferenceNorm.Row[vec.length / size];
             for (int h = 0; h < rows.length; h++) {
                 rows[h] = ReferenceNorm.forward(NormKind.RMS, Arrays.copyOfRange(vec, h * size, (h + 1) * size),
-                        gain, null, config.normEps());
+                        w(gain, l), null, config.normEps());
                 System.arraycopy(rows[h].y(), 0, vec, h * size, size);
             }
             return rows;
         }
 
-        /** From the gradient at headNorm's output to the one at its input, in place; accumulates the gain's. */
-        private void headNormBackward(double[] dVec, ReferenceNorm.Row[] rows, Role gain, int l) {
-            int size = config.attention().keySize();
+        /** From the gradient at qkNorm's output to the one at its input, in place; accumulates the gain's. */
+        private void qkNormBackward(double[] dVec, ReferenceNorm.Row[] rows, Role gain, int l) {
+            int size = qkNormSize(dVec);
             for (int h = 0; h < rows.length; h++) {
                 double[] dx = ReferenceNorm.backward(NormKind.RMS, Arrays.copyOfRange(dVec, h * size, (h + 1) * size),
                         rows[h], w(gain, l), g(gain, l), null);
@@ -232,16 +317,18 @@ public final class ReferenceTraining {
             }
         }
 
-        /** Adds the MLP block's output to x; returns what its backward needs. */
-        private MlpCache mlpForward(int l, double[][] x) {
+        /** Adds to x the MLP block's output on input; returns what its backward needs. */
+        private MlpCache mlpForward(int l, double[][] input, double[][] x) {
             int size = config.mlp().size();
             boolean gated = config.mlp().activation().gated();
-            ReferenceNorm.Row[] norm = norm(x, Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+            ReferenceNorm.Row[] norm = inputNorm(input, Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+            double[][] in = branchInput(input, norm);
+            ReferenceNorm.Row[] outNorm = new ReferenceNorm.Row[n];
             double[][] gate = gated ? new double[n][] : null;
             double[][] z = new double[n][];
             double[][] h = new double[n][];
             for (int t = 0; t < n; t++) {
-                double[] b = norm[t].y();
+                double[] b = in[t];
                 z[t] = linear(Role.W_UP, Role.B_UP, l, b, size);
                 h[t] = new double[size];
                 if (gated) {
@@ -251,9 +338,10 @@ public final class ReferenceTraining {
                     h[t][i] = gated ? silu(gate[t][i]) * z[t][i]
                             : ActivationGradients.value(config.mlp().activation(), z[t][i]);
                 }
-                addInPlace(x[t], linear(Role.W_DOWN, Role.B_DOWN, l, h[t], config.hidden()));
+                outNorm[t] = addBranch(x[t], linear(Role.W_DOWN, Role.B_DOWN, l, h[t], config.hidden()),
+                        Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
             }
-            return new MlpCache(norm, gate, z, h);
+            return new MlpCache(in, norm, outNorm, gate, z, h);
         }
 
         /** Causal attention; fills p[head][t][u] with the weights, returns [t][head·valueSize]. */
@@ -306,8 +394,18 @@ public final class ReferenceTraining {
             double[][] dx = new double[n][config.hidden()];
             normBackward(dNormed, finalNorm, Role.FINAL_NORM, Role.FINAL_NORM_BIAS, -1, dx);
             for (int l = config.layers() - 1; l >= 0; l--) {
-                mlpBackward(l, mlpCaches.get(l), dx);
-                attentionBackward(l, attentionCaches.get(l), dx);
+                if (config.architecture().parallelResidual()) {
+                    // both branches read the block's input and add to its output: each gets the output's gradient
+                    double[][] dMlpInput = new double[n][config.hidden()];
+                    mlpBackward(l, mlpCaches.get(l), dx, dMlpInput);
+                    attentionBackward(l, attentionCaches.get(l), dx);
+                    for (int t = 0; t < n; t++) {
+                        addInPlace(dx[t], dMlpInput[t]);
+                    }
+                } else {
+                    mlpBackward(l, mlpCaches.get(l), dx, dx);
+                    attentionBackward(l, attentionCaches.get(l), dx);
+                }
             }
             int hidden = config.hidden();
             double[] dEmb = g(Role.TOKEN_EMBEDDING, -1);
@@ -341,13 +439,17 @@ public final class ReferenceTraining {
             return matTvec(w(weight, l), dy, x.length);
         }
 
-        /** dx: gradient at the layer's output on entry, at its MLP input (the attention output) on return. */
-        private void mlpBackward(int l, MlpCache c, double[][] dx) {
+        /**
+         * dy: gradient at the layer's output; adds the gradient at the MLP block's input to dInput (dy itself for a
+         * sequential block, where that input is the stream after attention), after dy has been read.
+         */
+        private void mlpBackward(int l, MlpCache c, double[][] dy, double[][] dInput) {
             int size = config.mlp().size();
             double[][] db = new double[n][];
             for (int t = 0; t < n; t++) {
-                double[] b = c.norm()[t].y();
-                double[] dh = linearBackward(Role.W_DOWN, Role.B_DOWN, l, dx[t], c.h()[t]);
+                double[] b = c.in()[t];
+                double[] dOut = branchOutputGradient(dy[t], c.outNorm()[t], Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+                double[] dh = linearBackward(Role.W_DOWN, Role.B_DOWN, l, dOut, c.h()[t]);
                 double[] dz = new double[size];
                 if (c.gate() == null) {
                     for (int i = 0; i < size; i++) {
@@ -369,14 +471,16 @@ public final class ReferenceTraining {
                     addInPlace(db[t], dUp);
                 }
             }
-            normBackward(db, c.norm(), Role.MLP_NORM, Role.MLP_NORM_BIAS, l, dx);
+            branchInputBackward(db, c.norm(), Role.MLP_NORM, Role.MLP_NORM_BIAS, l, dInput);
         }
 
         private void attentionBackward(int l, AttentionCache c, double[][] dx) {
             AttentionConfig att = config.attention();
             double[][] dO = new double[n][];
             for (int t = 0; t < n; t++) {
-                dO[t] = linearBackward(Role.WO, Role.BO, l, dx[t], c.o()[t]);
+                double[] dOut = branchOutputGradient(dx[t], c.outNorm()[t], Role.ATTENTION_NORM,
+                        Role.ATTENTION_NORM_BIAS, l);
+                dO[t] = linearBackward(Role.WO, Role.BO, l, dOut, c.o()[t]);
             }
             double[][] dq = new double[n][att.queryHeads() * att.keySize()];
             double[][] dk = new double[n][att.kvHeads() * att.keySize()];
@@ -384,18 +488,18 @@ public final class ReferenceTraining {
             attentionScoresBackward(c, dO, dq, dk, dv);
             double[][] da = new double[n][];
             for (int t = 0; t < n; t++) {
-                rotate(dq[t], att.queryHeads(), t, -1);
-                rotate(dk[t], att.kvHeads(), t, -1);
+                rotate(dq[t], att.queryHeads(), t, l, -1);
+                rotate(dk[t], att.kvHeads(), t, l, -1);
                 if (c.qNorm() != null) {
-                    headNormBackward(dq[t], c.qNorm()[t], Role.Q_HEAD_NORM, l);
-                    headNormBackward(dk[t], c.kNorm()[t], Role.K_HEAD_NORM, l);
+                    qkNormBackward(dq[t], c.qNorm()[t], qGain(), l);
+                    qkNormBackward(dk[t], c.kNorm()[t], kGain(), l);
                 }
-                double[] a = c.norm()[t].y();
+                double[] a = c.in()[t];
                 da[t] = linearBackward(Role.WQ, Role.BQ, l, dq[t], a);
                 addInPlace(da[t], linearBackward(Role.WK, Role.BK, l, dk[t], a));
                 addInPlace(da[t], linearBackward(Role.WV, Role.BV, l, dv[t], a));
             }
-            normBackward(da, c.norm(), Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l, dx);
+            branchInputBackward(da, c.norm(), Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l, dx);
         }
 
         /** From dO to the gradients of the roped q and k and of v. */
@@ -430,22 +534,26 @@ public final class ReferenceTraining {
         }
 
         /**
-         * Rotates every head of vec by sign × the angle of position t: sign −1 is the transpose (backward). Does
-         * nothing for learned positions.
+         * Applies RoPE at position t to every head of vec in layer l: the first 2·pairs dims of each head (all of it
+         * unless rotary is partial) rotate by the config's angles ({@link RopeFrequencies}: scaled frequencies
+         * included) and are multiplied by its attention factor (yarn); the rest pass through. The map is
+         * factor·R(angle), so its transpose, the backward (sign −1), is factor·R(−angle). Does nothing for learned
+         * positions and in layers without RoPE.
          */
-        private void rotate(double[] vec, int heads, int t, int sign) {
-            if (!(config.positions() instanceof Positions.Rope rope)) {
+        private void rotate(double[] vec, int heads, int t, int l, int sign) {
+            if (!(config.positions() instanceof Positions.Rope rope) || !rope.rotates(l)) {
                 return;
             }
             int dk = config.attention().keySize();
-            RopeFrequencies frequencies = RopeFrequencies.plain(rope.theta(), dk);
-            for (int pair = 0; pair < dk / 2; pair++) {
-                double angle = sign * frequencies.angle(t, pair);
-                double cos = Math.cos(angle);
-                double sin = Math.sin(angle);
+            int rotary = 2 * frequencies.pairs();
+            double factor = frequencies.attentionFactor();
+            for (int pair = 0; pair < rotary / 2; pair++) {
+                double angle = frequencies.angle(t, pair);
+                double cos = Math.cos(angle) * factor;
+                double sin = sign * Math.sin(angle) * factor;
                 for (int h = 0; h < heads; h++) {
-                    int i0 = h * dk + rope.layout().dimOf(pair, 0, dk);
-                    int i1 = h * dk + rope.layout().dimOf(pair, 1, dk);
+                    int i0 = h * dk + rope.layout().dimOf(pair, 0, rotary);
+                    int i1 = h * dk + rope.layout().dimOf(pair, 1, rotary);
                     double x0 = vec[i0];
                     double x1 = vec[i1];
                     vec[i0] = x0 * cos - x1 * sin;
@@ -487,6 +595,14 @@ public final class ReferenceTraining {
                 dw[r * x.length + c] += dy[r] * x[c];
             }
         }
+    }
+
+    private static double[][] copy(double[][] x) {
+        double[][] c = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            c[i] = x[i].clone();
+        }
+        return c;
     }
 
     private static void addInPlace(double[] y, double[] x) {

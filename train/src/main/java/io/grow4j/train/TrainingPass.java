@@ -15,16 +15,17 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The float32 training pass of a pre-norm decoder (the maths and parts of {@link ReferenceTraining}) over a batch of
+ * The float32 training pass of a causal decoder (the maths and parts of {@link ReferenceTraining}) over a batch of
  * sequences of equal length: every projection is one matmul over all batch × position rows on the backend, forward
  * and backward, instead of one matvec per token. Attention, norms, biases, activations and positions are
  * row-parallel loops over flat arrays.
  *
  * <pre>
  *   rows = sequences · length;  x [rows, hidden] = emb[token] (+ pos[t])
- *   per layer:  a = norm(x);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  qknorm(q, k);  rope(q, k)
- *               x += attention·Woᵀ + bo
- *               b = norm(x);  h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown
+ *   per layer:  a = norm(x) or x (post-branch);  q, k, v = a·Wqᵀ + bq, a·Wkᵀ + bk, a·Wvᵀ + bv;  qknorm(q, k)
+ *               rope(q, k);  x += attention·Woᵀ + bo (normed under post-branch norms)
+ *               b = norm(x) (of the block input under parallel residual), or x;
+ *               h = silu(b·Wgateᵀ) ⊙ b·Wupᵀ  or  f(b·Wupᵀ + bup);  x += h·Wdownᵀ + bdown (normed likewise)
  *   logits [rows, vocab] = norm(x)·headᵀ;  loss = mean cross-entropy
  * </pre>
  */
@@ -64,12 +65,14 @@ public final class TrainingPass {
     }
 
     /**
-     * The activations of one layer that its backward reads; qNorm and kNorm null without per-head QK-norm, gate null
-     * for an ungated MLP, z its up projection.
+     * The activations of one layer that its backward reads: each branch's input (normed, or the stream itself under
+     * post-branch norms), its input norm (null under post-branch norms) and output norm (OLMo-2's; null under
+     * pre-norm); qNorm and kNorm null without QK-norm, gate null for an ungated MLP, z its up projection.
      */
-    private record LayerCache(FloatNorm.Normed attentionNorm, FloatNorm.Normed qNorm, FloatNorm.Normed kNorm,
-                              float[] q, float[] k, float[] v, float[] p, float[] o, FloatNorm.Normed mlpNorm,
-                              float[] gate, float[] z, float[] h) {
+    private record LayerCache(float[] attentionIn, FloatNorm.Normed attentionNorm, FloatNorm.Normed attentionOutNorm,
+                              FloatNorm.Normed qNorm, FloatNorm.Normed kNorm, float[] q, float[] k, float[] v,
+                              float[] p, float[] o, float[] mlpIn, FloatNorm.Normed mlpNorm,
+                              FloatNorm.Normed mlpOutNorm, float[] gate, float[] z, float[] h) {
     }
 
     private final class Batch {
@@ -104,9 +107,14 @@ public final class TrainingPass {
                 System.arraycopy(inputs[s], 0, tokens, s * length, length);
             }
             this.attention = new FloatAttention(config.attention(), inputs.length, length);
-            this.ropeTable = config.positions() instanceof Positions.Rope rope
-                    ? FloatRows.RopeTable.of(rope, config.attention().keySize(), length) : null;
+            this.ropeTable = config.positions() instanceof Positions.Rope
+                    ? FloatRows.RopeTable.of(config, length) : null;
             this.norm = new FloatNorm(config.normKind(), rows, config.hidden(), config.normEps());
+        }
+
+        /** Whether layer l applies RoPE (not with learned positions, nor in SmolLM3's layers without it). */
+        private boolean rotates(int l) {
+            return config.positions() instanceof Positions.Rope rope && rope.rotates(l);
         }
 
         /** The tensor of role in layer l, or null when the config has none (a bias it lacks). */
@@ -168,41 +176,102 @@ public final class TrainingPass {
             return FloatLinear.inputGradient(backend, dy, weight(weight, l), rows, out, in);
         }
 
+        /** The input norm of a branch reading x, or null when it reads the raw stream (post-branch norms). */
+        private FloatNorm.Normed inputNorm(float[] x, Role gain, Role bias, int l) {
+            return config.normPlacement().normsInput() ? norm.forward(x, weight(gain, l), weight(bias, l)) : null;
+        }
+
+        /**
+         * Adds a branch's output to x, through the norm on it under post-branch norms (OLMo-2: x + norm(f(x)), the
+         * gain being the block's one norm of that branch); returns that norm, or null.
+         */
+        private FloatNorm.Normed addBranch(float[] x, float[] out, Role gain, Role bias, int l) {
+            if (!config.normPlacement().normsOutput()) {
+                FloatRows.add(x, out);
+                return null;
+            }
+            FloatNorm.Normed normed = norm.forward(out, weight(gain, l), weight(bias, l));
+            FloatRows.add(x, normed.y());
+            return normed;
+        }
+
+        /** The gradient at a branch's output from dy at the residual add: through its output norm, if any. */
+        private float[] branchOutputGradient(float[] dy, FloatNorm.Normed outNorm, Role gain, Role bias, int l,
+                                             Parameters grads) {
+            if (outNorm == null) {
+                return dy;
+            }
+            float[] dOut = new float[dy.length];
+            norm.backward(dy, outNorm, weight(gain, l), dOut, gradient(grads, gain, l), gradient(grads, bias, l));
+            return dOut;
+        }
+
+        /** Adds to dx the gradient at the block's input from din at the branch's input, through its norm if any. */
+        private void branchInputBackward(float[] din, FloatNorm.Normed inNorm, Role gain, Role bias, int l, float[] dx,
+                                         Parameters grads) {
+            if (inNorm == null) {
+                FloatRows.add(dx, din);
+            } else {
+                norm.backward(din, inNorm, weight(gain, l), dx, gradient(grads, gain, l), gradient(grads, bias, l));
+            }
+        }
+
         private LayerCache layerForward(int l, float[] x) {
             AttentionConfig att = config.attention();
             int hidden = config.hidden();
-            FloatNorm.Normed an = norm.forward(x, weight(Role.ATTENTION_NORM, l), weight(Role.ATTENTION_NORM_BIAS, l));
-            float[] q = linear(an.y(), Role.WQ, Role.BQ, l, qWidth(), hidden);
-            float[] k = linear(an.y(), Role.WK, Role.BK, l, kWidth(), hidden);
-            float[] v = linear(an.y(), Role.WV, Role.BV, l, vWidth(), hidden);
+            // parallel residual (GPT-NeoX): the MLP reads the block's input, not the stream after attention
+            float[] mlpInput = config.architecture().parallelResidual() ? x.clone() : x;
+            FloatNorm.Normed an = inputNorm(x, Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l);
+            float[] a = an != null ? an.y() : x.clone();
+            float[] q = linear(a, Role.WQ, Role.BQ, l, qWidth(), hidden);
+            float[] k = linear(a, Role.WK, Role.BK, l, kWidth(), hidden);
+            float[] v = linear(a, Role.WV, Role.BV, l, vWidth(), hidden);
             FloatNorm.Normed qNorm = null;
             FloatNorm.Normed kNorm = null;
-            if (config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD) {
-                qNorm = headNorm(att.queryHeads()).forward(q, weight(Role.Q_HEAD_NORM, l), null);
-                kNorm = headNorm(att.kvHeads()).forward(k, weight(Role.K_HEAD_NORM, l), null);
+            if (config.architecture().qkNorm() != Architecture.QkNorm.NONE) {
+                qNorm = qkNorm(att.queryHeads()).forward(q, weight(qGain(), l), null);
+                kNorm = qkNorm(att.kvHeads()).forward(k, weight(kGain(), l), null);
                 q = qNorm.y();
                 k = kNorm.y();
             }
-            if (ropeTable != null) {
+            if (rotates(l)) {
                 ropeTable.rotate(q, rows, att.queryHeads(), length, 1);
                 ropeTable.rotate(k, rows, att.kvHeads(), length, 1);
             }
             float[] p = new float[attention.weightCount()];
             float[] o = attention.forward(q, k, v, p);
-            FloatRows.add(x, linear(o, Role.WO, Role.BO, l, hidden, oWidth()));
-            FloatNorm.Normed mn = norm.forward(x, weight(Role.MLP_NORM, l), weight(Role.MLP_NORM_BIAS, l));
+            FloatNorm.Normed aon = addBranch(x, linear(o, Role.WO, Role.BO, l, hidden, oWidth()), Role.ATTENTION_NORM,
+                    Role.ATTENTION_NORM_BIAS, l);
+            FloatNorm.Normed mn = inputNorm(mlpInput, Role.MLP_NORM, Role.MLP_NORM_BIAS, l);
+            float[] b = mn != null ? mn.y() : mlpInput.clone();
             int size = config.mlp().size();
             Activation activation = config.mlp().activation();
-            float[] z = linear(mn.y(), Role.W_UP, Role.B_UP, l, size, hidden);
-            float[] gate = activation.gated() ? linear(mn.y(), Role.W_GATE, Role.B_GATE, l, size, hidden) : null;
+            float[] z = linear(b, Role.W_UP, Role.B_UP, l, size, hidden);
+            float[] gate = activation.gated() ? linear(b, Role.W_GATE, Role.B_GATE, l, size, hidden) : null;
             float[] h = gate != null ? FloatRows.swiglu(gate, z) : FloatActivation.forward(activation, z);
-            FloatRows.add(x, linear(h, Role.W_DOWN, Role.B_DOWN, l, hidden, size));
-            return new LayerCache(an, qNorm, kNorm, q, k, v, p, o, mn, gate, z, h);
+            FloatNorm.Normed mon = addBranch(x, linear(h, Role.W_DOWN, Role.B_DOWN, l, hidden, size), Role.MLP_NORM,
+                    Role.MLP_NORM_BIAS, l);
+            return new LayerCache(a, an, aon, qNorm, kNorm, q, k, v, p, o, b, mn, mon, gate, z, h);
         }
 
-        /** Qwen3's QK-norm: RMSNorm of each head, i.e. of rows · heads rows of the head size, one gain for all. */
-        private FloatNorm headNorm(int heads) {
-            return new FloatNorm(NormKind.RMS, rows * heads, config.attention().keySize(), config.normEps());
+        /**
+         * The QK-norm of a projection of {@code heads} heads: RMSNorm of each head (Qwen3: rows · heads rows of the
+         * head size, one gain for all) or of the whole projection (OLMo-2: rows of heads · head size, a gain entry
+         * per projection row).
+         */
+        private FloatNorm qkNorm(int heads) {
+            int size = config.attention().keySize();
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD
+                    ? new FloatNorm(NormKind.RMS, rows * heads, size, config.normEps())
+                    : new FloatNorm(NormKind.RMS, rows, heads * size, config.normEps());
+        }
+
+        private Role qGain() {
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD ? Role.Q_HEAD_NORM : Role.Q_NORM;
+        }
+
+        private Role kGain() {
+            return config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD ? Role.K_HEAD_NORM : Role.K_NORM;
         }
 
         /** Mean loss; turns logits into their gradient (softmax − one-hot)/rows in place. */
@@ -244,8 +313,16 @@ public final class TrainingPass {
             norm.backward(dNormed, finalNorm, weight(Role.FINAL_NORM, -1), dx, gradient(grads, Role.FINAL_NORM, -1),
                     gradient(grads, Role.FINAL_NORM_BIAS, -1));
             for (int l = config.layers() - 1; l >= 0; l--) {
-                mlpBackward(l, caches.get(l), dx, grads);
-                attentionBackward(l, caches.get(l), dx, grads);
+                if (config.architecture().parallelResidual()) {
+                    // both branches read the block's input and add to its output: each gets the output's gradient
+                    float[] dMlpInput = new float[rows * hidden];
+                    mlpBackward(l, caches.get(l), dx, dMlpInput, grads);
+                    attentionBackward(l, caches.get(l), dx, grads);
+                    FloatRows.add(dx, dMlpInput);
+                } else {
+                    mlpBackward(l, caches.get(l), dx, dx, grads);
+                    attentionBackward(l, caches.get(l), dx, grads);
+                }
             }
             embeddingBackward(dx, grads);
         }
@@ -273,12 +350,16 @@ public final class TrainingPass {
             }
         }
 
-        /** dx: gradient at the layer's output on entry, at the MLP block's input on return. */
-        private void mlpBackward(int l, LayerCache c, float[] dx, Parameters grads) {
+        /**
+         * dy: gradient at the layer's output; adds the gradient at the MLP block's input to dInput (dy itself for a
+         * sequential block, where that input is the stream after attention), after dy has been read.
+         */
+        private void mlpBackward(int l, LayerCache c, float[] dy, float[] dInput, Parameters grads) {
             int hidden = config.hidden();
             int size = config.mlp().size();
-            float[] b = c.mlpNorm().y();
-            float[] dh = linearBackward(dx, c.h(), Role.W_DOWN, Role.B_DOWN, l, hidden, size, grads);
+            float[] b = c.mlpIn();
+            float[] dOut = branchOutputGradient(dy, c.mlpOutNorm(), Role.MLP_NORM, Role.MLP_NORM_BIAS, l, grads);
+            float[] dh = linearBackward(dOut, c.h(), Role.W_DOWN, Role.B_DOWN, l, hidden, size, grads);
             float[] db;
             if (c.gate() == null) {
                 float[] dz = FloatActivation.backward(config.mlp().activation(), dh, c.z());
@@ -290,40 +371,40 @@ public final class TrainingPass {
                 db = linearBackward(dGate, b, Role.W_GATE, Role.B_GATE, l, size, hidden, grads);
                 FloatRows.add(db, linearBackward(dUp, b, Role.W_UP, Role.B_UP, l, size, hidden, grads));
             }
-            norm.backward(db, c.mlpNorm(), weight(Role.MLP_NORM, l), dx, gradient(grads, Role.MLP_NORM, l),
-                    gradient(grads, Role.MLP_NORM_BIAS, l));
+            branchInputBackward(db, c.mlpNorm(), Role.MLP_NORM, Role.MLP_NORM_BIAS, l, dInput, grads);
         }
 
         /** dx: gradient at the attention block's output on entry, at the layer's input on return. */
         private void attentionBackward(int l, LayerCache c, float[] dx, Parameters grads) {
             AttentionConfig att = config.attention();
             int hidden = config.hidden();
-            float[] dO = linearBackward(dx, c.o(), Role.WO, Role.BO, l, hidden, oWidth(), grads);
+            float[] dOut = branchOutputGradient(dx, c.attentionOutNorm(), Role.ATTENTION_NORM,
+                    Role.ATTENTION_NORM_BIAS, l, grads);
+            float[] dO = linearBackward(dOut, c.o(), Role.WO, Role.BO, l, hidden, oWidth(), grads);
             float[] dq = new float[rows * qWidth()];
             float[] dk = new float[rows * kWidth()];
             float[] dv = new float[rows * vWidth()];
             attention.backward(c.q(), c.k(), c.v(), c.p(), dO, dq, dk, dv);
-            if (ropeTable != null) {
+            if (rotates(l)) {
                 ropeTable.rotate(dq, rows, att.queryHeads(), length, -1);
                 ropeTable.rotate(dk, rows, att.kvHeads(), length, -1);
             }
             if (c.qNorm() != null) {
-                dq = headNormBackward(dq, c.qNorm(), att.queryHeads(), Role.Q_HEAD_NORM, l, grads);
-                dk = headNormBackward(dk, c.kNorm(), att.kvHeads(), Role.K_HEAD_NORM, l, grads);
+                dq = qkNormBackward(dq, c.qNorm(), att.queryHeads(), qGain(), l, grads);
+                dk = qkNormBackward(dk, c.kNorm(), att.kvHeads(), kGain(), l, grads);
             }
-            float[] a = c.attentionNorm().y();
+            float[] a = c.attentionIn();
             float[] da = linearBackward(dq, a, Role.WQ, Role.BQ, l, qWidth(), hidden, grads);
             FloatRows.add(da, linearBackward(dk, a, Role.WK, Role.BK, l, kWidth(), hidden, grads));
             FloatRows.add(da, linearBackward(dv, a, Role.WV, Role.BV, l, vWidth(), hidden, grads));
-            norm.backward(da, c.attentionNorm(), weight(Role.ATTENTION_NORM, l), dx,
-                    gradient(grads, Role.ATTENTION_NORM, l), gradient(grads, Role.ATTENTION_NORM_BIAS, l));
+            branchInputBackward(da, c.attentionNorm(), Role.ATTENTION_NORM, Role.ATTENTION_NORM_BIAS, l, dx, grads);
         }
 
         /** The gradient at the QK-norm's input from dy at its output; accumulates the gain's. */
-        private float[] headNormBackward(float[] dy, FloatNorm.Normed saved, int heads, Role gain, int l,
-                                         Parameters grads) {
+        private float[] qkNormBackward(float[] dy, FloatNorm.Normed saved, int heads, Role gain, int l,
+                                       Parameters grads) {
             float[] dx = new float[dy.length];
-            headNorm(heads).backward(dy, saved, weight(gain, l), dx, gradient(grads, gain, l), null);
+            qkNorm(heads).backward(dy, saved, weight(gain, l), dx, gradient(grads, gain, l), null);
             return dx;
         }
     }

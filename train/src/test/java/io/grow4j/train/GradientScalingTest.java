@@ -9,7 +9,6 @@ import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
 import io.grow4j.transforms.Grower;
-import io.grow4j.transforms.NewEntries;
 import io.grow4j.transforms.TensorRecipe;
 import io.grow4j.transforms.steps.GrowthStep;
 import io.grow4j.transforms.steps.HeadAddition;
@@ -50,6 +49,30 @@ class GradientScalingTest {
                 new LayerAddition(1, List.of(1))));
     }
 
+    /**
+     * OLMo-2's post-branch norms and whole-projection QK-norm: hidden growth scales the gains of the norms on the
+     * branch outputs too; head-size growth duplicates Wq and q_norm entries, which MomentGrowth resets.
+     */
+    @Test
+    void olmo2OldEntriesGradientsAreTheOldOnesOverTheScale() {
+        checkEveryStep(TinyModels.olmo2(13, 8, 2, 6), GrowthSteps.everyKind());
+    }
+
+    /** Qwen3's per-head QK-norm (2 query heads on one kv group of 4 dims). */
+    @Test
+    void qwen3OldEntriesGradientsAreTheOldOnesOverTheScale() {
+        checkEveryStep(TinyModels.qwen3(13, 8, 2, 6), List.of(new MlpExpansion(20), new HeadAddition(2, false),
+                new HeadDimExpansion(8), new HiddenExpansion(12), new LayerAddition(1, List.of(1))));
+    }
+
+    /** GPT-NeoX's parallel residual, partial rotary and LayerNorm with biases (mean-fill hidden growth, as GPT-2). */
+    @Test
+    void neoxOldEntriesGradientsAreTheOldOnesOverTheScale() {
+        checkEveryStep(TinyModels.neox(13, 8, 2, 6, true), List.of(new MlpExpansion(40),
+                new HeadAddition(2, false), new HeadDimExpansion(8), new HiddenExpansion(12),
+                new LayerAddition(1, List.of(1))));
+    }
+
     private static void checkEveryStep(TransformerConfig config, List<GrowthStep> steps) {
         Model model = RandomModels.create(config, DType.F64, 41);
         int[][] inputs = TinyModels.tokens(2, 6, 13, 42);
@@ -63,8 +86,10 @@ class GradientScalingTest {
                     .run(ReferenceTraining.weightsOf(grown), inputs, targets, true).gradients();
             boolean scaled = false;
             for (TensorRecipe recipe : step.recipes(config, after)) {
-                // mean fill keeps the function only on the constraint new = mean(old): MomentGrowth resets those
-                if (recipe.source() != null && recipe.fill() != NewEntries.AXIS_MEAN) {
+                // the tensors whose moments MomentGrowth carries; it resets the rest, where the rule fails (mean
+                // fill holds the function only on new = mean(old); duplicated entries, as head-size growth under
+                // QK-norm gives Wq and the QK-norm gains, share their gradients in ways the map does not say)
+                if (MomentGrowth.carries(recipe)) {
                     // the key bias's gradient is zero but for rounding (GradientErrors): judged on the model's scale
                     double floor = recipe.target().role() == Role.BK ? largest(before) : 0;
                     check(recipe, before.get(recipe.source()), gradients.get(recipe.target()), floor,

@@ -6,6 +6,7 @@ import io.grow4j.model.DType;
 import io.grow4j.model.MlpConfig;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -64,10 +65,40 @@ class ReferenceTrainingTest {
         }
     }
 
+    /** RoPE scaling (llama3, linear, yarn), partial rotary and layers without RoPE: only the angles change. */
+    @Test
+    void ropeVariantsGradientsMatchFiniteDifferences() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            checkGradients(TinyModels.llamaWith(13, 16, 2, 6, rope), 18);
+        }
+    }
+
+    /** Norms after each branch and QK-norm over the whole projection (OLMo-2's parts). */
+    @Test
+    void olmo2GradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.olmo2(13, 8, 2, 6), 19);
+    }
+
+    /** Parallel and sequential residual with LayerNorm, biases, exact GELU and partial rotary (GPT-NeoX's parts). */
+    @Test
+    void neoxGradientsMatchFiniteDifferences() {
+        checkGradients(TinyModels.neox(13, 8, 2, 6, true), 20);
+        checkGradients(TinyModels.neox(13, 8, 2, 6, false), 21);
+    }
+
+    @Test
+    void ropeVariantsLogitsEqualTheInferenceReference() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            logitsEqualTheInferenceReference(TinyModels.llamaWith(13, 16, 2, 6, rope));
+        }
+    }
+
     @Test
     void logitsEqualTheInferenceReference() {
         for (TransformerConfig config : List.of(TinyModels.llama(13, 8, 2, 6, RopeLayout.HALF_SPLIT, false),
-                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6), TinyModels.qwen3(13, 8, 2, 6))) {
+                TinyModels.gpt2(13, 8, 2, 6, true), TinyModels.qwen2(13, 8, 2, 6), TinyModels.qwen3(13, 8, 2, 6),
+                TinyModels.olmo2(13, 8, 2, 6), TinyModels.neox(13, 8, 2, 6, true),
+                TinyModels.neox(13, 8, 2, 6, false))) {
             logitsEqualTheInferenceReference(config);
         }
     }
@@ -112,7 +143,8 @@ class ReferenceTrainingTest {
                 numeric[i] = (plus - minus) / (2 * STEP);
             }
             double error = GradientErrors.relative(e.getKey(), numeric, analytic, grads);
-            String what = config.architecture().id() + " " + config.mlp().activation() + " " + e.getKey();
+            String what = config.architecture().id() + " " + config.mlp().activation() + " " + config.positions()
+                    + " " + e.getKey();
             if (!(error <= BOUND)) {
                 fail(what + ": relative gradient error " + error + " > " + BOUND);
             }

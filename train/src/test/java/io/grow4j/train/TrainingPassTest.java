@@ -6,6 +6,7 @@ import io.grow4j.kernels.forward.ReferenceForward;
 import io.grow4j.model.DType;
 import io.grow4j.model.Model;
 import io.grow4j.model.RandomModels;
+import io.grow4j.model.Positions;
 import io.grow4j.model.RopeLayout;
 import io.grow4j.model.TensorKey;
 import io.grow4j.model.TransformerConfig;
@@ -57,6 +58,40 @@ class TrainingPassTest {
     @Test
     void qwen3GradientsMatchReference() {
         checkGradients(TinyModels.qwen3(50, 32, 2, 12), 26);
+    }
+
+    /** RoPE scaling (llama3, linear, yarn), partial rotary and layers without RoPE. */
+    @Test
+    void ropeVariantsGradientsMatchReference() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            checkGradients(TinyModels.llamaWith(50, 32, 2, 12, rope), 27);
+        }
+    }
+
+    @Test
+    void olmo2GradientsMatchReference() {
+        checkGradients(TinyModels.olmo2(50, 32, 2, 12), 28);
+    }
+
+    @Test
+    void neoxGradientsMatchReference() {
+        checkGradients(TinyModels.neox(50, 32, 2, 12, true), 29);
+        checkGradients(TinyModels.neox(50, 32, 2, 12, false), 30);
+    }
+
+    /** OLMo-2's post-branch norms and whole-projection QK-norm, GPT-NeoX's parallel and sequential residual. */
+    @Test
+    void olmo2AndNeoxLogitsMatchTheInferenceForwardPasses() {
+        logitsMatchTheInferenceForwardPasses(TinyModels.olmo2(60, 32, 2, 16));
+        logitsMatchTheInferenceForwardPasses(TinyModels.neox(60, 32, 2, 16, true));
+        logitsMatchTheInferenceForwardPasses(TinyModels.neox(60, 32, 2, 16, false));
+    }
+
+    @Test
+    void ropeVariantsLogitsMatchTheInferenceForwardPasses() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            logitsMatchTheInferenceForwardPasses(TinyModels.llamaWith(60, 32, 2, 16, rope));
+        }
     }
 
     @Test
@@ -122,7 +157,7 @@ class TrainingPassTest {
         for (Map.Entry<TensorKey, float[]> e : grads.arrays().entrySet()) {
             double error = GradientErrors.relative(e.getKey(), want.gradients().get(e.getKey()),
                     toDouble(e.getValue()), want.gradients());
-            String what = config.architecture().id() + " " + e.getKey();
+            String what = config.architecture().id() + " " + config.positions() + " " + e.getKey();
             if (!(error <= GRADIENT_BOUND)) {
                 fail(what + ": relative error against the reference " + error + " > " + GRADIENT_BOUND);
             }

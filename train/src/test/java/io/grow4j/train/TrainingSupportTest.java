@@ -42,21 +42,12 @@ class TrainingSupportTest {
         assertThrows(IllegalArgumentException.class, () -> new ReferenceTraining(bert));
     }
 
+    /** GPT-NeoX (parallel residual, partial rotary) and OLMo-2 (post-branch norms, whole-projection QK-norm) train. */
     @Test
-    void gptNeoxPartsAreNamed() {
-        assertEquals(List.of("gpt_neox has partial rotary (0.25 of each head: 2 of 8 dims rotate), parallel residual,"
-                        + " which the backward pass does not implement"),
-                TrainingSupport.problems(io.grow4j.model.fixtures.NeoxConfigs.pythia()));
-    }
-
-    @Test
-    void olmo2PartsAreNamedWithTheirTensors() {
-        TransformerConfig olmo2 = new TransformerConfig(Architecture.OLMO2, 13, 8, 2, 6,
-                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-6,
-                new Positions.Rope(10000, RopeLayout.HALF_SPLIT), true);
-        assertEquals(List.of("olmo2 has norms after each branch (post-branch), QK-norm (whole projection), which the"
-                + " backward pass does not implement", "tensors k_norm, q_norm have no backward pass"),
-                TrainingSupport.problems(olmo2));
+    void gptNeoxAndOlmo2Train() {
+        assertEquals(List.of(), TrainingSupport.problems(io.grow4j.model.fixtures.NeoxConfigs.pythia()));
+        assertEquals(List.of(), TrainingSupport.problems(TinyModels.neox(13, 8, 2, 6, false)));
+        assertEquals(List.of(), TrainingSupport.problems(TinyModels.olmo2(13, 8, 2, 6)));
     }
 
     /** Gemma's parts are not in the backward pass: training refuses them by name instead of computing wrongly. */
@@ -74,20 +65,28 @@ class TrainingSupportTest {
                 + " does not implement"), problems.toString());
     }
 
-    /** Partial rotary (phi3) and layers without RoPE (smollm3) run forward only: training names them. */
+    /**
+     * Partial rotary (phi3), layers without RoPE (smollm3) and RoPE scaling that only changes the angles train;
+     * longrope, whose factors switch with the sequence length, is named.
+     */
     @Test
-    void ropePartsTheBackwardPassLacksAreNamed() {
-        TransformerConfig phi3 = new TransformerConfig(Architecture.PHI3, 13, 8, 2, 6,
-                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
-                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, io.grow4j.model.RopeScaling.NONE, 0.5),
-                false);
-        assertEquals(List.of("phi3 has partial rotary (0.5 of each head: 2 of 4 dims rotate), which the backward pass"
-                + " does not implement"), TrainingSupport.problems(phi3));
+    void ropeVariantsTrainAndLongRopeIsNamed() {
+        for (Positions.Rope rope : TinyModels.ropeVariants()) {
+            assertEquals(List.of(), TrainingSupport.problems(TinyModels.llamaWith(13, 16, 2, 6, rope)));
+        }
+        assertEquals(List.of(), TrainingSupport.problems(TinyModels.llamaWith(13, 16, 2, 6,
+                new Positions.Rope(1e4, RopeLayout.HALF_SPLIT, new io.grow4j.model.RopeScaling.Dynamic(2)))));
         TransformerConfig smollm3 = new TransformerConfig(Architecture.SMOLLM3, 13, 8, 2, 6,
                 new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
                 new Positions.Rope(10000, RopeLayout.HALF_SPLIT, io.grow4j.model.RopeScaling.NONE, 1.0, List.of(1)),
                 true);
-        assertEquals(List.of("smollm3 has layers without RoPE [1], which the backward pass does not implement"),
-                TrainingSupport.problems(smollm3));
+        assertEquals(List.of(), TrainingSupport.problems(smollm3));
+        TransformerConfig phi3 = new TransformerConfig(Architecture.PHI3, 13, 8, 2, 6,
+                new AttentionConfig(2, 2, 4, 4, false), new MlpConfig(12, Activation.SWIGLU, false), 1e-5,
+                new Positions.Rope(10000, RopeLayout.HALF_SPLIT, new io.grow4j.model.RopeScaling.LongRope(
+                        List.of(1.0), List.of(2.0), 4, null, null), 0.5), false);
+        assertEquals(List.of("phi3 has RoPE scaling longrope, 1 short and 1 long factors, original context 4 (short"
+                + " and long factors switch with the sequence length), which the backward pass does not implement"),
+                TrainingSupport.problems(phi3));
     }
 }
