@@ -129,26 +129,44 @@ final class SegmentDots {
         long step = INTS.vectorByteSize();
         long first = r * rowBytes;
         long end = first + (long) (cols - cols % PAIR_BLOCK) * 2;
-        FloatVector s0 = FloatVector.zero(SPECIES);
-        FloatVector s1 = FloatVector.zero(SPECIES);
-        FloatVector s2 = FloatVector.zero(SPECIES);
-        FloatVector s3 = FloatVector.zero(SPECIES);
+        // even and odd halves in accumulators of their own: eight independent FMA chains, not four chains of two
+        // dependent FMAs each, which held bf16 decoding at the FMA latency rather than at memory speed
+        FloatVector e0 = FloatVector.zero(SPECIES);
+        FloatVector e1 = FloatVector.zero(SPECIES);
+        FloatVector e2 = FloatVector.zero(SPECIES);
+        FloatVector e3 = FloatVector.zero(SPECIES);
+        FloatVector o0 = FloatVector.zero(SPECIES);
+        FloatVector o1 = FloatVector.zero(SPECIES);
+        FloatVector o2 = FloatVector.zero(SPECIES);
+        FloatVector o3 = FloatVector.zero(SPECIES);
         int c = 0;
         for (long at = first; at < end; at += step, c += PAIR_BLOCK) {
             FloatVector even = FloatVector.fromArray(SPECIES, xs, c);
             FloatVector odd = FloatVector.fromArray(SPECIES, xs, c + LANES);
-            s0 = pairDot(IntVector.fromMemorySegment(INTS, w, at, LE), even, odd, s0);
-            s1 = pairDot(IntVector.fromMemorySegment(INTS, w, at + rowBytes, LE), even, odd, s1);
-            s2 = pairDot(IntVector.fromMemorySegment(INTS, w, at + 2 * rowBytes, LE), even, odd, s2);
-            s3 = pairDot(IntVector.fromMemorySegment(INTS, w, at + 3 * rowBytes, LE), even, odd, s3);
+            IntVector p0 = IntVector.fromMemorySegment(INTS, w, at, LE);
+            IntVector p1 = IntVector.fromMemorySegment(INTS, w, at + rowBytes, LE);
+            IntVector p2 = IntVector.fromMemorySegment(INTS, w, at + 2 * rowBytes, LE);
+            IntVector p3 = IntVector.fromMemorySegment(INTS, w, at + 3 * rowBytes, LE);
+            e0 = evenHalves(p0).fma(even, e0);
+            o0 = oddHalves(p0).fma(odd, o0);
+            e1 = evenHalves(p1).fma(even, e1);
+            o1 = oddHalves(p1).fma(odd, o1);
+            e2 = evenHalves(p2).fma(even, e2);
+            o2 = oddHalves(p2).fma(odd, o2);
+            e3 = evenHalves(p3).fma(even, e3);
+            o3 = oddHalves(p3).fma(odd, o3);
         }
-        laneSums(out, r, s0, s1, s2, s3);
+        laneSums(out, r, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
     }
 
-    /** acc + (the even bf16 of each int) · even + (the odd ones) · odd. */
-    private static FloatVector pairDot(IntVector pairs, FloatVector even, FloatVector odd, FloatVector acc) {
-        acc = pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(even, acc);
-        return pairs.and(HIGH_HALF).reinterpretAsFloats().fma(odd, acc);
+    /** The even bf16 of each int as float32: the int shifted up 16 bits. */
+    private static FloatVector evenHalves(IntVector pairs) {
+        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The odd bf16 of each int as float32: the int with its low half cleared. */
+    private static FloatVector oddHalves(IntVector pairs) {
+        return pairs.and(HIGH_HALF).reinterpretAsFloats();
     }
 
     /**
@@ -183,15 +201,18 @@ final class SegmentDots {
         return tail(w, DType.F32, r, c, cols, x, VectorDots.sumLanes(s));
     }
 
+    /** One row as {@link #fourRowsBf16} sums each of its rows (even and odd accumulators, their sum, lanes, tail). */
     private static float dotBf16(MemorySegment w, int cols, float[] x, float[] xs, int r) {
         long base = (long) r * cols * 2;
-        FloatVector s = FloatVector.zero(SPECIES);
+        FloatVector e = FloatVector.zero(SPECIES);
+        FloatVector o = FloatVector.zero(SPECIES);
         int c = 0;
         for (; c <= cols - PAIR_BLOCK; c += PAIR_BLOCK) {
-            s = pairDot(IntVector.fromMemorySegment(INTS, w, base + 2L * c, LE), FloatVector.fromArray(SPECIES, xs, c),
-                    FloatVector.fromArray(SPECIES, xs, c + LANES), s);
+            IntVector p = IntVector.fromMemorySegment(INTS, w, base + 2L * c, LE);
+            e = evenHalves(p).fma(FloatVector.fromArray(SPECIES, xs, c), e);
+            o = oddHalves(p).fma(FloatVector.fromArray(SPECIES, xs, c + LANES), o);
         }
-        return tail(w, DType.BF16, r, c, cols, x, VectorDots.sumLanes(s));
+        return tail(w, DType.BF16, r, c, cols, x, VectorDots.sumLanes(e.add(o)));
     }
 
     private static float entry(MemorySegment w, DType dtype, long index) {
