@@ -59,7 +59,7 @@ public final class Grower {
     }
 
     /**
-     * One step: a recipe per tensor of the grown model. The fills' statistics ({@link Moments}: up to 2^20 samples
+     * One step: a recipe per tensor of the grown model. The fills' statistics ({@link Moments}: up to 65,536 samples
      * in a chain of dependent divisions, latency-bound) are taken on the common pool ahead of the padding
      * (memory-bound), so the two overlap on two cores instead of alternating; outputs are the same, since each tensor
      * depends only on its recipe, its seed and the step's input model.
