@@ -36,7 +36,7 @@ final class StagedTensors implements AutoCloseable {
         this.source = source;
         this.kernel = kernel;
         this.cache = new IntermediateCache(cacheBytes);
-        this.prefetcher = new FillPrefetcher(trace, source, Runtime.getRuntime().availableProcessors());
+        this.prefetcher = new FillPrefetcher(trace, source);
     }
 
     /** Writes tensor {@code k} into {@code dst}, which has its traced dtype and shape. */
