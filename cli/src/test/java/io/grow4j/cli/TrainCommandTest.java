@@ -175,6 +175,51 @@ class TrainCommandTest {
         assertFalse(Files.exists(log));
     }
 
+    /**
+     * A --checkpoint-dir that is the source model's directory (or lies inside it) would add step directories to the
+     * model being read: refused like an --out there, naming the first checkpoint, and the model left as it was.
+     */
+    @Test
+    void refusesCheckpointsInsideTheModelItReads() throws IOException {
+        List<String> before;
+        try (var files = Files.list(model)) {
+            before = files.map(Path::toString).sorted().toList();
+        }
+        Path out = dir.resolve("trained");
+        for (Path checkpoints : List.of(model, model.resolve("ck"))) {
+            Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                    "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                    checkpoints.toString());
+            assertEquals(2, run.exitCode(), run.out() + run.err());
+            assertTrue(run.err().contains("--checkpoint-dir: output " + checkpoints.resolve("step-000002")
+                    + " overlaps the model " + model), run.err());
+            assertFalse(Files.exists(out));
+        }
+        try (var files = Files.list(model)) {
+            assertEquals(before, files.map(Path::toString).sorted().toList());
+        }
+    }
+
+    /** Resuming may write new checkpoints beside the resumed one, but not inside it. */
+    @Test
+    void resumeRefusesCheckpointsInsideTheResumedCheckpoint() throws IOException {
+        Path first = dir.resolve("first");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", first.toString(),
+                "--steps", "6", "--context", "16", "--checkpoint-every", "2");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        Path checkpoint = dir.resolve("first.checkpoints").resolve("step-000002");
+        Cli inside = Cli.run("train", "--resume", checkpoint.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("inside").toString(), "--steps", "6", "--context", "16", "--checkpoint-every", "2",
+                "--checkpoint-dir", checkpoint.toString());
+        assertEquals(2, inside.exitCode(), inside.out() + inside.err());
+        assertTrue(inside.err().contains("--checkpoint-dir: output " + checkpoint.resolve("step-000004")
+                + " overlaps the checkpoint " + checkpoint), inside.err());
+        Cli beside = Cli.run("train", "--resume", checkpoint.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("beside").toString(), "--steps", "6", "--context", "16", "--checkpoint-every", "2",
+                "--checkpoint-dir", checkpoint.getParent().toString(), "--force");
+        assertEquals(0, beside.exitCode(), beside.out() + beside.err());
+    }
+
     /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
     @Test
     void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {
