@@ -220,6 +220,35 @@ class TrainCommandTest {
         assertEquals(0, beside.exitCode(), beside.out() + beside.err());
     }
 
+    /**
+     * Checkpoints inside OUT were deleted when OUT replaced itself at the end (with --force), and an OUT named like a
+     * checkpoint replaced that checkpoint: both refused before training, nothing written.
+     */
+    @Test
+    void refusesOutputsInsideOneAnother() throws IOException {
+        Path out = Files.createDirectory(dir.resolve("trained"));
+        Cli nested = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--force", "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                out.resolve("ck").toString());
+        assertEquals(2, nested.exitCode(), nested.out() + nested.err());
+        assertTrue(nested.err().contains("--checkpoint-dir " + out.resolve("ck") + " lies inside --out " + out),
+                nested.err());
+        Path checkpoints = Files.createDirectory(dir.resolve("ck"));
+        Path named = checkpoints.resolve("step-000002");
+        Cli asCheckpoint = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out",
+                named.toString(), "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                checkpoints.toString());
+        assertEquals(2, asCheckpoint.exitCode(), asCheckpoint.out() + asCheckpoint.err());
+        assertTrue(asCheckpoint.err().contains("--checkpoint-dir " + checkpoints + " contains --out " + named),
+                asCheckpoint.err());
+        try (var files = Files.list(out)) {
+            assertEquals(0, files.count());
+        }
+        try (var files = Files.list(checkpoints)) {
+            assertEquals(0, files.count());
+        }
+    }
+
     /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
     @Test
     void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {
