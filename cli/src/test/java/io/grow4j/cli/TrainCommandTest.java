@@ -249,6 +249,20 @@ class TrainCommandTest {
         }
     }
 
+    /** A log over the corpus is refused as the log it is: the advice once said "write the grown model elsewhere". */
+    @Test
+    void aLogOverTheCorpusIsRefusedNamingTheLogNotAModel() throws IOException {
+        String text = Files.readString(corpus);
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("trained").toString(), "--steps", "2", "--context", "16", "--log", corpus.toString(),
+                "--force");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("output " + corpus + " overlaps the corpus " + corpus + ": it is "), run.err());
+        assertTrue(run.err().contains("write it elsewhere"), run.err());
+        assertFalse(run.err().contains("grown model"), run.err());
+        assertEquals(text, Files.readString(corpus));
+    }
+
     /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
     @Test
     void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {
