@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The files one command writes, each under its own option's name, which must all differ: each output is claimed and
- * locked on its own, so two options naming one path (--log equal to --out, --plot equal to --log) would both pass
- * their claims and the later write would silently replace the earlier one while the command reports both written.
- * Paths are compared absolute and normalised; a null path (an output not asked for) is skipped.
+ * The files one command writes, each under its own option's name, which must all differ and none lie inside another:
+ * each output is claimed and locked on its own, so two options naming one path (--log equal to --out, --plot equal to
+ * --log) would both pass their claims and the later write would silently replace the earlier one while the command
+ * reports both written; and an output inside another (--checkpoint-dir OUT/ck, --out CHECKPOINTS/step-000002) is
+ * deleted when that one is replaced at the end, or replaces what that one wrote. Paths are compared absolute and
+ * normalised; a null path (an output not asked for) is skipped.
  */
 final class DistinctOutputs {
     private final Map<Path, String> byPath = new LinkedHashMap<>();
@@ -21,15 +23,25 @@ final class DistinctOutputs {
         if (path == null) {
             return this;
         }
-        String earlier = byPath.putIfAbsent(path.toAbsolutePath().normalize(), role);
+        Path normal = path.toAbsolutePath().normalize();
+        String earlier = byPath.putIfAbsent(normal, role);
         if (earlier != null) {
             problems.add(role + " " + path + " is also " + earlier + ": each output needs its own name, or one"
                     + " would overwrite the other");
+            return this;
         }
+        byPath.forEach((other, otherRole) -> {
+            if (!other.equals(normal) && (normal.startsWith(other) || other.startsWith(normal))) {
+                boolean inside = normal.startsWith(other);
+                problems.add(role + " " + path + (inside ? " lies inside " : " contains ") + otherRole + " "
+                        + other + ": writing " + (inside ? otherRole : role) + " would remove or overwrite "
+                        + (inside ? role : otherRole) + "; give each output a place of its own");
+            }
+        });
         return this;
     }
 
-    /** One line per path named twice; empty when every output has its own name. */
+    /** One line per path named twice or inside another; empty when every output has a place of its own. */
     List<String> problems() {
         return List.copyOf(problems);
     }

@@ -259,11 +259,11 @@ final class TrainCommand implements Callable<Integer> {
         List<OutputClaim> claims = new ArrayList<>();
         List<Path> outputs = new ArrayList<>(List.of(out, optimizerOut()));
         java.util.stream.Stream.of(log, plot).filter(java.util.Objects::nonNull).forEach(outputs::add);
+        OutputClaim.Input[] inputs = {OutputClaim.Input.model(model), new OutputClaim.Input("the checkpoint", resume),
+                new OutputClaim.Input("the corpus", corpus), new OutputClaim.Input("the init config", init),
+                new OutputClaim.Input("the tokenizer", tokenizerFile)};
         for (Path output : outputs) {
-            OutputClaim claim = OutputClaim.replacing(output, force, OutputClaim.Input.model(model),
-                    new OutputClaim.Input("the checkpoint", resume), new OutputClaim.Input("the corpus", corpus),
-                    new OutputClaim.Input("the init config", init),
-                    new OutputClaim.Input("the tokenizer", tokenizerFile));
+            OutputClaim claim = OutputClaim.replacing(output, force, inputs);
             claims.add(claim);
             problems.addAll(claim.problems());
         }
@@ -278,7 +278,7 @@ final class TrainCommand implements Callable<Integer> {
             resumed.differences(settings).forEach(d -> problems.add("--resume " + resume + ": " + d
                     + "; resume with the options of the checkpointed run"));
         }
-        problems.addAll(checkpoints().problems(resumed == null ? 0 : resumed.position().step(), steps));
+        problems.addAll(checkpoints().problems(resumed == null ? 0 : resumed.position().step(), steps, inputs));
         problems.addAll(new DistinctOutputs().add("--out", out).add("--out's optimizer state", optimizerOut())
                 .add("--log", log).add("--plot", plot)
                 .add("--checkpoint-dir", checkpointEvery > 0 ? checkpoints().dir() : null).problems());

@@ -175,6 +175,94 @@ class TrainCommandTest {
         assertFalse(Files.exists(log));
     }
 
+    /**
+     * A --checkpoint-dir that is the source model's directory (or lies inside it) would add step directories to the
+     * model being read: refused like an --out there, naming the first checkpoint, and the model left as it was.
+     */
+    @Test
+    void refusesCheckpointsInsideTheModelItReads() throws IOException {
+        List<String> before;
+        try (var files = Files.list(model)) {
+            before = files.map(Path::toString).sorted().toList();
+        }
+        Path out = dir.resolve("trained");
+        for (Path checkpoints : List.of(model, model.resolve("ck"))) {
+            Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                    "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                    checkpoints.toString());
+            assertEquals(2, run.exitCode(), run.out() + run.err());
+            assertTrue(run.err().contains("--checkpoint-dir: output " + checkpoints.resolve("step-000002")
+                    + " overlaps the model " + model), run.err());
+            assertFalse(Files.exists(out));
+        }
+        try (var files = Files.list(model)) {
+            assertEquals(before, files.map(Path::toString).sorted().toList());
+        }
+    }
+
+    /** Resuming may write new checkpoints beside the resumed one, but not inside it. */
+    @Test
+    void resumeRefusesCheckpointsInsideTheResumedCheckpoint() throws IOException {
+        Path first = dir.resolve("first");
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", first.toString(),
+                "--steps", "6", "--context", "16", "--checkpoint-every", "2");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        Path checkpoint = dir.resolve("first.checkpoints").resolve("step-000002");
+        Cli inside = Cli.run("train", "--resume", checkpoint.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("inside").toString(), "--steps", "6", "--context", "16", "--checkpoint-every", "2",
+                "--checkpoint-dir", checkpoint.toString());
+        assertEquals(2, inside.exitCode(), inside.out() + inside.err());
+        assertTrue(inside.err().contains("--checkpoint-dir: output " + checkpoint.resolve("step-000004")
+                + " overlaps the checkpoint " + checkpoint), inside.err());
+        Cli beside = Cli.run("train", "--resume", checkpoint.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("beside").toString(), "--steps", "6", "--context", "16", "--checkpoint-every", "2",
+                "--checkpoint-dir", checkpoint.getParent().toString(), "--force");
+        assertEquals(0, beside.exitCode(), beside.out() + beside.err());
+    }
+
+    /**
+     * Checkpoints inside OUT were deleted when OUT replaced itself at the end (with --force), and an OUT named like a
+     * checkpoint replaced that checkpoint: both refused before training, nothing written.
+     */
+    @Test
+    void refusesOutputsInsideOneAnother() throws IOException {
+        Path out = Files.createDirectory(dir.resolve("trained"));
+        Cli nested = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--force", "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                out.resolve("ck").toString());
+        assertEquals(2, nested.exitCode(), nested.out() + nested.err());
+        assertTrue(nested.err().contains("--checkpoint-dir " + out.resolve("ck") + " lies inside --out " + out),
+                nested.err());
+        Path checkpoints = Files.createDirectory(dir.resolve("ck"));
+        Path named = checkpoints.resolve("step-000002");
+        Cli asCheckpoint = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out",
+                named.toString(), "--steps", "4", "--context", "16", "--checkpoint-every", "2", "--checkpoint-dir",
+                checkpoints.toString());
+        assertEquals(2, asCheckpoint.exitCode(), asCheckpoint.out() + asCheckpoint.err());
+        assertTrue(asCheckpoint.err().contains("--checkpoint-dir " + checkpoints + " contains --out " + named),
+                asCheckpoint.err());
+        try (var files = Files.list(out)) {
+            assertEquals(0, files.count());
+        }
+        try (var files = Files.list(checkpoints)) {
+            assertEquals(0, files.count());
+        }
+    }
+
+    /** A log over the corpus is refused as the log it is: the advice once said "write the grown model elsewhere". */
+    @Test
+    void aLogOverTheCorpusIsRefusedNamingTheLogNotAModel() throws IOException {
+        String text = Files.readString(corpus);
+        Cli run = Cli.run("train", model.toString(), "--corpus", corpus.toString(), "--out",
+                dir.resolve("trained").toString(), "--steps", "2", "--context", "16", "--log", corpus.toString(),
+                "--force");
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains("output " + corpus + " overlaps the corpus " + corpus + ": it is "), run.err());
+        assertTrue(run.err().contains("write it elsewhere"), run.err());
+        assertFalse(run.err().contains("grown model"), run.err());
+        assertEquals(text, Files.readString(corpus));
+    }
+
     /** --steps 0 is the only fault: the default --rewarm 0 must not be reported as out of range too. */
     @Test
     void zeroStepsIsReportedAloneWithoutASpuriousRewarmError() throws IOException {

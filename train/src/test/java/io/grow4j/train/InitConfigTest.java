@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -120,6 +121,32 @@ class InitConfigTest {
                 "--context 32 exceeds max_position_embeddings 16")) {
             assertTrue(problems.stream().anyMatch(p -> p.startsWith("--init " + file + ": ") && p.contains(fragment)),
                     "no problem containing '" + fragment + "' in " + problems);
+        }
+    }
+
+    /**
+     * A bad size or a missing rope_scaling field is reported once, not again through the placeholder it was read as:
+     * a hidden_size of -64 used to add "missing head_dim" and "partial_rotary_factor ... int(head_dim 1 x 1.0)",
+     * and a llama3 scaling without its frequency factors "high_freq_factor 1.0 must exceed low_freq_factor 1.0".
+     */
+    @Test
+    void aBadFieldIsReportedWithoutFollowOnProblemsFromItsPlaceholder() throws IOException {
+        Map<String, List<String>> expected = Map.of(
+                LLAMA.replace("hidden_size: 32", "hidden_size: -64"),
+                List.of("hidden_size must be an integer >= 1, got -64"),
+                LLAMA.replace("hidden_size: 32", "hidden_size: thirty"),
+                List.of("hidden_size must be an integer >= 1, got \"thirty\""),
+                LLAMA.replace("hidden_size: 32", "hidden_size: 30"),
+                List.of("num_attention_heads 4 does not divide hidden_size 30 (or give head_dim)", "missing head_dim"),
+                LLAMA + "rope_scaling: {rope_type: llama3, factor: 8.0}\n",
+                List.of("missing rope_scaling.low_freq_factor", "missing rope_scaling.high_freq_factor",
+                        "missing rope_scaling.original_max_position_embeddings"));
+        for (Map.Entry<String, List<String>> c : expected.entrySet()) {
+            Path file = write(c.getKey());
+            List<String> problems = new ArrayList<>();
+            assertNull(InitConfig.read(file, 32, problems));
+            assertEquals(c.getValue().stream().map(p -> "--init " + file + ": " + p).sorted().toList(),
+                    problems.stream().sorted().toList());
         }
     }
 

@@ -144,6 +144,15 @@ final class ConfigFields {
         problems.add(message);
     }
 
+    /**
+     * How many problems this config (nested objects included) has so far: a check derived from fields read earlier
+     * runs only when the count did not grow while reading them, since a failed read yields a placeholder and a check
+     * of placeholders reports faults the file does not have (head_dim 1 from a bad hidden_size).
+     */
+    int problemCount() {
+        return problems.size();
+    }
+
     /** For formats that own their schema: any field nobody read is a problem, not silently ignored. */
     void rejectUnread() {
         for (Map.Entry<String, JsonNode> field : root.properties()) {

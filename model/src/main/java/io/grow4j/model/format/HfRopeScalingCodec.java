@@ -46,6 +46,7 @@ final class HfRopeScalingCodec {
         allowed.add("rope_theta");
         // 5.x keeps Phi-3's partial_rotary_factor here; LlamaConfigCodec reads it (HfRopeParts).
         allowed.add("partial_rotary_factor");
+        int before = f.problemCount();
         try {
             RopeScaling scaling = switch (type) {
                 case "default" -> RopeScaling.NONE;
@@ -71,7 +72,11 @@ final class HfRopeScalingCodec {
             }
             return scaling;
         } catch (IllegalArgumentException e) {
-            f.problem(field + ": " + e.getMessage());
+            // a field already reported (missing, malformed) was read as a placeholder, which the record then
+            // rejects too: only a record built from fields that all read well reports its own rule
+            if (f.problemCount() == before) {
+                f.problem(field + ": " + e.getMessage());
+            }
             return RopeScaling.NONE;
         }
     }

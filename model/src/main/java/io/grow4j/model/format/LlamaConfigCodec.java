@@ -150,12 +150,17 @@ final class LlamaConfigCodec implements HfConfigCodec {
 
     @Override
     public TransformerConfig read(ConfigFields f) throws CheckpointException {
+        int before = f.problemCount();
         int hidden = f.integer("hidden_size", 1);
         int heads = f.integer("num_attention_heads", 1);
+        boolean sizesRead = f.problemCount() == before;
         int kvHeads = f.kvHeads(heads);
-        int headDim = f.has("head_dim") || (dialect.defaultHeadDim() == 0 && hidden % heads != 0)
+        int beforeHeadDim = f.problemCount();
+        // head_dim is required only when the sizes were read and do not give it, not when hidden_size was bad
+        int headDim = f.has("head_dim") || (sizesRead && dialect.defaultHeadDim() == 0 && hidden % heads != 0)
                 ? f.integer("head_dim", 1)
-                : dialect.defaultHeadDim() > 0 ? dialect.defaultHeadDim() : hidden / heads;
+                : dialect.defaultHeadDim() > 0 ? dialect.defaultHeadDim() : Math.max(1, hidden / heads);
+        boolean headDimRead = sizesRead && f.problemCount() == beforeHeadDim;
         ExpertKeys moe = dialect.experts();
         int mlp = moe == null || moe.size() == null ? f.integer("intermediate_size", 1)
                 : f.integer(moe.size(), 1, moe.defaultSize());
@@ -169,11 +174,14 @@ final class LlamaConfigCodec implements HfConfigCodec {
         f.choice("hidden_act", "silu", Set.of("silu"));
         boolean mlpBias = dialect.mlpBias() && f.bool("mlp_bias", false);
         RopeScaling scaling = HfRopeScalingCodec.read(f);
-        double fraction = HfRopeParts.partialRotaryFactor(f, dialect.ropeFields() == RopeFields.PARTIAL_ROTARY,
-                headDim);
+        // the rotary checks need the real head_dim; with a placeholder they would report faults the file lacks
+        double fraction = headDimRead ? HfRopeParts.partialRotaryFactor(f,
+                dialect.ropeFields() == RopeFields.PARTIAL_ROTARY, headDim) : 1.0;
         int rotated = (int) (headDim * fraction);
-        scaling.problems(rotated).forEach(p -> f.problem(p + " (head_dim " + headDim
-                + (rotated == headDim ? "" : ", " + rotated + " rotary dims") + ")"));
+        if (headDimRead) {
+            scaling.problems(rotated).forEach(p -> f.problem(p + " (head_dim " + headDim
+                    + (rotated == headDim ? "" : ", " + rotated + " rotary dims") + ")"));
+        }
         List<Integer> nope = dialect.ropeFields() == RopeFields.NOPE_LAYERS ? HfRopeParts.nopeLayers(f, layers)
                 : List.of();
         MlpConfig mlpConfig = mlp(f, mlp, mlpBias);

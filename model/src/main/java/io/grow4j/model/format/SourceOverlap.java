@@ -83,7 +83,7 @@ public final class SourceOverlap {
 
     private static String describe(Path out, String role, Path source, String relation, Path what) {
         return "output " + out + " overlaps " + role + " " + source + ": it " + relation + " " + what
-                + "; writing it would destroy what is being read, write the grown model elsewhere";
+                + "; writing it would destroy what is being read: write it elsewhere";
     }
 
     /**
