@@ -70,13 +70,14 @@ public final class Grow4j {
     /** Bad input ends in one line per problem on stderr and exit code 2, never a stack trace. */
     private static int reportError(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
-        String command = cli.getCommandName();
+        // the whole command path, as usage errors print it: "grow4j bench decode", not "grow4j decode"
+        String command = cli.getCommandSpec().qualifiedName();
         if (e instanceof PlanException plan) {
             for (String problem : plan.problems()) {
-                err.println("grow4j " + command + ": error: " + problem);
+                err.println(command + ": error: " + problem);
             }
         } else {
-            printLines(err, "grow4j " + command + ": error: " + describe(e));
+            printLines(err, command + ": error: " + describe(e));
         }
         if (System.getenv("GROW4J_DEBUG") != null) {
             e.printStackTrace(err);

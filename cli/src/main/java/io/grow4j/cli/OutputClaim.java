@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The output of a command that writes a model, taken before any work starts: every reason it cannot be written is
@@ -85,14 +86,45 @@ final class OutputClaim implements AutoCloseable {
         return problems;
     }
 
-    /** Writes the output through a temporary name, replacing an existing one only when complete. */
+    /**
+     * Writes the output through a temporary name, replacing an existing one only when complete.
+     *
+     * @throws IOException the write failed; the temporary is gone and an existing output is kept, and the message
+     *                     names the output ({@link #naming})
+     */
     void write(AtomicOutput.Writer writer) throws IOException {
-        AtomicOutput.replace(out, writer);
+        try {
+            AtomicOutput.replace(out, writer);
+        } catch (IOException e) {
+            throw naming(e);
+        }
     }
 
     /** {@link #write} for a writer that returns a result. */
     <T> T produce(AtomicOutput.Producer<T> writer) throws IOException {
-        return AtomicOutput.replaceProducing(out, writer);
+        try {
+            return AtomicOutput.replaceProducing(out, writer);
+        } catch (IOException e) {
+            throw naming(e);
+        }
+    }
+
+    /**
+     * The failure with the output named. The operating system's own messages name no file (a full disk mid-write is
+     * only "No space left on device"), which would leave the user guessing what failed and whether anything was left
+     * behind; messages that already name the output or its temporary (which starts with OUT's name) are kept as
+     * they are.
+     */
+    private IOException naming(IOException e) {
+        Path absolute = out.toAbsolutePath();
+        String message = Grow4j.describe(e);
+        // whole paths, not the bare name: a short OUT such as "o" occurs in any message
+        if (Stream.of(out, absolute, absolute.resolveSibling("." + absolute.getFileName()))
+                .anyMatch(p -> message.contains(p.toString()))) {
+            return e;
+        }
+        return new IOException("output " + out + ": writing failed: " + message + "; nothing was written"
+                + (Files.exists(out, LinkOption.NOFOLLOW_LINKS) ? " (the existing output is kept)" : ""), e);
     }
 
     @Override

@@ -15,7 +15,7 @@ class DecodeBenchCommandTest {
     void badRoundsThreadsOrSpinAreRefusedTogether() {
         Cli cli = Cli.run("bench", "decode", "--rounds", "0", "--threads", "0,2", "--spin-us", "-1");
         assertEquals(2, cli.exitCode(), cli.err());
-        assertTrue(cli.err().startsWith("grow4j decode: error: --rounds and --threads must be >= 1 and --spin-us >= 0,"
+        assertTrue(cli.err().startsWith("grow4j bench decode: error: --rounds and --threads must be >= 1 and --spin-us >= 0,"
                 + " got 0, [0, 2] and [-1]"), cli.err());
         assertTrue(cli.out().isEmpty(), cli.out());
     }

@@ -29,8 +29,10 @@ class DiskSpace {
         }
         long usable = usableBytes(parent);
         if (usable < bytes + MARGIN) {
-            throw new IOException("not enough free disk space for " + out + ": the grown model needs "
-                    + gib(bytes + MARGIN) + " but " + parent + " has " + gib(usable) + " usable; nothing was written");
+            // the model's own size and the margin apart: "a 2 MB model needs 0.02 GiB" alone reads as a wrong size
+            throw new IOException("not enough free disk space for " + out + ": the grown model's files take "
+                    + gib(bytes) + ", plus a " + (MARGIN >> 20) + " MiB margin for its config, index and the file"
+                    + " system's overhead, but " + parent + " has " + gib(usable) + " usable; nothing was written");
         }
     }
 

@@ -296,7 +296,8 @@ final class GrowthStream implements AutoCloseable {
      */
     private void writeInterleaved(TensorSink writer, SafetensorsEntry entry, int heads) throws IOException {
         Tensor fused = new Tensor(entry.dtype(), entry.shape(), writes.buffer().asSlice(0, entry.byteSize()));
-        try (Arena scratch = Arena.ofConfined()) {
+        // shared, not confined: the pad kernel fills a large part on several threads
+        try (Arena scratch = Arena.ofShared()) {
             List<Tensor> parts = new ArrayList<>();
             for (TensorKey key : partsByName.get(entry.name())) {
                 long[] shape = key.role().shape(grownConfig());

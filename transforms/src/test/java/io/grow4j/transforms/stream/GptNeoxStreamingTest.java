@@ -54,7 +54,10 @@ class GptNeoxStreamingTest {
                         List.of(new LayerAddition(2, List.of(0, 2)), new HeadAddition(1, false),
                                 new HiddenExpansion(40))),
                 Arguments.of("head size x 2, f64", pythia, DType.F64,
-                        List.of(new HeadDimExpansion(2 * k), new HiddenExpansion(4 * 2 * k))));
+                        List.of(new HeadDimExpansion(2 * k), new HiddenExpansion(4 * 2 * k))),
+                // q, k and v parts of 256 x 256 = 65,536 entries: the pad kernel fills them on several threads
+                Arguments.of("parts wide enough to be padded in parallel, f32", pythia, DType.F32,
+                        List.of(new HeadAddition(28, false), new HiddenExpansion(32 * k))));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -21,6 +21,8 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -57,6 +59,12 @@ class StreamingSafetyTest {
                 StreamOptions.DEFAULTS, tiny).grow(in, PLAN, out, StreamProgress.NONE));
         assertTrue(e.getMessage().startsWith("not enough free disk space for " + out), e.getMessage());
         assertTrue(e.getMessage().contains("4,096 bytes"), e.getMessage());
+        // the model's size is given as it is, the margin apart, so the figure can be checked against the model
+        Matcher size = Pattern.compile("files take 0\\.00 GiB \\(([0-9,]+) bytes\\), plus a 16 MiB margin")
+                .matcher(e.getMessage());
+        assertTrue(size.find(), e.getMessage());
+        long bytes = Long.parseLong(size.group(1).replace(",", ""));
+        assertTrue(bytes > 0 && bytes < (1 << 20), "this tiny model's own size, without the margin: " + bytes);
         assertNothingWritten(out);
     }
 
