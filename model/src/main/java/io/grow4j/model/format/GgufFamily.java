@@ -281,6 +281,15 @@ record GgufFamily(String name, Architecture architecture, RopeLayout ropeLayout,
         return architecture.norm().kind() == NormKind.RMS_UNIT_OFFSET;
     }
 
+    /**
+     * Whether q, k and v share one stored tensor (attn_qkv: Phi-3, GPT-NeoX). llama.cpp's graphs for those split it
+     * with views whose query part is n_embd wide (llama-model.cpp, build_phi3 / build_gptneox), so there heads × head
+     * size must equal the hidden size.
+     */
+    boolean fusedQkv() {
+        return names(Role.WQ) && tensorNames.get(Role.WQ).equals(tensorNames.get(Role.WK));
+    }
+
     /** Whether this family names every tensor the config implies. */
     boolean names(Role role) {
         return tensorNames.containsKey(role);

@@ -168,6 +168,13 @@ public final class GgufFormat implements ModelFormat {
                         config.attention().keySize()) + " of " + config.attention().keySize() + " dims" + instead);
             }
         }
+        int queryWidth = config.attention().queryHeads() * config.attention().keySize();
+        if (family.fusedQkv() && queryWidth != config.hidden()) {
+            problems.add("GGUF " + family.name() + " stores q, k and v fused in attn_qkv, which llama.cpp splits"
+                    + " taking the query part as hidden_size wide; this model's heads × head size is "
+                    + config.attention().queryHeads() + " × " + config.attention().keySize() + " = " + queryWidth
+                    + ", not its hidden size " + config.hidden() + instead);
+        }
         problems.addAll(expertProblems(config, family));
         if (problems.isEmpty()) {
             // Whatever else the name table cannot hold (roles a family gains later), one line per role.

@@ -169,6 +169,30 @@ class GgufPhiNeoxFormatTest {
                 + " attention biases: write a directory instead"), problems);
     }
 
+    /**
+     * llama.cpp splits attn_qkv taking the query part as n_embd wide, so a fused family whose heads × head size is
+     * not the hidden size (a head-size growth alone) is refused, naming both; the llama family keeps separate q, k, v
+     * and may differ (Qwen3-style head_dim).
+     */
+    @Test
+    void fusedQkvFamiliesNeedHeadsTimesHeadSizeToBeTheHiddenSize() {
+        TransformerConfig pythia = NeoxConfigs.pythia();
+        AttentionConfig a = pythia.attention();
+        TransformerConfig wideHeads = pythia.withAttention(new AttentionConfig(a.queryHeads(), a.kvHeads(), 16, 16,
+                a.bias()));
+        assertTrue(format.writeProblems(wideHeads).contains("GGUF gptneox stores q, k and v fused in attn_qkv, which"
+                + " llama.cpp splits taking the query part as hidden_size wide; this model's heads × head size is"
+                + " 4 × 16 = 64, not its hidden size 32: write a directory instead"), () -> format.writeProblems(
+                wideHeads).toString());
+        assertTrue(format.writeProblems(pythia).isEmpty(), () -> format.writeProblems(pythia).toString());
+        TransformerConfig phi3 = phi3(RopeScaling.NONE);
+        AttentionConfig p = phi3.attention();
+        TransformerConfig moreHeads = phi3.withAttention(new AttentionConfig(p.queryHeads() * 2, p.kvHeads(),
+                p.keySize(), p.valueSize(), p.bias()));
+        assertTrue(format.writeProblems(moreHeads).stream().anyMatch(m -> m.startsWith("GGUF phi3 stores q, k and v"
+                + " fused in attn_qkv")), () -> format.writeProblems(moreHeads).toString());
+    }
+
     private Path written(Model model, String name) throws IOException {
         Path file = dir.resolve(name + ".gguf");
         format.write(model, file);
