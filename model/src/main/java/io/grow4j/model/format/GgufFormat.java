@@ -130,6 +130,15 @@ public final class GgufFormat implements ModelFormat {
         if (family != null && family.gemma() != null) {
             notes.addAll(family.gemma().notes(family.name(), config));
         }
+        int queryWidth = config.attention().queryHeads() * config.attention().keySize();
+        if (family != null && family.fusedQkv() && queryWidth != config.hidden()) {
+            // grow4j reads and verifies such a file; only llama.cpp's graph assumes the query part is n_embd wide
+            notes.add("llama.cpp splits GGUF " + family.name() + "'s fused attn_qkv taking the query part as"
+                    + " hidden_size wide; this model's heads × head size is " + config.attention().queryHeads()
+                    + " × " + config.attention().keySize() + " = " + queryWidth + ", not its hidden size "
+                    + config.hidden() + ", so llama.cpp cannot run this file (grow heads or head_dim so that they"
+                    + " meet the hidden size for it)");
+        }
         return notes;
     }
 
@@ -167,13 +176,6 @@ public final class GgufFormat implements ModelFormat {
                         + "(llama.cpp rotates whole heads there); this model rotates " + rope.rotaryDims(
                         config.attention().keySize()) + " of " + config.attention().keySize() + " dims" + instead);
             }
-        }
-        int queryWidth = config.attention().queryHeads() * config.attention().keySize();
-        if (family.fusedQkv() && queryWidth != config.hidden()) {
-            problems.add("GGUF " + family.name() + " stores q, k and v fused in attn_qkv, which llama.cpp splits"
-                    + " taking the query part as hidden_size wide; this model's heads × head size is "
-                    + config.attention().queryHeads() + " × " + config.attention().keySize() + " = " + queryWidth
-                    + ", not its hidden size " + config.hidden() + instead);
         }
         problems.addAll(expertProblems(config, family));
         if (problems.isEmpty()) {

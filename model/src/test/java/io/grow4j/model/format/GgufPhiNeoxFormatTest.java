@@ -171,26 +171,28 @@ class GgufPhiNeoxFormatTest {
 
     /**
      * llama.cpp splits attn_qkv taking the query part as n_embd wide, so a fused family whose heads × head size is
-     * not the hidden size (a head-size growth alone) is refused, naming both; the llama family keeps separate q, k, v
-     * and may differ (Qwen3-style head_dim).
+     * not the hidden size (a head-size growth alone) gets a note naming both (grow4j itself reads and verifies the
+     * file); a model whose sizes meet gets none.
      */
     @Test
-    void fusedQkvFamiliesNeedHeadsTimesHeadSizeToBeTheHiddenSize() {
+    void fusedQkvFamiliesNoteWhenHeadsTimesHeadSizeIsNotTheHiddenSize() {
         TransformerConfig pythia = NeoxConfigs.pythia();
         AttentionConfig a = pythia.attention();
         TransformerConfig wideHeads = pythia.withAttention(new AttentionConfig(a.queryHeads(), a.kvHeads(), 16, 16,
                 a.bias()));
-        assertTrue(format.writeProblems(wideHeads).contains("GGUF gptneox stores q, k and v fused in attn_qkv, which"
-                + " llama.cpp splits taking the query part as hidden_size wide; this model's heads × head size is"
-                + " 4 × 16 = 64, not its hidden size 32: write a directory instead"), () -> format.writeProblems(
-                wideHeads).toString());
-        assertTrue(format.writeProblems(pythia).isEmpty(), () -> format.writeProblems(pythia).toString());
+        assertTrue(format.configNotes(wideHeads).contains("llama.cpp splits GGUF gptneox's fused attn_qkv taking the"
+                + " query part as hidden_size wide; this model's heads × head size is 4 × 16 = 64, not its hidden"
+                + " size 32, so llama.cpp cannot run this file (grow heads or head_dim so that they meet the hidden"
+                + " size for it)"), () -> format.configNotes(wideHeads).toString());
+        assertTrue(format.writeProblems(wideHeads).isEmpty(), () -> format.writeProblems(wideHeads).toString());
+        assertTrue(format.configNotes(pythia).stream().noneMatch(n -> n.contains("attn_qkv")),
+                () -> format.configNotes(pythia).toString());
         TransformerConfig phi3 = phi3(RopeScaling.NONE);
         AttentionConfig p = phi3.attention();
         TransformerConfig moreHeads = phi3.withAttention(new AttentionConfig(p.queryHeads() * 2, p.kvHeads(),
                 p.keySize(), p.valueSize(), p.bias()));
-        assertTrue(format.writeProblems(moreHeads).stream().anyMatch(m -> m.startsWith("GGUF phi3 stores q, k and v"
-                + " fused in attn_qkv")), () -> format.writeProblems(moreHeads).toString());
+        assertTrue(format.configNotes(moreHeads).stream().anyMatch(m -> m.startsWith("llama.cpp splits GGUF phi3's"
+                + " fused attn_qkv")), () -> format.configNotes(moreHeads).toString());
     }
 
     private Path written(Model model, String name) throws IOException {
