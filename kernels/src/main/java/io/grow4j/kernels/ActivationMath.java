@@ -49,4 +49,20 @@ public final class ActivationMath {
     public static double relu(double x) {
         return Math.max(x, 0.0);
     }
+
+    /**
+     * Softmax's shifted exponentials in place: s[from + j] ← (float) exp(s[from + j] − max) for j in [0, count), in
+     * index order, returning their sum in double (the caller divides by it). Subtracting the maximum keeps exp from
+     * overflowing; the normalised weights are unchanged by it. Shared by the per-position and the batched attention, so
+     * both give the same bits.
+     */
+    public static double shiftedExpInPlace(float[] s, int from, int count, float max) {
+        double sum = 0;
+        for (int j = from; j < from + count; j++) {
+            float e = (float) Math.exp(s[j] - max);
+            s[j] = e;
+            sum += e;
+        }
+        return sum;
+    }
 }

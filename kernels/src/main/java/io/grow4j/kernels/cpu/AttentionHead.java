@@ -1,5 +1,7 @@
 package io.grow4j.kernels.cpu;
 
+import io.grow4j.kernels.ActivationMath;
+
 import java.util.Arrays;
 
 /** Causal attention of one query head over the cached positions 0..position. */
@@ -23,14 +25,7 @@ final class AttentionHead {
             scores[sOff + t] = s;
             max = Math.max(max, s);
         }
-        // Subtracting the maximum keeps exp from overflowing; the weights are unchanged after normalising.
-        double sum = 0;
-        for (int t = 0; t <= position; t++) {
-            float e = (float) Math.exp(scores[sOff + t] - max);
-            scores[sOff + t] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
+        float inv = (float) (1.0 / ActivationMath.shiftedExpInPlace(scores, sOff, position + 1, max));
         int o = h * valueSize;
         Arrays.fill(out, o, o + valueSize, 0f);
         for (int t = 0; t <= position; t++) {

@@ -1,5 +1,6 @@
 package io.grow4j.kernels.forward;
 
+import io.grow4j.kernels.ActivationMath;
 import io.grow4j.kernels.KernelBackend;
 
 /**
@@ -101,13 +102,7 @@ final class BatchedAttention {
                 s[row + j] *= scale;
                 max = Math.max(max, s[row + j]);
             }
-            double sum = 0;
-            for (int j = 0; j <= i; j++) {
-                float e = (float) Math.exp(s[row + j] - max);
-                s[row + j] = e;
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
+            float inv = (float) (1.0 / ActivationMath.shiftedExpInPlace(s, row, i + 1, max));
             for (int j = 0; j <= i; j++) {
                 s[row + j] *= inv;
             }
